@@ -1,0 +1,139 @@
+//! Command-line surface (clap derive), turned into a `ScanConfig`.
+
+use crate::build_version::ClientBuild;
+use crate::config::{Format, MailboxChoice, ScanConfig};
+use crate::rules::Severity;
+use crate::timefmt;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "oimdiag",
+    version,
+    about = "Tells why Skype for Business Offline IM messages never arrive, and proves it."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Diagnose a machine or a folder collected from one.
+    Scan(ScanArgs),
+    /// List the rule catalog.
+    Rules {
+        #[arg(long, value_enum, default_value_t = CatalogFormat::Text)]
+        format: CatalogFormat,
+    },
+    /// Explain one rule: what it means, why it matters, what to do.
+    Explain {
+        /// A rule id such as OIM001.
+        rule_id: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum CatalogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FormatArg {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum MailboxArg {
+    Auto,
+    Online,
+    OnPremises,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FailOnArg {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ScanArgs {
+    /// %LOCALAPPDATA%-like roots, Lync or sip_* folders, History Spooler
+    /// folders, single files or folders of collected files. None: this
+    /// machine's %LOCALAPPDATA%.
+    pub paths: Vec<PathBuf>,
+
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
+
+    /// Write the report here (atomically) instead of stdout.
+    #[arg(long, short = 'o')]
+    pub output: Option<PathBuf>,
+
+    /// Let --output replace an existing file.
+    #[arg(long)]
+    pub force: bool,
+
+    /// The time the two-minute timer is measured against (RFC 3339). Default: now.
+    #[arg(long, value_parser = timefmt::parse_rfc3339_utc)]
+    pub now: Option<chrono::DateTime<chrono::Utc>>,
+
+    /// UTC offset of local log timestamps, e.g. +05:30. Default: this machine's.
+    #[arg(long, value_parser = timefmt::parse_utc_offset, allow_hyphen_values = true)]
+    pub utc_offset: Option<chrono::FixedOffset>,
+
+    /// Where the user's mailbox is; auto = judge from the EWS URL in the logs.
+    #[arg(long, value_enum, default_value_t = MailboxArg::Auto)]
+    pub mailbox: MailboxArg,
+
+    /// The client build (e.g. 16.0.6965.2117) when the logs do not show it.
+    #[arg(long)]
+    pub client_build: Option<ClientBuild>,
+
+    /// Exit 1 when a finding of this severity or worse fires.
+    #[arg(long, value_enum, default_value_t = FailOnArg::Warning)]
+    pub fail_on: FailOnArg,
+
+    /// No progress and no chatter on stderr.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+
+    /// Show spooled items' subject lines (withheld by default: they may be private).
+    #[arg(long)]
+    pub include_subjects: bool,
+}
+
+impl ScanArgs {
+    pub fn into_config(self) -> ScanConfig {
+        ScanConfig {
+            paths: self.paths,
+            format: match self.format {
+                FormatArg::Text => Format::Text,
+                FormatArg::Json => Format::Json,
+            },
+            output: self.output,
+            force: self.force,
+            now: self.now.unwrap_or_else(chrono::Utc::now),
+            utc_offset: self.utc_offset.unwrap_or_else(timefmt::local_offset_now),
+            mailbox: match self.mailbox {
+                MailboxArg::Auto => MailboxChoice::Auto,
+                MailboxArg::Online => MailboxChoice::Online,
+                MailboxArg::OnPremises => MailboxChoice::OnPremises,
+            },
+            client_build: self.client_build,
+            fail_on: match self.fail_on {
+                FailOnArg::Error => Some(Severity::Error),
+                FailOnArg::Warning => Some(Severity::Warning),
+                FailOnArg::Info => Some(Severity::Info),
+                FailOnArg::Never => None,
+            },
+            quiet: self.quiet,
+            include_subjects: self.include_subjects,
+        }
+    }
+}

@@ -1,0 +1,40 @@
+//! The runtime configuration a scan runs with, built from the command line.
+
+use crate::build_version::ClientBuild;
+use crate::rules::Severity;
+use chrono::{DateTime, FixedOffset, Utc};
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailboxChoice {
+    Auto,
+    Online,
+    OnPremises,
+}
+
+/// The lowest severity that makes the exit status 1; `None` = never.
+pub type FailOn = Option<Severity>;
+
+#[derive(Debug, Clone)]
+pub struct ScanConfig {
+    /// Empty: this machine's `%LOCALAPPDATA%`.
+    pub paths: Vec<PathBuf>,
+    pub format: Format,
+    pub output: Option<PathBuf>,
+    pub force: bool,
+    /// The instant the two-minute timer is measured against.
+    pub now: DateTime<Utc>,
+    /// Offset of local times that carry none (logs, some item dates).
+    pub utc_offset: FixedOffset,
+    pub mailbox: MailboxChoice,
+    pub client_build: Option<ClientBuild>,
+    pub fail_on: FailOn,
+    pub quiet: bool,
+    pub include_subjects: bool,
+}

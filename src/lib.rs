@@ -1,0 +1,21 @@
+//! oimdiag: diagnoses why Skype for Business Offline IM messages never arrive.
+//!
+//! Layers, each reading only the one before it:
+//! `discover` finds files → `scan::*` turn files into typed items and events
+//! (`model`) → `rules` judge them into findings → `report` builds the report
+//! model and renders it.
+
+pub mod build_version;
+pub mod cli;
+pub mod config;
+pub mod discover;
+pub mod exit;
+pub mod facts;
+pub mod fsread;
+pub mod model;
+pub mod output;
+pub mod report;
+pub mod rules;
+pub mod run;
+pub mod scan;
+pub mod timefmt;

@@ -1,0 +1,64 @@
+use clap::Parser;
+use oimdiag::cli::{CatalogFormat, Cli, Command};
+use oimdiag::exit::ExitStatus;
+use oimdiag::report::text::clean;
+use oimdiag::rules::{rule_info, CATALOG};
+use oimdiag::run;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let status = match cli.command {
+        Command::Scan(args) => {
+            let cfg = args.into_config();
+            match run::scan(&cfg).and_then(|r| run::deliver(&r, &cfg)) {
+                Ok(s) => s,
+                Err(run::UsageError(msg)) => {
+                    eprintln!("oimdiag: {}", clean(&msg));
+                    ExitStatus::Usage
+                }
+            }
+        }
+        Command::Rules { format } => {
+            let out = match format {
+                CatalogFormat::Json => {
+                    serde_json::to_string_pretty(CATALOG).expect("catalog serialises") + "\n"
+                }
+                CatalogFormat::Text => CATALOG
+                    .iter()
+                    .map(|r| format!("{}  {:<7}  {}\n", r.id, r.severity.as_str(), r.title))
+                    .collect(),
+            };
+            print_or_quiet(&out)
+        }
+        Command::Explain { rule_id } => match rule_info(&rule_id) {
+            Some(r) => print_or_quiet(&format!(
+                "{} ({}) {}\n\nFires when: {}\n\nWhy it matters: {}\n\nWhat to do: {}\n",
+                r.id,
+                r.severity.as_str(),
+                r.title,
+                r.fires_when,
+                r.why,
+                r.remediation
+            )),
+            None => {
+                eprintln!(
+                    "oimdiag: no rule '{}'; `oimdiag rules` lists them",
+                    clean(&rule_id)
+                );
+                ExitStatus::Usage
+            }
+        },
+    };
+    status.into()
+}
+
+fn print_or_quiet(s: &str) -> ExitStatus {
+    match oimdiag::output::write_stdout(s) {
+        Ok(()) => ExitStatus::Clean,
+        Err(e) => {
+            eprintln!("oimdiag: {e}");
+            ExitStatus::Usage
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! The typed vocabulary scanners produce and rules consume.
+//! Rules never look at raw text: everything they need is a field here.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::path::PathBuf;
+
+/// What a file was recognised as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InputKind {
+    SpoolItem,
+    Uccapilog,
+    TracerptCsv,
+    AdminExport,
+}
+
+impl InputKind {
+    pub fn is_log(self) -> bool {
+        !matches!(self, InputKind::SpoolItem)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScannedInput {
+    pub path: PathBuf,
+    pub kind: InputKind,
+}
+
+/// A file or folder met during the scan that was not used, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedInput {
+    pub path: PathBuf,
+    pub reason: String,
+}
+
+/// A `sip_<address>` profile folder.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Profile {
+    /// The sign-in address, lower-cased, without `sip:`.
+    pub address: String,
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemFormat {
+    Mime,
+    Xml,
+    Opaque,
+}
+
+/// Where an item's sent time came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeSource {
+    Content,
+    Mtime,
+}
+
+/// One file below a `History Spooler` folder. Holds metadata only: the body is
+/// never read into this type, and the subject only when the user asked for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpoolItem {
+    pub path: PathBuf,
+    /// The profile address this item belongs to, from the nearest `sip_*` folder.
+    pub profile: Option<String>,
+    pub size_bytes: u64,
+    pub sent_at: DateTime<Utc>,
+    pub sent_at_source: TimeSource,
+    pub format: ItemFormat,
+    pub recipient: Option<String>,
+    pub sender: Option<String>,
+    pub message_class: Option<String>,
+    pub subject: Option<String>,
+    /// Why the item could not be (fully) read or parsed, if it could not.
+    pub problem: Option<String>,
+}
+
+/// Everything the scanners found; the only input of the rules.
+#[derive(Debug, Default, Clone)]
+pub struct ScanData {
+    pub profiles: Vec<Profile>,
+    /// `History Spooler` folders met, empty or not: an empty one is evidence of health.
+    pub spoolers: Vec<PathBuf>,
+    pub spool_items: Vec<SpoolItem>,
+    pub scanned: Vec<ScannedInput>,
+    pub skipped: Vec<SkippedInput>,
+}
+
+/// Where the user's mailbox lives, as far as the evidence (or the user) says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MailboxLocation {
+    Online,
+    OnPremises,
+    Unknown,
+}
+
+/// Where a fact came from: a file and line, or the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    pub path: String,
+    pub line: Option<u64>,
+    pub excerpt: String,
+}
+
+/// A policy value and the evidence for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Setting {
+    pub value: bool,
+    pub source: Source,
+}
+
+/// Policies bearing on Offline IM, as seen in logs or admin exports.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Policies {
+    /// Server: `Get-CsImConfiguration` EnableOfflineIM.
+    pub enable_offline_im: Option<Setting>,
+    /// Client policy: `Get-CsClientPolicy` EnableIMAutoArchiving (or in-band provisioning).
+    pub enable_im_auto_archiving: Option<Setting>,
+    /// The user's own option, `otherOptions` `imAutoArchiving`.
+    pub user_im_auto_archiving: Option<Setting>,
+}
+
+/// What is known about the machine and user, derived from scans and overrides.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Facts {
+    pub sip_users: Vec<String>,
+    pub client_build: Option<crate::build_version::ClientBuild>,
+    pub client_build_source: Option<Source>,
+    pub install_type: crate::build_version::InstallType,
+    pub mailbox_location: MailboxLocation,
+    pub mailbox_source: Option<Source>,
+    pub ews_url: Option<String>,
+    pub policies: Policies,
+}

@@ -1,0 +1,8 @@
+//! The report: a model built once from scan results and findings, and
+//! renderers that read only that model.
+
+pub mod json;
+pub mod model;
+pub mod text;
+
+pub use model::{build, Report, Verdict};

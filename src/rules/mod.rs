@@ -1,0 +1,149 @@
+//! The rule engine: stable rule ids, their catalog text, and the evaluation of
+//! scanned data into findings. Rules read only `model` types.
+
+mod build;
+mod catalog;
+mod inputs;
+pub mod spooler;
+
+pub use catalog::{rule_info, RuleInfo, CATALOG};
+
+use crate::model::{Facts, ScanData};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::str::FromStr;
+
+/// The two-minute timer: from an offline message being sent to it being
+/// picked up and processed (source document, "Troubleshooting").
+pub const TIMER_SECS: i64 = 120;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    // Declared most severe first so sorting puts errors first.
+    Error,
+    Warning,
+    Info,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+
+    /// Whether `self` is at least as severe as `threshold`.
+    pub fn reaches(self, threshold: Severity) -> bool {
+        self <= threshold
+    }
+}
+
+impl FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "error" => Ok(Severity::Error),
+            "warning" => Ok(Severity::Warning),
+            "info" => Ok(Severity::Info),
+            _ => Err(format!("'{s}' is not error, warning or info")),
+        }
+    }
+}
+
+/// One piece of evidence: where it is, and a short excerpt that never holds a
+/// message body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Evidence {
+    pub path: String,
+    pub line: Option<u64>,
+    pub excerpt: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub rule_id: &'static str,
+    pub severity: Severity,
+    pub title: &'static str,
+    pub message: String,
+    pub evidence: Vec<Evidence>,
+    pub remediation: String,
+    /// The profile the finding is about, when it is about one user.
+    #[serde(skip)]
+    pub user: Option<String>,
+}
+
+impl Finding {
+    /// A finding with the catalog's title, severity and remediation.
+    pub fn new(rule_id: &'static str, message: String, evidence: Vec<Evidence>) -> Finding {
+        let info = rule_info(rule_id).expect("rule ids used in code are in the catalog");
+        Finding {
+            rule_id: info.id,
+            severity: info.severity,
+            title: info.title,
+            message,
+            evidence,
+            remediation: info.remediation.to_string(),
+            user: None,
+        }
+    }
+
+    pub fn for_user(mut self, user: Option<String>) -> Finding {
+        self.user = user;
+        self
+    }
+}
+
+/// What the rules need besides scanned data.
+pub struct RuleContext {
+    pub now: DateTime<Utc>,
+    /// Whether the scan was of the default location (so OIM060 can say where it looked).
+    pub roots: Vec<String>,
+}
+
+/// Evaluates every rule; findings come out ordered by severity, then rule id,
+/// then user, so the report is the same whatever order files were read in.
+pub fn evaluate(scan: &ScanData, facts: &Facts, ctx: &RuleContext) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    spooler::evaluate(scan, ctx, &mut findings);
+    build::evaluate(facts, &mut findings);
+    inputs::evaluate(scan, ctx, &mut findings);
+    findings.sort_by(|a, b| {
+        (a.severity, a.rule_id, &a.user).cmp(&(b.severity, b.rule_id, &b.user))
+    });
+    findings
+}
+
+/// Causes first, then symptoms (BRIEF §5): the order `probable_causes` ranks in.
+pub const CAUSE_ORDER: &[&str] = &[
+    "OIM022", "OIM020", "OIM010", "OIM011", "OIM030", "OIM012", "OIM021", "OIM003", "OIM001",
+    "OIM004",
+];
+
+/// Rule ids that fired, ranked as probable causes.
+pub fn probable_causes(findings: &[Finding]) -> Vec<&'static str> {
+    CAUSE_ORDER
+        .iter()
+        .copied()
+        .filter(|id| findings.iter().any(|f| f.rule_id == *id))
+        .collect()
+}
+
+/// Caps evidence lists so a spooler of 50,000 items does not make a finding of
+/// 50,000 lines; the full list stays in `spool_items`.
+pub const MAX_EVIDENCE: usize = 20;
+
+pub(crate) fn cap_evidence(mut ev: Vec<Evidence>, what: &str) -> Vec<Evidence> {
+    if ev.len() > MAX_EVIDENCE {
+        let more = ev.len() - MAX_EVIDENCE;
+        ev.truncate(MAX_EVIDENCE);
+        ev.push(Evidence {
+            path: String::new(),
+            line: None,
+            excerpt: format!("… and {more} more {what} (all listed in the report's details)"),
+        });
+    }
+    ev
+}

@@ -1,0 +1,157 @@
+//! Rules on History Spooler items: OIM001 stuck, OIM002 pending, OIM050
+//! unreadable, OIM051 dated in the future.
+
+use super::{cap_evidence, Evidence, Finding, RuleContext, TIMER_SECS};
+use crate::model::{ScanData, SpoolItem, TimeSource};
+use crate::timefmt::{human_duration, rfc3339};
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemState {
+    Pending,
+    Stuck,
+}
+
+/// Whole seconds since the item was sent, and its state. The timer has
+/// expired only once an item is *older than* 120 s: at exactly 120 s it is
+/// still pending.
+pub fn item_state(item: &SpoolItem, now: DateTime<Utc>) -> (i64, ItemState) {
+    let age = (now - item.sent_at).num_seconds();
+    let state = if age > TIMER_SECS {
+        ItemState::Stuck
+    } else {
+        ItemState::Pending
+    };
+    (age, state)
+}
+
+pub(super) fn evaluate(scan: &ScanData, ctx: &RuleContext, out: &mut Vec<Finding>) {
+    let mut by_user: BTreeMap<Option<&str>, Vec<&SpoolItem>> = BTreeMap::new();
+    for item in &scan.spool_items {
+        by_user.entry(item.profile.as_deref()).or_default().push(item);
+    }
+    for (user, items) in by_user {
+        let user_s = user.map(str::to_string);
+        let whose = user.map_or("the History Spooler".to_string(), |u| {
+            format!("the History Spooler of {u}")
+        });
+        let mut stuck = Vec::new();
+        let mut pending = Vec::new();
+        let mut broken = Vec::new();
+        let mut future = Vec::new();
+        for item in items {
+            let (age, state) = item_state(item, ctx.now);
+            match state {
+                ItemState::Stuck => stuck.push((item, age)),
+                ItemState::Pending => pending.push((item, age)),
+            }
+            if item.problem.is_some() {
+                broken.push(item);
+            }
+            if item.sent_at > ctx.now {
+                future.push((item, age));
+            }
+        }
+        if !stuck.is_empty() {
+            let oldest = stuck.iter().map(|(_, a)| *a).max().unwrap_or(0);
+            let since = stuck.iter().map(|(i, _)| i.sent_at).min().unwrap_or(ctx.now);
+            let recipients = recipients(stuck.iter().map(|(i, _)| *i));
+            let message = format!(
+                "{} in {whose} {} older than the two-minute timer{}; the oldest has waited {} (since {}).",
+                count(stuck.len(), "offline message"),
+                if stuck.len() == 1 { "is" } else { "are" },
+                recipients,
+                human_duration(oldest),
+                rfc3339(since),
+            );
+            let ev = stuck.iter().map(|(i, a)| item_evidence(i, *a)).collect();
+            out.push(Finding::new("OIM001", message, cap_evidence(ev, "items")).for_user(user_s.clone()));
+        }
+        let fresh: Vec<_> = pending.iter().filter(|(i, _)| i.sent_at <= ctx.now).collect();
+        if !fresh.is_empty() {
+            let deadline = fresh
+                .iter()
+                .map(|(i, _)| i.sent_at)
+                .max()
+                .unwrap_or(ctx.now)
+                + Duration::seconds(TIMER_SECS + 1);
+            let wait = (deadline - ctx.now).num_seconds().max(0);
+            let message = format!(
+                "{} in {whose} {} still within the two-minute timer: run oimdiag again after {} (in {}).",
+                count(fresh.len(), "offline message"),
+                if fresh.len() == 1 { "is" } else { "are" },
+                rfc3339(deadline),
+                human_duration(wait),
+            );
+            let ev = fresh.iter().map(|(i, a)| item_evidence(i, *a)).collect();
+            out.push(Finding::new("OIM002", message, cap_evidence(ev, "items")).for_user(user_s.clone()));
+        }
+        if !broken.is_empty() {
+            let message = format!(
+                "{} in {whose} could not be read or parsed; {} age comes from the file time.",
+                count(broken.len(), "item"),
+                if broken.len() == 1 { "its" } else { "their" },
+            );
+            let ev = broken
+                .iter()
+                .map(|i| Evidence {
+                    path: i.path.display().to_string(),
+                    line: None,
+                    excerpt: i.problem.clone().unwrap_or_default(),
+                })
+                .collect();
+            out.push(Finding::new("OIM050", message, cap_evidence(ev, "items")).for_user(user_s.clone()));
+        }
+        if !future.is_empty() {
+            let ahead = future.iter().map(|(_, a)| -a).max().unwrap_or(0);
+            let message = format!(
+                "{} in {whose} {} dated after the scan time {} (up to {} ahead): a clock is wrong, so ages are too.",
+                count(future.len(), "item"),
+                if future.len() == 1 { "is" } else { "are" },
+                rfc3339(ctx.now),
+                human_duration(ahead),
+            );
+            let ev = future.iter().map(|(i, a)| item_evidence(i, *a)).collect();
+            out.push(Finding::new("OIM051", message, cap_evidence(ev, "items")).for_user(user_s));
+        }
+    }
+}
+
+fn item_evidence(item: &SpoolItem, age: i64) -> Evidence {
+    let to = item.recipient.as_deref().unwrap_or("unknown recipient");
+    let source = match item.sent_at_source {
+        TimeSource::Content => "date in the item",
+        TimeSource::Mtime => "file time",
+    };
+    Evidence {
+        path: item.path.display().to_string(),
+        line: None,
+        excerpt: format!(
+            "to {to}; sent {} ({source}); age {}",
+            rfc3339(item.sent_at),
+            human_duration(age)
+        ),
+    }
+}
+
+fn recipients<'a>(items: impl Iterator<Item = &'a SpoolItem>) -> String {
+    let mut r: Vec<&str> = items.filter_map(|i| i.recipient.as_deref()).collect();
+    r.sort_unstable();
+    r.dedup();
+    match r.len() {
+        0 => String::new(),
+        1..=3 => format!(" (to {})", r.join(", ")),
+        n => format!(" (to {} and {} others)", r[..3].join(", "), n - 3),
+    }
+}
+
+pub(crate) fn count(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}

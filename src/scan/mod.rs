@@ -1,0 +1,5 @@
+//! Scanners: each turns one kind of file into typed model values.
+
+pub mod classify;
+pub mod spooler;
+pub mod text;

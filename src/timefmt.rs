@@ -1,0 +1,134 @@
+//! Parsing and printing times. Machine output is always UTC (RFC 3339);
+//! local time appears only in the human report, labelled with its offset.
+
+use chrono::{DateTime, FixedOffset, NaiveDateTime, SecondsFormat, TimeZone, Utc};
+
+/// Parses `+HH:MM`, `-HH:MM`, `+HHMM`, `+HH` or `Z`/`UTC`.
+pub fn parse_utc_offset(s: &str) -> Result<FixedOffset, String> {
+    let t = s.trim();
+    if t.eq_ignore_ascii_case("z") || t.eq_ignore_ascii_case("utc") {
+        return FixedOffset::east_opt(0).ok_or_else(|| "bad offset".into());
+    }
+    let bad = || format!("'{s}' is not a UTC offset like +05:30 or -08:00");
+    let (sign, rest) = match t.as_bytes().first() {
+        Some(b'+') => (1, &t[1..]),
+        Some(b'-') => (-1, &t[1..]),
+        _ => return Err(bad()),
+    };
+    let digits: String = rest.chars().filter(|c| *c != ':').collect();
+    if !digits.chars().all(|c| c.is_ascii_digit()) || !matches!(digits.len(), 2 | 4) {
+        return Err(bad());
+    }
+    let hours: i32 = digits[..2].parse().map_err(|_| bad())?;
+    let minutes: i32 = if digits.len() == 4 {
+        digits[2..].parse().map_err(|_| bad())?
+    } else {
+        0
+    };
+    if hours > 14 || minutes > 59 {
+        return Err(bad());
+    }
+    FixedOffset::east_opt(sign * (hours * 3600 + minutes * 60)).ok_or_else(bad)
+}
+
+pub fn parse_rfc3339_utc(s: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(s.trim())
+        .map(|d| d.with_timezone(&Utc))
+        .map_err(|e| format!("'{s}' is not an RFC 3339 time like 2026-11-24T09:00:00Z: {e}"))
+}
+
+/// The offset this machine uses now, for local log times without one.
+pub fn local_offset_now() -> FixedOffset {
+    *chrono::Local::now().offset()
+}
+
+/// Parses a date found inside an item or log: RFC 3339 / ISO 8601 (with or
+/// without offset; without one it is local time at `offset`) or RFC 2822.
+pub fn parse_content_date(s: &str, offset: FixedOffset) -> Option<DateTime<Utc>> {
+    let t = s.trim();
+    if t.is_empty() {
+        return None;
+    }
+    if let Ok(d) = DateTime::parse_from_rfc3339(t) {
+        return Some(d.with_timezone(&Utc));
+    }
+    if let Ok(d) = DateTime::parse_from_rfc2822(t) {
+        return Some(d.with_timezone(&Utc));
+    }
+    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"] {
+        if let Ok(n) = NaiveDateTime::parse_from_str(t, fmt) {
+            return offset
+                .from_local_datetime(&n)
+                .single()
+                .map(|d| d.with_timezone(&Utc));
+        }
+    }
+    None
+}
+
+pub fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+pub fn offset_string(o: FixedOffset) -> String {
+    let secs = o.local_minus_utc();
+    let sign = if secs < 0 { '-' } else { '+' };
+    let a = secs.abs();
+    format!("{sign}{:02}:{:02}", a / 3600, (a % 3600) / 60)
+}
+
+/// "3 h 02 min", "95 s": how long, for people.
+pub fn human_duration(secs: i64) -> String {
+    let a = secs.unsigned_abs();
+    let s = if a < 120 {
+        format!("{a} s")
+    } else if a < 3600 {
+        format!("{} min", a / 60)
+    } else if a < 48 * 3600 {
+        format!("{} h {:02} min", a / 3600, (a % 3600) / 60)
+    } else {
+        format!("{} days {} h", a / 86400, (a % 86400) / 3600)
+    };
+    if secs < 0 {
+        format!("-{s}")
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets() {
+        assert_eq!(parse_utc_offset("+05:30").unwrap().local_minus_utc(), 19800);
+        assert_eq!(parse_utc_offset("-0800").unwrap().local_minus_utc(), -28800);
+        assert_eq!(parse_utc_offset("Z").unwrap().local_minus_utc(), 0);
+        assert!(parse_utc_offset("5:30").is_err());
+        assert!(parse_utc_offset("+25:00").is_err());
+        assert_eq!(offset_string(parse_utc_offset("-03:30").unwrap()), "-03:30");
+    }
+
+    #[test]
+    fn content_dates() {
+        let ist = parse_utc_offset("+05:30").unwrap();
+        let want = "2026-11-23T09:14:03Z";
+        for s in [
+            "Mon, 23 Nov 2026 09:14:03 +0000",
+            "2026-11-23T09:14:03Z",
+            "2026-11-23T10:14:03+01:00",
+            "2026-11-23T14:44:03",
+        ] {
+            assert_eq!(rfc3339(parse_content_date(s, ist).unwrap()), want, "{s}");
+        }
+        assert!(parse_content_date("yesterday", ist).is_none());
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(human_duration(95), "95 s");
+        assert_eq!(human_duration(600), "10 min");
+        assert_eq!(human_duration(3 * 3600 + 120), "3 h 02 min");
+    }
+}
