@@ -9,6 +9,7 @@ pub mod build_version;
 pub mod cli;
 pub mod config;
 pub mod discover;
+pub mod events;
 pub mod exit;
 pub mod facts;
 pub mod fsread;
