@@ -27,6 +27,12 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = CatalogFormat::Text)]
         format: CatalogFormat,
     },
+    /// Print the active log signature table (JSON, usable as a --signatures file).
+    Signatures {
+        /// A signature file to extend or replace the built-in table with.
+        #[arg(long, value_name = "FILE")]
+        signatures: Option<PathBuf>,
+    },
     /// Explain one rule: what it means, why it matters, what to do.
     Explain {
         /// A rule id such as OIM001.
@@ -95,6 +101,11 @@ pub struct ScanArgs {
     #[arg(long)]
     pub client_build: Option<ClientBuild>,
 
+    /// A JSON signature table that extends (or, with "mode": "replace",
+    /// replaces) the built-in log signatures; see `oimdiag signatures`.
+    #[arg(long, value_name = "FILE")]
+    pub signatures: Option<PathBuf>,
+
     /// Exit 1 when a finding of this severity or worse fires.
     #[arg(long, value_enum, default_value_t = FailOnArg::Warning)]
     pub fail_on: FailOnArg,
@@ -126,6 +137,7 @@ impl ScanArgs {
                 MailboxArg::OnPremises => MailboxChoice::OnPremises,
             },
             client_build: self.client_build,
+            signatures: self.signatures,
             fail_on: match self.fail_on {
                 FailOnArg::Error => Some(Severity::Error),
                 FailOnArg::Warning => Some(Severity::Warning),

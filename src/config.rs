@@ -34,6 +34,8 @@ pub struct ScanConfig {
     pub utc_offset: FixedOffset,
     pub mailbox: MailboxChoice,
     pub client_build: Option<ClientBuild>,
+    /// A user signature file (extends or replaces the built-in table).
+    pub signatures: Option<PathBuf>,
     pub fail_on: FailOn,
     pub quiet: bool,
     pub include_subjects: bool,

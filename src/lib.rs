@@ -19,4 +19,5 @@ pub mod report;
 pub mod rules;
 pub mod run;
 pub mod scan;
+pub mod signatures;
 pub mod timefmt;

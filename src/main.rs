@@ -4,6 +4,7 @@ use oimdiag::exit::ExitStatus;
 use oimdiag::report::text::clean;
 use oimdiag::rules::{rule_info, CATALOG};
 use oimdiag::run;
+use oimdiag::signatures::Signatures;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -30,6 +31,21 @@ fn main() -> ExitCode {
                     .collect(),
             };
             print_or_quiet(&out)
+        }
+        Command::Signatures { signatures } => {
+            let table = match signatures {
+                Some(p) => Signatures::with_user_file(&p),
+                None => Ok(Signatures::builtin()),
+            };
+            match table {
+                Ok(t) => print_or_quiet(
+                    &(serde_json::to_string_pretty(&t.to_file()).expect("table serialises") + "\n"),
+                ),
+                Err(e) => {
+                    eprintln!("oimdiag: {}", clean(&e));
+                    ExitStatus::Usage
+                }
+            }
         }
         Command::Explain { rule_id } => match rule_info(&rule_id) {
             Some(r) => print_or_quiet(&format!(

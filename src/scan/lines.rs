@@ -201,7 +201,10 @@ fn push_unit(out: &mut Vec<u8>, high: &mut Option<u16>, u: u16) {
     match (high.take(), u) {
         (Some(h), 0xDC00..=0xDFFF) => {
             let c = 0x10000 + (((h as u32) - 0xD800) << 10) + ((u as u32) - 0xDC00);
-            push_char(out, char::from_u32(c).unwrap_or(char::REPLACEMENT_CHARACTER));
+            push_char(
+                out,
+                char::from_u32(c).unwrap_or(char::REPLACEMENT_CHARACTER),
+            );
         }
         (prev, _) => {
             if prev.is_some() {
@@ -210,7 +213,10 @@ fn push_unit(out: &mut Vec<u8>, high: &mut Option<u16>, u: u16) {
             match u {
                 0xD800..=0xDBFF => *high = Some(u),
                 0xDC00..=0xDFFF => push_char(out, char::REPLACEMENT_CHARACTER),
-                _ => push_char(out, char::from_u32(u as u32).unwrap_or(char::REPLACEMENT_CHARACTER)),
+                _ => push_char(
+                    out,
+                    char::from_u32(u as u32).unwrap_or(char::REPLACEMENT_CHARACTER),
+                ),
             }
         }
     }
@@ -311,6 +317,9 @@ mod tests {
     #[test]
     fn bad_utf8_byte_costs_one_line() {
         let v = collect(b"good\nba\xFFd\ngood", 100);
-        assert_eq!(v.iter().map(|x| x.1).collect::<Vec<_>>(), [false, true, false]);
+        assert_eq!(
+            v.iter().map(|x| x.1).collect::<Vec<_>>(),
+            [false, true, false]
+        );
     }
 }

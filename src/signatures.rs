@@ -1,0 +1,355 @@
+//! The log signature table: data that maps log text to typed events
+//! (BRIEF §3.4). The offline-IM and EWS wording is ASSUMED, so the table is an
+//! embedded default (`signatures.json`) that a user file can extend or replace
+//! without a rebuild.
+
+use crate::events::{SigEvent, SigFields};
+use aho_corasick::AhoCorasick;
+use regex::{Regex, RegexBuilder};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+pub const BUILTIN_JSON: &str = include_str!("signatures.json");
+
+const CAPTURES: &[&str] = &["id", "recipient", "url", "url2", "status", "file", "reason"];
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignatureFile {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub about: Option<String>,
+    #[serde(default = "one")]
+    pub version: u32,
+    /// For user files: `extend` (default; tried before the built-ins) or `replace`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<Mode>,
+    pub signatures: Vec<SignatureEntry>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    Extend,
+    Replace,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignatureEntry {
+    pub name: String,
+    pub event: String,
+    pub pattern: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub require: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ok: Option<bool>,
+}
+
+struct Compiled {
+    event: SigEvent,
+    regex: Regex,
+    ok: Option<bool>,
+    /// Indexes into the prefilter's literal list; empty = always try.
+    require: Vec<usize>,
+}
+
+/// The active table, compiled once.
+pub struct Signatures {
+    entries: Vec<SignatureEntry>,
+    compiled: Vec<Compiled>,
+    prefilter: AhoCorasick,
+    literal_count: usize,
+}
+
+impl Signatures {
+    pub fn builtin() -> Signatures {
+        let file: SignatureFile =
+            serde_json::from_str(BUILTIN_JSON).expect("the embedded signature table is valid JSON");
+        Signatures::compile(file.signatures).expect("the embedded signature table compiles")
+    }
+
+    /// The built-ins extended (user entries first) or replaced by a user file.
+    pub fn with_user_file(path: &Path) -> Result<Signatures, String> {
+        let shown = path.display();
+        let bytes = std::fs::read(path).map_err(|e| format!("signature file {shown}: {e}"))?;
+        let text = crate::scan::text::decode(&bytes).text;
+        let file: SignatureFile = serde_json::from_str(&text)
+            .map_err(|e| format!("signature file {shown} is not a valid signature table: {e}"))?;
+        let mut entries = file.signatures;
+        if file.mode != Some(Mode::Replace) {
+            let builtin: SignatureFile =
+                serde_json::from_str(BUILTIN_JSON).expect("embedded table is valid JSON");
+            entries.extend(builtin.signatures);
+        }
+        Signatures::compile(entries).map_err(|e| format!("signature file {shown}: {e}"))
+    }
+
+    pub fn compile(entries: Vec<SignatureEntry>) -> Result<Signatures, String> {
+        let mut literals: Vec<String> = Vec::new();
+        let mut compiled = Vec::with_capacity(entries.len());
+        for e in &entries {
+            let event = SigEvent::from_name(&e.event).ok_or_else(|| {
+                let names: Vec<_> = SigEvent::ALL.iter().map(|e| e.name()).collect();
+                format!(
+                    "entry '{}': unknown event '{}' (one of: {})",
+                    e.name,
+                    e.event,
+                    names.join(", ")
+                )
+            })?;
+            let regex = RegexBuilder::new(&e.pattern)
+                .case_insensitive(true)
+                .size_limit(1 << 22)
+                .build()
+                .map_err(|err| format!("entry '{}': bad pattern: {err}", e.name))?;
+            if let Some(bad) = regex
+                .capture_names()
+                .flatten()
+                .find(|n| !CAPTURES.contains(n))
+            {
+                return Err(format!(
+                    "entry '{}': unknown capture name '{bad}' (use: {})",
+                    e.name,
+                    CAPTURES.join(", ")
+                ));
+            }
+            if e.ok.is_some() && event != SigEvent::EwsStatus {
+                return Err(format!(
+                    "entry '{}': 'ok' applies to ews.status only",
+                    e.name
+                ));
+            }
+            let mut require = Vec::new();
+            for lit in e.require.iter().filter(|l| !l.is_empty()) {
+                let lower = lit.to_lowercase();
+                let idx = match literals.iter().position(|l| *l == lower) {
+                    Some(i) => i,
+                    None => {
+                        literals.push(lower);
+                        literals.len() - 1
+                    }
+                };
+                require.push(idx);
+            }
+            compiled.push(Compiled {
+                event,
+                regex,
+                ok: e.ok,
+                require,
+            });
+        }
+        let prefilter = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(&literals)
+            .map_err(|e| format!("signature literals: {e}"))?;
+        Ok(Signatures {
+            entries,
+            compiled,
+            prefilter,
+            literal_count: literals.len(),
+        })
+    }
+
+    /// The table as a signature file, for `oimdiag signatures`.
+    pub fn to_file(&self) -> SignatureFile {
+        SignatureFile {
+            about: None,
+            version: 1,
+            mode: Some(Mode::Replace),
+            signatures: self.entries.clone(),
+        }
+    }
+
+    /// The first signature matching `text`, with its captures.
+    pub fn match_text(&self, text: &str) -> Option<(SigEvent, SigFields)> {
+        // Which required literals occur at all; most log lines contain none.
+        let mut present = [false; 64];
+        let mut any = false;
+        if self.literal_count > 0 {
+            for m in self.prefilter.find_overlapping_iter(text) {
+                if let Some(p) = present.get_mut(m.pattern().as_usize()) {
+                    *p = true;
+                    any = true;
+                }
+            }
+        }
+        for c in &self.compiled {
+            let required = !c.require.is_empty();
+            if required
+                && (!any
+                    || !c
+                        .require
+                        .iter()
+                        .any(|&i| present.get(i).copied().unwrap_or(true)))
+            {
+                continue;
+            }
+            if let Some(caps) = c.regex.captures(text) {
+                let get = |n: &str| {
+                    caps.name(n)
+                        .map(|m| m.as_str().trim().to_string())
+                        .filter(|s| !s.is_empty())
+                };
+                let fields = SigFields {
+                    id: get("id"),
+                    recipient: get("recipient").map(|r| normalise_address(&r)),
+                    url: get("url"),
+                    url2: get("url2"),
+                    status: get("status").and_then(|s| s.parse().ok()),
+                    file: get("file"),
+                    reason: get("reason"),
+                    ok: c.ok,
+                };
+                return Some((c.event, fields));
+            }
+        }
+        None
+    }
+}
+
+/// `sip:Bob@Contoso.com` → `bob@contoso.com`.
+pub fn normalise_address(s: &str) -> String {
+    let t = s.trim().trim_matches(|c| c == '<' || c == '>');
+    let t = t
+        .strip_prefix("sip:")
+        .or_else(|| t.strip_prefix("SIP:"))
+        .unwrap_or(t);
+    t.trim_end_matches(['.', ',', ';']).to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(text: &str) -> (SigEvent, SigFields) {
+        Signatures::builtin()
+            .match_text(text)
+            .unwrap_or_else(|| panic!("no match: {text}"))
+    }
+
+    #[test]
+    fn canonical_lines_from_the_brief() {
+        let (e, f) = m("OfflineIM: queued message 42 for sip:bob@contoso.com");
+        assert_eq!(e, SigEvent::OimQueued);
+        assert_eq!(f.id.as_deref(), Some("42"));
+        assert_eq!(f.recipient.as_deref(), Some("bob@contoso.com"));
+
+        let (e, f) = m(
+            "OfflineIM: processing message 42 via EWS https://mail.contoso.com/EWS/Exchange.asmx",
+        );
+        assert_eq!(e, SigEvent::OimProcessing);
+        assert_eq!(f.id.as_deref(), Some("42"));
+        assert_eq!(
+            f.url.as_deref(),
+            Some("https://mail.contoso.com/EWS/Exchange.asmx")
+        );
+
+        let (e, f) = m("OfflineIM: message 42 delivered to sip:bob@contoso.com (ItemClass=IM.Note.MissedConversation)");
+        assert_eq!(e, SigEvent::OimDelivered);
+        assert_eq!(f.recipient.as_deref(), Some("bob@contoso.com"));
+
+        let (e, f) = m("OfflineIM: message 42 failed: EWS returned 401 Unauthorized");
+        assert_eq!(e, SigEvent::OimFailed);
+        assert_eq!(f.status, Some(401));
+        assert_eq!(f.reason.as_deref(), Some("EWS returned 401 Unauthorized"));
+
+        let (e, f) = m("OfflineIM: message 42 spooled to History Spooler (file 7f3a9c.hist)");
+        assert_eq!(e, SigEvent::OimSpooled);
+        assert_eq!(f.file.as_deref(), Some("7f3a9c.hist"));
+
+        let (e, f) = m("EWS: POST https://mail.contoso.com/EWS/Exchange.asmx CreateItem -> 503 Service Unavailable");
+        assert_eq!(e, SigEvent::EwsResponse);
+        assert_eq!(f.status, Some(503));
+        assert_eq!(f.reason.as_deref(), Some("Service Unavailable"));
+
+        let (e, f) = m("Autodiscover: EWS internal URL https://mail.contoso.com/EWS/Exchange.asmx, external URL https://owa.contoso.com/EWS/Exchange.asmx");
+        assert_eq!(e, SigEvent::EwsAutodiscoverOk);
+        assert_eq!(
+            f.url2.as_deref(),
+            Some("https://owa.contoso.com/EWS/Exchange.asmx")
+        );
+
+        let (e, f) =
+            m("Autodiscover: failed for contoso.com: The remote name could not be resolved");
+        assert_eq!(e, SigEvent::EwsAutodiscoverFailed);
+        assert!(f.reason.unwrap().contains("could not be resolved"));
+
+        assert_eq!(m("EWS Information: EWS not deployed").1.ok, Some(false));
+        assert_eq!(m("EWS Information: EWS Status OK").1.ok, Some(true));
+    }
+
+    #[test]
+    fn tolerant_of_case_and_surrounding_text() {
+        let (e, f) = m("[thread 12] offlineim : QUEUED message abc-1 for SIP:Bob@Contoso.com now");
+        assert_eq!(e, SigEvent::OimQueued);
+        assert_eq!(f.id.as_deref(), Some("abc-1"));
+        assert_eq!(f.recipient.as_deref(), Some("bob@contoso.com"));
+        // Ids may be absent.
+        let (e, f) = m("OfflineIM: queued for sip:bob@contoso.com");
+        assert_eq!(e, SigEvent::OimQueued);
+        assert_eq!(f.id, None);
+    }
+
+    #[test]
+    fn ordinary_lines_do_not_match() {
+        let s = Signatures::builtin();
+        for t in [
+            "End of Sending Packet - 192.168.100.100:5061 1503 bytes",
+            "CUccApiLog::Initialize",
+            "",
+        ] {
+            assert!(s.match_text(t).is_none(), "{t}");
+        }
+    }
+
+    #[test]
+    fn user_entries_extend_or_replace_and_bad_ones_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("sigs.json");
+        std::fs::write(
+            &p,
+            r#"{"signatures":[{"name":"mine","event":"oim.failed","pattern":"IM offline send error (?P<status>\\d+)"}]}"#,
+        )
+        .unwrap();
+        let s = Signatures::with_user_file(&p).unwrap();
+        assert_eq!(
+            s.match_text("IM offline send error 500").unwrap().1.status,
+            Some(500)
+        );
+        assert!(s
+            .match_text("OfflineIM: queued message 1 for sip:a@b.c")
+            .is_some());
+
+        std::fs::write(
+            &p,
+            r#"{"mode":"replace","signatures":[{"name":"mine","event":"oim.failed","pattern":"x(?P<status>\\d+)"}]}"#,
+        )
+        .unwrap();
+        let s = Signatures::with_user_file(&p).unwrap();
+        assert!(s
+            .match_text("OfflineIM: queued message 1 for sip:a@b.c")
+            .is_none());
+
+        std::fs::write(
+            &p,
+            r#"{"signatures":[{"name":"broken-one","event":"oim.failed","pattern":"(unclosed"}]}"#,
+        )
+        .unwrap();
+        let err = Signatures::with_user_file(&p).err().unwrap();
+        assert!(err.contains("broken-one"), "{err}");
+
+        std::fs::write(
+            &p,
+            r#"{"signatures":[{"name":"e2","event":"oim.nope","pattern":"x"}]}"#,
+        )
+        .unwrap();
+        assert!(Signatures::with_user_file(&p)
+            .err()
+            .unwrap()
+            .contains("oim.nope"));
+    }
+}
