@@ -2,5 +2,7 @@
 
 pub mod classify;
 pub mod lines;
+pub mod sip;
 pub mod spooler;
 pub mod text;
+pub mod uccapilog;

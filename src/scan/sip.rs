@@ -1,0 +1,1 @@
+//! SIP messages inside UccApilog records (BRIEF §3.3).
