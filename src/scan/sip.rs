@@ -384,21 +384,19 @@ impl<'a> Iterator for XmlTokens<'a> {
                 self.pos += rest.find('>').map_or(rest.len(), |i| i + 1);
                 continue;
             }
-            // A tag: find its `>` outside quoted attribute values.
+            // A tag: find its `>` outside quoted attribute values. A `<` ends
+            // the search even inside quotes (XML forbids it there), so broken
+            // input costs linear time, not quadratic.
             let mut quote = None;
             let mut close = None;
             for (i, c) in rest.char_indices().skip(1) {
                 match (quote, c) {
+                    (_, '<') => break,
                     (Some(q), _) if c == q => quote = None,
                     (Some(_), _) => {}
                     (None, '"' | '\'') => quote = Some(c),
                     (None, '>') => {
                         close = Some(i);
-                        break;
-                    }
-                    (None, '<') => {
-                        // A stray `<`: treat what came before as text.
-                        close = None;
                         break;
                     }
                     _ => {}
@@ -475,7 +473,8 @@ pub fn decode_entities(s: &str) -> Cow<'_, str> {
     while let Some(amp) = rest.find('&') {
         out.push_str(rest.get(..amp).unwrap_or(""));
         let tail = rest.get(amp..).unwrap_or("");
-        let semi = tail.get(..tail.len().min(12)).and_then(|t| t.find(';'));
+        // Entity names are short: look for `;` in the next few bytes only.
+        let semi = tail.bytes().take(12).position(|b| b == b';');
         let decoded = semi.and_then(|semi| {
             let ent = tail.get(1..semi)?;
             let c = match ent {
@@ -1156,6 +1155,13 @@ Content-Length: 512
             let _ = decode_entities(junk);
         }
         assert_eq!(provisioning_properties("<property name=\"a\">1"), []);
+        assert_eq!(decode_entities("é&amp;ééééééééé&lt;"), "é&ééééééééé<");
+        // Hostile shapes stay linear (these would take minutes if quadratic).
+        let t = std::time::Instant::now();
+        let hostile = "<a \"".repeat(200_000) + &"&".repeat(1_000_000) + &"<".repeat(500_000);
+        assert!(provisioning_properties(&hostile).is_empty());
+        assert_eq!(im_auto_archiving_option(&hostile), None);
+        assert!(t.elapsed() < std::time::Duration::from_secs(20));
     }
 
     #[test]
