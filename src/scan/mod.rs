@@ -4,3 +4,4 @@ pub mod classify;
 pub mod lines;
 pub mod spooler;
 pub mod text;
+pub mod tracerpt;
