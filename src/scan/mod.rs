@@ -1,5 +1,6 @@
 //! Scanners: each turns one kind of file into typed model values.
 
+pub mod admin;
 pub mod classify;
 pub mod lines;
 pub mod spooler;
