@@ -137,6 +137,8 @@ pub enum EventKind {
     },
     /// The user's own `otherOptions` `imAutoArchiving`.
     UserImAutoArchiving { enabled: bool },
+    /// An EWS URL seen anywhere in a record (tells where the mailbox is).
+    EwsUrl { url: String },
 }
 
 #[derive(Debug, Clone, PartialEq)]

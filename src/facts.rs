@@ -1,43 +1,46 @@
 //! Facts about the user and machine, derived from scanned data and the
 //! overrides the user gave. Overrides win, and say so in their source.
 
-use crate::build_version::InstallType;
+use crate::build_version::{ClientBuild, InstallType};
 use crate::config::{MailboxChoice, ScanConfig};
-use crate::model::{Facts, MailboxLocation, Policies, ScanData, Source};
+use crate::events::{AdminObject, AdminSetting, EventKind, LogEvent, Origin, SigEvent};
+use crate::model::{Facts, MailboxLocation, Policies, ScanData, Setting, Source};
+use crate::scan::logs::url_host;
+
+/// EWS hosts of Exchange Online (ASSUMED heuristic: any other host is
+/// on-premises; `--mailbox` overrides).
+pub const ONLINE_EWS_HOSTS: &[&str] = &["outlook.office365.com", "outlook.office.com"];
 
 pub fn derive(scan: &ScanData, cfg: &ScanConfig) -> Facts {
     let mut sip_users: Vec<String> = scan.profiles.iter().map(|p| p.address.clone()).collect();
     sip_users.extend(scan.spool_items.iter().filter_map(|i| i.profile.clone()));
+    sip_users.extend(scan.events.iter().filter_map(|e| match &e.kind {
+        EventKind::SipUser { address } => Some(address.clone()),
+        _ => None,
+    }));
     sip_users.sort();
     sip_users.dedup();
 
     let (client_build, client_build_source) = match cfg.client_build {
-        Some(b) => (
-            Some(b),
-            Some(Source {
-                path: "command line".into(),
-                line: None,
-                excerpt: format!("--client-build {b}"),
-            }),
-        ),
-        None => (None, None),
+        Some(b) => (Some(b), Some(cli_source(format!("--client-build {b}")))),
+        None => logged_build(&scan.events),
     };
     let install_type = client_build.map_or(InstallType::Unknown, |b| b.install_type());
 
-    let cli_mailbox = |loc, flag: &str| {
-        (
-            loc,
-            Some(Source {
-                path: "command line".into(),
-                line: None,
-                excerpt: format!("--mailbox {flag}"),
-            }),
-        )
-    };
+    let ews = ews_url(&scan.events);
     let (mailbox_location, mailbox_source) = match cfg.mailbox {
-        MailboxChoice::Online => cli_mailbox(MailboxLocation::Online, "online"),
-        MailboxChoice::OnPremises => cli_mailbox(MailboxLocation::OnPremises, "on-premises"),
-        MailboxChoice::Auto => (MailboxLocation::Unknown, None),
+        MailboxChoice::Online => (
+            MailboxLocation::Online,
+            Some(cli_source("--mailbox online".into())),
+        ),
+        MailboxChoice::OnPremises => (
+            MailboxLocation::OnPremises,
+            Some(cli_source("--mailbox on-premises".into())),
+        ),
+        MailboxChoice::Auto => match &ews {
+            Some((url, src)) => (mailbox_of(url), Some(src.clone())),
+            None => (MailboxLocation::Unknown, None),
+        },
     };
 
     Facts {
@@ -47,7 +50,201 @@ pub fn derive(scan: &ScanData, cfg: &ScanConfig) -> Facts {
         install_type,
         mailbox_location,
         mailbox_source,
-        ews_url: None,
-        policies: Policies::default(),
+        ews_url: ews.map(|(u, _)| u),
+        policies: policies(scan),
+    }
+}
+
+fn cli_source(excerpt: String) -> Source {
+    Source {
+        path: "command line".into(),
+        line: None,
+        excerpt,
+    }
+}
+
+fn source_of(o: &Origin) -> Source {
+    Source {
+        path: o.path.display().to_string(),
+        line: o.line,
+        excerpt: o.excerpt.clone(),
+    }
+}
+
+pub fn mailbox_of(url: &str) -> MailboxLocation {
+    match url_host(url) {
+        Some(h) if ONLINE_EWS_HOSTS.contains(&h.as_str()) => MailboxLocation::Online,
+        Some(_) => MailboxLocation::OnPremises,
+        None => MailboxLocation::Unknown,
+    }
+}
+
+/// The newest build the logs show, preferring the product (`OC/`) version
+/// over the API layer's (`UCCAPI/`), which differs on C2R.
+fn logged_build(events: &[LogEvent]) -> (Option<ClientBuild>, Option<Source>) {
+    let builds = |want_oc: bool| {
+        events.iter().rev().find_map(|e| match &e.kind {
+            EventKind::ClientBuild { build, from_oc } if *from_oc == want_oc => {
+                build.parse::<ClientBuild>().ok().map(|b| (b, e))
+            }
+            _ => None,
+        })
+    };
+    match builds(true).or_else(|| builds(false)) {
+        Some((b, e)) => {
+            let mut src = source_of(&e.origin);
+            if matches!(e.kind, EventKind::ClientBuild { from_oc: false, .. }) {
+                src.excerpt
+                    .push_str(" — UCCAPI/ version used: no OC/ product version was logged");
+            }
+            (Some(b), Some(src))
+        }
+        None => (None, None),
+    }
+}
+
+/// The EWS URL: autodiscover's answer first, else the one used, else any seen.
+fn ews_url(events: &[LogEvent]) -> Option<(String, Source)> {
+    let rank = |e: &LogEvent| match &e.kind {
+        EventKind::Signature {
+            event: SigEvent::EwsAutodiscoverOk,
+            fields,
+        } => fields.url.clone().map(|u| (0, u)),
+        EventKind::Signature { fields, .. } => fields
+            .url
+            .clone()
+            .filter(|u| u.to_ascii_lowercase().contains("/ews/"))
+            .map(|u| (1, u)),
+        EventKind::EwsUrl { url } => Some((2, url.clone())),
+        _ => None,
+    };
+    events
+        .iter()
+        .rev()
+        .filter_map(|e| rank(e).map(|(r, u)| (r, u, e)))
+        .min_by_key(|(r, _, _)| *r)
+        .map(|(_, u, e)| (u, source_of(&e.origin)))
+}
+
+/// Every setting bearing on Offline IM, from admin exports and in-band
+/// provisioning, in scan order.
+pub struct PolicySettings {
+    pub enable_offline_im: Vec<Setting>,
+    pub enable_im_auto_archiving: Vec<Setting>,
+    pub user_im_auto_archiving: Vec<Setting>,
+}
+
+pub fn policy_settings(scan: &ScanData) -> PolicySettings {
+    let admin = |obj: AdminObject, name: &str| -> Vec<Setting> {
+        scan.admin
+            .iter()
+            .filter(|s| s.object == obj && s.name.eq_ignore_ascii_case(name))
+            .map(admin_setting)
+            .collect()
+    };
+    let provisioned = |name: &str| -> Vec<Setting> {
+        scan.events
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EventKind::Provisioning { name: n, value, .. } if n.eq_ignore_ascii_case(name) => {
+                    parse_bool(value).map(|v| Setting {
+                        value: v,
+                        source: source_of(&e.origin),
+                    })
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    let mut enable_offline_im = admin(AdminObject::ImConfiguration, "EnableOfflineIM");
+    enable_offline_im.extend(provisioned("EnableOfflineIM"));
+    let mut enable_im_auto_archiving = admin(AdminObject::ClientPolicy, "EnableIMAutoArchiving");
+    enable_im_auto_archiving.extend(provisioned("EnableIMAutoArchiving"));
+    let user_im_auto_archiving = scan
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::UserImAutoArchiving { enabled } => Some(Setting {
+                value: *enabled,
+                source: source_of(&e.origin),
+            }),
+            _ => None,
+        })
+        .collect();
+    PolicySettings {
+        enable_offline_im,
+        enable_im_auto_archiving,
+        user_im_auto_archiving,
+    }
+}
+
+/// The value shown for each policy: a False anywhere is what explains a
+/// failure, so it wins (with its source); otherwise the last True seen. The
+/// user's own option is whatever was published last.
+fn policies(scan: &ScanData) -> Policies {
+    let all = policy_settings(scan);
+    Policies {
+        enable_offline_im: decisive(all.enable_offline_im),
+        enable_im_auto_archiving: decisive(all.enable_im_auto_archiving),
+        user_im_auto_archiving: all.user_im_auto_archiving.into_iter().last(),
+    }
+}
+
+fn decisive(settings: Vec<Setting>) -> Option<Setting> {
+    let first_false = settings.iter().find(|s| !s.value).cloned();
+    first_false.or_else(|| settings.into_iter().last())
+}
+
+fn admin_setting(s: &AdminSetting) -> Setting {
+    let mut source = source_of(&s.origin);
+    if let Some(id) = &s.identity {
+        if !source.excerpt.contains(id.as_str()) {
+            source.excerpt = format!("{} (Identity {id})", source.excerpt);
+        }
+    }
+    Setting {
+        value: s.value,
+        source,
+    }
+}
+
+pub fn parse_bool(v: &str) -> Option<bool> {
+    match v
+        .trim()
+        .trim_start_matches('$')
+        .to_ascii_lowercase()
+        .as_str()
+    {
+        "true" | "1" | "yes" | "on" => Some(true),
+        "false" | "0" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mailbox_location_from_ews_host() {
+        assert_eq!(
+            mailbox_of("https://outlook.office365.com/EWS/Exchange.asmx"),
+            MailboxLocation::Online
+        );
+        assert_eq!(
+            mailbox_of("https://OUTLOOK.OFFICE.COM/ews/exchange.asmx"),
+            MailboxLocation::Online
+        );
+        assert_eq!(
+            mailbox_of("https://mail.contoso.com/EWS/Exchange.asmx"),
+            MailboxLocation::OnPremises
+        );
+    }
+
+    #[test]
+    fn booleans() {
+        assert_eq!(parse_bool("$False"), Some(false));
+        assert_eq!(parse_bool("TRUE"), Some(true));
+        assert_eq!(parse_bool("maybe"), None);
     }
 }

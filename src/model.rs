@@ -25,6 +25,8 @@ impl InputKind {
 pub struct ScannedInput {
     pub path: PathBuf,
     pub kind: InputKind,
+    /// What the reader could not use as-is (bad bytes, cut lines, ...), if anything.
+    pub note: Option<String>,
 }
 
 /// A file or folder met during the scan that was not used, and why.
@@ -86,6 +88,10 @@ pub struct ScanData {
     pub spool_items: Vec<SpoolItem>,
     pub scanned: Vec<ScannedInput>,
     pub skipped: Vec<SkippedInput>,
+    /// Log events from every log, ordered by time (undated last), then file and line.
+    pub events: Vec<crate::events::LogEvent>,
+    /// Settings from PowerShell admin exports.
+    pub admin: Vec<crate::events::AdminSetting>,
 }
 
 /// Where the user's mailbox lives, as far as the evidence (or the user) says.

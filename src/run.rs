@@ -3,13 +3,15 @@
 use crate::config::{Format, ScanConfig};
 use crate::discover::{self, Discovery};
 use crate::exit::ExitStatus;
-use crate::model::{ScanData, ScannedInput, SkippedInput};
+use crate::model::{InputKind, ScanData, ScannedInput, SkippedInput};
 use crate::report::{self, Report};
 use crate::rules::{self, RuleContext};
-use crate::scan::{classify, spooler};
-use crate::{facts, output};
+use crate::scan::{classify, logs, spooler};
+use crate::signatures::Signatures;
+use crate::{correlate, facts, output};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
+use std::path::Path;
 
 /// A scan that could not run at all (exit 2), with the message for stderr.
 #[derive(Debug)]
@@ -26,18 +28,29 @@ pub fn scan(cfg: &ScanConfig) -> Result<Report, UsageError> {
     discover::check_roots(&roots)
         .map_err(|e| UsageError(format!("{}: {}", e.path.display(), e.reason)))?;
 
+    let sigs = match &cfg.signatures {
+        Some(p) => Signatures::with_user_file(p).map_err(UsageError)?,
+        None => Signatures::builtin(),
+    };
     let found = discover::discover(&roots, default_location);
-    let data = read_all(found, cfg);
+    let data = read_all(found, cfg, &sigs);
     let facts = facts::derive(&data, cfg);
     let ctx = RuleContext {
         now: cfg.now,
         roots: roots.iter().map(|r| r.display().to_string()).collect(),
     };
-    let findings = rules::evaluate(&data, &facts, &ctx);
-    Ok(report::build(&data, &facts, findings, cfg))
+    // Logs in the shared Tracing folder name their user in REGISTERs; with one
+    // profile and no REGISTER, that profile is the user.
+    let sole_user = match facts.sip_users.as_slice() {
+        [only] => Some(only.as_str()),
+        _ => None,
+    };
+    let attempts = correlate::correlate(&data, cfg.now, sole_user);
+    let findings = rules::evaluate(&data, &facts, &attempts, &ctx);
+    Ok(report::build(&data, &facts, &attempts, findings, cfg))
 }
 
-fn read_all(found: Discovery, cfg: &ScanConfig) -> ScanData {
+fn read_all(found: Discovery, cfg: &ScanConfig, sigs: &Signatures) -> ScanData {
     let mut data = ScanData {
         profiles: found.profiles,
         spoolers: found.spoolers,
@@ -55,25 +68,63 @@ fn read_all(found: Discovery, cfg: &ScanConfig) -> ScanData {
             data.spool_items.push(spooler::read_item(f, &opts));
             data.scanned.push(ScannedInput {
                 path: f.path.clone(),
-                kind: crate::model::InputKind::SpoolItem,
+                kind: InputKind::SpoolItem,
+                note: None,
             });
         } else {
-            match classify::classify(&f.path) {
-                Ok(kind) => data.scanned.push(ScannedInput {
-                    path: f.path.clone(),
-                    kind,
-                }),
-                Err(reason) => data.skipped.push(SkippedInput {
-                    path: f.path.clone(),
-                    reason,
-                }),
-            }
+            read_other(&f.path, cfg, sigs, &mut data);
         }
         progress.inc(1);
     }
     progress.finish_and_clear();
     data.skipped.sort_by(|a, b| a.path.cmp(&b.path));
+    // Rotated logs (-0, -1, -2, .bak) and CSV exports merge into one timeline.
+    data.events.sort_by(|a, b| {
+        (a.time.is_none(), a.time, &a.origin.path, a.origin.line).cmp(&(
+            b.time.is_none(),
+            b.time,
+            &b.origin.path,
+            b.origin.line,
+        ))
+    });
     data
+}
+
+/// A file outside any History Spooler: recognise it, then read it as what it is.
+fn read_other(path: &Path, cfg: &ScanConfig, sigs: &Signatures, data: &mut ScanData) {
+    let scanned = |kind, note| ScannedInput {
+        path: path.to_path_buf(),
+        kind,
+        note,
+    };
+    let skipped = |reason| SkippedInput {
+        path: path.to_path_buf(),
+        reason,
+    };
+    match classify::classify(path) {
+        Ok(kind @ (InputKind::Uccapilog | InputKind::TracerptCsv)) => {
+            match logs::read_log(path, kind, cfg.utc_offset, sigs, &mut data.events) {
+                Ok((stats, broke_off)) => {
+                    let note = match (logs::stats_note(&stats), broke_off) {
+                        (Some(n), Some(b)) => Some(format!("{n}; {b}")),
+                        (n, b) => n.or(b),
+                    };
+                    data.scanned.push(scanned(kind, note));
+                }
+                Err(reason) => data.skipped.push(skipped(reason)),
+            }
+        }
+        Ok(InputKind::AdminExport) => match logs::read_admin(path) {
+            Ok((settings, cut)) => {
+                data.admin.extend(settings);
+                let note = cut.then(|| "larger than 16 MiB: only the start was read".to_string());
+                data.scanned.push(scanned(InputKind::AdminExport, note));
+            }
+            Err(reason) => data.skipped.push(skipped(reason)),
+        },
+        Ok(kind) => data.scanned.push(scanned(kind, None)),
+        Err(reason) => data.skipped.push(skipped(reason)),
+    }
 }
 
 /// Progress on stderr only, only on a terminal, never with --quiet.

@@ -3,11 +3,13 @@
 
 use crate::build_version::InstallType;
 use crate::config::ScanConfig;
+use crate::correlate::{Attempt, Outcome};
+use crate::events::EventKind;
 use crate::model::{
     Facts, InputKind, ItemFormat, MailboxLocation, ScanData, Setting, Source, TimeSource,
 };
-use crate::rules::spooler::{item_state, ItemState};
-use crate::rules::{probable_causes, rule_info, Evidence, Finding, Severity};
+use crate::rules::spooler::{delivered_items, item_state, ItemState};
+use crate::rules::{probable_causes, rule_info, Finding, Severity};
 use crate::timefmt::{offset_string, rfc3339};
 use serde::Serialize;
 
@@ -135,16 +137,8 @@ pub struct SpoolItemOut {
     pub subject: Option<String>,
     /// Why the item could not be fully read, if it could not.
     pub problem: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    Delivered,
-    DeliveredLate,
-    Failed,
-    Expired,
-    Pending,
+    /// Outcome of the logged attempt this item belongs to, if one was linked.
+    pub attempt_outcome: Option<Outcome>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -155,13 +149,29 @@ pub struct AttemptOut {
     pub queued_at: String,
     pub resolved_at: Option<String>,
     pub outcome: Outcome,
-    pub evidence: Vec<Evidence>,
+    /// Paths of the spool items that are this message.
+    pub spool_items: Vec<String>,
+    /// The message's events in time order (capped; see `events_dropped`).
+    pub evidence: Vec<TimelineEvent>,
+    pub events_dropped: usize,
+}
+
+/// One step of a message's story, with its time in UTC.
+#[derive(Debug, Clone, Serialize)]
+pub struct TimelineEvent {
+    pub time: Option<String>,
+    pub event: String,
+    pub path: String,
+    pub line: Option<u64>,
+    pub excerpt: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ScannedOut {
     pub path: String,
     pub kind: InputKind,
+    /// What the reader could not use as-is, if anything.
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -176,7 +186,13 @@ pub struct Inputs {
     pub skipped: Vec<SkippedOut>,
 }
 
-pub fn build(scan: &ScanData, facts: &Facts, findings: Vec<Finding>, cfg: &ScanConfig) -> Report {
+pub fn build(
+    scan: &ScanData,
+    facts: &Facts,
+    attempts: &[Attempt],
+    findings: Vec<Finding>,
+    cfg: &ScanConfig,
+) -> Report {
     let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
     let (errors, warnings, infos) = (
         count(Severity::Error),
@@ -195,10 +211,17 @@ pub fn build(scan: &ScanData, facts: &Facts, findings: Vec<Finding>, cfg: &ScanC
     };
     let causes = probable_causes(&findings);
 
+    let outcome_of = |j: usize| {
+        attempts
+            .iter()
+            .find(|a| a.spool_items.contains(&j))
+            .map(|a| a.outcome)
+    };
     let mut spool_items: Vec<SpoolItemOut> = scan
         .spool_items
         .iter()
-        .map(|i| {
+        .enumerate()
+        .map(|(j, i)| {
             let (age, state) = item_state(i, cfg.now);
             SpoolItemOut {
                 path: i.path.display().to_string(),
@@ -214,12 +237,13 @@ pub fn build(scan: &ScanData, facts: &Facts, findings: Vec<Finding>, cfg: &ScanC
                 format: i.format,
                 subject: i.subject.clone(),
                 problem: i.problem.clone(),
+                attempt_outcome: outcome_of(j),
             }
         })
         .collect();
     spool_items.sort_by(|a, b| a.path.cmp(&b.path));
 
-    let headline = headline(verdict, &findings, &causes, scan, facts, cfg);
+    let headline = headline(verdict, &findings, &causes, scan, facts, attempts, cfg);
     Report {
         schema_version: SCHEMA_VERSION,
         tool: Tool {
@@ -259,7 +283,7 @@ pub fn build(scan: &ScanData, facts: &Facts, findings: Vec<Finding>, cfg: &ScanC
             },
         },
         spool_items,
-        attempts: Vec::new(),
+        attempts: attempts.iter().map(|a| attempt_out(a, scan)).collect(),
         findings,
         inputs: Inputs {
             scanned: scan
@@ -268,6 +292,7 @@ pub fn build(scan: &ScanData, facts: &Facts, findings: Vec<Finding>, cfg: &ScanC
                 .map(|s| ScannedOut {
                     path: s.path.display().to_string(),
                     kind: s.kind,
+                    note: s.note.clone(),
                 })
                 .collect(),
             skipped: scan
@@ -290,18 +315,31 @@ fn headline(
     causes: &[&'static str],
     scan: &ScanData,
     facts: &Facts,
+    attempts: &[Attempt],
     cfg: &ScanConfig,
 ) -> String {
+    // Stuck items (not proven delivered) plus undelivered attempts that have no
+    // item of their own: each message counted once.
+    let delivered = delivered_items(attempts);
     let stuck_of = |user: Option<&str>| {
-        scan.spool_items
+        let items = scan
+            .spool_items
             .iter()
-            .filter(|i| i.profile.as_deref() == user)
-            .filter(|i| item_state(i, cfg.now).1 == ItemState::Stuck)
-            .count()
+            .enumerate()
+            .filter(|(j, i)| i.profile.as_deref() == user && !delivered.contains(j))
+            .filter(|(_, i)| item_state(i, cfg.now).1 == ItemState::Stuck)
+            .count();
+        let logged = attempts
+            .iter()
+            .filter(|a| a.user.as_deref() == user && a.is_undelivered() && a.spool_items.is_empty())
+            .count();
+        items + logged
     };
     // The worst user: most stuck messages; ties go to the first by address.
     let mut users: Vec<Option<&str>> = facts.sip_users.iter().map(|u| Some(u.as_str())).collect();
-    if scan.spool_items.iter().any(|i| i.profile.is_none()) {
+    if scan.spool_items.iter().any(|i| i.profile.is_none())
+        || attempts.iter().any(|a| a.user.is_none())
+    {
         users.push(None);
     }
     let worst = users
@@ -318,11 +356,11 @@ fn headline(
         (Some(u), _) => u.to_string(),
         (None, _) => "This machine".to_string(),
     };
-    let stuck: usize = scan
-        .spool_items
-        .iter()
-        .filter(|i| item_state(i, cfg.now).1 == ItemState::Stuck)
-        .count();
+    let mut all_users: Vec<Option<&str>> = users.clone();
+    all_users.extend(attempts.iter().map(|a| a.user.as_deref()));
+    all_users.sort();
+    all_users.dedup();
+    let stuck: usize = all_users.iter().map(|u| stuck_of(*u)).sum();
     match verdict {
         Verdict::Inconclusive => {
             "Nothing to diagnose: no History Spooler folder or client logs were found.".to_string()
@@ -349,5 +387,48 @@ fn headline(
             };
             format!("{who}: {msgs}; probable cause: {cause}.")
         }
+    }
+}
+
+fn attempt_out(a: &Attempt, scan: &ScanData) -> AttemptOut {
+    AttemptOut {
+        id: a.id.clone(),
+        user: a.user.clone(),
+        recipient: a.recipient.clone(),
+        queued_at: rfc3339(a.queued_at),
+        resolved_at: a.resolved_at.map(rfc3339),
+        outcome: a.outcome,
+        spool_items: a
+            .spool_items
+            .iter()
+            .map(|&j| scan.spool_items[j].path.display().to_string())
+            .collect(),
+        evidence: a
+            .events
+            .iter()
+            .map(|&i| {
+                let e = &scan.events[i];
+                TimelineEvent {
+                    time: e.time.map(rfc3339),
+                    event: event_name(&e.kind),
+                    path: e.origin.path.display().to_string(),
+                    line: e.origin.line,
+                    excerpt: e.origin.excerpt.clone(),
+                }
+            })
+            .collect(),
+        events_dropped: a.events_dropped,
+    }
+}
+
+fn event_name(k: &EventKind) -> String {
+    match k {
+        EventKind::Signature { event, .. } => event.name().to_string(),
+        EventKind::ClientBuild { .. } => "sip.client_build".into(),
+        EventKind::SipUser { .. } => "sip.register".into(),
+        EventKind::CalleeOffline { .. } => "sip.callee_offline".into(),
+        EventKind::Provisioning { .. } => "sip.provisioning".into(),
+        EventKind::UserImAutoArchiving { .. } => "sip.user_im_auto_archiving".into(),
+        EventKind::EwsUrl { .. } => "ews.url".into(),
     }
 }

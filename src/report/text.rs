@@ -4,8 +4,11 @@
 //! sanitised before it can reach a terminal.
 
 use super::model::{Report, Verdict};
+use crate::correlate::Outcome;
 use crate::rules::{rule_info, Severity};
 use crate::timefmt::human_duration;
+use crate::timefmt::parse_utc_offset;
+use chrono::DateTime;
 use std::fmt::Write;
 
 const WIDTH: usize = 80;
@@ -125,16 +128,27 @@ pub fn render(r: &Report) -> String {
         pol(&fa.policies.user_im_auto_archiving)
     );
 
+    timeline(&mut o, r);
+
     if !r.spool_items.is_empty() {
         let _ = writeln!(o, "\nHistory Spooler items ({})", r.spool_items.len());
         for i in &r.spool_items {
+            let delivered = matches!(
+                i.attempt_outcome,
+                Some(Outcome::Delivered | Outcome::DeliveredLate)
+            );
             let _ = writeln!(
                 o,
-                "  {:<7} {:>14}  to {}  [{}]",
+                "  {:<7} {:>14}  to {}  [{}]{}",
                 enum_str(&i.state),
                 human_duration(i.age_seconds),
                 clean(i.recipient.as_deref().unwrap_or("unknown")),
                 enum_str(&i.format),
+                if delivered {
+                    "  (delivered per the log: a leftover copy)"
+                } else {
+                    ""
+                },
             );
             let _ = writeln!(o, "          {}", clean(&i.path));
         }
@@ -158,6 +172,84 @@ pub fn render(r: &Report) -> String {
         );
     }
     o
+}
+
+/// Per message: its events with local and UTC times and the gaps between
+/// them, then how it ended.
+fn timeline(o: &mut String, r: &Report) {
+    if r.attempts.is_empty() {
+        return;
+    }
+    let offset = parse_utc_offset(&r.utc_offset).ok();
+    let now = DateTime::parse_from_rfc3339(&r.scan_time).ok();
+    let _ = writeln!(o, "\nOffline messages in the logs ({})", r.attempts.len());
+    for a in &r.attempts {
+        let id =
+            a.id.as_deref()
+                .map(|i| format!("message {} ", clean(i)))
+                .unwrap_or_default();
+        let to = clean(a.recipient.as_deref().unwrap_or("unknown recipient"));
+        let user = a
+            .user
+            .as_deref()
+            .map(|u| format!(" from {}", clean(u)))
+            .unwrap_or_default();
+        let _ = writeln!(
+            o,
+            "\n  {id}to {to}{user}: {}",
+            enum_str(&a.outcome).replace('_', " ").to_uppercase()
+        );
+        let mut prev: Option<DateTime<chrono::FixedOffset>> = None;
+        for e in &a.evidence {
+            let t = e
+                .time
+                .as_deref()
+                .and_then(|t| DateTime::parse_from_rfc3339(t).ok());
+            let when = match (t, offset) {
+                (Some(t), Some(off)) => format!(
+                    "{} local ({}Z)",
+                    t.with_timezone(&off).format("%Y-%m-%d %H:%M:%S"),
+                    t.format("%H:%M:%S")
+                ),
+                _ => "time unknown".into(),
+            };
+            let gap = match (prev, t) {
+                (Some(p), Some(t)) => format!(" (+{})", human_duration((t - p).num_seconds())),
+                _ => String::new(),
+            };
+            prev = t.or(prev);
+            let _ = writeln!(o, "    {when}{gap}  {}", clean(&e.event));
+            wrap_into(o, &clean(&e.excerpt), "        ", "        ");
+        }
+        if a.events_dropped > 0 {
+            let _ = writeln!(o, "    … {} more events not kept", a.events_dropped);
+        }
+        for p in &a.spool_items {
+            let age = r
+                .spool_items
+                .iter()
+                .find(|i| &i.path == p)
+                .map(|i| {
+                    format!(
+                        ": {} for {}",
+                        enum_str(&i.state),
+                        human_duration(i.age_seconds)
+                    )
+                })
+                .unwrap_or_default();
+            let _ = writeln!(o, "    -> in the History Spooler{age}");
+            let _ = writeln!(o, "       {}", clean(p));
+        }
+        if a.outcome == Outcome::Expired {
+            if let (Some(now), Ok(q)) = (now, DateTime::parse_from_rfc3339(&a.queued_at)) {
+                let _ = writeln!(
+                    o,
+                    "    -> nothing logged since; queued {} before the scan",
+                    human_duration((now - q).num_seconds())
+                );
+            }
+        }
+    }
 }
 
 fn enum_str<T: serde::Serialize>(v: &T) -> String {

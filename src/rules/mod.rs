@@ -1,13 +1,16 @@
 //! The rule engine: stable rule ids, their catalog text, and the evaluation of
 //! scanned data into findings. Rules read only `model` types.
 
+mod attempts;
 mod build;
 mod catalog;
 mod inputs;
+mod policy;
 pub mod spooler;
 
 pub use catalog::{rule_info, RuleInfo, CATALOG};
 
+use crate::correlate::Attempt;
 use crate::model::{Facts, ScanData};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -105,10 +108,17 @@ pub struct RuleContext {
 
 /// Evaluates every rule; findings come out ordered by severity, then rule id,
 /// then user, so the report is the same whatever order files were read in.
-pub fn evaluate(scan: &ScanData, facts: &Facts, ctx: &RuleContext) -> Vec<Finding> {
+pub fn evaluate(
+    scan: &ScanData,
+    facts: &Facts,
+    attempts: &[Attempt],
+    ctx: &RuleContext,
+) -> Vec<Finding> {
     let mut findings = Vec::new();
-    spooler::evaluate(scan, ctx, &mut findings);
+    spooler::evaluate(scan, attempts, ctx, &mut findings);
+    attempts::evaluate(scan, attempts, ctx.now, &mut findings);
     build::evaluate(facts, &mut findings);
+    policy::evaluate(scan, facts, ctx, &mut findings);
     inputs::evaluate(scan, ctx, &mut findings);
     findings
         .sort_by(|a, b| (a.severity, a.rule_id, &a.user).cmp(&(b.severity, b.rule_id, &b.user)));

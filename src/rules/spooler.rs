@@ -2,11 +2,12 @@
 //! unreadable, OIM051 dated in the future.
 
 use super::{cap_evidence, Evidence, Finding, RuleContext, TIMER_SECS};
+use crate::correlate::{Attempt, Outcome};
 use crate::model::{ScanData, SpoolItem, TimeSource};
 use crate::timefmt::{human_duration, rfc3339};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -28,13 +29,28 @@ pub fn item_state(item: &SpoolItem, now: DateTime<Utc>) -> (i64, ItemState) {
     (age, state)
 }
 
-pub(super) fn evaluate(scan: &ScanData, ctx: &RuleContext, out: &mut Vec<Finding>) {
-    let mut by_user: BTreeMap<Option<&str>, Vec<&SpoolItem>> = BTreeMap::new();
-    for item in &scan.spool_items {
+/// Items the logs show were delivered after all: a lingering copy, not a stuck message.
+pub fn delivered_items(attempts: &[Attempt]) -> HashSet<usize> {
+    attempts
+        .iter()
+        .filter(|a| matches!(a.outcome, Outcome::Delivered | Outcome::DeliveredLate))
+        .flat_map(|a| a.spool_items.iter().copied())
+        .collect()
+}
+
+pub(super) fn evaluate(
+    scan: &ScanData,
+    attempts: &[Attempt],
+    ctx: &RuleContext,
+    out: &mut Vec<Finding>,
+) {
+    let delivered = delivered_items(attempts);
+    let mut by_user: BTreeMap<Option<&str>, Vec<(usize, &SpoolItem)>> = BTreeMap::new();
+    for (j, item) in scan.spool_items.iter().enumerate() {
         by_user
             .entry(item.profile.as_deref())
             .or_default()
-            .push(item);
+            .push((j, item));
     }
     for (user, items) in by_user {
         let user_s = user.map(str::to_string);
@@ -45,9 +61,10 @@ pub(super) fn evaluate(scan: &ScanData, ctx: &RuleContext, out: &mut Vec<Finding
         let mut pending = Vec::new();
         let mut broken = Vec::new();
         let mut future = Vec::new();
-        for item in items {
+        for (j, item) in items {
             let (age, state) = item_state(item, ctx.now);
             match state {
+                ItemState::Stuck if delivered.contains(&j) => {}
                 ItemState::Stuck => stuck.push((item, age)),
                 ItemState::Pending => pending.push((item, age)),
             }

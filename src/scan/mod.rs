@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod classify;
 pub mod lines;
+pub mod logs;
 pub mod sip;
 pub mod spooler;
 pub mod text;

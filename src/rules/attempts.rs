@@ -1,0 +1,202 @@
+//! Rules on offline-IM attempts from the logs: OIM003 not delivered, OIM004
+//! delivered late, OIM040 recipient in another organisation.
+
+use super::{cap_evidence, spooler::count, Evidence, Finding};
+use crate::correlate::{Attempt, Outcome};
+use crate::events::{EventKind, SigEvent};
+use crate::model::ScanData;
+use crate::timefmt::{human_duration, rfc3339};
+use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+
+pub(super) fn evaluate(
+    scan: &ScanData,
+    attempts: &[Attempt],
+    now: DateTime<Utc>,
+    out: &mut Vec<Finding>,
+) {
+    let mut by_user: BTreeMap<Option<&str>, Vec<&Attempt>> = BTreeMap::new();
+    for a in attempts {
+        by_user.entry(a.user.as_deref()).or_default().push(a);
+    }
+    for (user, list) in by_user {
+        let who = user.map_or(String::new(), |u| format!(" from {u}"));
+        let undelivered: Vec<&&Attempt> = list.iter().filter(|a| a.is_undelivered()).collect();
+        if !undelivered.is_empty() {
+            let failed = undelivered
+                .iter()
+                .filter(|a| a.outcome == Outcome::Failed)
+                .count();
+            let expired = undelivered.len() - failed;
+            let mut parts = Vec::new();
+            if failed > 0 {
+                let reason = undelivered
+                    .iter()
+                    .find_map(|a| failure_reason(scan, a))
+                    .map(|r| format!(" (last reason: {r})"))
+                    .unwrap_or_default();
+                parts.push(format!("{failed} failed{reason}"));
+            }
+            if expired > 0 {
+                parts.push(format!(
+                    "{expired} had nothing logged after the two-minute timer ran out"
+                ));
+            }
+            let ev = undelivered
+                .iter()
+                .map(|a| attempt_evidence(scan, a, now))
+                .collect();
+            out.push(
+                Finding::new(
+                    "OIM003",
+                    format!(
+                        "{}{who} {} not delivered: {}.",
+                        count(undelivered.len(), "offline message"),
+                        if undelivered.len() == 1 {
+                            "was"
+                        } else {
+                            "were"
+                        },
+                        parts.join("; ")
+                    ),
+                    cap_evidence(ev, "messages"),
+                )
+                .for_user(user.map(str::to_string)),
+            );
+        }
+        let late: Vec<&&Attempt> = list
+            .iter()
+            .filter(|a| a.outcome == Outcome::DeliveredLate)
+            .collect();
+        if !late.is_empty() {
+            let slowest = late
+                .iter()
+                .filter_map(|a| a.resolved_at.map(|r| (r - a.queued_at).num_seconds()))
+                .max()
+                .unwrap_or(0);
+            let ev = late
+                .iter()
+                .map(|a| attempt_evidence(scan, a, now))
+                .collect();
+            out.push(
+                Finding::new(
+                    "OIM004",
+                    format!(
+                        "{}{who} arrived, but later than the two-minute timer (slowest: {}).",
+                        count(late.len(), "offline message"),
+                        human_duration(slowest)
+                    ),
+                    cap_evidence(ev, "messages"),
+                )
+                .for_user(user.map(str::to_string)),
+            );
+        }
+    }
+    federated(scan, attempts, out);
+}
+
+/// OIM040: recipients in another domain than the sender, from attempts and items.
+fn federated(scan: &ScanData, attempts: &[Attempt], out: &mut Vec<Finding>) {
+    let mut seen: BTreeMap<(String, String), Evidence> = BTreeMap::new();
+    for a in attempts {
+        if let (Some(u), Some(r)) = (&a.user, &a.recipient) {
+            if other_domain(u, r) {
+                let e = a.events.first().map(|&i| &scan.events[i]);
+                seen.entry((u.clone(), r.clone()))
+                    .or_insert_with(|| Evidence {
+                        path: e
+                            .map(|e| e.origin.path.display().to_string())
+                            .unwrap_or_default(),
+                        line: e.and_then(|e| e.origin.line),
+                        excerpt: format!("offline message from {u} to {r}"),
+                    });
+            }
+        }
+    }
+    for it in &scan.spool_items {
+        let sender = it.sender.as_ref().or(it.profile.as_ref());
+        if let (Some(u), Some(r)) = (sender, &it.recipient) {
+            if other_domain(u, r) {
+                seen.entry((u.clone(), r.clone()))
+                    .or_insert_with(|| Evidence {
+                        path: it.path.display().to_string(),
+                        line: None,
+                        excerpt: format!("spooled message from {u} to {r}"),
+                    });
+            }
+        }
+    }
+    if seen.is_empty() {
+        return;
+    }
+    let recipients: Vec<&str> = seen.keys().map(|(_, r)| r.as_str()).collect();
+    out.push(Finding::new(
+        "OIM040",
+        format!(
+            "Offline messages went to another organisation ({}): there they arrive as plain email, \
+             not in Missed Conversations or conversation history. That is by design.",
+            recipients.join(", ")
+        ),
+        cap_evidence(seen.into_values().collect(), "recipients"),
+    ));
+}
+
+fn domain(addr: &str) -> Option<&str> {
+    addr.rsplit_once('@').map(|(_, d)| d)
+}
+
+fn other_domain(a: &str, b: &str) -> bool {
+    match (domain(a), domain(b)) {
+        (Some(x), Some(y)) => !x.eq_ignore_ascii_case(y),
+        _ => false,
+    }
+}
+
+fn failure_reason(scan: &ScanData, a: &Attempt) -> Option<String> {
+    a.events
+        .iter()
+        .rev()
+        .find_map(|&i| match &scan.events[i].kind {
+            EventKind::Signature {
+                event: SigEvent::OimFailed,
+                fields,
+            } => fields.reason.clone(),
+            _ => None,
+        })
+}
+
+/// "message 42 to bob@contoso.com: queued 10:14:03Z, failed 10:16:03Z (EWS returned 401)".
+fn attempt_evidence(scan: &ScanData, a: &Attempt, now: DateTime<Utc>) -> Evidence {
+    let first = a.events.first().map(|&i| &scan.events[i]);
+    let id =
+        a.id.as_deref()
+            .map(|i| format!("message {i} "))
+            .unwrap_or_default();
+    let to = a.recipient.as_deref().unwrap_or("unknown recipient");
+    let what = match a.outcome {
+        Outcome::Failed => format!(
+            "failed {}{}",
+            a.resolved_at.map(rfc3339).unwrap_or_default(),
+            failure_reason(scan, a)
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default()
+        ),
+        Outcome::Expired => format!(
+            "nothing since; timer ran out {} ago",
+            human_duration((now - a.queued_at).num_seconds() - super::TIMER_SECS)
+        ),
+        Outcome::DeliveredLate | Outcome::Delivered => format!(
+            "delivered {} after {}",
+            a.resolved_at.map(rfc3339).unwrap_or_default(),
+            human_duration(a.resolved_at.map_or(0, |r| (r - a.queued_at).num_seconds()))
+        ),
+        Outcome::Pending => "timer still running".to_string(),
+    };
+    Evidence {
+        path: first
+            .map(|e| e.origin.path.display().to_string())
+            .unwrap_or_default(),
+        line: first.and_then(|e| e.origin.line),
+        excerpt: format!("{id}to {to}: queued {}, {what}", rfc3339(a.queued_at)),
+    }
+}

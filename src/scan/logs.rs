@@ -1,0 +1,285 @@
+//! From log records to typed events: every record goes through the signature
+//! table, SIP packets through the SIP reader, and any EWS URL is noted.
+//! Repetitive facts (the User-Agent on every packet, the same URL again) are
+//! kept only when they change, so events grow with what happened, not with
+//! the size of the log.
+
+use crate::events::{EventKind, LogEvent, Origin, ReadStats, Record};
+use crate::fsread;
+use crate::model::InputKind;
+use crate::scan::{admin, sip, tracerpt, uccapilog};
+use crate::signatures::Signatures;
+use aho_corasick::AhoCorasick;
+use chrono::FixedOffset;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+/// Admin exports are small; a larger file is read up to here.
+const ADMIN_READ_LIMIT: usize = 16 * 1024 * 1024;
+const EXCERPT_CHARS: usize = 160;
+
+/// Reads one log file, appending its events. `Err` when it cannot be opened;
+/// a read that breaks off part-way keeps what it read and says why.
+pub fn read_log(
+    path: &Path,
+    kind: InputKind,
+    offset: FixedOffset,
+    sigs: &Signatures,
+    out: &mut Vec<LogEvent>,
+) -> Result<(ReadStats, Option<String>), String> {
+    let file = fsread::open_evidence(path)
+        .map_err(|e| format!("cannot be read: {}", fsread::describe_io_error(&e)))?;
+    let mut interp = Interpreter::new(path.to_path_buf(), sigs, out);
+    let mut on_record = |r: Record| interp.record(&r);
+    let result = match kind {
+        InputKind::Uccapilog => uccapilog::read_records(file, offset, &mut on_record),
+        InputKind::TracerptCsv => tracerpt::read_records(file, offset, &mut on_record),
+        _ => return Err("not a log".into()),
+    };
+    Ok(match result {
+        Ok(stats) => (stats, None),
+        Err(e) => (
+            ReadStats::default(),
+            Some(format!(
+                "reading broke off part-way ({}): events before that point were kept",
+                fsread::describe_io_error(&e)
+            )),
+        ),
+    })
+}
+
+pub fn read_admin(path: &Path) -> Result<(Vec<crate::events::AdminSetting>, bool), String> {
+    let mut file = fsread::open_evidence(path)
+        .map_err(|e| format!("cannot be read: {}", fsread::describe_io_error(&e)))?;
+    let bytes = fsread::read_prefix(&mut file, ADMIN_READ_LIMIT)
+        .map_err(|e| format!("cannot be read: {}", fsread::describe_io_error(&e)))?;
+    let cut = bytes.len() == ADMIN_READ_LIMIT;
+    admin::parse_admin_export(&bytes, path).map(|s| (s, cut))
+}
+
+/// A one-line summary of what a reader could not use as-is, if anything.
+pub fn stats_note(s: &ReadStats) -> Option<String> {
+    let mut parts = Vec::new();
+    let mut add = |n: u64, what: &str| {
+        if n > 0 {
+            parts.push(format!("{n} {what}"));
+        }
+    };
+    add(s.malformed_lines, "line(s) outside any record");
+    add(
+        s.lossy_lines,
+        "line(s) with bytes invalid in the file's encoding",
+    );
+    add(s.cut_lines, "over-long line(s) cut");
+    add(
+        s.dropped_lines,
+        "continuation line(s) dropped past the per-record cap",
+    );
+    add(s.bad_times, "record(s) with an unreadable time");
+    (!parts.is_empty()).then(|| format!("{} records; {}", s.records, parts.join("; ")))
+}
+
+struct Interpreter<'a> {
+    path: PathBuf,
+    sigs: &'a Signatures,
+    out: &'a mut Vec<LogEvent>,
+    seen_urls: HashSet<String>,
+    seen_users: HashSet<String>,
+    last_build: Option<(String, bool)>,
+    last_provisioning: HashMap<String, String>,
+    last_user_archiving: Option<bool>,
+}
+
+impl<'a> Interpreter<'a> {
+    fn new(path: PathBuf, sigs: &'a Signatures, out: &'a mut Vec<LogEvent>) -> Self {
+        Interpreter {
+            path,
+            sigs,
+            out,
+            seen_urls: HashSet::new(),
+            seen_users: HashSet::new(),
+            last_build: None,
+            last_provisioning: HashMap::new(),
+            last_user_archiving: None,
+        }
+    }
+
+    fn record(&mut self, r: &Record) {
+        if let Some((event, fields)) = self.sigs.match_text(&r.text) {
+            for url in [&fields.url, &fields.url2].into_iter().flatten() {
+                self.seen_urls.insert(url.to_ascii_lowercase());
+            }
+            let excerpt = excerpt(&r.text);
+            self.push(r, EventKind::Signature { event, fields }, excerpt);
+        }
+        if is_sip_record(&r.text) {
+            for kind in sip::sip_events(r) {
+                if self.is_new(&kind) {
+                    let excerpt = describe(&kind);
+                    self.push(r, kind, excerpt);
+                }
+            }
+        }
+        for line in std::iter::once(&r.text).chain(r.continuation.iter()) {
+            for url in ews_urls(line) {
+                if self.seen_urls.insert(url.to_ascii_lowercase()) {
+                    let excerpt = excerpt(line.trim());
+                    self.push(r, EventKind::EwsUrl { url }, excerpt);
+                }
+            }
+        }
+    }
+
+    /// Whether a SIP-derived fact is news (first sight or a change).
+    fn is_new(&mut self, kind: &EventKind) -> bool {
+        match kind {
+            EventKind::ClientBuild { build, from_oc } => {
+                let key = (build.clone(), *from_oc);
+                let new = self.last_build.as_ref() != Some(&key);
+                self.last_build = Some(key);
+                new
+            }
+            EventKind::SipUser { address } => self.seen_users.insert(address.clone()),
+            EventKind::Provisioning { name, value, .. } => {
+                let key = name.to_ascii_lowercase();
+                let new = self.last_provisioning.get(&key) != Some(value);
+                self.last_provisioning.insert(key, value.clone());
+                new
+            }
+            EventKind::UserImAutoArchiving { enabled } => {
+                let new = self.last_user_archiving != Some(*enabled);
+                self.last_user_archiving = Some(*enabled);
+                new
+            }
+            _ => true,
+        }
+    }
+
+    fn push(&mut self, r: &Record, kind: EventKind, excerpt: String) {
+        self.out.push(LogEvent {
+            time: r.time,
+            origin: Origin {
+                path: self.path.clone(),
+                line: Some(r.line),
+                excerpt,
+            },
+            kind,
+        });
+    }
+}
+
+fn is_sip_record(text: &str) -> bool {
+    let t = text.trim_start().as_bytes();
+    let starts = |p: &str| t.len() >= p.len() && t[..p.len()].eq_ignore_ascii_case(p.as_bytes());
+    starts("sending packet") || starts("data received")
+}
+
+/// Evidence text for SIP-derived facts: the fact, never a packet body.
+fn describe(kind: &EventKind) -> String {
+    match kind {
+        EventKind::ClientBuild {
+            build,
+            from_oc: true,
+        } => format!("User-Agent: ... OC/{build}"),
+        EventKind::ClientBuild {
+            build,
+            from_oc: false,
+        } => {
+            format!("User-Agent: UCCAPI/{build} (no OC/ part)")
+        }
+        EventKind::SipUser { address } => format!("REGISTER from sip:{address}"),
+        EventKind::CalleeOffline { callee } => {
+            format!("SIP/2.0 480 Temporarily Unavailable to INVITE sip:{callee}")
+        }
+        EventKind::Provisioning { group, name, value } => match group {
+            Some(g) => format!("provisionGroup {g}: {name} = {value}"),
+            None => format!("provisioning: {name} = {value}"),
+        },
+        EventKind::UserImAutoArchiving { enabled } => {
+            format!("otherOptions: imAutoArchiving = {enabled}")
+        }
+        EventKind::EwsUrl { url } => url.clone(),
+        EventKind::Signature { event, .. } => event.name().to_string(),
+    }
+}
+
+fn excerpt(s: &str) -> String {
+    let mut out: String = s.chars().take(EXCERPT_CHARS).collect();
+    if s.chars().nth(EXCERPT_CHARS).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+static EWS_PATH: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(["/ews/exchange.asmx"])
+        .expect("literal pattern")
+});
+
+/// Every `http(s)://host/EWS/Exchange.asmx` in a line, any case.
+pub fn ews_urls(line: &str) -> Vec<String> {
+    let mut urls = Vec::new();
+    for m in EWS_PATH.find_iter(line) {
+        let before = &line[..m.start()];
+        // The URL starts at the last scheme before the path, with no space between.
+        let lower = before.to_ascii_lowercase();
+        let Some(start) = lower.rfind("http") else {
+            continue;
+        };
+        let candidate = &line[start..m.end()];
+        let has = |scheme: &str| {
+            candidate
+                .get(..scheme.len())
+                .is_some_and(|s| s.eq_ignore_ascii_case(scheme))
+        };
+        let scheme_ok = has("https://") || has("http://");
+        let clean = !candidate
+            .chars()
+            .any(|c| c.is_whitespace() || matches!(c, '"' | '<' | '>' | '\'' | ','));
+        if scheme_ok && clean {
+            urls.push(candidate.to_string());
+        }
+    }
+    urls
+}
+
+/// Host of an http(s) URL, lower-cased.
+pub fn url_host(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let host = rest.split(['/', ':', '?', '#']).next()?;
+    let host = host.rsplit('@').next()?;
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_ews_urls_in_any_case_and_context() {
+        assert_eq!(
+            ews_urls("via EWS https://Mail.Contoso.com/ews/EXCHANGE.asmx, then"),
+            ["https://Mail.Contoso.com/ews/EXCHANGE.asmx"]
+        );
+        assert_eq!(
+            ews_urls(
+                "<property name=\"x\">https://outlook.office365.com/EWS/Exchange.asmx</property>"
+            ),
+            ["https://outlook.office365.com/EWS/Exchange.asmx"]
+        );
+        assert!(ews_urls("see /EWS/Exchange.asmx on the server").is_empty());
+        assert!(ews_urls("nothing here").is_empty());
+    }
+
+    #[test]
+    fn hosts() {
+        assert_eq!(
+            url_host("https://mail.contoso.com:443/EWS/Exchange.asmx").as_deref(),
+            Some("mail.contoso.com")
+        );
+        assert_eq!(url_host("nonsense"), None);
+    }
+}
