@@ -378,12 +378,12 @@ fn headline(
                         .map(|f| &f.rule_id)
                 })
                 .and_then(|id| rule_info(id))
-                .map(|r| format!("{} ({})", r.title.to_lowercase(), r.id))
+                .map(|r| format!("{} ({})", r.title, r.id))
                 .unwrap_or_else(|| "see the findings".to_string());
-            let msgs = if stuck == 1 {
-                "1 offline message stuck or expired".to_string()
-            } else {
-                format!("{stuck} offline messages stuck or expired")
+            let msgs = match stuck {
+                0 => "no offline message is stuck".to_string(),
+                1 => "1 offline message stuck or expired".to_string(),
+                n => format!("{n} offline messages stuck or expired"),
             };
             format!("{who}: {msgs}; probable cause: {cause}.")
         }

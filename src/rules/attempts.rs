@@ -2,7 +2,7 @@
 //! delivered late, OIM040 recipient in another organisation.
 
 use super::{cap_evidence, spooler::count, Evidence, Finding};
-use crate::correlate::{Attempt, Outcome};
+use crate::correlate::{timer_end, Attempt, Outcome};
 use crate::events::{EventKind, SigEvent};
 use crate::model::ScanData;
 use crate::timefmt::{human_duration, rfc3339};
@@ -92,7 +92,51 @@ pub(super) fn evaluate(
             );
         }
     }
+    pending(attempts, now, out);
     federated(scan, attempts, out);
+}
+
+/// OIM002 for logged messages whose timer is still running: say when to look again.
+fn pending(attempts: &[Attempt], now: DateTime<Utc>, out: &mut Vec<Finding>) {
+    let mut by_user: BTreeMap<Option<&str>, Vec<&Attempt>> = BTreeMap::new();
+    for a in attempts
+        .iter()
+        .filter(|a| a.outcome == Outcome::Pending && a.queued_at <= now)
+    {
+        by_user.entry(a.user.as_deref()).or_default().push(a);
+    }
+    for (user, list) in by_user {
+        let deadline = list.iter().map(|a| timer_end(a)).max().unwrap_or(now);
+        let ev = list
+            .iter()
+            .map(|a| Evidence {
+                path: String::new(),
+                line: None,
+                excerpt: format!(
+                    "{}to {}: queued {}, timer still running",
+                    a.id.as_deref()
+                        .map(|i| format!("message {i} "))
+                        .unwrap_or_default(),
+                    a.recipient.as_deref().unwrap_or("unknown recipient"),
+                    rfc3339(a.queued_at)
+                ),
+            })
+            .collect();
+        out.push(
+            Finding::new(
+                "OIM002",
+                format!(
+                    "{} in the logs {} still within the two-minute timer: run oimdiag again after {} (in {}).",
+                    count(list.len(), "offline message"),
+                    if list.len() == 1 { "is" } else { "are" },
+                    rfc3339(deadline),
+                    human_duration((deadline - now).num_seconds().max(0))
+                ),
+                cap_evidence(ev, "messages"),
+            )
+            .for_user(user.map(str::to_string)),
+        );
+    }
 }
 
 /// OIM040: recipients in another domain than the sender, from attempts and items.
