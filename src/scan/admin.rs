@@ -670,4 +670,56 @@ TracingLevel                                : Off
         let v = parse_admin_export(t.as_bytes(), &p()).unwrap();
         assert_eq!(v[0].origin.line, Some(2));
     }
+
+    fn sample(rel: &str) -> (PathBuf, Vec<u8>) {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("sample-spooler/admin")
+            .join(rel);
+        let bytes = std::fs::read(&path).unwrap();
+        (path, bytes)
+    }
+
+    #[test]
+    fn sample_im_configuration_utf16_format_list() {
+        let (path, bytes) = sample("Get-CsImConfiguration.txt");
+        assert_eq!(bytes.get(..2), Some(&[0xFF, 0xFE][..]));
+        let v = parse_admin_export(&bytes, &path).unwrap();
+        assert_eq!(
+            brief(&v),
+            [(
+                AdminObject::ImConfiguration,
+                Some("Global"),
+                "EnableOfflineIM",
+                true,
+                Some(4)
+            )]
+        );
+        assert_eq!(v[0].origin.excerpt, "EnableOfflineIM : True");
+        assert_eq!(v[0].origin.path, path);
+    }
+
+    #[test]
+    fn sample_client_policies_json() {
+        let (path, bytes) = sample("client-policies.json");
+        let v = parse_admin_export(&bytes, &path).unwrap();
+        assert_eq!(
+            brief(&v),
+            [
+                (
+                    AdminObject::ClientPolicy,
+                    Some("Global"),
+                    "EnableIMAutoArchiving",
+                    true,
+                    Some(29)
+                ),
+                (
+                    AdminObject::ClientPolicy,
+                    Some("Tag:NoArchive"),
+                    "EnableIMAutoArchiving",
+                    false,
+                    Some(69)
+                ),
+            ]
+        );
+    }
 }
