@@ -722,4 +722,20 @@ TracingLevel                                : Off
             ]
         );
     }
+
+    #[test]
+    fn arbitrary_bytes_never_panic() {
+        let alphabet = b"{}[]\":,$ \r\n\tTrueFalsnIdty:EnableOfflineIM\xFF\xFE\x00\\";
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        for len in 0..300usize {
+            let mut bytes = Vec::with_capacity(len);
+            for _ in 0..len {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                bytes.push(alphabet[(seed % alphabet.len() as u64) as usize]);
+            }
+            let _ = parse_admin_export(&bytes, &p());
+        }
+    }
 }

@@ -689,4 +689,23 @@ mod tests {
             "2026-11-23T09:16:03.482Z"
         );
     }
+
+    #[test]
+    fn arbitrary_bytes_never_panic() {
+        // Deterministic pseudo-random inputs biased towards CSV syntax.
+        let alphabet = b"\",\r\n 0123456789:/|-TZabc\xFF\xFE\x00";
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        for len in 0..300usize {
+            let mut bytes = b"Clock-Time,Level,User Data\n".to_vec();
+            for _ in 0..len {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                bytes.push(alphabet[(seed % alphabet.len() as u64) as usize]);
+            }
+            let mut n = 0u64;
+            let stats = read_records(bytes.as_slice(), utc(), &mut |_| n += 1).unwrap();
+            assert_eq!(stats.records, n);
+        }
+    }
 }
