@@ -670,4 +670,72 @@ TracingLevel                                : Off
         let v = parse_admin_export(t.as_bytes(), &p()).unwrap();
         assert_eq!(v[0].origin.line, Some(2));
     }
+
+    fn sample(rel: &str) -> (PathBuf, Vec<u8>) {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("sample-spooler/admin")
+            .join(rel);
+        let bytes = std::fs::read(&path).unwrap();
+        (path, bytes)
+    }
+
+    #[test]
+    fn sample_im_configuration_utf16_format_list() {
+        let (path, bytes) = sample("Get-CsImConfiguration.txt");
+        assert_eq!(bytes.get(..2), Some(&[0xFF, 0xFE][..]));
+        let v = parse_admin_export(&bytes, &path).unwrap();
+        assert_eq!(
+            brief(&v),
+            [(
+                AdminObject::ImConfiguration,
+                Some("Global"),
+                "EnableOfflineIM",
+                true,
+                Some(4)
+            )]
+        );
+        assert_eq!(v[0].origin.excerpt, "EnableOfflineIM : True");
+        assert_eq!(v[0].origin.path, path);
+    }
+
+    #[test]
+    fn sample_client_policies_json() {
+        let (path, bytes) = sample("client-policies.json");
+        let v = parse_admin_export(&bytes, &path).unwrap();
+        assert_eq!(
+            brief(&v),
+            [
+                (
+                    AdminObject::ClientPolicy,
+                    Some("Global"),
+                    "EnableIMAutoArchiving",
+                    true,
+                    Some(29)
+                ),
+                (
+                    AdminObject::ClientPolicy,
+                    Some("Tag:NoArchive"),
+                    "EnableIMAutoArchiving",
+                    false,
+                    Some(69)
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic() {
+        let alphabet = b"{}[]\":,$ \r\n\tTrueFalsnIdty:EnableOfflineIM\xFF\xFE\x00\\";
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        for len in 0..300usize {
+            let mut bytes = Vec::with_capacity(len);
+            for _ in 0..len {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                bytes.push(alphabet[(seed % alphabet.len() as u64) as usize]);
+            }
+            let _ = parse_admin_export(&bytes, &p());
+        }
+    }
 }

@@ -634,4 +634,78 @@ mod tests {
         assert!(v.is_empty());
         assert_eq!(s, ReadStats::default());
     }
+
+    #[test]
+    fn sample_tree_export() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("sample-spooler/Microsoft/Office/16.0/Lync/Tracing/Lync-UccApi-0-etl.csv");
+        let file = std::fs::File::open(path).unwrap();
+        let mut v = Vec::new();
+        let stats = read_records(file, utc(), &mut |r| v.push(r)).unwrap();
+        assert_eq!(
+            stats,
+            ReadStats {
+                records: 5,
+                ..ReadStats::default()
+            }
+        );
+        // The EventTrace header row is a record too; its payload is numbers.
+        assert_eq!(v[0].text, "65536, 1, 10, 0");
+        assert_eq!(v[0].level, None);
+        assert_eq!(
+            v[1].text,
+            "Autodiscover: EWS internal URL https://mail.contoso.com/EWS/Exchange.asmx, external URL https://owa.contoso.com/EWS/Exchange.asmx"
+        );
+        assert_eq!(v[2].line, 4);
+        assert_eq!(v[2].text, "EWS Information: EWS Status OK");
+        assert_eq!(
+            v[2].time
+                .unwrap()
+                .to_rfc3339_opts(SecondsFormat::Millis, true),
+            "2026-11-23T09:12:59.144Z"
+        );
+        assert_eq!(v[2].level.as_deref(), Some("INFO"));
+        assert_eq!(
+            v[3].text,
+            "EWS: POST https://mail.contoso.com/EWS/Exchange.asmx CreateItem -> 401 Unauthorized"
+        );
+        assert_eq!(
+            v[3].continuation,
+            [
+                "WWW-Authenticate: Negotiate",
+                "X-Error: \"The request failed.\""
+            ]
+        );
+        assert_eq!(v[3].level.as_deref(), Some("ERROR"));
+        assert_eq!(v[4].line, 8);
+        assert_eq!(
+            v[4].text,
+            "OfflineIM: message 42 failed: EWS returned 401 Unauthorized"
+        );
+        assert_eq!(
+            v[4].time
+                .unwrap()
+                .to_rfc3339_opts(SecondsFormat::Millis, true),
+            "2026-11-23T09:16:03.482Z"
+        );
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic() {
+        // Deterministic pseudo-random inputs biased towards CSV syntax.
+        let alphabet = b"\",\r\n 0123456789:/|-TZabc\xFF\xFE\x00";
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        for len in 0..300usize {
+            let mut bytes = b"Clock-Time,Level,User Data\n".to_vec();
+            for _ in 0..len {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                bytes.push(alphabet[(seed % alphabet.len() as u64) as usize]);
+            }
+            let mut n = 0u64;
+            let stats = read_records(bytes.as_slice(), utc(), &mut |_| n += 1).unwrap();
+            assert_eq!(stats.records, n);
+        }
+    }
 }
