@@ -468,6 +468,71 @@ CSeq: 2 MESSAGE
         assert_eq!(stats.malformed_lines, 2);
     }
 
+    /// Rough throughput check, run by hand:
+    /// `cargo test --release --lib -- --ignored --nocapture throughput`
+    /// (`OIMDIAG_BENCH_MB` sets the size, default 200).
+    #[test]
+    #[ignore]
+    fn throughput() {
+        use std::io::Write;
+        let mb: u64 = std::env::var("OIMDIAG_BENCH_MB")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(200);
+        let path = std::env::temp_dir().join(format!("oimdiag-bench-{mb}mb.UccApilog"));
+        let sample = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/sample-spooler/Microsoft/Office/16.0/Lync/Tracing/Lync-UccApi-0.UccApilog"
+        ))
+        .unwrap();
+        if std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0) < mb << 20 {
+            let mut w = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+            let mut n = 0u64;
+            while n < mb << 20 {
+                w.write_all(&sample).unwrap();
+                n += sample.len() as u64;
+            }
+            w.flush().unwrap();
+        }
+        let size = std::fs::metadata(&path).unwrap().len() as f64 / (1u64 << 20) as f64;
+        let rate = |secs: f64| size / secs;
+
+        let t = std::time::Instant::now();
+        let mut lr = LineReader::new(std::fs::File::open(&path).unwrap()).unwrap();
+        let mut lines = 0u64;
+        while lr.next_line().unwrap().is_some() {
+            lines += 1;
+        }
+        let base = t.elapsed().as_secs_f64();
+
+        let t = std::time::Instant::now();
+        let mut recs = 0u64;
+        let stats = read_records(std::fs::File::open(&path).unwrap(), plus1(), &mut |r| {
+            recs += 1;
+            std::hint::black_box(r);
+        })
+        .unwrap();
+        let read = t.elapsed().as_secs_f64();
+
+        let t = std::time::Instant::now();
+        let mut events = 0u64;
+        read_records(std::fs::File::open(&path).unwrap(), plus1(), &mut |r| {
+            events += crate::scan::sip::sip_events(&r).len() as u64;
+        })
+        .unwrap();
+        let full = t.elapsed().as_secs_f64();
+        assert_eq!(stats.records, recs);
+        eprintln!(
+            "{size:.0} MiB, {lines} lines, {recs} records, {events} SIP events\n\
+             LineReader only:          {base:.2} s  {:.0} MiB/s\n\
+             read_records:             {read:.2} s  {:.0} MiB/s\n\
+             read_records+sip_events:  {full:.2} s  {:.0} MiB/s",
+            rate(base),
+            rate(read),
+            rate(full)
+        );
+    }
+
     #[test]
     fn sample_log() {
         let path = concat!(
