@@ -78,14 +78,28 @@ fn same_header(a: &str, b: &str) -> bool {
     canonical_name(a).eq_ignore_ascii_case(canonical_name(b))
 }
 
+fn lookup<'h, N: AsRef<str>, V: AsRef<str>>(headers: &'h [(N, V)], name: &str) -> Option<&'h str> {
+    headers
+        .iter()
+        .find(|(n, _)| same_header(n.as_ref(), name))
+        .map(|(_, v)| v.as_ref())
+}
+
+/// The method in a CSeq value `1 INVITE`.
+fn cseq_method_of(value: &str) -> Option<&str> {
+    let mut parts = value.split_whitespace();
+    let seq = parts.next()?;
+    if !seq.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    parts.next().filter(|m| is_token(m))
+}
+
 impl SipMessage {
     /// The first header with this name (case-insensitive; compact forms match
     /// their full names either way round).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| same_header(n, name))
-            .map(|(_, v)| v.as_str())
+        lookup(&self.headers, name)
     }
 
     /// Every header with this name, in order.
@@ -98,12 +112,7 @@ impl SipMessage {
 
     /// The method in `CSeq: 1 INVITE`.
     pub fn cseq_method(&self) -> Option<&str> {
-        let mut parts = self.header("CSeq")?.split_whitespace();
-        let seq = parts.next()?;
-        if !seq.bytes().all(|c| c.is_ascii_digit()) {
-            return None;
-        }
-        parts.next().filter(|m| is_token(m))
+        cseq_method_of(self.header("CSeq")?)
     }
 
     pub fn method(&self) -> Option<&str> {
@@ -128,18 +137,64 @@ fn is_token(s: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || b"-.!%*_+`'~".contains(&c))
 }
 
+/// A SIP message borrowed from the record's lines: what [`sip_events`] reads,
+/// so a packet costs one small vector, not a copy of every header and body line.
+struct View<'a> {
+    start: StartRef<'a>,
+    headers: Vec<(&'a str, Cow<'a, str>)>,
+    /// Body lines, trailing blank lines removed.
+    body: Vec<&'a str>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StartRef<'a> {
+    Request { method: &'a str, uri: &'a str },
+    Response { code: u16, reason: &'a str },
+}
+
+impl<'a> View<'a> {
+    fn header(&self, name: &str) -> Option<&str> {
+        lookup(&self.headers, name)
+    }
+
+    fn into_owned(self) -> SipMessage {
+        SipMessage {
+            start: match self.start {
+                StartRef::Request { method, uri } => StartLine::Request {
+                    method: method.to_owned(),
+                    uri: uri.to_owned(),
+                },
+                StartRef::Response { code, reason } => StartLine::Response {
+                    code,
+                    reason: reason.to_owned(),
+                },
+            },
+            headers: self
+                .headers
+                .into_iter()
+                .map(|(n, v)| (n.to_owned(), v.into_owned()))
+                .collect(),
+            body: self.body.join("\n"),
+        }
+    }
+}
+
 /// Parses a SIP message from a record's continuation lines: leading blank
 /// lines skipped, start line, headers up to a blank line, body after it.
 pub fn parse_sip(lines: &[String]) -> Option<SipMessage> {
+    parse_view(lines).map(View::into_owned)
+}
+
+fn parse_view(lines: &[String]) -> Option<View<'_>> {
     let mut it = lines.iter().map(|l| l.trim_end_matches('\r'));
     let first = it.by_ref().find(|l| !l.trim().is_empty())?;
     let start = parse_start_line(first)?;
-    let mut headers: Vec<(String, String)> = Vec::new();
+    let mut headers: Vec<(&str, Cow<str>)> = Vec::with_capacity(16);
+    let mut body: Vec<&str> = Vec::new();
     let mut in_body = false;
-    let mut body_lines: Vec<&str> = Vec::new();
     for line in it {
         if in_body {
-            body_lines.push(line);
+            body.push(line);
             continue;
         }
         if line.trim().is_empty() {
@@ -149,33 +204,33 @@ pub fn parse_sip(lines: &[String]) -> Option<SipMessage> {
         if line.starts_with([' ', '\t']) {
             // Folded continuation of the previous header.
             if let Some((_, v)) = headers.last_mut() {
-                let more = line.trim();
+                let v = v.to_mut();
                 if !v.is_empty() {
                     v.push(' ');
                 }
-                v.push_str(more);
+                v.push_str(line.trim());
             }
             continue;
         }
         if let Some((name, value)) = line.split_once(':') {
             let name = name.trim();
             if is_token(name) {
-                headers.push((name.to_owned(), value.trim().to_owned()));
+                headers.push((name, Cow::Borrowed(value.trim())));
             }
         }
         // A header line without a colon is noise: skipped.
     }
-    while body_lines.last().is_some_and(|l| l.trim().is_empty()) {
-        body_lines.pop();
+    while body.last().is_some_and(|l| l.trim().is_empty()) {
+        body.pop();
     }
-    Some(SipMessage {
+    Some(View {
         start,
         headers,
-        body: body_lines.join("\n"),
+        body,
     })
 }
 
-fn parse_start_line(line: &str) -> Option<StartLine> {
+fn parse_start_line(line: &str) -> Option<StartRef<'_>> {
     let line = line.trim();
     let (first, rest) = line.split_once([' ', '\t'])?;
     let rest = rest.trim_start();
@@ -191,20 +246,14 @@ fn parse_start_line(line: &str) -> Option<StartLine> {
         if !(100..=699).contains(&code) {
             return None;
         }
-        return Some(StartLine::Response {
-            code,
-            reason: reason.to_owned(),
-        });
+        return Some(StartRef::Response { code, reason });
     }
     let (uri, version) = rest.rsplit_once([' ', '\t'])?;
     let uri = uri.trim();
     if !is_token(first) || !is_sip_version(version) || uri.is_empty() || uri.contains([' ', '\t']) {
         return None;
     }
-    Some(StartLine::Request {
-        method: first.to_owned(),
-        uri: uri.to_owned(),
-    })
+    Some(StartRef::Request { method: first, uri })
 }
 
 fn is_sip_version(s: &str) -> bool {
@@ -608,13 +657,26 @@ pub fn im_auto_archiving_option(body: &str) -> Option<bool> {
     None
 }
 
+/// ASCII case-insensitive substring test: memchr finds candidate first bytes.
 fn contains_ci(hay: &str, needle: &str) -> bool {
-    let n = needle.as_bytes();
-    !n.is_empty()
-        && hay
-            .as_bytes()
-            .windows(n.len())
-            .any(|w| w.eq_ignore_ascii_case(n))
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    let Some(&first) = n.first() else {
+        return false;
+    };
+    let mut from = 0;
+    while let Some(i) = h
+        .get(from..)
+        .and_then(|t| memchr::memchr2(first.to_ascii_lowercase(), first.to_ascii_uppercase(), t))
+    {
+        let at = from + i;
+        if h.get(at..at + n.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(n))
+        {
+            return true;
+        }
+        from = at + 1;
+    }
+    false
 }
 
 /// Direction of a packet record, from its text.
@@ -646,14 +708,12 @@ pub fn record_message(record: &Record) -> Option<(Direction, SipMessage)> {
 /// The typed events a packet record yields (empty for any other record).
 /// Never carries a message body: only the fields named in [`EventKind`].
 pub fn sip_events(record: &Record) -> Vec<EventKind> {
-    match record_message(record) {
-        Some((dir, msg)) => message_events(dir, &msg),
-        None => Vec::new(),
-    }
-}
-
-/// The events of one parsed message travelling in `dir`.
-pub fn message_events(dir: Direction, msg: &SipMessage) -> Vec<EventKind> {
+    let Some(dir) = packet_direction(&record.text) else {
+        return Vec::new();
+    };
+    let Some(msg) = parse_view(&record.continuation) else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     if dir == Direction::Sent {
         if let Some((build, from_oc)) = msg
@@ -663,8 +723,8 @@ pub fn message_events(dir: Direction, msg: &SipMessage) -> Vec<EventKind> {
             out.push(EventKind::ClientBuild { build, from_oc });
         }
     }
-    match &msg.start {
-        StartLine::Request { method, .. } if method.eq_ignore_ascii_case("REGISTER") => {
+    match msg.start {
+        StartRef::Request { method, .. } if method.eq_ignore_ascii_case("REGISTER") => {
             let user = msg
                 .header("From")
                 .and_then(sip_address)
@@ -674,10 +734,11 @@ pub fn message_events(dir: Direction, msg: &SipMessage) -> Vec<EventKind> {
             }
         }
         // Only a 480 the client receives: one it sends (do-not-disturb) names the user.
-        StartLine::Response { code: 480, .. }
+        StartRef::Response { code: 480, .. }
             if dir == Direction::Received
                 && msg
-                    .cseq_method()
+                    .header("CSeq")
+                    .and_then(cseq_method_of)
                     .is_some_and(|m| m.eq_ignore_ascii_case("INVITE")) =>
         {
             if let Some(callee) = msg.header("To").and_then(sip_address) {
@@ -689,12 +750,18 @@ pub fn message_events(dir: Direction, msg: &SipMessage) -> Vec<EventKind> {
     if msg.body.is_empty() {
         return out;
     }
+    let body_has = |needle: &str| msg.body.iter().any(|l| contains_ci(l, needle));
     let provisioning = msg
         .header("Content-Type")
         .is_some_and(|ct| contains_ci(ct, PROVISIONING_CONTENT_TYPE))
-        || contains_ci(&msg.body, "provisionGroup");
+        || body_has("provisionGroup");
+    let options = body_has("otherOptions");
+    if !provisioning && !options {
+        return out;
+    }
+    let body = msg.body.join("\n");
     if provisioning {
-        for (group, name, value) in provisioning_properties(&msg.body) {
+        for (group, name, value) in provisioning_properties(&body) {
             if PROVISIONING_NAMES
                 .iter()
                 .any(|n| n.eq_ignore_ascii_case(&name))
@@ -703,8 +770,8 @@ pub fn message_events(dir: Direction, msg: &SipMessage) -> Vec<EventKind> {
             }
         }
     }
-    if contains_ci(&msg.body, "otherOptions") {
-        if let Some(enabled) = im_auto_archiving_option(&msg.body) {
+    if options {
+        if let Some(enabled) = im_auto_archiving_option(&body) {
             out.push(EventKind::UserImAutoArchiving { enabled });
         }
     }
@@ -1203,6 +1270,17 @@ Content-Length: 512
             im_auto_archiving_option("<otherOptions/><imAutoArchiving>false</imAutoArchiving>"),
             None
         );
+    }
+
+    #[test]
+    fn case_insensitive_search() {
+        assert!(contains_ci("xx<P:ProvisionGroup name=", "provisionGroup"));
+        assert!(contains_ci("otheroptions", "otherOptions"));
+        assert!(contains_ci("pprovisiongroup", "provisionGroup"));
+        assert!(!contains_ci("provisionGrou", "provisionGroup"));
+        assert!(!contains_ci("", "x"));
+        assert!(!contains_ci("abc", ""));
+        assert!(contains_ci("ééOTHEROPTIONSé", "otherOptions"));
     }
 
     #[test]

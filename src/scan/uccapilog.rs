@@ -192,50 +192,62 @@ pub fn parse_prefix(line: &str) -> Option<RecordStart<'_>> {
     })
 }
 
-/// Splits ` 1F68:C14 INFO  :: text` into its parts, tolerating what is missing.
+/// Splits ` 1F68:C14 INFO  :: text` into its parts, tolerating what is
+/// missing. Works on bytes: every boundary it cuts at is an ASCII byte.
 fn split_tail(rest: &str) -> (Option<&str>, Option<&str>, &str) {
-    let mut s = rest.trim_start_matches([' ', '\t']);
+    let b = rest.as_bytes();
+    let mut i = skip_blanks(b, 0);
     let mut thread = None;
-    if let Some(tok) = first_word(s) {
-        if let Some((p, t)) = tok.split_once(':') {
-            if is_hex(p) && is_hex(t) {
-                thread = Some(tok);
-                s = s
-                    .get(tok.len()..)
-                    .unwrap_or("")
-                    .trim_start_matches([' ', '\t']);
-            }
+    let pid_end = skip_while(b, i, |c| c.is_ascii_hexdigit());
+    if pid_end > i && b.get(pid_end) == Some(&b':') {
+        let tid_end = skip_while(b, pid_end + 1, |c| c.is_ascii_hexdigit());
+        if tid_end > pid_end + 1 && b.get(tid_end).map_or(true, |&c| is_blank(c)) {
+            thread = rest.get(i..tid_end);
+            i = skip_blanks(b, tid_end);
         }
     }
-    if let Some(tok) = first_word(s) {
-        if tok.len() <= 16 && tok.bytes().all(|c| c.is_ascii_alphabetic()) {
-            let after = s
-                .get(tok.len()..)
-                .unwrap_or("")
-                .trim_start_matches([' ', '\t']);
-            if let Some(text) = after.strip_prefix("::") {
-                return (thread, Some(tok), trim(text));
-            }
+    let level_end = skip_while(b, i, |c| c.is_ascii_alphabetic());
+    if level_end > i && level_end - i <= 16 {
+        let colons = skip_blanks(b, level_end);
+        if b.get(colons..colons + 2) == Some(b"::") {
+            return (
+                thread,
+                rest.get(i..level_end),
+                trim(rest.get(colons + 2..).unwrap_or("")),
+            );
         }
     }
-    if let Some(text) = s.strip_prefix("::") {
-        return (thread, None, trim(text));
+    if b.get(i..i + 2) == Some(b"::") {
+        return (thread, None, trim(rest.get(i + 2..).unwrap_or("")));
     }
     // No `LEVEL ::`: keep whatever follows as the text.
-    (thread, None, trim(s))
+    (thread, None, trim(rest.get(i..).unwrap_or("")))
 }
 
-fn first_word(s: &str) -> Option<&str> {
-    let end = s.find([' ', '\t']).unwrap_or(s.len());
-    s.get(..end).filter(|w| !w.is_empty())
+fn is_blank(c: u8) -> bool {
+    c == b' ' || c == b'\t'
 }
 
-fn is_hex(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 16 && s.bytes().all(|c| c.is_ascii_hexdigit())
+fn skip_while(b: &[u8], from: usize, f: impl Fn(u8) -> bool) -> usize {
+    let mut i = from;
+    while b.get(i).is_some_and(|&c| f(c)) {
+        i += 1;
+    }
+    i
+}
+
+fn skip_blanks(b: &[u8], from: usize) -> usize {
+    skip_while(b, from, is_blank)
 }
 
 fn trim(s: &str) -> &str {
-    s.trim_matches([' ', '\t'])
+    let b = s.as_bytes();
+    let start = skip_blanks(b, 0);
+    let mut end = b.len();
+    while end > start && b.get(end - 1).is_some_and(|&c| is_blank(c)) {
+        end -= 1;
+    }
+    s.get(start..end).unwrap_or("")
 }
 
 fn num2(b: &[u8], at: usize) -> Option<u32> {
@@ -318,6 +330,23 @@ CSeq: 2 MESSAGE
         assert_eq!((p.thread, p.level, p.text), (None, None, "no thread here"));
         let p = parse_prefix("04/16/2013|03:17:30.168 1F68:C14 INFO ::").unwrap();
         assert_eq!(p.text, "");
+        let p = parse_prefix("04/16/2013|03:17:30.168\t1F68:C14\tINFO::tabbed\t").unwrap();
+        assert_eq!(
+            (p.thread, p.level, p.text),
+            (Some("1F68:C14"), Some("INFO"), "tabbed")
+        );
+        let p = parse_prefix("04/16/2013|03:17:30.168 1F68:C14 :: no level").unwrap();
+        assert_eq!(
+            (p.thread, p.level, p.text),
+            (Some("1F68:C14"), None, "no level")
+        );
+        let p = parse_prefix("04/16/2013|03:17:30.168 1F68:C14x INFO :: odd thread").unwrap();
+        assert_eq!(
+            (p.thread, p.level, p.text),
+            (None, None, "1F68:C14x INFO :: odd thread")
+        );
+        let p = parse_prefix("04/16/2013|03:17:30").unwrap();
+        assert_eq!((p.thread, p.level, p.text), (None, None, ""));
         for not in [
             "",
             "REGISTER sip:contoso.com SIP/2.0",
@@ -466,6 +495,71 @@ CSeq: 2 MESSAGE
         let (recs, stats) = read(b"\x00\x01\x02 binary\nnot a log\n");
         assert!(recs.is_empty());
         assert_eq!(stats.malformed_lines, 2);
+    }
+
+    /// Rough throughput check, run by hand:
+    /// `cargo test --release --lib -- --ignored --nocapture throughput`
+    /// (`OIMDIAG_BENCH_MB` sets the size, default 200).
+    #[test]
+    #[ignore]
+    fn throughput() {
+        use std::io::Write;
+        let mb: u64 = std::env::var("OIMDIAG_BENCH_MB")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(200);
+        let path = std::env::temp_dir().join(format!("oimdiag-bench-{mb}mb.UccApilog"));
+        let sample = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/sample-spooler/Microsoft/Office/16.0/Lync/Tracing/Lync-UccApi-0.UccApilog"
+        ))
+        .unwrap();
+        if std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0) < mb << 20 {
+            let mut w = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+            let mut n = 0u64;
+            while n < mb << 20 {
+                w.write_all(&sample).unwrap();
+                n += sample.len() as u64;
+            }
+            w.flush().unwrap();
+        }
+        let size = std::fs::metadata(&path).unwrap().len() as f64 / (1u64 << 20) as f64;
+        let rate = |secs: f64| size / secs;
+
+        let t = std::time::Instant::now();
+        let mut lr = LineReader::new(std::fs::File::open(&path).unwrap()).unwrap();
+        let mut lines = 0u64;
+        while lr.next_line().unwrap().is_some() {
+            lines += 1;
+        }
+        let base = t.elapsed().as_secs_f64();
+
+        let t = std::time::Instant::now();
+        let mut recs = 0u64;
+        let stats = read_records(std::fs::File::open(&path).unwrap(), plus1(), &mut |r| {
+            recs += 1;
+            std::hint::black_box(r);
+        })
+        .unwrap();
+        let read = t.elapsed().as_secs_f64();
+
+        let t = std::time::Instant::now();
+        let mut events = 0u64;
+        read_records(std::fs::File::open(&path).unwrap(), plus1(), &mut |r| {
+            events += crate::scan::sip::sip_events(&r).len() as u64;
+        })
+        .unwrap();
+        let full = t.elapsed().as_secs_f64();
+        assert_eq!(stats.records, recs);
+        eprintln!(
+            "{size:.0} MiB, {lines} lines, {recs} records, {events} SIP events\n\
+             LineReader only:          {base:.2} s  {:.0} MiB/s\n\
+             read_records:             {read:.2} s  {:.0} MiB/s\n\
+             read_records+sip_events:  {full:.2} s  {:.0} MiB/s",
+            rate(base),
+            rate(read),
+            rate(full)
+        );
     }
 
     #[test]
