@@ -106,13 +106,24 @@ pub fn discover(roots: &[PathBuf], strict_lync: bool) -> Discovery {
             ));
             continue;
         }
-        let walk_roots = if lync.is_empty() {
-            vec![root.clone()]
-        } else {
-            lync
-        };
-        for w in walk_roots {
-            walk(&mut d, &mut seen, &w);
+        if lync.is_empty() {
+            walk(&mut d, &mut seen, root);
+            continue;
+        }
+        for w in &lync {
+            walk(&mut d, &mut seen, w);
+        }
+        if !strict_lync {
+            // A collected folder may hold more beside the Lync tree (admin
+            // exports, tracerpt CSVs): every other top-level entry is read too,
+            // but not the rest of the folder that leads to Lync (`Microsoft\...`).
+            for entry in top_level_beside(root, &lync) {
+                if entry.is_dir() && !entry.is_symlink() {
+                    walk(&mut d, &mut seen, &entry);
+                } else {
+                    walk_single(&mut d, &mut seen, &entry);
+                }
+            }
         }
     }
     d.profiles.sort();
@@ -166,6 +177,37 @@ fn walk(d: &mut Discovery, seen: &mut BTreeSet<PathBuf>, root: &Path) {
                 "not a regular file (FIFO, socket or device): not opened".to_string(),
             ));
         }
+    }
+}
+
+/// The root's top-level entries that do not lead to one of its Lync folders.
+fn top_level_beside(root: &Path, lync: &[PathBuf]) -> Vec<PathBuf> {
+    let Ok(rd) = fs::read_dir(root) else {
+        return Vec::new();
+    };
+    let mut v: Vec<PathBuf> = rd
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| !lync.iter().any(|l| l.starts_with(p)))
+        .collect();
+    v.sort();
+    v
+}
+
+/// One entry met at the top of a root: a regular file is added, anything
+/// else (link, FIFO, device) is skipped with its reason, as in a walk.
+fn walk_single(d: &mut Discovery, seen: &mut BTreeSet<PathBuf>, path: &Path) {
+    match fs::symlink_metadata(path) {
+        Ok(m) if m.is_file() => add_file(d, seen, path.to_path_buf(), &m),
+        Ok(m) if m.file_type().is_symlink() => d.skipped.push(skip(
+            path,
+            "symbolic link: not followed (evidence is read only where it lies)".to_string(),
+        )),
+        Ok(_) => d.skipped.push(skip(
+            path,
+            "not a regular file (FIFO, socket or device): not opened".to_string(),
+        )),
+        Err(e) => d.skipped.push(skip(path, format!("cannot be read: {e}"))),
     }
 }
 

@@ -104,7 +104,7 @@ impl SigEvent {
 }
 
 /// Named captures a signature may fill.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct SigFields {
     pub id: Option<String>,
     /// Lower-cased address without `sip:`.
@@ -119,7 +119,7 @@ pub struct SigFields {
     pub ok: Option<bool>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum EventKind {
     /// A signature-table hit.
     Signature { event: SigEvent, fields: SigFields },

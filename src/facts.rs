@@ -126,24 +126,27 @@ fn ews_url(events: &[LogEvent]) -> Option<(String, Source)> {
         .map(|(_, u, e)| (u, source_of(&e.origin)))
 }
 
-/// Every setting bearing on Offline IM, from admin exports and in-band
-/// provisioning, in scan order.
+/// The settings of one policy: those in force for this user, and those of
+/// scoped objects (`Tag:…`, `Site:…`) that apply only to whom they are granted.
+#[derive(Debug, Default)]
+pub struct PolicyEvidence {
+    pub applicable: Vec<Setting>,
+    pub scoped: Vec<Setting>,
+}
+
+/// Every setting bearing on Offline IM. In-band provisioning is what the
+/// server sent this user, so when the logs show it, it alone applies; else
+/// the Global (or unnamed) objects of the admin exports do.
 pub struct PolicySettings {
-    pub enable_offline_im: Vec<Setting>,
-    pub enable_im_auto_archiving: Vec<Setting>,
+    pub enable_offline_im: PolicyEvidence,
+    pub enable_im_auto_archiving: PolicyEvidence,
     pub user_im_auto_archiving: Vec<Setting>,
 }
 
 pub fn policy_settings(scan: &ScanData) -> PolicySettings {
-    let admin = |obj: AdminObject, name: &str| -> Vec<Setting> {
-        scan.admin
-            .iter()
-            .filter(|s| s.object == obj && s.name.eq_ignore_ascii_case(name))
-            .map(admin_setting)
-            .collect()
-    };
-    let provisioned = |name: &str| -> Vec<Setting> {
-        scan.events
+    let evidence = |obj: AdminObject, name: &str| -> PolicyEvidence {
+        let provisioned: Vec<Setting> = scan
+            .events
             .iter()
             .filter_map(|e| match &e.kind {
                 EventKind::Provisioning { name: n, value, .. } if n.eq_ignore_ascii_case(name) => {
@@ -154,12 +157,26 @@ pub fn policy_settings(scan: &ScanData) -> PolicySettings {
                 }
                 _ => None,
             })
-            .collect()
+            .collect();
+        let mut ev = PolicyEvidence::default();
+        for s in scan
+            .admin
+            .iter()
+            .filter(|s| s.object == obj && s.name.eq_ignore_ascii_case(name))
+        {
+            let global = s
+                .identity
+                .as_deref()
+                .is_none_or(|i| i.eq_ignore_ascii_case("global"));
+            if global && provisioned.is_empty() {
+                ev.applicable.push(admin_setting(s));
+            } else if !global {
+                ev.scoped.push(admin_setting(s));
+            }
+        }
+        ev.applicable.extend(provisioned);
+        ev
     };
-    let mut enable_offline_im = admin(AdminObject::ImConfiguration, "EnableOfflineIM");
-    enable_offline_im.extend(provisioned("EnableOfflineIM"));
-    let mut enable_im_auto_archiving = admin(AdminObject::ClientPolicy, "EnableIMAutoArchiving");
-    enable_im_auto_archiving.extend(provisioned("EnableIMAutoArchiving"));
     let user_im_auto_archiving = scan
         .events
         .iter()
@@ -172,20 +189,20 @@ pub fn policy_settings(scan: &ScanData) -> PolicySettings {
         })
         .collect();
     PolicySettings {
-        enable_offline_im,
-        enable_im_auto_archiving,
+        enable_offline_im: evidence(AdminObject::ImConfiguration, "EnableOfflineIM"),
+        enable_im_auto_archiving: evidence(AdminObject::ClientPolicy, "EnableIMAutoArchiving"),
         user_im_auto_archiving,
     }
 }
 
-/// The value shown for each policy: a False anywhere is what explains a
-/// failure, so it wins (with its source); otherwise the last True seen. The
-/// user's own option is whatever was published last.
+/// The value shown for each policy: among the settings in force a False is
+/// what explains a failure, so it wins (with its source); otherwise the last
+/// True. The user's own option is whatever was published last.
 fn policies(scan: &ScanData) -> Policies {
     let all = policy_settings(scan);
     Policies {
-        enable_offline_im: decisive(all.enable_offline_im),
-        enable_im_auto_archiving: decisive(all.enable_im_auto_archiving),
+        enable_offline_im: decisive(all.enable_offline_im.applicable),
+        enable_im_auto_archiving: decisive(all.enable_im_auto_archiving.applicable),
         user_im_auto_archiving: all.user_im_auto_archiving.into_iter().last(),
     }
 }

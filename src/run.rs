@@ -87,6 +87,11 @@ fn read_all(found: Discovery, cfg: &ScanConfig, sigs: &Signatures) -> ScanData {
             b.origin.line,
         ))
     });
+    // The same moment told by two sources (a UccApilog and the tracerpt export
+    // of the ETL trace) is one event: keep the first telling.
+    let mut told = std::collections::HashSet::new();
+    data.events
+        .retain(|e| e.time.is_none() || told.insert((e.time, e.kind.clone())));
     data
 }
 

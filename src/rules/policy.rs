@@ -20,28 +20,26 @@ pub(super) fn evaluate(scan: &ScanData, facts: &Facts, ctx: &RuleContext, out: &
             })
             .collect()
     };
-    let ev = off(&all.enable_offline_im);
+    let ev = off(&all.enable_offline_im.applicable);
     if !ev.is_empty() {
         out.push(Finding::new(
             "OIM022",
-            "The server's IM configuration has EnableOfflineIM set to False: no client sends \
-             offline messages while it is."
-                .to_string(),
+            format!(
+                "The server's IM configuration has EnableOfflineIM set to False: no client sends \
+                 offline messages while it is.{}",
+                scoped_note(&all.enable_offline_im.scoped, "IM configuration")
+            ),
             cap_evidence(ev, "settings"),
         ));
     }
-    let ev = off(&all.enable_im_auto_archiving);
+    let ev = off(&all.enable_im_auto_archiving.applicable);
     if !ev.is_empty() {
         out.push(Finding::new(
             "OIM020",
             format!(
-                "{} EnableIMAutoArchiving set to False; senders with such a policy cannot use \
-                 Offline IM.",
-                if ev.len() == 1 {
-                    "A client policy has".to_string()
-                } else {
-                    format!("{} client policy settings have", ev.len())
-                }
+                "The client policy in force has EnableIMAutoArchiving set to False; senders with \
+                 such a policy cannot use Offline IM.{}",
+                scoped_note(&all.enable_im_auto_archiving.scoped, "client policy")
             ),
             cap_evidence(ev, "settings"),
         ));
@@ -66,6 +64,23 @@ pub(super) fn evaluate(scan: &ScanData, facts: &Facts, ctx: &RuleContext, out: &
     }
     ews(scan, out);
     future_events(scan, ctx, out);
+}
+
+/// Scoped objects with the switch off: they matter only to users granted them.
+fn scoped_note(scoped: &[Setting], what: &str) -> String {
+    let off: Vec<&str> = scoped
+        .iter()
+        .filter(|s| !s.value)
+        .map(|s| s.source.excerpt.as_str())
+        .collect();
+    if off.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " Scoped {what} objects also have it off ({}); they apply only to users granted them.",
+            off.join("; ")
+        )
+    }
 }
 
 /// Whether an event says EWS did not work.
