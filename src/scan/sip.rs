@@ -303,7 +303,7 @@ pub fn sip_address(header_value: &str) -> Option<String> {
             // Another scheme (`tel:`, `mailto:`) is not a SIP address; a bare `user@host` is.
             let at = uri.find('@');
             match uri.find(':') {
-                Some(colon) if at.map_or(true, |a| colon < a) => return None,
+                Some(colon) if at.is_none_or(|a| colon < a) => return None,
                 _ => uri,
             }
         }

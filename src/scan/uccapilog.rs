@@ -201,7 +201,7 @@ fn split_tail(rest: &str) -> (Option<&str>, Option<&str>, &str) {
     let pid_end = skip_while(b, i, |c| c.is_ascii_hexdigit());
     if pid_end > i && b.get(pid_end) == Some(&b':') {
         let tid_end = skip_while(b, pid_end + 1, |c| c.is_ascii_hexdigit());
-        if tid_end > pid_end + 1 && b.get(tid_end).map_or(true, |&c| is_blank(c)) {
+        if tid_end > pid_end + 1 && b.get(tid_end).is_none_or(|&c| is_blank(c)) {
             thread = rest.get(i..tid_end);
             i = skip_blanks(b, tid_end);
         }
