@@ -72,7 +72,12 @@ pub fn correlate(scan: &ScanData, now: DateTime<Utc>, sole_user: Option<&str>) -
                 } else {
                     match &fields.id {
                         Some(id) => by_id.get(id).copied(),
-                        None => open_attempt(&attempts, fields.recipient.as_deref()),
+                        None => open_attempt(
+                            &attempts,
+                            &scan.events,
+                            *event,
+                            fields.recipient.as_deref(),
+                        ),
                     }
                 };
                 let a = match existing {
@@ -135,17 +140,32 @@ fn is_oim(e: SigEvent) -> bool {
     )
 }
 
-/// For an event without an id: the newest unresolved attempt to the same
-/// recipient, or (no recipient named) the newest attempt of all.
-fn open_attempt(attempts: &[Attempt], recipient: Option<&str>) -> Option<usize> {
-    attempts
-        .iter()
-        .enumerate()
-        .rev()
-        .find(|(_, a)| match recipient {
-            Some(r) => a.recipient.as_deref() == Some(r),
-            None => true,
-        })
+/// For an event without an id: the oldest message to the same recipient (any
+/// recipient, when none is named) that has not had this step yet and is not
+/// delivered — messages are processed in order — else the newest such message.
+fn open_attempt(
+    attempts: &[Attempt],
+    events: &[LogEvent],
+    step: SigEvent,
+    recipient: Option<&str>,
+) -> Option<usize> {
+    let has = |a: &Attempt, want: SigEvent| {
+        a.events.iter().any(
+            |&i| matches!(&events[i].kind, EventKind::Signature { event, .. } if *event == want),
+        )
+    };
+    let candidates = || {
+        attempts
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| match recipient {
+                Some(r) => a.recipient.as_deref() == Some(r),
+                None => true,
+            })
+    };
+    candidates()
+        .find(|(_, a)| !has(a, step) && !has(a, SigEvent::OimDelivered))
+        .or_else(|| candidates().next_back())
         .map(|(i, _)| i)
 }
 
@@ -161,7 +181,7 @@ fn judge(a: &mut Attempt, events: &[LogEvent], now: DateTime<Utc>) {
     };
     if let Some(t) = when(&[SigEvent::OimDelivered]) {
         a.resolved_at = Some(t);
-        a.outcome = if (t - a.queued_at).num_seconds() > TIMER_SECS {
+        a.outcome = if t - a.queued_at > Duration::seconds(TIMER_SECS) {
             Outcome::DeliveredLate
         } else {
             Outcome::Delivered
@@ -169,7 +189,7 @@ fn judge(a: &mut Attempt, events: &[LogEvent], now: DateTime<Utc>) {
     } else if let Some(t) = when(&[SigEvent::OimFailed, SigEvent::OimSpooled]) {
         a.resolved_at = Some(t);
         a.outcome = Outcome::Failed;
-    } else if (now - a.queued_at).num_seconds() > TIMER_SECS {
+    } else if now - a.queued_at > Duration::seconds(TIMER_SECS) {
         a.outcome = Outcome::Expired;
     } else {
         a.outcome = Outcome::Pending;

@@ -18,7 +18,12 @@ const PROFILE_PREFIX: &str = "sip_";
 /// A regular file met during discovery, with what its location says about it.
 #[derive(Debug, Clone)]
 pub struct FoundFile {
+    /// The path as met (or named): what the report shows, and where the file
+    /// sits in the tree (below a spooler, in a profile).
     pub path: PathBuf,
+    /// What to open: the same path, except for a link the user named
+    /// directly, which is opened at its target.
+    pub open: PathBuf,
     pub size: u64,
     pub mtime: Option<SystemTime>,
     /// Below a `History Spooler` folder: a spooled message.
@@ -93,7 +98,23 @@ pub fn discover(roots: &[PathBuf], strict_lync: bool) -> Discovery {
             }
         };
         if !meta.is_dir() {
-            add_file(&mut d, &mut seen, root.clone(), &meta);
+            // A file the user named: a link to it is followed (they chose it),
+            // and the real path is read; a FIFO or device is never opened.
+            if !meta.is_file() {
+                d.skipped.push(skip(
+                    root,
+                    "not a regular file (FIFO, socket or device): not opened".to_string(),
+                ));
+            } else {
+                let before = d.files.len();
+                add_file(&mut d, &mut seen, root.clone(), &meta);
+                if fs::symlink_metadata(root).is_ok_and(|m| m.file_type().is_symlink()) {
+                    if let (Some(f), Ok(target)) = (d.files.get_mut(before), fs::canonicalize(root))
+                    {
+                        f.open = target;
+                    }
+                }
+            }
             continue;
         }
         let lync = lync_dirs(root);
@@ -225,7 +246,9 @@ fn note_dir(d: &mut Discovery, dir: &Path) {
 }
 
 fn add_file(d: &mut Discovery, seen: &mut BTreeSet<PathBuf>, path: PathBuf, meta: &fs::Metadata) {
-    if !seen.insert(path.clone()) {
+    // The same file reached twice (PATHs `.` and its absolute form, or
+    // overlapping roots) is read once.
+    if !seen.insert(identity(&path, meta)) {
         return;
     }
     let abs = std::path::absolute(&path).unwrap_or_else(|_| path.clone());
@@ -240,12 +263,26 @@ fn add_file(d: &mut Discovery, seen: &mut BTreeSet<PathBuf>, path: PathBuf, meta
     let in_spooler = dirs.iter().any(|n| n.eq_ignore_ascii_case(SPOOLER_DIR));
     let profile = dirs.iter().rev().find_map(|n| profile_address(n));
     d.files.push(FoundFile {
+        open: path.clone(),
         path,
         size: meta.len(),
         mtime: meta.modified().ok(),
         in_spooler,
         profile,
     });
+}
+
+/// What makes two paths the same file: device and inode where the OS has
+/// them, else the canonical path.
+#[cfg(unix)]
+fn identity(_path: &Path, meta: &fs::Metadata) -> PathBuf {
+    use std::os::unix::fs::MetadataExt;
+    PathBuf::from(format!("{}:{}", meta.dev(), meta.ino()))
+}
+
+#[cfg(not(unix))]
+fn identity(path: &Path, _meta: &fs::Metadata) -> PathBuf {
+    fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// `sip_alice@contoso.com` → `alice@contoso.com`.

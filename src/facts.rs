@@ -174,7 +174,8 @@ pub fn policy_settings(scan: &ScanData) -> PolicySettings {
                 ev.scoped.push(admin_setting(s));
             }
         }
-        ev.applicable.extend(provisioned);
+        // What the server sent last is what is in force now.
+        ev.applicable.extend(provisioned.into_iter().last());
         ev
     };
     let user_im_auto_archiving = scan

@@ -1,7 +1,7 @@
 //! One scan from configuration to report: discover, read, judge, render, write.
 
 use crate::config::{Format, ScanConfig};
-use crate::discover::{self, Discovery};
+use crate::discover::{self, Discovery, FoundFile};
 use crate::exit::ExitStatus;
 use crate::model::{InputKind, ScanData, ScannedInput, SkippedInput};
 use crate::report::{self, Report};
@@ -11,7 +11,6 @@ use crate::signatures::Signatures;
 use crate::{correlate, facts, output};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
-use std::path::Path;
 
 /// A scan that could not run at all (exit 2), with the message for stderr.
 #[derive(Debug)]
@@ -72,7 +71,7 @@ fn read_all(found: Discovery, cfg: &ScanConfig, sigs: &Signatures) -> ScanData {
                 note: None,
             });
         } else {
-            read_other(&f.path, cfg, sigs, &mut data);
+            read_other(f, cfg, sigs, &mut data);
         }
         progress.inc(1);
     }
@@ -89,14 +88,19 @@ fn read_all(found: Discovery, cfg: &ScanConfig, sigs: &Signatures) -> ScanData {
     });
     // The same moment told by two sources (a UccApilog and the tracerpt export
     // of the ETL trace) is one event: keep the first telling.
+    // UccApilog times have milliseconds, ETL exports 100 ns: compare at the
+    // coarser precision.
     let mut told = std::collections::HashSet::new();
-    data.events
-        .retain(|e| e.time.is_none() || told.insert((e.time, e.kind.clone())));
+    data.events.retain(|e| match e.time {
+        None => true,
+        Some(t) => told.insert((t.timestamp_millis(), e.kind.clone())),
+    });
     data
 }
 
 /// A file outside any History Spooler: recognise it, then read it as what it is.
-fn read_other(path: &Path, cfg: &ScanConfig, sigs: &Signatures, data: &mut ScanData) {
+fn read_other(f: &FoundFile, cfg: &ScanConfig, sigs: &Signatures, data: &mut ScanData) {
+    let (path, open) = (f.path.as_path(), f.open.as_path());
     let scanned = |kind, note| ScannedInput {
         path: path.to_path_buf(),
         kind,
@@ -106,9 +110,9 @@ fn read_other(path: &Path, cfg: &ScanConfig, sigs: &Signatures, data: &mut ScanD
         path: path.to_path_buf(),
         reason,
     };
-    match classify::classify(path) {
+    match classify::classify(open) {
         Ok(kind @ (InputKind::Uccapilog | InputKind::TracerptCsv)) => {
-            match logs::read_log(path, kind, cfg.utc_offset, sigs, &mut data.events) {
+            match logs::read_log(open, path, kind, cfg.utc_offset, sigs, &mut data.events) {
                 Ok((stats, broke_off)) => {
                     let note = match (logs::stats_note(&stats), broke_off) {
                         (Some(n), Some(b)) => Some(format!("{n}; {b}")),
@@ -119,7 +123,7 @@ fn read_other(path: &Path, cfg: &ScanConfig, sigs: &Signatures, data: &mut ScanD
                 Err(reason) => data.skipped.push(skipped(reason)),
             }
         }
-        Ok(InputKind::AdminExport) => match logs::read_admin(path) {
+        Ok(InputKind::AdminExport) => match logs::read_admin(open, path) {
             Ok((settings, cut)) => {
                 data.admin.extend(settings);
                 let note = cut.then(|| "larger than 16 MiB: only the start was read".to_string());

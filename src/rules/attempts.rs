@@ -101,7 +101,8 @@ fn pending(attempts: &[Attempt], now: DateTime<Utc>, out: &mut Vec<Finding>) {
     let mut by_user: BTreeMap<Option<&str>, Vec<&Attempt>> = BTreeMap::new();
     for a in attempts
         .iter()
-        .filter(|a| a.outcome == Outcome::Pending && a.queued_at <= now)
+        // A message whose item is in the spooler is already reported with it.
+        .filter(|a| a.outcome == Outcome::Pending && a.queued_at <= now && a.spool_items.is_empty())
     {
         by_user.entry(a.user.as_deref()).or_default().push(a);
     }

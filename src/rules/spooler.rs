@@ -18,10 +18,13 @@ pub enum ItemState {
 
 /// Whole seconds since the item was sent, and its state. The timer has
 /// expired only once an item is *older than* 120 s: at exactly 120 s it is
-/// still pending.
+/// still pending, at 120.001 s it is stuck.
 pub fn item_state(item: &SpoolItem, now: DateTime<Utc>) -> (i64, ItemState) {
-    let age = (now - item.sent_at).num_seconds();
-    let state = if age > TIMER_SECS {
+    let elapsed = now - item.sent_at;
+    let age = elapsed.num_seconds();
+    // Compared at full precision: 120.5 s is older than the timer even though
+    // it shows as 120 whole seconds.
+    let state = if elapsed > Duration::seconds(TIMER_SECS) {
         ItemState::Stuck
     } else {
         ItemState::Pending

@@ -3,17 +3,10 @@
 
 use crate::fsread;
 use crate::model::InputKind;
-use crate::scan::text;
-use regex::Regex;
+use crate::scan::{text, uccapilog};
 use std::path::Path;
-use std::sync::LazyLock;
 
 const SNIFF_LIMIT: usize = 16 * 1024;
-
-static UCCAPI_RECORD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?m)^\d{2}/\d{2}/\d{4}\|\d{2}:\d{2}:\d{2}\.\d{3} +[0-9A-Fa-f]+:[0-9A-Fa-f]+ +[A-Za-z]+ +::")
-        .expect("valid regex")
-});
 
 /// What the file is, or why it is skipped.
 pub fn classify(path: &Path) -> Result<InputKind, String> {
@@ -35,7 +28,10 @@ pub fn classify(path: &Path) -> Result<InputKind, String> {
     if !text::is_texty(t) {
         return Err("binary file of unknown format".into());
     }
-    if UCCAPI_RECORD.is_match(t) {
+    // The reader's own prefix parser decides, so what it reads and what is
+    // recognised cannot drift apart. A rotated log may begin with the tail of
+    // a packet longer than the sniffed prefix: its name then speaks for it.
+    if t.lines().any(|l| uccapilog::parse_prefix(l).is_some()) || named_uccapilog(path) {
         return Ok(InputKind::Uccapilog);
     }
     let first_line = t.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
@@ -49,6 +45,17 @@ pub fn classify(path: &Path) -> Result<InputKind, String> {
         return Ok(InputKind::AdminExport);
     }
     Err("not recognised: not a spool item, UccApilog, tracerpt CSV or admin export".into())
+}
+
+/// `Lync-UccApi-0.UccApilog`, `...-1.UccApilog.bak` and the like.
+fn named_uccapilog(path: &Path) -> bool {
+    path.file_name()
+        .map(|n| {
+            n.to_string_lossy()
+                .to_ascii_lowercase()
+                .contains(".uccapilog")
+        })
+        .unwrap_or(false)
 }
 
 fn is_etl(path: &Path, bytes: &[u8]) -> bool {

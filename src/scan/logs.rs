@@ -22,13 +22,14 @@ const EXCERPT_CHARS: usize = 160;
 /// Reads one log file, appending its events. `Err` when it cannot be opened;
 /// a read that breaks off part-way keeps what it read and says why.
 pub fn read_log(
+    open: &Path,
     path: &Path,
     kind: InputKind,
     offset: FixedOffset,
     sigs: &Signatures,
     out: &mut Vec<LogEvent>,
 ) -> Result<(ReadStats, Option<String>), String> {
-    let file = fsread::open_evidence(path)
+    let file = fsread::open_evidence(open)
         .map_err(|e| format!("cannot be read: {}", fsread::describe_io_error(&e)))?;
     let mut interp = Interpreter::new(path.to_path_buf(), sigs, out);
     let mut on_record = |r: Record| interp.record(&r);
@@ -49,8 +50,12 @@ pub fn read_log(
     })
 }
 
-pub fn read_admin(path: &Path) -> Result<(Vec<crate::events::AdminSetting>, bool), String> {
-    let mut file = fsread::open_evidence(path)
+/// Reads an admin export; `open` is what to open, `path` what evidence names.
+pub fn read_admin(
+    open: &Path,
+    path: &Path,
+) -> Result<(Vec<crate::events::AdminSetting>, bool), String> {
+    let mut file = fsread::open_evidence(open)
         .map_err(|e| format!("cannot be read: {}", fsread::describe_io_error(&e)))?;
     let bytes = fsread::read_prefix(&mut file, ADMIN_READ_LIMIT)
         .map_err(|e| format!("cannot be read: {}", fsread::describe_io_error(&e)))?;
@@ -85,7 +90,7 @@ struct Interpreter<'a> {
     sigs: &'a Signatures,
     out: &'a mut Vec<LogEvent>,
     seen_urls: HashSet<String>,
-    seen_users: HashSet<String>,
+    last_user: Option<String>,
     last_build: Option<(String, bool)>,
     last_provisioning: HashMap<String, String>,
     last_user_archiving: Option<bool>,
@@ -98,7 +103,7 @@ impl<'a> Interpreter<'a> {
             sigs,
             out,
             seen_urls: HashSet::new(),
-            seen_users: HashSet::new(),
+            last_user: None,
             last_build: None,
             last_provisioning: HashMap::new(),
             last_user_archiving: None,
@@ -140,7 +145,13 @@ impl<'a> Interpreter<'a> {
                 self.last_build = Some(key);
                 new
             }
-            EventKind::SipUser { address } => self.seen_users.insert(address.clone()),
+            // Who is signed in changes over a log: note each change, not
+            // each REGISTER refresh.
+            EventKind::SipUser { address } => {
+                let new = self.last_user.as_deref() != Some(address.as_str());
+                self.last_user = Some(address.clone());
+                new
+            }
             EventKind::Provisioning { name, value, .. } => {
                 let key = name.to_ascii_lowercase();
                 let new = self.last_provisioning.get(&key) != Some(value);

@@ -52,7 +52,7 @@ pub fn read_item(found: &FoundFile, opts: &ItemOptions) -> SpoolItem {
     if mtime.is_none() {
         item.problem = Some("no file time and no date in the content: age unknown".into());
     }
-    let bytes = match fsread::open_evidence(&found.path)
+    let bytes = match fsread::open_evidence(&found.open)
         .and_then(|mut f| fsread::read_prefix(&mut f, ITEM_READ_LIMIT))
     {
         Ok(b) => b,
@@ -69,12 +69,11 @@ pub fn read_item(found: &FoundFile, opts: &ItemOptions) -> SpoolItem {
         return item;
     }
     let decoded = text::decode(&bytes);
-    if !text::is_texty(&decoded.text) {
-        return item; // binary: opaque, metadata only, and that is not a fault
-    }
+    // Sniffed before any "is this text" test: a header block may be followed
+    // by a binary body. Binary from the first byte matches no shape.
     let s = sniff(&decoded.text);
     let Some(format) = s.format else {
-        return item;
+        return item; // opaque: metadata only, and that is not a fault
     };
     item.format = format;
     item.recipient = s.recipient;
@@ -83,16 +82,23 @@ pub fn read_item(found: &FoundFile, opts: &ItemOptions) -> SpoolItem {
     if opts.include_subjects {
         item.subject = s.subject;
     }
-    if decoded.lossy {
-        // A read cut at ITEM_READ_LIMIT may end mid-character; that is ours, not the file's.
-        let cut_by_us = bytes.len() == ITEM_READ_LIMIT;
-        if !cut_by_us {
-            item.problem = Some(match decoded.encoding {
-                Encoding::Utf16Le | Encoding::Utf16Be if bytes.len() % 2 == 1 => {
-                    "UTF-16 text with an odd number of bytes: the file was cut short".into()
-                }
-                _ => "text has bytes that are not valid in its encoding: read what could be".into(),
-            });
+    // Bad bytes matter only where the fields are read: a MIME body may be
+    // binary by right. A read cut at ITEM_READ_LIMIT may end mid-character;
+    // that is ours, not the file's.
+    let fields_text = match format {
+        ItemFormat::Mime => header_block(&decoded.text),
+        _ => decoded.text.as_str(),
+    };
+    let odd_utf16 =
+        matches!(decoded.encoding, Encoding::Utf16Le | Encoding::Utf16Be) && bytes.len() % 2 == 1;
+    if bytes.len() < ITEM_READ_LIMIT {
+        if odd_utf16 {
+            item.problem =
+                Some("UTF-16 text with an odd number of bytes: the file was cut short".into());
+        } else if fields_text.contains(char::REPLACEMENT_CHARACTER) {
+            item.problem = Some(
+                "text has bytes that are not valid in its encoding: read what could be".into(),
+            );
         }
     }
     match s.date_text {
@@ -112,6 +118,16 @@ pub fn read_item(found: &FoundFile, opts: &ItemOptions) -> SpoolItem {
         None => {}
     }
     item
+}
+
+/// The text up to the first blank line.
+fn header_block(text: &str) -> &str {
+    let end = [text.find("\r\n\r\n"), text.find("\n\n")]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(text.len());
+    &text[..end]
 }
 
 pub fn sniff(text: &str) -> Sniffed {
