@@ -46,9 +46,11 @@ pub struct RootError {
 pub fn default_roots() -> Result<Vec<PathBuf>, String> {
     match std::env::var_os("LOCALAPPDATA") {
         Some(v) if !v.is_empty() => Ok(vec![PathBuf::from(v)]),
-        _ => Err("no PATH given and %LOCALAPPDATA% is not set; name a folder to scan, \
+        _ => Err(
+            "no PATH given and %LOCALAPPDATA% is not set; name a folder to scan, \
                   e.g. a copy of %LOCALAPPDATA%\\Microsoft\\Office\\16.0\\Lync"
-            .to_string()),
+                .to_string(),
+        ),
     }
 }
 
@@ -104,7 +106,11 @@ pub fn discover(roots: &[PathBuf], strict_lync: bool) -> Discovery {
             ));
             continue;
         }
-        let walk_roots = if lync.is_empty() { vec![root.clone()] } else { lync };
+        let walk_roots = if lync.is_empty() {
+            vec![root.clone()]
+        } else {
+            lync
+        };
         for w in walk_roots {
             walk(&mut d, &mut seen, &w);
         }
@@ -130,7 +136,9 @@ fn walk(d: &mut Discovery, seen: &mut BTreeSet<PathBuf>, root: &Path) {
             Err(e) => {
                 let path = e.path().unwrap_or(root).to_path_buf();
                 let reason = match e.io_error() {
-                    Some(io) => format!("cannot be listed: {}", crate::fsread::describe_io_error(io)),
+                    Some(io) => {
+                        format!("cannot be listed: {}", crate::fsread::describe_io_error(io))
+                    }
                     None => e.to_string(),
                 };
                 d.skipped.push(SkippedInput { path, reason });
@@ -148,7 +156,9 @@ fn walk(d: &mut Discovery, seen: &mut BTreeSet<PathBuf>, root: &Path) {
         } else if ft.is_file() {
             match entry.metadata() {
                 Ok(m) => add_file(d, seen, entry.into_path(), &m),
-                Err(e) => d.skipped.push(skip(entry.path(), format!("cannot be read: {e}"))),
+                Err(e) => d
+                    .skipped
+                    .push(skip(entry.path(), format!("cannot be read: {e}"))),
             }
         } else {
             d.skipped.push(skip(
@@ -299,7 +309,10 @@ mod tests {
             profile_address("sip_Alice@Contoso.com").as_deref(),
             Some("alice@contoso.com")
         );
-        assert_eq!(profile_address("SIP_bob@x.org").as_deref(), Some("bob@x.org"));
+        assert_eq!(
+            profile_address("SIP_bob@x.org").as_deref(),
+            Some("bob@x.org")
+        );
         assert_eq!(profile_address("sip_"), None);
         assert_eq!(profile_address("Tracing"), None);
         assert_eq!(profile_address("s"), None);

@@ -130,7 +130,11 @@ pub enum EventKind {
     /// `480 Temporarily Unavailable` to an INVITE: the callee is offline.
     CalleeOffline { callee: String },
     /// An in-band provisioning property of interest (e.g. EnableIMAutoArchiving).
-    Provisioning { group: Option<String>, name: String, value: String },
+    Provisioning {
+        group: Option<String>,
+        name: String,
+        value: String,
+    },
     /// The user's own `otherOptions` `imAutoArchiving`.
     UserImAutoArchiving { enabled: bool },
 }

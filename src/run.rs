@@ -82,7 +82,9 @@ fn progress_bar(cfg: &ScanConfig, files: u64) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let pb = ProgressBar::with_draw_target(Some(files), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template("{spinner} scanning {pos}/{len} files {wide_bar}") {
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} scanning {pos}/{len} files {wide_bar}")
+    {
         pb.set_style(style);
     }
     pb
@@ -100,7 +102,10 @@ pub fn deliver(report: &Report, cfg: &ScanConfig) -> Result<ExitStatus, UsageErr
             .map_err(|e| UsageError(format!("cannot write the report: {e}")))?,
     }
     let failed = cfg.fail_on.is_some_and(|threshold| {
-        report.findings.iter().any(|f| f.severity.reaches(threshold))
+        report
+            .findings
+            .iter()
+            .any(|f| f.severity.reaches(threshold))
     });
     Ok(if failed {
         ExitStatus::Findings

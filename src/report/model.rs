@@ -310,7 +310,11 @@ fn headline(
         .max_by(|a, b| stuck_of(*a).cmp(&stuck_of(*b)).then(b.cmp(a)))
         .flatten();
     let who = match (worst, facts.sip_users.len()) {
-        (Some(u), n) if n > 1 => format!("{u} (and {} other user{})", n - 1, if n == 2 { "" } else { "s" }),
+        (Some(u), n) if n > 1 => format!(
+            "{u} (and {} other user{})",
+            n - 1,
+            if n == 2 { "" } else { "s" }
+        ),
         (Some(u), _) => u.to_string(),
         (None, _) => "This machine".to_string(),
     };
@@ -323,11 +327,18 @@ fn headline(
         Verdict::Inconclusive => {
             "Nothing to diagnose: no History Spooler folder or client logs were found.".to_string()
         }
-        Verdict::Healthy => format!("{who}: Offline IM looks healthy; no offline message is stuck."),
+        Verdict::Healthy => {
+            format!("{who}: Offline IM looks healthy; no offline message is stuck.")
+        }
         Verdict::Failing | Verdict::Degraded => {
             let cause = causes
                 .first()
-                .or_else(|| findings.iter().find(|f| f.severity != Severity::Info).map(|f| &f.rule_id))
+                .or_else(|| {
+                    findings
+                        .iter()
+                        .find(|f| f.severity != Severity::Info)
+                        .map(|f| &f.rule_id)
+                })
                 .and_then(|id| rule_info(id))
                 .map(|r| format!("{} ({})", r.title.to_lowercase(), r.id))
                 .unwrap_or_else(|| "see the findings".to_string());

@@ -18,7 +18,11 @@ pub fn render(r: &Report) -> String {
         Verdict::Failing => "FAILING",
         Verdict::Inconclusive => "INCONCLUSIVE",
     };
-    let _ = writeln!(o, "oimdiag {} — Skype for Business Offline IM diagnosis", r.tool.version);
+    let _ = writeln!(
+        o,
+        "oimdiag {} — Skype for Business Offline IM diagnosis",
+        r.tool.version
+    );
     let _ = writeln!(o, "Verdict: {verdict}");
     wrap_into(&mut o, &clean(&r.summary.headline), "", "");
     let _ = writeln!(
@@ -27,7 +31,12 @@ pub fn render(r: &Report) -> String {
         r.scan_time, r.utc_offset
     );
 
-    if let Some(first) = r.summary.probable_causes.first().and_then(|id| rule_info(id)) {
+    if let Some(first) = r
+        .summary
+        .probable_causes
+        .first()
+        .and_then(|id| rule_info(id))
+    {
         let _ = writeln!(o, "\nProbable cause: {} {}", first.id, first.title);
         if let Some(f) = r.findings.iter().find(|f| f.rule_id == first.id) {
             wrap_into(&mut o, &clean(&f.remediation), "  What to do: ", "    ");
@@ -82,20 +91,39 @@ pub fn render(r: &Report) -> String {
     };
     let _ = writeln!(o, "  Client build:   {build}");
     let _ = writeln!(o, "  Install type:   {}", enum_str(&fa.install_type));
-    let _ = writeln!(o, "  Mailbox:        {}", enum_str(&fa.mailbox_location).replace('_', "-"));
+    let _ = writeln!(
+        o,
+        "  Mailbox:        {}",
+        enum_str(&fa.mailbox_location).replace('_', "-")
+    );
     let _ = writeln!(
         o,
         "  EWS URL:        {}",
-        fa.ews_url.as_deref().map(clean).unwrap_or_else(|| "unknown".into())
+        fa.ews_url
+            .as_deref()
+            .map(clean)
+            .unwrap_or_else(|| "unknown".into())
     );
     let pol = |s: &Option<super::model::SettingOut>| match s {
         Some(s) if s.value => "True".to_string(),
         Some(_) => "False".to_string(),
         None => "not seen".to_string(),
     };
-    let _ = writeln!(o, "  EnableOfflineIM (server):        {}", pol(&fa.policies.enable_offline_im));
-    let _ = writeln!(o, "  EnableIMAutoArchiving (policy):  {}", pol(&fa.policies.enable_im_auto_archiving));
-    let _ = writeln!(o, "  IM auto-archiving (user option): {}", pol(&fa.policies.user_im_auto_archiving));
+    let _ = writeln!(
+        o,
+        "  EnableOfflineIM (server):        {}",
+        pol(&fa.policies.enable_offline_im)
+    );
+    let _ = writeln!(
+        o,
+        "  EnableIMAutoArchiving (policy):  {}",
+        pol(&fa.policies.enable_im_auto_archiving)
+    );
+    let _ = writeln!(
+        o,
+        "  IM auto-archiving (user option): {}",
+        pol(&fa.policies.user_im_auto_archiving)
+    );
 
     if !r.spool_items.is_empty() {
         let _ = writeln!(o, "\nHistory Spooler items ({})", r.spool_items.len());
@@ -123,7 +151,11 @@ pub fn render(r: &Report) -> String {
         wrap_into(&mut o, &clean(&s.reason), "      ", "      ");
     }
     if r.inputs.skipped.len() > 10 {
-        let _ = writeln!(o, "  … and {} more (see --format json)", r.inputs.skipped.len() - 10);
+        let _ = writeln!(
+            o,
+            "  … and {} more (see --format json)",
+            r.inputs.skipped.len() - 10
+        );
     }
     o
 }

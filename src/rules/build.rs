@@ -19,7 +19,9 @@ pub(super) fn evaluate(facts: &Facts, out: &mut Vec<Finding>) {
             let msi = facts.install_type == InstallType::Msi;
             if msi || build < ClientBuild::OFFLINE_IM_MIN {
                 let why = if msi {
-                    format!("{build} is an MSI installation; Offline IM needs the Click-to-Run client")
+                    format!(
+                        "{build} is an MSI installation; Offline IM needs the Click-to-Run client"
+                    )
                 } else {
                     format!("{build} is older than {}", ClientBuild::OFFLINE_IM_MIN)
                 };

@@ -32,7 +32,10 @@ pub(super) fn evaluate(scan: &ScanData, ctx: &RuleContext, out: &mut Vec<Finding
             .collect();
         out.push(Finding::new(
             "OIM061",
-            format!("{} skipped; the reasons are listed.", count(scan.skipped.len(), "input")),
+            format!(
+                "{} skipped; the reasons are listed.",
+                count(scan.skipped.len(), "input")
+            ),
             cap_evidence(ev, "skipped inputs"),
         ));
     }

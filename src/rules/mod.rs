@@ -110,9 +110,8 @@ pub fn evaluate(scan: &ScanData, facts: &Facts, ctx: &RuleContext) -> Vec<Findin
     spooler::evaluate(scan, ctx, &mut findings);
     build::evaluate(facts, &mut findings);
     inputs::evaluate(scan, ctx, &mut findings);
-    findings.sort_by(|a, b| {
-        (a.severity, a.rule_id, &a.user).cmp(&(b.severity, b.rule_id, &b.user))
-    });
+    findings
+        .sort_by(|a, b| (a.severity, a.rule_id, &a.user).cmp(&(b.severity, b.rule_id, &b.user)));
     findings
 }
 

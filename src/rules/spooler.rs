@@ -31,7 +31,10 @@ pub fn item_state(item: &SpoolItem, now: DateTime<Utc>) -> (i64, ItemState) {
 pub(super) fn evaluate(scan: &ScanData, ctx: &RuleContext, out: &mut Vec<Finding>) {
     let mut by_user: BTreeMap<Option<&str>, Vec<&SpoolItem>> = BTreeMap::new();
     for item in &scan.spool_items {
-        by_user.entry(item.profile.as_deref()).or_default().push(item);
+        by_user
+            .entry(item.profile.as_deref())
+            .or_default()
+            .push(item);
     }
     for (user, items) in by_user {
         let user_s = user.map(str::to_string);
@@ -57,7 +60,11 @@ pub(super) fn evaluate(scan: &ScanData, ctx: &RuleContext, out: &mut Vec<Finding
         }
         if !stuck.is_empty() {
             let oldest = stuck.iter().map(|(_, a)| *a).max().unwrap_or(0);
-            let since = stuck.iter().map(|(i, _)| i.sent_at).min().unwrap_or(ctx.now);
+            let since = stuck
+                .iter()
+                .map(|(i, _)| i.sent_at)
+                .min()
+                .unwrap_or(ctx.now);
             let recipients = recipients(stuck.iter().map(|(i, _)| *i));
             let message = format!(
                 "{} in {whose} {} older than the two-minute timer{}; the oldest has waited {} (since {}).",
@@ -68,9 +75,14 @@ pub(super) fn evaluate(scan: &ScanData, ctx: &RuleContext, out: &mut Vec<Finding
                 rfc3339(since),
             );
             let ev = stuck.iter().map(|(i, a)| item_evidence(i, *a)).collect();
-            out.push(Finding::new("OIM001", message, cap_evidence(ev, "items")).for_user(user_s.clone()));
+            out.push(
+                Finding::new("OIM001", message, cap_evidence(ev, "items")).for_user(user_s.clone()),
+            );
         }
-        let fresh: Vec<_> = pending.iter().filter(|(i, _)| i.sent_at <= ctx.now).collect();
+        let fresh: Vec<_> = pending
+            .iter()
+            .filter(|(i, _)| i.sent_at <= ctx.now)
+            .collect();
         if !fresh.is_empty() {
             let deadline = fresh
                 .iter()
@@ -87,7 +99,9 @@ pub(super) fn evaluate(scan: &ScanData, ctx: &RuleContext, out: &mut Vec<Finding
                 human_duration(wait),
             );
             let ev = fresh.iter().map(|(i, a)| item_evidence(i, *a)).collect();
-            out.push(Finding::new("OIM002", message, cap_evidence(ev, "items")).for_user(user_s.clone()));
+            out.push(
+                Finding::new("OIM002", message, cap_evidence(ev, "items")).for_user(user_s.clone()),
+            );
         }
         if !broken.is_empty() {
             let message = format!(
@@ -103,7 +117,9 @@ pub(super) fn evaluate(scan: &ScanData, ctx: &RuleContext, out: &mut Vec<Finding
                     excerpt: i.problem.clone().unwrap_or_default(),
                 })
                 .collect();
-            out.push(Finding::new("OIM050", message, cap_evidence(ev, "items")).for_user(user_s.clone()));
+            out.push(
+                Finding::new("OIM050", message, cap_evidence(ev, "items")).for_user(user_s.clone()),
+            );
         }
         if !future.is_empty() {
             let ahead = future.iter().map(|(_, a)| -a).max().unwrap_or(0);

@@ -24,9 +24,11 @@ pub fn classify(path: &Path) -> Result<InputKind, String> {
         return Err("empty file".into());
     }
     if is_etl(path, &bytes) {
-        return Err("binary ETL trace: export it with `tracerpt <file>.etl -of CSV -o <file>.csv` \
+        return Err(
+            "binary ETL trace: export it with `tracerpt <file>.etl -of CSV -o <file>.csv` \
                     and scan the CSV"
-            .into());
+                .into(),
+        );
     }
     let decoded = text::decode(&bytes);
     let t = decoded.text.as_str();
@@ -37,7 +39,9 @@ pub fn classify(path: &Path) -> Result<InputKind, String> {
         return Ok(InputKind::Uccapilog);
     }
     let first_line = t.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-    if first_line.contains("Clock-Time") || (first_line.contains("Event Name") && first_line.contains(',')) {
+    if first_line.contains("Clock-Time")
+        || (first_line.contains("Event Name") && first_line.contains(','))
+    {
         return Ok(InputKind::TracerptCsv);
     }
     let lower = t.to_ascii_lowercase();

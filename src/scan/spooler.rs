@@ -124,8 +124,9 @@ pub fn sniff(text: &str) -> Sniffed {
     Sniffed::default()
 }
 
-static HEADER_LINE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^([A-Za-z][A-Za-z0-9-]{0,75}):[ \t]*(.*)$").expect("valid regex"));
+static HEADER_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^([A-Za-z][A-Za-z0-9-]{0,75}):[ \t]*(.*)$").expect("valid regex")
+});
 
 /// A `Name: value` block up to the first blank line, with folded lines joined.
 fn sniff_mime(text: &str) -> Option<Sniffed> {
@@ -288,8 +289,14 @@ X-MS-Message-Class: IM.Note.MissedConversation\r\nContent-Type: text/plain\r\n\r
         assert_eq!(s.format, Some(ItemFormat::Mime));
         assert_eq!(s.recipient.as_deref(), Some("bob@contoso.com"));
         assert_eq!(s.sender.as_deref(), Some("alice@contoso.com"));
-        assert_eq!(s.message_class.as_deref(), Some("IM.Note.MissedConversation"));
-        assert_eq!(s.date_text.as_deref(), Some("Mon, 23 Nov 2026 09:14:03 +0000"));
+        assert_eq!(
+            s.message_class.as_deref(),
+            Some("IM.Note.MissedConversation")
+        );
+        assert_eq!(
+            s.date_text.as_deref(),
+            Some("Mon, 23 Nov 2026 09:14:03 +0000")
+        );
         assert_eq!(s.subject.as_deref(), Some("Offline message"));
     }
 
@@ -328,9 +335,18 @@ X-MS-Message-Class: IM.Note.MissedConversation\r\nContent-Type: text/plain\r\n\r
 
     #[test]
     fn addresses() {
-        assert_eq!(first_address("<sip:A@B.com>;tag=1").as_deref(), Some("a@b.com"));
-        assert_eq!(first_address("mailto:x@y.org, z@w").as_deref(), Some("x@y.org"));
-        assert_eq!(first_address("sip:x@y.org;opaque=user").as_deref(), Some("x@y.org"));
+        assert_eq!(
+            first_address("<sip:A@B.com>;tag=1").as_deref(),
+            Some("a@b.com")
+        );
+        assert_eq!(
+            first_address("mailto:x@y.org, z@w").as_deref(),
+            Some("x@y.org")
+        );
+        assert_eq!(
+            first_address("sip:x@y.org;opaque=user").as_deref(),
+            Some("x@y.org")
+        );
         assert_eq!(first_address("nobody"), None);
     }
 }

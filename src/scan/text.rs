@@ -36,7 +36,12 @@ fn looks_like_utf16le(bytes: &[u8]) -> bool {
         return false;
     }
     let pairs = sample.len() / 2;
-    let odd_nuls = sample.iter().skip(1).step_by(2).filter(|&&b| b == 0).count();
+    let odd_nuls = sample
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .filter(|&&b| b == 0)
+        .count();
     let even_nuls = sample.iter().step_by(2).filter(|&&b| b == 0).count();
     odd_nuls * 10 >= pairs * 9 && even_nuls * 10 <= pairs
 }

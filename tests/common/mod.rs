@@ -198,7 +198,7 @@ impl TestEnv {
         for a in ["--format", "json", "--now", NOW, "--quiet"] {
             args.push(a.into());
         }
-        if !extra.iter().any(|a| *a == "--utc-offset") {
+        if !extra.contains(&"--utc-offset") {
             args.push("--utc-offset".into());
             args.push("+00:00".into());
         }
