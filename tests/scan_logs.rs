@@ -1375,3 +1375,74 @@ fn printed_signatures_are_valid_json_that_can_be_fed_back() {
     let table: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(table["signatures"][0]["name"], "mine");
 }
+
+// ------------------------------------------------------- found while probing
+
+#[test]
+#[ignore = "BUG: classify() wants spaces around the level (' INFO  ::'); a UccApilog with tabs or 'INFO::' is skipped whole although the reader accepts both"]
+fn a_uccapilog_with_tabs_or_no_space_before_the_colons_is_read() {
+    let env = TestEnv::new();
+    let stamp = Log::new().stamp(ago(600));
+    env.write_file(
+        "Microsoft/Office/16.0/Lync/Tracing/Lync-UccApi-0.UccApilog",
+        format!("{stamp}\t1F68:C14\tINFO\t:: OfflineIM: queued message 1 for sip:{BOB}\n"),
+    );
+    env.write_file(
+        "Microsoft/Office/16.0/Lync/Tracing/Lync-UccApi-1.UccApilog",
+        format!("{stamp} 1F68:C14 INFO:: OfflineIM: queued message 2 for sip:carol@contoso.com\n"),
+    );
+    let s = env.scan_root(&[]);
+    for name in ["Lync-UccApi-0.UccApilog", "Lync-UccApi-1.UccApilog"] {
+        assert_eq!(
+            scanned(&s, name)["kind"],
+            "uccapilog",
+            "{:#}",
+            s.json["inputs"]
+        );
+    }
+    assert_eq!(attempts(&s).len(), 2, "{:#}", s.json["attempts"]);
+}
+
+#[test]
+#[ignore = "BUG: cross-source dedup compares exact times; a tracerpt FILETIME (100 ns) never equals the UccApilog's millisecond stamp, so the same event counts twice"]
+fn the_same_event_with_a_sub_millisecond_filetime_counts_once() {
+    let env = TestEnv::new();
+    let t = ago(600);
+    let text = format!("EWS: POST {EWS_ONPREM} CreateItem -> 503 Service Unavailable");
+    env.write_file(LOG0, Log::new().error(t, &text).lf());
+    // The ETL clock is finer: the same moment, 0.3 ms into the millisecond.
+    let csv = tracerpt_csv(&[(t, "Error", &text)]);
+    let ft = filetime(t);
+    let csv = csv.replace(&ft.to_string(), &(ft + 3_000).to_string());
+    env.write_file(
+        "Microsoft/Office/16.0/Lync/Tracing/Lync-UccApi-0-etl.csv",
+        csv,
+    );
+    let s = env.scan_root(&[]);
+    let ev = s.finding("OIM030")["evidence"].as_array().unwrap().clone();
+    assert_eq!(ev.len(), 1, "{ev:#?}");
+}
+
+#[test]
+#[ignore = "BUG: any False among provisioned values wins, so a policy the server has since re-provisioned as True still fires OIM020 and shows value false"]
+fn provisioning_turned_back_on_is_not_oim020() {
+    let env = TestEnv::new();
+    let log = Log::new()
+        .register(ago(900), ALICE, UA_C2R)
+        .received(
+            ago(899),
+            &provisioning(ALICE, &[("EnableIMAutoArchiving", "false")]),
+        )
+        .received(
+            ago(300),
+            &provisioning(ALICE, &[("EnableIMAutoArchiving", "true")]),
+        );
+    env.write_file(LOG0, log.lf());
+    let s = env.scan_root(&[]);
+    assert_eq!(
+        s.json["facts"]["policies"]["enable_im_auto_archiving"]["value"], true,
+        "the latest provisioning is in force: {:#}",
+        s.json["facts"]["policies"]
+    );
+    assert_not(&s, "OIM020");
+}
