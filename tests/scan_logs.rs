@@ -1446,3 +1446,120 @@ fn provisioning_turned_back_on_is_not_oim020() {
     );
     assert_not(&s, "OIM020");
 }
+
+// ------------------------------------------------------------ more inputs
+
+#[test]
+fn tracerpt_date_string_clock_times_are_local_at_the_utc_offset() {
+    let env = TestEnv::new();
+    let q = ago(600);
+    let local = |t: DateTime<Utc>| {
+        t.with_timezone(&offset("+05:30"))
+            .format("%m/%d/%Y %H:%M:%S%.3f")
+            .to_string()
+    };
+    let csv = format!(
+        "Event Name,Type,Clock-Time,User Data\n\
+         UccApi,Info,{},\"OfflineIM: queued message 3 for sip:{BOB}\"\n\
+         UccApi,Info,{},\"OfflineIM: message 3 delivered to sip:{BOB}\"\n",
+        local(q),
+        local(q + chrono::Duration::seconds(200)),
+    );
+    env.write_file("collected/trace-export.csv", csv);
+    let s = env.scan_root(&["--utc-offset", "+05:30"]);
+    let a = attempts(&s);
+    assert_eq!(a.len(), 1, "{a:#?}");
+    assert_eq!(a[0]["queued_at"], rfc3339(q));
+    assert_eq!(a[0]["outcome"], "delivered_late");
+    assert_not(&s, "OIM051");
+}
+
+#[test]
+fn a_failure_that_is_not_about_ews_is_not_oim030() {
+    let env = TestEnv::new();
+    let log = signed_in(UA_C2R, Some(EWS_ONLINE))
+        .info(
+            ago(600),
+            &format!("OfflineIM: queued message 5 for sip:{BOB}"),
+        )
+        .error(
+            ago(590),
+            "OfflineIM: message 5 failed: recipient mailbox is full",
+        );
+    env.write_file(LOG0, log.lf());
+    let s = env.scan_root(&[]);
+    assert_eq!(attempts(&s)[0]["outcome"], "failed");
+    assert_has(&s, "OIM003");
+    assert_not(&s, "OIM030");
+    assert!(s.finding("OIM003")["message"]
+        .as_str()
+        .unwrap()
+        .contains("mailbox is full"));
+}
+
+#[test]
+fn a_replacing_signature_file_drops_the_built_in_wording() {
+    let env = TestEnv::new();
+    let log = Log::new()
+        .info(
+            ago(600),
+            &format!("OfflineIM: queued message 1 for sip:{BOB}"),
+        )
+        .info(ago(590), &format!("QUEUE-OIM id=2 to={BOB}"));
+    env.write_file(LOG0, log.lf());
+    let sigs = env.write_file(
+        "sigs.json",
+        r#"{"mode":"replace","signatures":[{"name":"q","event":"oim.queued","pattern":"QUEUE-OIM id=(?P<id>\\d+) to=(?P<recipient>\\S+)"}]}"#,
+    );
+    let sigs = sigs.display().to_string();
+    let s = env.scan(&[env.lync()], &["--signatures", &sigs]);
+    let a = attempts(&s);
+    assert_eq!(a.len(), 1, "{a:#?}");
+    assert_eq!(a[0]["id"], "2");
+    assert_eq!(a[0]["recipient"], BOB);
+}
+
+fn scan_with_signatures(env: &TestEnv, file: &std::path::Path) -> RunResult {
+    let args: Vec<std::ffi::OsString> = vec![
+        "scan".into(),
+        env.lync().into(),
+        "--format".into(),
+        "json".into(),
+        "--now".into(),
+        NOW.into(),
+        "--utc-offset".into(),
+        "+00:00".into(),
+        "--quiet".into(),
+        "--signatures".into(),
+        file.into(),
+    ];
+    env.run(&args)
+}
+
+#[test]
+fn signature_files_with_unknown_events_or_captures_or_missing_are_usage_errors() {
+    let env = TestEnv::new();
+    env.write_file(LOG0, signed_in(UA_C2R, None).lf());
+    for (name, body, want) in [
+        (
+            "event.json",
+            r#"{"signatures":[{"name":"odd-event","event":"oim.exploded","pattern":"x"}]}"#,
+            "odd-event",
+        ),
+        (
+            "capture.json",
+            r#"{"signatures":[{"name":"odd-capture","event":"oim.failed","pattern":"x(?P<body>.*)"}]}"#,
+            "odd-capture",
+        ),
+        ("notjson.json", "signatures: nope", "notjson.json"),
+    ] {
+        let p = env.write_file(name, body);
+        let r = scan_with_signatures(&env, &p);
+        assert_eq!(r.code, 2, "{name}: {r:?}");
+        assert!(r.stderr.contains(want), "{name}: {}", r.stderr);
+        assert!(r.stdout.is_empty(), "{name}: {}", r.stdout);
+    }
+    let r = scan_with_signatures(&env, &env.path("no-such-file.json"));
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("no-such-file.json"), "{}", r.stderr);
+}
