@@ -1563,3 +1563,35 @@ fn signature_files_with_unknown_events_or_captures_or_missing_are_usage_errors()
     assert_eq!(r.code, 2, "{r:?}");
     assert!(r.stderr.contains("no-such-file.json"), "{}", r.stderr);
 }
+
+#[test]
+fn sip_packets_inside_tracerpt_rows_are_read_like_uccapilog_packets() {
+    let env = TestEnv::new();
+    let packet = |start: &str, sip: &str| format!("{start}\n{sip}\n");
+    let reg = packet(
+        "Sending Packet - 10.10.1.20:5061 (From Local Address: 192.168.103.35:50331) 1022 bytes:",
+        &register(ALICE, UA_C2R),
+    );
+    let r480 = packet(
+        "Data Received - 10.10.1.20:5061 (To Local Address: 192.168.103.35:50331) 512 bytes:",
+        &offline_480(ALICE, BOB),
+    );
+    let queued = format!("OfflineIM: queued message 1 for sip:{BOB}");
+    let rows = [
+        (ago(3600), "Info", reg.as_str()),
+        (ago(601), "Info", r480.as_str()),
+        (ago(600), "Info", queued.as_str()),
+    ];
+    env.write_file(
+        "Microsoft/Office/16.0/Lync/Tracing/Lync-UccApi-0-etl.csv",
+        tracerpt_csv(&rows),
+    );
+    let s = env.scan_root(&[]);
+    assert_eq!(s.json["facts"]["sip_users"], serde_json::json!([ALICE]));
+    assert_eq!(s.json["facts"]["client_build"], "16.0.6965.2117");
+    let a = attempts(&s);
+    assert_eq!(a.len(), 1, "{a:#?}");
+    assert_eq!(a[0]["user"], ALICE);
+    assert_eq!(event_names(&a[0]), ["sip.callee_offline", "oim.queued"]);
+    assert_eq!(a[0]["outcome"], "expired");
+}
