@@ -420,7 +420,6 @@ fn without_ids_a_delivery_names_its_recipient_among_open_messages() {
 }
 
 #[test]
-#[ignore = "BUG: id-less events join the newest attempt to the recipient, so two messages to one recipient resolve the second twice and the first expires"]
 fn without_ids_two_messages_to_one_recipient_resolve_in_order() {
     let t0 = ago(3600);
     let log = alice()
@@ -476,7 +475,6 @@ fn two_users_in_one_log_each_get_their_attempts() {
 }
 
 #[test]
-#[ignore = "BUG: a user's second REGISTER in the same log is dropped (per-file dedup), so after switching back her messages are attributed to the other user"]
 fn a_user_signing_in_again_gets_her_later_attempts() {
     let log = Log::new()
         .register(ago(7200), ALICE, UA_C2R)
@@ -712,7 +710,6 @@ fn offline_message_inside_the_organisation_is_not_oim040() {
 }
 
 #[test]
-#[ignore = "BUG: a pending logged message linked to its pending spool item is reported by two OIM002 findings for the same user (spooler rule and attempts rule)"]
 fn a_pending_message_with_its_pending_item_is_one_oim002() {
     let env = TestEnv::new();
     let q = ago(60);

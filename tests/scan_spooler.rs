@@ -78,7 +78,6 @@ fn stuck_finding_names_recipient_and_points_at_the_item() {
 }
 
 #[test]
-#[ignore = "BUG: age is truncated to whole seconds before the > 120 s test, so an item 120.5 s old is 'pending'"]
 fn item_older_than_120_seconds_by_a_fraction_is_stuck() {
     // 120.5 s is older than the two-minute timer; truncating to whole seconds
     // must not make it pending, whether the time is in the content or the file's.
@@ -521,7 +520,6 @@ fn item_cut_by_the_read_limit_mid_character_is_not_called_unreadable() {
 }
 
 #[test]
-#[ignore = "BUG: MIME header block followed by binary/NUL body is reported as opaque (is_texty runs before header sniffing)"]
 fn mime_header_followed_by_binary_body_is_still_mime() {
     let env = TestEnv::new();
     let p = env.spooler(USER).join("pad.hist");
