@@ -35,7 +35,7 @@ pub struct Sniffed {
 }
 
 pub fn read_item(found: &FoundFile, opts: &ItemOptions) -> SpoolItem {
-    let mtime: Option<DateTime<Utc>> = found.mtime.map(DateTime::<Utc>::from);
+    let mtime = found.mtime.and_then(system_time_utc);
     let mut item = SpoolItem {
         path: found.path.clone(),
         profile: found.profile.clone(),
@@ -118,6 +118,23 @@ pub fn read_item(found: &FoundFile, opts: &ItemOptions) -> SpoolItem {
         None => {}
     }
     item
+}
+
+/// A file time as UTC, or `None` when it is outside what a date can hold
+/// (a corrupt or hostile time must not end the scan).
+pub fn system_time_utc(t: std::time::SystemTime) -> Option<DateTime<Utc>> {
+    let (secs, nanos) = match t.duration_since(std::time::UNIX_EPOCH) {
+        Ok(d) => (i64::try_from(d.as_secs()).ok()?, d.subsec_nanos()),
+        Err(e) => {
+            let d = e.duration();
+            let secs = -i64::try_from(d.as_secs()).ok()?;
+            match d.subsec_nanos() {
+                0 => (secs, 0),
+                n => (secs - 1, 1_000_000_000 - n),
+            }
+        }
+    };
+    DateTime::from_timestamp(secs, nanos)
 }
 
 /// The text up to the first blank line.
