@@ -349,12 +349,12 @@ impl Scan {
         self.json["spool_items"].as_array().unwrap()
     }
 
-    /// The one spool item whose path ends with `name`.
+    /// The one spool item whose path ends with `name` (whole path components).
     pub fn item(&self, name: &str) -> &Value {
         let found: Vec<&Value> = self
             .items()
             .iter()
-            .filter(|i| i["path"].as_str().unwrap().ends_with(name))
+            .filter(|i| ends_with_components(i["path"].as_str().unwrap(), name))
             .collect();
         assert_eq!(
             found.len(),
@@ -385,10 +385,18 @@ impl Scan {
     pub fn skip_reason(&self, name: &str) -> String {
         self.skipped()
             .into_iter()
-            .find(|(p, _)| p.ends_with(name))
+            .find(|(p, _)| ends_with_components(p, name))
             .map(|(_, r)| r)
             .unwrap_or_else(|| panic!("{name} not in inputs.skipped: {:#?}", self.skipped()))
     }
+}
+
+/// Whether `path` ends with `tail` at a component boundary.
+pub fn ends_with_components(path: &str, tail: &str) -> bool {
+    path == tail
+        || path
+            .strip_suffix(tail)
+            .is_some_and(|head| head.ends_with('/') || head.ends_with(std::path::MAIN_SEPARATOR))
 }
 
 /// Every regular file below `root` with its bytes, and every directory.
