@@ -636,3 +636,23 @@ fn explain_unknown_rule_is_a_usage_error() {
     assert!(r.stderr.contains("OIM999"), "{}", r.stderr);
     assert!(r.stdout.is_empty());
 }
+
+#[test]
+fn quiet_scan_says_nothing_on_stderr() {
+    let env = stuck_env();
+    for format in ["json", "text"] {
+        let r = env.run(&[
+            "scan",
+            ".",
+            "--format",
+            format,
+            "--now",
+            NOW,
+            "--utc-offset",
+            "+00:00",
+            "--quiet",
+        ]);
+        assert_eq!(r.code, 1, "{r:?}");
+        assert!(r.stderr.is_empty(), "stderr: {}", r.stderr);
+    }
+}

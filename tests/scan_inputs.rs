@@ -454,3 +454,58 @@ fn symlink_named_as_path_is_read_or_skipped_not_an_unreadable_item() {
         many => panic!("{many:#?}"),
     }
 }
+
+// ------------------------------------------------------ the default location
+
+fn default_scan(localappdata: Option<&Path>) -> RunResult {
+    let cwd = tempfile::tempdir().unwrap();
+    let args = [
+        "scan",
+        "--format",
+        "json",
+        "--now",
+        NOW,
+        "--utc-offset",
+        "+00:00",
+    ];
+    match localappdata {
+        Some(l) => run_with_env(cwd.path(), &args, &[("LOCALAPPDATA", l.as_os_str())]),
+        None => run_in(cwd.path(), &args),
+    }
+}
+
+#[test]
+fn no_path_scans_localappdata() {
+    let (env, _) = one_item_env();
+    let s = Scan::parse(default_scan(Some(env.root())));
+    assert_finds_the_item(&s, USER);
+}
+
+#[test]
+fn no_path_and_no_localappdata_is_a_usage_error() {
+    let r = default_scan(None);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("LOCALAPPDATA"), "stderr: {}", r.stderr);
+}
+
+#[test]
+fn localappdata_without_lync_is_inconclusive() {
+    let env = TestEnv::new();
+    env.write_file("Google/Chrome/User Data/prefs.txt", "not ours\n");
+    let s = Scan::parse(default_scan(Some(env.root())));
+    assert!(s.has("OIM060"), "{:?}", s.rule_ids());
+    assert_eq!(s.verdict(), "inconclusive");
+    assert_eq!(s.code, 1);
+    // It says why, and does not wander through other programs' files.
+    assert!(!s.skip_reason(&env.root().display().to_string()).is_empty());
+    assert!(!s.stdout.contains("prefs.txt"), "{}", s.stdout);
+}
+
+#[test]
+fn localappdata_scan_stays_inside_lync() {
+    let (env, _) = one_item_env();
+    env.write_file("Google/Chrome/User Data/prefs.txt", "not ours\n");
+    let s = Scan::parse(default_scan(Some(env.root())));
+    assert_finds_the_item(&s, USER);
+    assert!(!s.stdout.contains("prefs.txt"), "{}", s.stdout);
+}

@@ -144,6 +144,16 @@ impl TestEnv {
         }
     }
 
+    /// A test tree inside `parent` (e.g. a tmpfs, for file times ext4 cannot hold).
+    pub fn new_in(parent: &Path) -> Self {
+        TestEnv {
+            dir: tempfile::Builder::new()
+                .prefix("oimdiag-it-")
+                .tempdir_in(parent)
+                .unwrap(),
+        }
+    }
+
     pub fn root(&self) -> &Path {
         self.dir.path()
     }
@@ -237,11 +247,19 @@ pub struct RunResult {
 /// Runs the binary in `cwd`, killing it (and failing) if it runs longer than
 /// [`RUN_TIMEOUT`]; stdin is closed so nothing can wait on it.
 pub fn run_in<S: AsRef<OsStr>>(cwd: &Path, args: &[S]) -> RunResult {
+    run_with_env(cwd, args, &[])
+}
+
+/// [`run_in`] with extra environment variables (`LOCALAPPDATA` is unset
+/// unless given here).
+pub fn run_with_env<S: AsRef<OsStr>>(cwd: &Path, args: &[S], envs: &[(&str, &OsStr)]) -> RunResult {
     let start = Instant::now();
-    let mut child = Command::new(bin())
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("LOCALAPPDATA")
+    let mut cmd = Command::new(bin());
+    cmd.args(args).current_dir(cwd).env_remove("LOCALAPPDATA");
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let mut child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
