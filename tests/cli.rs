@@ -656,3 +656,49 @@ fn quiet_scan_says_nothing_on_stderr() {
         assert!(r.stderr.is_empty(), "stderr: {}", r.stderr);
     }
 }
+
+#[test]
+fn an_error_outranks_inconclusive() {
+    let env = TestEnv::new();
+    let s = env.scan_root(&["--client-build", "16.0.4417.1000"]);
+    assert!(s.has("OIM060") && s.has("OIM010"), "{:?}", s.rule_ids());
+    assert_eq!(s.verdict(), "failing");
+    assert_eq!(s.code, 1);
+}
+
+#[test]
+fn old_on_premises_build_gets_both_build_findings_causes_ranked() {
+    assert_eq!(
+        build_rules(Some("16.0.6741.2000"), "on-premises"),
+        vec!["OIM011", "OIM012"]
+    );
+    let env = TestEnv::new();
+    env.write_item(
+        USER,
+        "a.hist",
+        mime_item("bob@contoso.com", Some(&rfc2822(ago(600)))),
+    );
+    let s = env.scan_root(&[
+        "--client-build",
+        "16.0.6900.2000",
+        "--mailbox",
+        "on-premises",
+    ]);
+    assert_eq!(
+        s.json["summary"]["probable_causes"],
+        serde_json::json!(["OIM011", "OIM012", "OIM001"])
+    );
+    assert_eq!(s.json["facts"]["mailbox_location"], "on_premises");
+    assert_eq!(s.json["facts"]["install_type"], "c2r");
+}
+
+#[test]
+fn unknown_mailbox_location_is_an_info() {
+    let env = TestEnv::new();
+    env.spooler(USER);
+    let s = env.scan_root(&["--client-build", "16.0.12527.20194"]);
+    assert_eq!(s.rule_ids(), vec!["OIM031"]);
+    assert_eq!(s.finding("OIM031")["severity"], "info");
+    assert_eq!(s.json["facts"]["mailbox_location"], "unknown");
+    assert_eq!(s.code, 0);
+}

@@ -509,3 +509,57 @@ fn localappdata_scan_stays_inside_lync() {
     assert_finds_the_item(&s, USER);
     assert!(!s.stdout.contains("prefs.txt"), "{}", s.stdout);
 }
+
+#[test]
+fn logs_are_recognised_by_content_and_etl_is_skipped_with_advice() {
+    let env = TestEnv::new();
+    env.spooler(USER);
+    env.write_file(
+        "Microsoft/Office/16.0/Lync/Tracing/renamed-by-helpdesk.txt",
+        "11/23/2026|09:14:03.123 1A2B:3C4D INFO  :: signed in\n",
+    );
+    env.write_file(
+        "Microsoft/Office/16.0/Lync/Tracing/Lync-1.etl",
+        [0u8, 1, 2, 3, 0xFF, 0, 0, 7, 9],
+    );
+    let s = env.scan_root(&[]);
+    let scanned = s.json["inputs"]["scanned"].as_array().unwrap();
+    assert!(
+        scanned.iter().any(|x| x["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("renamed-by-helpdesk.txt")
+            && x["kind"] == "uccapilog"),
+        "{scanned:#?}"
+    );
+    assert!(s.skip_reason("Lync-1.etl").contains("tracerpt"));
+    assert!(s.has("OIM061"));
+}
+
+#[test]
+fn logs_without_a_spooler_are_not_inconclusive() {
+    let env = TestEnv::new();
+    env.write_file(
+        "Microsoft/Office/16.0/Lync/Tracing/Lync-UccApi-0.UccApilog",
+        "11/23/2026|09:14:03.123 1A2B:3C4D INFO  :: signed in\n",
+    );
+    let s = env.scan_root(&[]);
+    assert!(!s.has("OIM060"), "{:?}", s.rule_ids());
+    assert_ne!(s.verdict(), "inconclusive");
+}
+
+#[test]
+fn many_skipped_inputs_are_all_listed() {
+    let env = TestEnv::new();
+    env.spooler(USER);
+    for n in 0..30 {
+        env.write_file(
+            &format!("Microsoft/Office/16.0/Lync/junk/{n:02}.txt"),
+            "unrelated words\n",
+        );
+    }
+    let s = env.scan_root(&[]);
+    assert_eq!(s.skipped().len(), 30);
+    let f = s.finding("OIM061");
+    assert!(f["message"].as_str().unwrap().contains("30"), "{f:#}");
+}

@@ -605,3 +605,9 @@ fn item_with_an_absurd_file_time_does_not_crash_the_scan() {
     assert_eq!(s.items().len(), 2);
     assert_eq!(s.item("good.hist")["recipient"], "bob@contoso.com");
 }
+
+#[test]
+fn lf_and_crlf_items_read_the_same() {
+    let crlf = mime_item("bob@contoso.com", Some("Mon, 23 Nov 2026 09:14:03 +0000"));
+    assert_same_as_utf8(crlf.replace("\r\n", "\n").into_bytes(), &crlf);
+}
