@@ -144,6 +144,16 @@ impl TestEnv {
         }
     }
 
+    /// A test tree inside `parent` (e.g. a tmpfs, for file times ext4 cannot hold).
+    pub fn new_in(parent: &Path) -> Self {
+        TestEnv {
+            dir: tempfile::Builder::new()
+                .prefix("oimdiag-it-")
+                .tempdir_in(parent)
+                .unwrap(),
+        }
+    }
+
     pub fn root(&self) -> &Path {
         self.dir.path()
     }
@@ -237,11 +247,19 @@ pub struct RunResult {
 /// Runs the binary in `cwd`, killing it (and failing) if it runs longer than
 /// [`RUN_TIMEOUT`]; stdin is closed so nothing can wait on it.
 pub fn run_in<S: AsRef<OsStr>>(cwd: &Path, args: &[S]) -> RunResult {
+    run_with_env(cwd, args, &[])
+}
+
+/// [`run_in`] with extra environment variables (`LOCALAPPDATA` is unset
+/// unless given here).
+pub fn run_with_env<S: AsRef<OsStr>>(cwd: &Path, args: &[S], envs: &[(&str, &OsStr)]) -> RunResult {
     let start = Instant::now();
-    let mut child = Command::new(bin())
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("LOCALAPPDATA")
+    let mut cmd = Command::new(bin());
+    cmd.args(args).current_dir(cwd).env_remove("LOCALAPPDATA");
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let mut child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -349,12 +367,12 @@ impl Scan {
         self.json["spool_items"].as_array().unwrap()
     }
 
-    /// The one spool item whose path ends with `name`.
+    /// The one spool item whose path ends with `name` (whole path components).
     pub fn item(&self, name: &str) -> &Value {
         let found: Vec<&Value> = self
             .items()
             .iter()
-            .filter(|i| i["path"].as_str().unwrap().ends_with(name))
+            .filter(|i| ends_with_components(i["path"].as_str().unwrap(), name))
             .collect();
         assert_eq!(
             found.len(),
@@ -385,10 +403,18 @@ impl Scan {
     pub fn skip_reason(&self, name: &str) -> String {
         self.skipped()
             .into_iter()
-            .find(|(p, _)| p.ends_with(name))
+            .find(|(p, _)| ends_with_components(p, name))
             .map(|(_, r)| r)
             .unwrap_or_else(|| panic!("{name} not in inputs.skipped: {:#?}", self.skipped()))
     }
+}
+
+/// Whether `path` ends with `tail` at a component boundary.
+pub fn ends_with_components(path: &str, tail: &str) -> bool {
+    path == tail
+        || path
+            .strip_suffix(tail)
+            .is_some_and(|head| head.ends_with('/') || head.ends_with(std::path::MAIN_SEPARATOR))
 }
 
 /// Every regular file below `root` with its bytes, and every directory.
