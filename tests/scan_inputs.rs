@@ -154,7 +154,6 @@ fn overlapping_paths_report_each_item_once() {
 }
 
 #[test]
-#[ignore = "BUG: the same item named by an absolute and a relative PATH is reported twice (dedup is by path text, not by file)"]
 fn same_folder_named_relative_and_absolute_reports_each_item_once() {
     let (env, _) = one_item_env();
     let s = env.scan(&[env.root(), Path::new(".")], &[]);
@@ -419,7 +418,6 @@ fn control_characters_in_file_names_do_not_reach_the_terminal() {
 
 #[cfg(unix)]
 #[test]
-#[ignore = "BUG: a FIFO named directly as PATH becomes a spool item (size 0, aged by its mtime, so OIM001 'stuck') instead of being skipped"]
 fn fifo_named_as_path_is_not_a_spool_item() {
     let env = TestEnv::new();
     let fifo = env.spooler(USER).join("pipe.hist");
@@ -437,7 +435,6 @@ fn fifo_named_as_path_is_not_a_spool_item() {
 
 #[cfg(unix)]
 #[test]
-#[ignore = "BUG: a symlink named directly as PATH is listed as a spool item that 'could not be read: symbolic link: not followed' (OIM050) instead of being followed like a linked folder PATH, or skipped"]
 fn symlink_named_as_path_is_read_or_skipped_not_an_unreadable_item() {
     let env = TestEnv::new();
     let real = env.write_file(
