@@ -38,6 +38,8 @@ pub enum Command {
         /// A rule id such as OIM001.
         rule_id: String,
     },
+    /// Print the JSON Schema of the `--format json` report.
+    Schema,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

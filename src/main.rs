@@ -47,6 +47,7 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Schema => print_or_quiet(&oimdiag::report::schema::render()),
         Command::Explain { rule_id } => match rule_info(&rule_id) {
             Some(r) => print_or_quiet(&format!(
                 "{} ({}) {}\n\nFires when: {}\n\nWhy it matters: {}\n\nWhat to do: {}\n",

@@ -3,6 +3,7 @@
 
 pub mod json;
 pub mod model;
+pub mod schema;
 pub mod text;
 
 pub use model::{build, Report, Verdict};

@@ -11,31 +11,42 @@ use crate::model::{
 use crate::rules::spooler::{delivered_items, item_state, ItemState};
 use crate::rules::{probable_causes, rule_info, Finding, Severity};
 use crate::timefmt::{offset_string, rfc3339};
+use schemars::JsonSchema;
 use serde::Serialize;
 
 pub const SCHEMA_VERSION: &str = "1.0";
 
-#[derive(Debug, Clone, Serialize)]
+/// An oimdiag report: is Offline IM working for this user, and if not, why.
+/// All times are RFC 3339 in UTC.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(title = "oimdiag report")]
 pub struct Report {
+    /// Version of this report format.
     pub schema_version: &'static str,
     pub tool: Tool,
+    /// The "now" the two-minute timer was measured against (`--now`).
+    #[schemars(extend("format" = "date-time"))]
     pub scan_time: String,
+    /// UTC offset used to read local log timestamps, e.g. `+01:00`.
     pub utc_offset: String,
     pub summary: Summary,
     pub facts: FactsOut,
+    /// Every History Spooler item, ordered by path.
     pub spool_items: Vec<SpoolItemOut>,
+    /// Offline messages seen in the logs, one per message.
     pub attempts: Vec<AttemptOut>,
+    /// Ordered by severity, then rule id.
     pub findings: Vec<Finding>,
     pub inputs: Inputs,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Tool {
     pub name: &'static str,
     pub version: &'static str,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Healthy,
@@ -55,17 +66,22 @@ impl Verdict {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Summary {
+    /// `failing` if any error; else `inconclusive` if OIM060 fired; else
+    /// `degraded` if any warning; else `healthy`.
     pub verdict: Verdict,
     pub errors: usize,
     pub warnings: usize,
     pub infos: usize,
+    /// Rule ids that fired, most likely cause first (causes before symptoms).
     pub probable_causes: Vec<&'static str>,
+    /// One sentence: the user, how many messages are stuck, the first cause.
     pub headline: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// Where a fact came from: a file and line, or the command line.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct SourceOut {
     pub path: String,
     pub line: Option<u64>,
@@ -82,7 +98,7 @@ impl From<&Source> for SourceOut {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct SettingOut {
     pub value: bool,
     pub source: SourceOut,
@@ -97,7 +113,7 @@ impl From<&Setting> for SettingOut {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct PoliciesOut {
     /// Server: Get-CsImConfiguration EnableOfflineIM.
     pub enable_offline_im: Option<SettingOut>,
@@ -107,7 +123,7 @@ pub struct PoliciesOut {
     pub user_im_auto_archiving: Option<SettingOut>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct FactsOut {
     pub sip_users: Vec<String>,
     pub client_build: Option<String>,
@@ -119,12 +135,14 @@ pub struct FactsOut {
     pub policies: PoliciesOut,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// One file below a History Spooler folder: an offline message not (yet) sent.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct SpoolItemOut {
     pub path: String,
     /// The sip_* profile the item belongs to.
     pub user: Option<String>,
     pub size_bytes: u64,
+    #[schemars(extend("format" = "date-time"))]
     pub sent_at: String,
     pub sent_at_source: TimeSource,
     pub age_seconds: i64,
@@ -141,12 +159,15 @@ pub struct SpoolItemOut {
     pub attempt_outcome: Option<Outcome>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// One offline message seen in the logs, from queued to its outcome.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct AttemptOut {
     pub id: Option<String>,
     pub user: Option<String>,
     pub recipient: Option<String>,
+    #[schemars(extend("format" = "date-time"))]
     pub queued_at: String,
+    #[schemars(extend("format" = "date-time"))]
     pub resolved_at: Option<String>,
     pub outcome: Outcome,
     /// Paths of the spool items that are this message.
@@ -157,8 +178,9 @@ pub struct AttemptOut {
 }
 
 /// One step of a message's story, with its time in UTC.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct TimelineEvent {
+    #[schemars(extend("format" = "date-time"))]
     pub time: Option<String>,
     pub event: String,
     pub path: String,
@@ -166,7 +188,8 @@ pub struct TimelineEvent {
     pub excerpt: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// A file that was read, and what it was read as.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ScannedOut {
     pub path: String,
     pub kind: InputKind,
@@ -174,13 +197,14 @@ pub struct ScannedOut {
     pub note: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// A file or folder that was not used, and why.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct SkippedOut {
     pub path: String,
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Inputs {
     pub scanned: Vec<ScannedOut>,
     pub skipped: Vec<SkippedOut>,
