@@ -2,8 +2,11 @@
 //! renderers that read only that model.
 
 pub mod json;
+pub mod markdown;
 pub mod model;
+pub mod ndjson;
 pub mod schema;
+pub mod term;
 pub mod text;
 
 pub use model::{build, Report, Verdict};

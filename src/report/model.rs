@@ -456,3 +456,88 @@ fn event_name(k: &EventKind) -> String {
         EventKind::EwsUrl { .. } => "ews.url".into(),
     }
 }
+
+impl Report {
+    /// Calls `f` on every string the report holds that did not come from the
+    /// program itself (paths, excerpts, messages, facts, times...): what
+    /// `--redact` rewrites. A field added to the model must be added here;
+    /// a test in `redact` fails if one is missed.
+    pub fn for_each_string_mut(&mut self, f: &mut dyn FnMut(&mut String)) {
+        fn opt(s: &mut Option<String>, f: &mut dyn FnMut(&mut String)) {
+            if let Some(s) = s {
+                f(s);
+            }
+        }
+        fn source(s: &mut SourceOut, f: &mut dyn FnMut(&mut String)) {
+            f(&mut s.path);
+            f(&mut s.excerpt);
+        }
+        f(&mut self.scan_time);
+        f(&mut self.utc_offset);
+        f(&mut self.summary.headline);
+
+        let fa = &mut self.facts;
+        fa.sip_users.iter_mut().for_each(&mut *f);
+        opt(&mut fa.client_build, f);
+        if let Some(s) = &mut fa.client_build_source {
+            source(s, f);
+        }
+        if let Some(s) = &mut fa.mailbox_location_source {
+            source(s, f);
+        }
+        opt(&mut fa.ews_url, f);
+        let p = &mut fa.policies;
+        for s in [
+            &mut p.enable_offline_im,
+            &mut p.enable_im_auto_archiving,
+            &mut p.user_im_auto_archiving,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            source(&mut s.source, f);
+        }
+
+        for i in &mut self.spool_items {
+            f(&mut i.path);
+            opt(&mut i.user, f);
+            f(&mut i.sent_at);
+            opt(&mut i.recipient, f);
+            opt(&mut i.sender, f);
+            opt(&mut i.message_class, f);
+            opt(&mut i.subject, f);
+            opt(&mut i.problem, f);
+        }
+        for a in &mut self.attempts {
+            opt(&mut a.id, f);
+            opt(&mut a.user, f);
+            opt(&mut a.recipient, f);
+            f(&mut a.queued_at);
+            opt(&mut a.resolved_at, f);
+            a.spool_items.iter_mut().for_each(&mut *f);
+            for e in &mut a.evidence {
+                opt(&mut e.time, f);
+                f(&mut e.event);
+                f(&mut e.path);
+                f(&mut e.excerpt);
+            }
+        }
+        for x in &mut self.findings {
+            f(&mut x.message);
+            for e in &mut x.evidence {
+                f(&mut e.path);
+                f(&mut e.excerpt);
+            }
+            f(&mut x.remediation);
+            opt(&mut x.user, f);
+        }
+        for s in &mut self.inputs.scanned {
+            f(&mut s.path);
+            opt(&mut s.note, f);
+        }
+        for s in &mut self.inputs.skipped {
+            f(&mut s.path);
+            f(&mut s.reason);
+        }
+    }
+}
