@@ -1,6 +1,7 @@
 //! The report: a model built once from scan results and findings, and
 //! renderers that read only that model.
 
+pub mod catalog;
 pub mod json;
 pub mod markdown;
 pub mod model;
