@@ -185,6 +185,24 @@ fn is_public(host: &str) -> bool {
         .any(|d| host == *d || host.ends_with(&format!(".{d}")))
 }
 
+/// `alice@contoso.com` out of a file name like `alice@contoso.com.txt`: a
+/// last label that is no top-level domain is cut while what remains still
+/// ends in one.
+fn trim_extension(address: &str) -> &str {
+    let mut a = address;
+    while let Some((head, last)) = a.rsplit_once('.') {
+        let domain = head.rsplit_once('@').map_or("", |(_, d)| d);
+        let tld_ok = TLDS.contains(&last.to_ascii_lowercase().as_str());
+        let head_ok = domain.contains('.')
+            && TLDS.contains(&last_label(domain).to_ascii_lowercase().as_str());
+        if tld_ok || !head_ok {
+            break;
+        }
+        a = head;
+    }
+    a
+}
+
 fn last_label(name: &str) -> &str {
     name.rsplit('.').next().unwrap_or(name)
 }
@@ -303,9 +321,10 @@ impl Found {
             .find_iter(&rest)
             .map(|m| (m.start(), m.end(), m.as_str().to_string()))
             .collect();
-        for (start, end, a) in addresses {
-            self.address(a.trim_start_matches(['.', '\'', '-']));
-            blank(&mut rest, start, end);
+        for (start, _, a) in addresses {
+            let a = trim_extension(a.trim_start_matches(['.', '\'', '-']));
+            self.address(a);
+            blank(&mut rest, start, start + a.len());
         }
 
         let ips: Vec<_> = NUMERIC
@@ -599,6 +618,12 @@ mod tests {
             assert_eq!(k, o);
         }
         assert_eq!(out[5], "https://host1/EWS/Exchange.asmx");
+    }
+
+    #[test]
+    fn an_address_in_a_file_name_keeps_the_extension() {
+        let out = redact_all(&["notes for alice@contoso.com.txt", "alice@contoso.com"]);
+        assert_eq!(out[0], "notes for user1@domain1.example.txt");
     }
 
     #[test]

@@ -134,3 +134,63 @@ fn the_schema_rejects_what_the_contract_forbids() {
     bad["scan_time"] = "yesterday".into();
     assert!(!v.is_valid(&bad), "a scan_time that is not RFC 3339 passed");
 }
+
+/// A validator for one definition of the schema (`Finding`, `SpoolItemOut`...).
+fn validator_for_def(def: &str) -> jsonschema::Validator {
+    let mut schema = strict(serde_json::from_str(&printed_schema()).unwrap());
+    let root = schema.as_object_mut().unwrap();
+    for k in [
+        "properties",
+        "required",
+        "type",
+        "title",
+        "description",
+        "additionalProperties",
+    ] {
+        root.remove(k);
+    }
+    root.insert("$ref".into(), format!("#/$defs/{def}").into());
+    jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("the schema compiles")
+}
+
+#[test]
+fn ndjson_records_are_the_schema_s_objects() {
+    let tmp = tempfile::tempdir().unwrap();
+    let nd = scan(&sample_in(tmp.path()), &["--format", "ndjson"]);
+    let defs = [
+        ("finding", "Finding"),
+        ("spool_item", "SpoolItemOut"),
+        ("attempt", "AttemptOut"),
+        ("scanned", "ScannedOut"),
+        ("skipped", "SkippedOut"),
+    ];
+    let validators: Vec<_> = defs
+        .iter()
+        .map(|(t, d)| (*t, validator_for_def(d)))
+        .collect();
+    let (summary, facts) = (validator_for_def("Summary"), validator_for_def("FactsOut"));
+    let mut checked = 0;
+    for line in nd.lines() {
+        let mut rec: Value = serde_json::from_str(line).unwrap();
+        let kind = rec["type"].as_str().unwrap().to_string();
+        if kind == "header" {
+            assert_valid(&summary, &rec["summary"], "header summary");
+            assert_valid(&facts, &rec["facts"], "header facts");
+            continue;
+        }
+        rec.as_object_mut().unwrap().remove("type");
+        let (_, v) = validators
+            .iter()
+            .find(|(t, _)| *t == kind)
+            .unwrap_or_else(|| panic!("unknown record type {kind}"));
+        assert_valid(v, &rec, &kind);
+        checked += 1;
+    }
+    assert!(checked >= 10, "only {checked} records checked");
+    // The check can fail: a finding without its evidence does not pass.
+    let bad = serde_json::json!({"rule_id": "OIM001", "severity": "error"});
+    assert!(!validators[0].1.is_valid(&bad));
+}
