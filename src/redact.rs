@@ -23,6 +23,7 @@ pub fn redact(mut report: Report) -> Report {
     report.for_each_string_mut(&mut |s| texts.push(s.clone()));
     let table = Redactor::collect(texts.iter().map(String::as_str));
     report.for_each_string_mut(&mut |s| *s = table.apply(s));
+    report.redacted = true;
     report
 }
 

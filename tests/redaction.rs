@@ -240,6 +240,8 @@ fn pseudonyms_are_stable_and_keep_the_domain_relation() {
     let tmp = tempfile::tempdir().unwrap();
     let tree = fixture(tmp.path());
     let json = json_report(&tree, &["--redact"]);
+    assert_eq!(json["redacted"], true);
+    assert_eq!(json_report(&tree, &[])["redacted"], false);
     let users: Vec<&str> = json["facts"]["sip_users"]
         .as_array()
         .unwrap()

@@ -137,9 +137,18 @@ fn text_report_fits_80_columns_except_for_long_paths() {
         .path()
         .join("collected-from-a-machine-with-a-long-name/x");
     let mut long = 0;
-    for root in [hostile_in(&deep), healthy_in(&deep), degraded_in(&deep)] {
+    let empty = deep.join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    for root in [
+        hostile_in(&deep),
+        healthy_in(&deep),
+        degraded_in(&deep),
+        empty,
+    ] {
         let text = scan(&root, &["--include-subjects"]);
-        let paths = report_paths(&json_report(&root, &["--include-subjects"]));
+        let mut paths = report_paths(&json_report(&root, &["--include-subjects"]));
+        // OIM060 names the folder it looked in.
+        paths.push(root.to_str().unwrap().to_string());
         for line in text.lines() {
             if line.chars().count() <= 80 {
                 continue;
@@ -337,6 +346,7 @@ fn ndjson_is_a_header_then_one_record_per_line_matching_the_json_report() {
         "tool",
         "scan_time",
         "utc_offset",
+        "redacted",
         "summary",
         "facts",
     ] {

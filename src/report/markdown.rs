@@ -144,6 +144,12 @@ fn summary(o: &mut String, r: &Report) {
         "| Local log times read as | UTC{} |",
         text(&r.utc_offset)
     );
+    if r.redacted {
+        let _ = writeln!(
+            o,
+            "| Names | pseudonyms (`--redact`), not real addresses or hosts |"
+        );
+    }
     let _ = writeln!(
         o,
         "| Tool | {} {} (report schema {}) |",

@@ -29,6 +29,9 @@ pub struct Report {
     pub scan_time: String,
     /// UTC offset used to read local log timestamps, e.g. `+01:00`.
     pub utc_offset: String,
+    /// True when addresses, hosts and profile names were replaced by
+    /// pseudonyms (`--redact`): `user1@domain1.example` is no real address.
+    pub redacted: bool,
     pub summary: Summary,
     pub facts: FactsOut,
     /// Every History Spooler item, ordered by path.
@@ -276,6 +279,7 @@ pub fn build(
         },
         scan_time: rfc3339(cfg.now),
         utc_offset: offset_string(cfg.utc_offset),
+        redacted: false,
         summary: Summary {
             verdict,
             errors,

@@ -13,6 +13,7 @@ struct Header<'a> {
     tool: &'a Tool,
     scan_time: &'a str,
     utc_offset: &'a str,
+    redacted: bool,
     summary: &'a Summary,
     facts: &'a FactsOut,
     inputs: InputCounts,
@@ -50,6 +51,7 @@ pub fn render(r: &Report) -> String {
         tool: &r.tool,
         scan_time: &r.scan_time,
         utc_offset: &r.utc_offset,
+        redacted: r.redacted,
         summary: &r.summary,
         facts: &r.facts,
         inputs: InputCounts {

@@ -147,6 +147,14 @@ impl Writer {
             "",
             "",
         );
+        if r.redacted {
+            self.wrap(
+                "Names are pseudonyms (--redact): user1@domain1.example, \
+                 host1.domain1.example and the like stand for real addresses and hosts.",
+                "",
+                "",
+            );
+        }
     }
 
     fn probable_cause(&mut self, r: &Report) {
