@@ -19,9 +19,13 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::LazyLock;
 
 pub fn redact(mut report: Report) -> Report {
-    let mut texts = Vec::new();
-    report.for_each_string_mut(&mut |s| texts.push(s.clone()));
-    let table = Redactor::collect(texts.iter().map(String::as_str));
+    // Paths repeat across findings, items and inputs: collect each once.
+    let mut texts = BTreeSet::new();
+    report.for_each_string_mut(&mut |s| {
+        texts.insert(s.clone());
+    });
+    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let table = Redactor::collect(&texts);
     report.for_each_string_mut(&mut |s| *s = table.apply(s));
     report.redacted = true;
     report
@@ -388,8 +392,18 @@ impl Found {
 }
 
 impl Redactor {
-    pub fn collect<'a>(texts: impl Iterator<Item = &'a str>) -> Redactor {
+    pub fn collect(texts: &[&str]) -> Redactor {
         let mut found = Found::default();
+        // Address domains first, so a host under one is recognised whatever
+        // the order the strings come in.
+        for t in texts {
+            for m in ADDRESS.find_iter(t) {
+                let a = trim_extension(m.as_str()).to_lowercase();
+                if let Some((_, d)) = a.rsplit_once('@') {
+                    found.address_domains.insert(d.to_string());
+                }
+            }
+        }
         for t in texts {
             found.scan(t);
         }
@@ -551,7 +565,7 @@ mod tests {
     use super::*;
 
     fn redact_all(texts: &[&str]) -> Vec<String> {
-        let r = Redactor::collect(texts.iter().copied());
+        let r = Redactor::collect(texts);
         texts.iter().map(|t| r.apply(t)).collect()
     }
 
@@ -625,6 +639,14 @@ mod tests {
     fn an_address_in_a_file_name_keeps_the_extension() {
         let out = redact_all(&["notes for alice@contoso.com.txt", "alice@contoso.com"]);
         assert_eq!(out[0], "notes for user1@domain1.example.txt");
+    }
+
+    #[test]
+    fn a_host_under_an_address_domain_is_found_in_any_order() {
+        // `.xyz` is not in the list of top-level domains: only the address
+        // says that contoso.xyz is a domain.
+        let out = redact_all(&["ask mail.contoso.xyz", "alice@contoso.xyz"]);
+        assert_eq!(out[0], "ask host1.domain1.example");
     }
 
     #[test]
