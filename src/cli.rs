@@ -1,7 +1,7 @@
 //! Command-line surface (clap derive), turned into a `ScanConfig`.
 
 use crate::build_version::ClientBuild;
-use crate::config::{Format, MailboxChoice, ScanConfig};
+use crate::config::{ColorChoice, Format, MailboxChoice, ScanConfig};
 use crate::rules::Severity;
 use crate::timefmt;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -38,6 +38,8 @@ pub enum Command {
         /// A rule id such as OIM001.
         rule_id: String,
     },
+    /// Print the JSON Schema of the `--format json` report.
+    Schema,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -48,8 +50,22 @@ pub enum CatalogFormat {
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum FormatArg {
+    /// For people: verdict first, wrapped to 80 columns.
     Text,
+    /// One JSON object (see `oimdiag schema`).
     Json,
+    /// For pasting into a ticket.
+    Markdown,
+    /// One JSON record per line: a header, then findings, items, attempts, inputs.
+    Ndjson,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ColorArg {
+    /// Only when stdout is a terminal and NO_COLOR is not set.
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -117,6 +133,15 @@ pub struct ScanArgs {
     /// Show spooled items' subject lines (withheld by default: they may be private).
     #[arg(long)]
     pub include_subjects: bool,
+
+    /// Colour the text report.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto, value_name = "WHEN")]
+    pub color: ColorArg,
+
+    /// Replace SIP and mail addresses, host names and user-profile path
+    /// segments with stable pseudonyms (user1@domain1.example), in every format.
+    #[arg(long)]
+    pub redact: bool,
 }
 
 impl ScanArgs {
@@ -126,6 +151,8 @@ impl ScanArgs {
             format: match self.format {
                 FormatArg::Text => Format::Text,
                 FormatArg::Json => Format::Json,
+                FormatArg::Markdown => Format::Markdown,
+                FormatArg::Ndjson => Format::Ndjson,
             },
             output: self.output,
             force: self.force,
@@ -146,6 +173,12 @@ impl ScanArgs {
             },
             quiet: self.quiet,
             include_subjects: self.include_subjects,
+            color: match self.color {
+                ColorArg::Auto => ColorChoice::Auto,
+                ColorArg::Always => ColorChoice::Always,
+                ColorArg::Never => ColorChoice::Never,
+            },
+            redact: self.redact,
         }
     }
 }

@@ -9,6 +9,17 @@ use std::path::PathBuf;
 pub enum Format {
     Text,
     Json,
+    Markdown,
+    Ndjson,
+}
+
+/// Whether the text report is coloured: `Auto` = only when stdout is a
+/// terminal and `NO_COLOR` is unset or empty.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,4 +50,7 @@ pub struct ScanConfig {
     pub fail_on: FailOn,
     pub quiet: bool,
     pub include_subjects: bool,
+    pub color: ColorChoice,
+    /// Pseudonymise addresses, hosts and profile path segments in the report.
+    pub redact: bool,
 }

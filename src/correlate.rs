@@ -19,7 +19,7 @@ const TRIGGER_WINDOW_SECS: i64 = 300;
 /// the rest is kept).
 pub const MAX_EVENTS_PER_ATTEMPT: usize = 32;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Delivered,

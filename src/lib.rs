@@ -16,6 +16,7 @@ pub mod facts;
 pub mod fsread;
 pub mod model;
 pub mod output;
+pub mod redact;
 pub mod report;
 pub mod rules;
 pub mod run;

@@ -1,6 +1,7 @@
 use clap::Parser;
 use oimdiag::cli::{CatalogFormat, Cli, Command};
 use oimdiag::exit::ExitStatus;
+use oimdiag::report::catalog;
 use oimdiag::report::text::clean;
 use oimdiag::rules::{rule_info, CATALOG};
 use oimdiag::run;
@@ -20,18 +21,10 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Rules { format } => {
-            let out = match format {
-                CatalogFormat::Json => {
-                    serde_json::to_string_pretty(CATALOG).expect("catalog serialises") + "\n"
-                }
-                CatalogFormat::Text => CATALOG
-                    .iter()
-                    .map(|r| format!("{}  {:<7}  {}\n", r.id, r.severity.as_str(), r.title))
-                    .collect(),
-            };
-            print_or_quiet(&out)
-        }
+        Command::Rules { format } => print_or_quiet(&match format {
+            CatalogFormat::Json => catalog::json(CATALOG),
+            CatalogFormat::Text => catalog::list(CATALOG),
+        }),
         Command::Signatures { signatures } => {
             let table = match signatures {
                 Some(p) => Signatures::with_user_file(&p),
@@ -47,16 +40,9 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Schema => print_or_quiet(&oimdiag::report::schema::render()),
         Command::Explain { rule_id } => match rule_info(&rule_id) {
-            Some(r) => print_or_quiet(&format!(
-                "{} ({}) {}\n\nFires when: {}\n\nWhy it matters: {}\n\nWhat to do: {}\n",
-                r.id,
-                r.severity.as_str(),
-                r.title,
-                r.fires_when,
-                r.why,
-                r.remediation
-            )),
+            Some(r) => print_or_quiet(&catalog::explain(r)),
             None => {
                 eprintln!(
                     "oimdiag: no rule '{}'; `oimdiag rules` lists them",

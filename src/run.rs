@@ -8,7 +8,7 @@ use crate::report::{self, Report};
 use crate::rules::{self, RuleContext};
 use crate::scan::{classify, logs, spooler};
 use crate::signatures::Signatures;
-use crate::{correlate, facts, output};
+use crate::{correlate, facts, output, redact};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 
@@ -152,9 +152,18 @@ fn progress_bar(cfg: &ScanConfig, files: u64) -> ProgressBar {
 
 /// Renders and writes the report; the exit status follows `--fail-on`.
 pub fn deliver(report: &Report, cfg: &ScanConfig) -> Result<ExitStatus, UsageError> {
+    let redacted;
+    let report = if cfg.redact {
+        redacted = redact::redact(report.clone());
+        &redacted
+    } else {
+        report
+    };
     let text = match cfg.format {
         Format::Json => report::json::render(report),
-        Format::Text => report::text::render(report),
+        Format::Ndjson => report::ndjson::render(report),
+        Format::Markdown => report::markdown::render(report),
+        Format::Text => report::text::render(report, color_wanted(cfg)),
     };
     match &cfg.output {
         Some(path) => output::write_file(path, &text, cfg.force).map_err(UsageError)?,
@@ -172,4 +181,15 @@ pub fn deliver(report: &Report, cfg: &ScanConfig) -> Result<ExitStatus, UsageErr
     } else {
         ExitStatus::Clean
     })
+}
+
+/// `--color`: `auto` colours only a report going to a terminal, and not when
+/// `NO_COLOR` is set to anything but the empty string (no-color.org).
+fn color_wanted(cfg: &ScanConfig) -> bool {
+    let to_terminal = cfg.output.is_none() && std::io::stdout().is_terminal();
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let wanted = report::text::use_color(cfg.color, to_terminal, no_color);
+    // Windows consoles show ANSI codes only once virtual-terminal processing
+    // is on; elsewhere this is `None` and terminals understand them.
+    wanted && (cfg.output.is_some() || anstyle_query::windows::enable_ansi_colors().unwrap_or(true))
 }

@@ -11,31 +11,45 @@ use crate::model::{
 use crate::rules::spooler::{delivered_items, item_state, ItemState};
 use crate::rules::{probable_causes, rule_info, Finding, Severity};
 use crate::timefmt::{offset_string, rfc3339};
+use schemars::JsonSchema;
 use serde::Serialize;
 
 pub const SCHEMA_VERSION: &str = "1.0";
 
-#[derive(Debug, Clone, Serialize)]
+/// An oimdiag report: is Offline IM working for this user, and if not, why.
+/// All times are RFC 3339 in UTC.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(title = "oimdiag report")]
 pub struct Report {
+    /// Version of this report format.
     pub schema_version: &'static str,
     pub tool: Tool,
+    /// The "now" the two-minute timer was measured against (`--now`).
+    #[schemars(extend("format" = "date-time"))]
     pub scan_time: String,
+    /// UTC offset used to read local log timestamps, e.g. `+01:00`.
     pub utc_offset: String,
+    /// True when addresses, hosts and profile names were replaced by
+    /// pseudonyms (`--redact`): `user1@domain1.example` is no real address.
+    pub redacted: bool,
     pub summary: Summary,
     pub facts: FactsOut,
+    /// Every History Spooler item, ordered by path.
     pub spool_items: Vec<SpoolItemOut>,
+    /// Offline messages seen in the logs, one per message.
     pub attempts: Vec<AttemptOut>,
+    /// Ordered by severity, then rule id.
     pub findings: Vec<Finding>,
     pub inputs: Inputs,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Tool {
     pub name: &'static str,
     pub version: &'static str,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Healthy,
@@ -55,17 +69,22 @@ impl Verdict {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Summary {
+    /// `failing` if any error; else `inconclusive` if OIM060 fired; else
+    /// `degraded` if any warning; else `healthy`.
     pub verdict: Verdict,
     pub errors: usize,
     pub warnings: usize,
     pub infos: usize,
+    /// Rule ids that fired, most likely cause first (causes before symptoms).
     pub probable_causes: Vec<&'static str>,
+    /// One sentence: the user, how many messages are stuck, the first cause.
     pub headline: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// Where a fact came from: a file and line, or the command line.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct SourceOut {
     pub path: String,
     pub line: Option<u64>,
@@ -82,7 +101,7 @@ impl From<&Source> for SourceOut {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct SettingOut {
     pub value: bool,
     pub source: SourceOut,
@@ -97,7 +116,7 @@ impl From<&Setting> for SettingOut {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct PoliciesOut {
     /// Server: Get-CsImConfiguration EnableOfflineIM.
     pub enable_offline_im: Option<SettingOut>,
@@ -107,7 +126,7 @@ pub struct PoliciesOut {
     pub user_im_auto_archiving: Option<SettingOut>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct FactsOut {
     pub sip_users: Vec<String>,
     pub client_build: Option<String>,
@@ -119,12 +138,14 @@ pub struct FactsOut {
     pub policies: PoliciesOut,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// One file below a History Spooler folder: an offline message not (yet) sent.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct SpoolItemOut {
     pub path: String,
     /// The sip_* profile the item belongs to.
     pub user: Option<String>,
     pub size_bytes: u64,
+    #[schemars(extend("format" = "date-time"))]
     pub sent_at: String,
     pub sent_at_source: TimeSource,
     pub age_seconds: i64,
@@ -141,12 +162,15 @@ pub struct SpoolItemOut {
     pub attempt_outcome: Option<Outcome>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// One offline message seen in the logs, from queued to its outcome.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct AttemptOut {
     pub id: Option<String>,
     pub user: Option<String>,
     pub recipient: Option<String>,
+    #[schemars(extend("format" = "date-time"))]
     pub queued_at: String,
+    #[schemars(extend("format" = "date-time"))]
     pub resolved_at: Option<String>,
     pub outcome: Outcome,
     /// Paths of the spool items that are this message.
@@ -157,8 +181,9 @@ pub struct AttemptOut {
 }
 
 /// One step of a message's story, with its time in UTC.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct TimelineEvent {
+    #[schemars(extend("format" = "date-time"))]
     pub time: Option<String>,
     pub event: String,
     pub path: String,
@@ -166,7 +191,8 @@ pub struct TimelineEvent {
     pub excerpt: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// A file that was read, and what it was read as.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ScannedOut {
     pub path: String,
     pub kind: InputKind,
@@ -174,13 +200,14 @@ pub struct ScannedOut {
     pub note: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// A file or folder that was not used, and why.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct SkippedOut {
     pub path: String,
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Inputs {
     pub scanned: Vec<ScannedOut>,
     pub skipped: Vec<SkippedOut>,
@@ -252,6 +279,7 @@ pub fn build(
         },
         scan_time: rfc3339(cfg.now),
         utc_offset: offset_string(cfg.utc_offset),
+        redacted: false,
         summary: Summary {
             verdict,
             errors,
@@ -430,5 +458,90 @@ fn event_name(k: &EventKind) -> String {
         EventKind::Provisioning { .. } => "sip.provisioning".into(),
         EventKind::UserImAutoArchiving { .. } => "sip.user_im_auto_archiving".into(),
         EventKind::EwsUrl { .. } => "ews.url".into(),
+    }
+}
+
+impl Report {
+    /// Calls `f` on every string the report holds that did not come from the
+    /// program itself (paths, excerpts, messages, facts, times...): what
+    /// `--redact` rewrites. A field added to the model must be added here;
+    /// a test in `redact` fails if one is missed.
+    pub fn for_each_string_mut(&mut self, f: &mut dyn FnMut(&mut String)) {
+        fn opt(s: &mut Option<String>, f: &mut dyn FnMut(&mut String)) {
+            if let Some(s) = s {
+                f(s);
+            }
+        }
+        fn source(s: &mut SourceOut, f: &mut dyn FnMut(&mut String)) {
+            f(&mut s.path);
+            f(&mut s.excerpt);
+        }
+        f(&mut self.scan_time);
+        f(&mut self.utc_offset);
+        f(&mut self.summary.headline);
+
+        let fa = &mut self.facts;
+        fa.sip_users.iter_mut().for_each(&mut *f);
+        opt(&mut fa.client_build, f);
+        if let Some(s) = &mut fa.client_build_source {
+            source(s, f);
+        }
+        if let Some(s) = &mut fa.mailbox_location_source {
+            source(s, f);
+        }
+        opt(&mut fa.ews_url, f);
+        let p = &mut fa.policies;
+        for s in [
+            &mut p.enable_offline_im,
+            &mut p.enable_im_auto_archiving,
+            &mut p.user_im_auto_archiving,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            source(&mut s.source, f);
+        }
+
+        for i in &mut self.spool_items {
+            f(&mut i.path);
+            opt(&mut i.user, f);
+            f(&mut i.sent_at);
+            opt(&mut i.recipient, f);
+            opt(&mut i.sender, f);
+            opt(&mut i.message_class, f);
+            opt(&mut i.subject, f);
+            opt(&mut i.problem, f);
+        }
+        for a in &mut self.attempts {
+            opt(&mut a.id, f);
+            opt(&mut a.user, f);
+            opt(&mut a.recipient, f);
+            f(&mut a.queued_at);
+            opt(&mut a.resolved_at, f);
+            a.spool_items.iter_mut().for_each(&mut *f);
+            for e in &mut a.evidence {
+                opt(&mut e.time, f);
+                f(&mut e.event);
+                f(&mut e.path);
+                f(&mut e.excerpt);
+            }
+        }
+        for x in &mut self.findings {
+            f(&mut x.message);
+            for e in &mut x.evidence {
+                f(&mut e.path);
+                f(&mut e.excerpt);
+            }
+            f(&mut x.remediation);
+            opt(&mut x.user, f);
+        }
+        for s in &mut self.inputs.scanned {
+            f(&mut s.path);
+            opt(&mut s.note, f);
+        }
+        for s in &mut self.inputs.skipped {
+            f(&mut s.path);
+            f(&mut s.reason);
+        }
     }
 }

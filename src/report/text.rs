@@ -1,205 +1,355 @@
-//! `--format text`: the report for people. Verdict and headline first, then
-//! the probable cause and what to do, findings with evidence, facts, items,
-//! and what was scanned. Every string that came from a scanned file is
-//! sanitised before it can reach a terminal.
+//! `--format text`: the report for people, 80 columns wide. Verdict and
+//! headline first, then the probable cause and what to do, findings by
+//! severity with their evidence, facts, the per-message timeline, the spooled
+//! items and what was scanned. Every string that came from a scanned file
+//! goes through `clean` before it can reach a terminal.
 
-use super::model::{Report, Verdict};
+use super::model::{AttemptOut, Report, SettingOut, SourceOut, Verdict};
+use super::term::{wrap_into, Paint, Style};
+use crate::config::ColorChoice;
 use crate::correlate::Outcome;
-use crate::rules::{rule_info, Severity};
-use crate::timefmt::human_duration;
-use crate::timefmt::parse_utc_offset;
-use chrono::DateTime;
+use crate::model::InputKind;
+use crate::rules::{rule_info, Finding, Severity};
+use crate::timefmt::{human_duration, parse_utc_offset};
+use chrono::{DateTime, FixedOffset};
 use std::fmt::Write;
 
-const WIDTH: usize = 80;
+pub use super::term::clean;
 
-pub fn render(r: &Report) -> String {
-    let mut o = String::new();
-    let verdict = match r.summary.verdict {
-        Verdict::Healthy => "HEALTHY",
-        Verdict::Degraded => "DEGRADED",
-        Verdict::Failing => "FAILING",
-        Verdict::Inconclusive => "INCONCLUSIVE",
-    };
-    let _ = writeln!(
-        o,
-        "oimdiag {} — Skype for Business Offline IM diagnosis",
-        r.tool.version
-    );
-    let _ = writeln!(o, "Verdict: {verdict}");
-    wrap_into(&mut o, &clean(&r.summary.headline), "", "");
-    let _ = writeln!(
-        o,
-        "Scan time {} (UTC); local log times read as UTC{}.",
-        r.scan_time, r.utc_offset
-    );
+/// How many skipped inputs the text lists before pointing at the JSON.
+const MAX_SKIPPED_SHOWN: usize = 10;
 
-    if let Some(first) = r
-        .summary
-        .probable_causes
-        .first()
-        .and_then(|id| rule_info(id))
-    {
-        let _ = writeln!(o, "\nProbable cause: {} {}", first.id, first.title);
-        if let Some(f) = r.findings.iter().find(|f| f.rule_id == first.id) {
-            wrap_into(&mut o, &clean(&f.remediation), "  What to do: ", "    ");
-        }
-        if r.summary.probable_causes.len() > 1 {
-            let _ = writeln!(o, "  Also: {}", r.summary.probable_causes[1..].join(", "));
-        }
+/// `--color auto` colours only output to a terminal, and never when
+/// `NO_COLOR` is set to a non-empty value; `always` and `never` are absolute.
+pub fn use_color(choice: ColorChoice, to_terminal: bool, no_color_env: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => to_terminal && !no_color_env,
     }
-
-    let _ = writeln!(
-        o,
-        "\nFindings: {} error(s), {} warning(s), {} info",
-        r.summary.errors, r.summary.warnings, r.summary.infos
-    );
-    for f in &r.findings {
-        let sev = match f.severity {
-            Severity::Error => "ERROR",
-            Severity::Warning => "WARN ",
-            Severity::Info => "INFO ",
-        };
-        let _ = writeln!(o, "\n[{sev}] {} {}", f.rule_id, f.title);
-        wrap_into(&mut o, &clean(&f.message), "  ", "  ");
-        for e in &f.evidence {
-            if e.path.is_empty() {
-                wrap_into(&mut o, &clean(&e.excerpt), "    ", "      ");
-                continue;
-            }
-            let loc = match e.line {
-                Some(l) => format!("{}:{l}", clean(&e.path)),
-                None => clean(&e.path),
-            };
-            let _ = writeln!(o, "  - {loc}");
-            wrap_into(&mut o, &clean(&e.excerpt), "      ", "      ");
-        }
-        if f.severity != Severity::Info || f.rule_id == "OIM013" || f.rule_id == "OIM031" {
-            wrap_into(&mut o, &clean(&f.remediation), "  What to do: ", "    ");
-        }
-    }
-
-    let fa = &r.facts;
-    let _ = writeln!(o, "\nFacts");
-    let users = if fa.sip_users.is_empty() {
-        "unknown".to_string()
-    } else {
-        clean(&fa.sip_users.join(", "))
-    };
-    let _ = writeln!(o, "  Users:          {users}");
-    let build = match (&fa.client_build, &fa.client_build_source) {
-        (Some(b), Some(s)) => format!("{b} (from {})", clean(&s.path)),
-        (Some(b), None) => b.clone(),
-        _ => "unknown".into(),
-    };
-    let _ = writeln!(o, "  Client build:   {build}");
-    let _ = writeln!(o, "  Install type:   {}", enum_str(&fa.install_type));
-    let _ = writeln!(
-        o,
-        "  Mailbox:        {}",
-        enum_str(&fa.mailbox_location).replace('_', "-")
-    );
-    let _ = writeln!(
-        o,
-        "  EWS URL:        {}",
-        fa.ews_url
-            .as_deref()
-            .map(clean)
-            .unwrap_or_else(|| "unknown".into())
-    );
-    let pol = |s: &Option<super::model::SettingOut>| match s {
-        Some(s) if s.value => "True".to_string(),
-        Some(_) => "False".to_string(),
-        None => "not seen".to_string(),
-    };
-    let _ = writeln!(
-        o,
-        "  EnableOfflineIM (server):        {}",
-        pol(&fa.policies.enable_offline_im)
-    );
-    let _ = writeln!(
-        o,
-        "  EnableIMAutoArchiving (policy):  {}",
-        pol(&fa.policies.enable_im_auto_archiving)
-    );
-    let _ = writeln!(
-        o,
-        "  IM auto-archiving (user option): {}",
-        pol(&fa.policies.user_im_auto_archiving)
-    );
-
-    timeline(&mut o, r);
-
-    if !r.spool_items.is_empty() {
-        let _ = writeln!(o, "\nHistory Spooler items ({})", r.spool_items.len());
-        for i in &r.spool_items {
-            let delivered = matches!(
-                i.attempt_outcome,
-                Some(Outcome::Delivered | Outcome::DeliveredLate)
-            );
-            let _ = writeln!(
-                o,
-                "  {:<7} {:>14}  to {}  [{}]{}",
-                enum_str(&i.state),
-                human_duration(i.age_seconds),
-                clean(i.recipient.as_deref().unwrap_or("unknown")),
-                enum_str(&i.format),
-                if delivered {
-                    "  (delivered per the log: a leftover copy)"
-                } else {
-                    ""
-                },
-            );
-            let _ = writeln!(o, "          {}", clean(&i.path));
-        }
-    }
-
-    let _ = writeln!(
-        o,
-        "\nInputs: {} file(s) scanned, {} skipped",
-        r.inputs.scanned.len(),
-        r.inputs.skipped.len()
-    );
-    for s in r.inputs.skipped.iter().take(10) {
-        let _ = writeln!(o, "  skipped {}", clean(&s.path));
-        wrap_into(&mut o, &clean(&s.reason), "      ", "      ");
-    }
-    if r.inputs.skipped.len() > 10 {
-        let _ = writeln!(
-            o,
-            "  … and {} more (see --format json)",
-            r.inputs.skipped.len() - 10
-        );
-    }
-    o
 }
 
-/// Per message: its events with local and UTC times and the gaps between
-/// them, then how it ended.
-fn timeline(o: &mut String, r: &Report) {
-    if r.attempts.is_empty() {
-        return;
+pub fn render(r: &Report, color: bool) -> String {
+    let mut w = Writer {
+        o: String::new(),
+        p: Paint { on: color },
+    };
+    w.summary(r);
+    w.probable_cause(r);
+    w.findings(r);
+    w.facts(r);
+    w.timeline(r);
+    w.spool_items(r);
+    w.inputs(r);
+    w.o
+}
+
+struct Writer {
+    o: String,
+    p: Paint,
+}
+
+fn verdict_style(v: Verdict) -> Style {
+    match v {
+        Verdict::Failing => Style::Red,
+        Verdict::Degraded | Verdict::Inconclusive => Style::Yellow,
+        Verdict::Healthy => Style::Green,
     }
-    let offset = parse_utc_offset(&r.utc_offset).ok();
-    let now = DateTime::parse_from_rfc3339(&r.scan_time).ok();
-    let _ = writeln!(o, "\nOffline messages in the logs ({})", r.attempts.len());
-    for a in &r.attempts {
+}
+
+fn severity_style(s: Severity) -> Style {
+    match s {
+        Severity::Error => Style::Red,
+        Severity::Warning => Style::Yellow,
+        Severity::Info => Style::Cyan,
+    }
+}
+
+fn outcome_style(o: Outcome) -> Style {
+    match o {
+        Outcome::Failed | Outcome::Expired => Style::Red,
+        Outcome::DeliveredLate => Style::Yellow,
+        Outcome::Delivered => Style::Green,
+        Outcome::Pending => Style::Bold,
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// `path:line`, or just the path.
+fn location(path: &str, line: Option<u64>) -> String {
+    match line {
+        Some(l) => format!("{}:{l}", clean(path)),
+        None => clean(path),
+    }
+}
+
+/// "4 History Spooler items", "1 UccApilog log".
+pub(crate) fn kind_count(k: InputKind, n: usize) -> String {
+    let (one, many) = match k {
+        InputKind::SpoolItem => ("History Spooler item", "History Spooler items"),
+        InputKind::Uccapilog => ("UccApilog log", "UccApilog logs"),
+        InputKind::TracerptCsv => ("tracerpt CSV export", "tracerpt CSV exports"),
+        InputKind::AdminExport => ("PowerShell admin export", "PowerShell admin exports"),
+    };
+    plural(n, one, many)
+}
+
+fn enum_str<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|j| j.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+impl Writer {
+    fn line(&mut self, s: &str) {
+        self.o.push_str(s);
+        self.o.push('\n');
+    }
+
+    fn wrap(&mut self, text: &str, first: &str, rest: &str) {
+        wrap_into(&mut self.o, text, first, rest);
+    }
+
+    fn heading(&mut self, title: &str) {
+        let underline = "-".repeat(title.chars().count());
+        let t = self.p.paint(Style::Bold, title);
+        let _ = write!(self.o, "\n{t}\n{underline}\n");
+    }
+
+    fn summary(&mut self, r: &Report) {
+        let v = r.summary.verdict;
+        let word = self
+            .p
+            .paint(verdict_style(v), &v.as_str().to_ascii_uppercase());
+        let meaning = match v {
+            Verdict::Failing => "Offline IM is not working",
+            Verdict::Degraded => "Offline IM works, with problems",
+            Verdict::Healthy => "Offline IM looks healthy",
+            Verdict::Inconclusive => "nothing to judge Offline IM by",
+        };
+        self.line(&format!("Verdict: {word} ({meaning})"));
+        self.wrap(&clean(&r.summary.headline), "", "");
+        let counts = format!(
+            "{}, {}, {} info",
+            plural(r.summary.errors, "error", "errors"),
+            plural(r.summary.warnings, "warning", "warnings"),
+            r.summary.infos
+        );
+        self.wrap(
+            &format!(
+                "Findings: {counts}. Scanned at {} (UTC) by {} {}.",
+                r.scan_time, r.tool.name, r.tool.version
+            ),
+            "",
+            "",
+        );
+        if r.redacted {
+            self.wrap(
+                "Names are pseudonyms (--redact): user1@domain1.example, \
+                 host1.domain1.example and the like stand for real addresses and hosts.",
+                "",
+                "",
+            );
+        }
+    }
+
+    fn probable_cause(&mut self, r: &Report) {
+        let Some(first) = r.summary.probable_causes.first() else {
+            return;
+        };
+        self.heading("Probable cause");
+        let title = rule_info(first).map_or("", |i| i.title);
+        let id = self.p.paint(Style::Red, first);
+        self.wrap(title, &format!("  {id}  "), "          ");
+        if let Some(f) = r.findings.iter().find(|f| f.rule_id == *first) {
+            self.wrap(&clean(&f.message), "  ", "  ");
+            self.line("");
+            self.wrap(&clean(&f.remediation), "  What to do: ", "    ");
+        }
+        let others: Vec<String> = r.summary.probable_causes[1..]
+            .iter()
+            .map(|id| match rule_info(id) {
+                Some(i) => format!("{id} {};", i.title),
+                None => format!("{id};"),
+            })
+            .collect();
+        if !others.is_empty() {
+            let mut text = others.join(" ");
+            text.pop();
+            self.line("");
+            self.wrap(&text, "  Then: ", "    ");
+        }
+    }
+
+    fn findings(&mut self, r: &Report) {
+        if r.findings.is_empty() {
+            self.heading("Findings");
+            self.line("  None.");
+            return;
+        }
+        let top = r.summary.probable_causes.first().copied();
+        for (sev, name) in [
+            (Severity::Error, "Errors"),
+            (Severity::Warning, "Warnings"),
+            (Severity::Info, "Information"),
+        ] {
+            let group: Vec<&Finding> = r.findings.iter().filter(|f| f.severity == sev).collect();
+            if group.is_empty() {
+                continue;
+            }
+            self.heading(&format!("{name} ({})", group.len()));
+            for (i, f) in group.iter().enumerate() {
+                if i > 0 {
+                    self.line("");
+                }
+                self.finding(f, sev, top == Some(f.rule_id));
+            }
+        }
+    }
+
+    fn finding(&mut self, f: &Finding, sev: Severity, is_top_cause: bool) {
+        let id = self.p.paint(severity_style(sev), f.rule_id);
+        self.wrap(f.title, &format!("  {id}  "), "          ");
+        self.wrap(&clean(&f.message), "    ", "    ");
+        if !f.evidence.is_empty() {
+            self.line("    Evidence:");
+        }
+        for e in &f.evidence {
+            if e.path.is_empty() {
+                self.wrap(&clean(&e.excerpt), "      ", "      ");
+                continue;
+            }
+            self.line(&format!("      {}", location(&e.path, e.line)));
+            self.wrap(&clean(&e.excerpt), "        ", "        ");
+        }
+        if is_top_cause {
+            self.line("    What to do: see Probable cause above.");
+        } else {
+            self.wrap(&clean(&f.remediation), "    What to do: ", "      ");
+        }
+    }
+
+    fn facts(&mut self, r: &Report) {
+        self.heading("Facts");
+        let fa = &r.facts;
+        let users = if fa.sip_users.is_empty() {
+            "unknown".to_string()
+        } else {
+            clean(&fa.sip_users.join(", "))
+        };
+        self.fact("Users", &users, None);
+        let build = match (&fa.client_build, fa.client_build_source.is_some()) {
+            (Some(b), _) => clean(b),
+            (None, _) => "unknown".into(),
+        };
+        self.fact("Client build", &build, fa.client_build_source.as_ref());
+        let install = match enum_str(&fa.install_type).as_str() {
+            "c2r" => "Click-to-Run (c2r)".to_string(),
+            "msi" => "MSI (msi): no Offline IM".to_string(),
+            other => other.to_string(),
+        };
+        self.fact("Install type", &install, None);
+        let mailbox = match enum_str(&fa.mailbox_location).as_str() {
+            "online" => "Exchange Online".to_string(),
+            "on_premises" => "Exchange on-premises".to_string(),
+            other => other.to_string(),
+        };
+        self.fact("Mailbox", &mailbox, fa.mailbox_location_source.as_ref());
+        let ews = fa
+            .ews_url
+            .as_deref()
+            .map(clean)
+            .unwrap_or_else(|| "unknown".into());
+        self.fact("EWS URL", &ews, None);
+        let p = &fa.policies;
+        self.policy("EnableOfflineIM", "server", &p.enable_offline_im);
+        self.policy(
+            "EnableIMAutoArchiving",
+            "client policy",
+            &p.enable_im_auto_archiving,
+        );
+        self.policy(
+            "IM auto-archiving",
+            "user's option",
+            &p.user_im_auto_archiving,
+        );
+    }
+
+    /// One row of the facts table: label, wrapped value, and where it came from.
+    fn fact(&mut self, label: &str, value: &str, source: Option<&SourceOut>) {
+        const COL: usize = 24;
+        let first = format!("  {label:<width$}", width = COL - 2);
+        let rest = " ".repeat(COL);
+        self.wrap(value, &first, &rest);
+        if let Some(s) = source {
+            if !s.path.is_empty() {
+                self.line(&format!("{rest}from {}", location(&s.path, s.line)));
+            }
+        }
+    }
+
+    fn policy(&mut self, name: &str, whose: &str, s: &Option<SettingOut>) {
+        let value = match s {
+            Some(s) if s.value => format!("True ({whose})"),
+            Some(_) => format!("False ({whose})"),
+            None => format!("not seen ({whose})"),
+        };
+        self.fact(name, &value, s.as_ref().map(|s| &s.source));
+    }
+
+    /// Per message: its events with local and UTC times and the gaps between
+    /// them, then how it ended.
+    fn timeline(&mut self, r: &Report) {
+        if r.attempts.is_empty() {
+            return;
+        }
+        self.heading(&format!(
+            "Offline messages in the logs ({})",
+            r.attempts.len()
+        ));
+        let offset = parse_utc_offset(&r.utc_offset).ok();
+        let now = DateTime::parse_from_rfc3339(&r.scan_time).ok();
+        self.wrap(
+            &format!(
+                "Times are local (log times read as UTC{}), with UTC in brackets.",
+                r.utc_offset
+            ),
+            "  ",
+            "  ",
+        );
+        for a in &r.attempts {
+            self.line("");
+            self.attempt(r, a, offset, now);
+        }
+    }
+
+    fn attempt(
+        &mut self,
+        r: &Report,
+        a: &AttemptOut,
+        offset: Option<FixedOffset>,
+        now: Option<DateTime<FixedOffset>>,
+    ) {
         let id =
             a.id.as_deref()
-                .map(|i| format!("message {} ", clean(i)))
-                .unwrap_or_default();
+                .map(|i| format!("Message {} ", clean(i)))
+                .unwrap_or_else(|| "Message ".into());
         let to = clean(a.recipient.as_deref().unwrap_or("unknown recipient"));
-        let user = a
+        let from = a
             .user
             .as_deref()
             .map(|u| format!(" from {}", clean(u)))
             .unwrap_or_default();
-        let _ = writeln!(
-            o,
-            "\n  {id}to {to}{user}: {}",
-            enum_str(&a.outcome).replace('_', " ").to_uppercase()
+        let outcome = self.p.paint(
+            outcome_style(a.outcome),
+            &enum_str(&a.outcome).replace('_', " ").to_uppercase(),
         );
-        let mut prev: Option<DateTime<chrono::FixedOffset>> = None;
+        self.wrap(&format!("{id}to {to}{from}: {outcome}"), "  ", "    ");
+        let mut prev: Option<DateTime<FixedOffset>> = None;
         for e in &a.evidence {
             let t = e
                 .time
@@ -207,22 +357,27 @@ fn timeline(o: &mut String, r: &Report) {
                 .and_then(|t| DateTime::parse_from_rfc3339(t).ok());
             let when = match (t, offset) {
                 (Some(t), Some(off)) => format!(
-                    "{} local ({}Z)",
+                    "{} ({}Z)",
                     t.with_timezone(&off).format("%Y-%m-%d %H:%M:%S"),
                     t.format("%H:%M:%S")
                 ),
                 _ => "time unknown".into(),
             };
             let gap = match (prev, t) {
-                (Some(p), Some(t)) => format!(" (+{})", human_duration((t - p).num_seconds())),
+                (Some(p), Some(t)) => format!(" +{}", human_duration((t - p).num_seconds())),
                 _ => String::new(),
             };
             prev = t.or(prev);
-            let _ = writeln!(o, "    {when}{gap}  {}", clean(&e.event));
-            wrap_into(o, &clean(&e.excerpt), "        ", "        ");
+            self.wrap(
+                &format!("{when}{gap}  {}", clean(&e.event)),
+                "    ",
+                "      ",
+            );
+            self.line(&format!("        {}", location(&e.path, e.line)));
+            self.wrap(&clean(&e.excerpt), "        ", "        ");
         }
         if a.events_dropped > 0 {
-            let _ = writeln!(o, "    … {} more events not kept", a.events_dropped);
+            self.line(&format!("    … {} more events not kept", a.events_dropped));
         }
         for p in &a.spool_items {
             let age = r
@@ -237,66 +392,107 @@ fn timeline(o: &mut String, r: &Report) {
                     )
                 })
                 .unwrap_or_default();
-            let _ = writeln!(o, "    -> in the History Spooler{age}");
-            let _ = writeln!(o, "       {}", clean(p));
+            self.line(&format!("    -> in the History Spooler{age}"));
+            self.line(&format!("       {}", clean(p)));
         }
         if a.outcome == Outcome::Expired {
             if let (Some(now), Ok(q)) = (now, DateTime::parse_from_rfc3339(&a.queued_at)) {
-                let _ = writeln!(
-                    o,
+                self.line(&format!(
                     "    -> nothing logged since; queued {} before the scan",
                     human_duration((now - q).num_seconds())
-                );
+                ));
             }
         }
     }
-}
 
-fn enum_str<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|j| j.as_str().map(str::to_string))
-        .unwrap_or_default()
-}
-
-/// Makes a string safe for a terminal: control characters (escape sequences
-/// among them) and bidirectional overrides become visible escapes, so a
-/// hostile file name cannot rewrite the screen.
-pub fn clean(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        let bidi = matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}');
-        if c.is_control() || bidi {
-            let _ = write!(out, "\\u{{{:x}}}", c as u32);
-        } else {
-            out.push(c);
+    fn spool_items(&mut self, r: &Report) {
+        if r.spool_items.is_empty() {
+            return;
+        }
+        self.heading(&format!("History Spooler items ({})", r.spool_items.len()));
+        for i in &r.spool_items {
+            let state = enum_str(&i.state);
+            let state = self.p.paint(
+                if state == "stuck" {
+                    Style::Red
+                } else {
+                    Style::Bold
+                },
+                &format!("{state:<7}"),
+            );
+            let delivered = matches!(
+                i.attempt_outcome,
+                Some(Outcome::Delivered | Outcome::DeliveredLate)
+            );
+            let when = match enum_str(&i.sent_at_source).as_str() {
+                "content" => "date in the item",
+                _ => "file time",
+            };
+            let mut text = format!(
+                "{} old, to {} ({}, {when})",
+                human_duration(i.age_seconds),
+                clean(i.recipient.as_deref().unwrap_or("unknown recipient")),
+                enum_str(&i.format),
+            );
+            if delivered {
+                text.push_str("; delivered per the log: a leftover copy");
+            }
+            if let Some(p) = &i.problem {
+                let _ = write!(text, "; {}", clean(p));
+            }
+            if let Some(s) = &i.subject {
+                let _ = write!(text, "; subject: {}", clean(s));
+            }
+            self.wrap(&text, &format!("  {state} "), "          ");
+            self.line(&format!("          {}", clean(&i.path)));
         }
     }
-    out
-}
 
-/// Word-wraps `text` to the report width, `first` before the first line and
-/// `rest` before the others.
-fn wrap_into(o: &mut String, text: &str, first: &str, rest: &str) {
-    let mut line = String::from(first);
-    let mut line_has_word = false;
-    for word in text.split_whitespace() {
-        let len = line.chars().count() + word.chars().count() + usize::from(line_has_word);
-        if line_has_word && len > WIDTH {
-            o.push_str(line.trim_end());
-            o.push('\n');
-            line = String::from(rest);
-            line_has_word = false;
+    fn inputs(&mut self, r: &Report) {
+        let ins = &r.inputs;
+        self.heading("What was scanned");
+        self.wrap(
+            &format!(
+                "{} read, {} skipped. Local log times were read as UTC{}; \
+                 the two-minute timer was measured against {}.",
+                plural(ins.scanned.len(), "file", "files"),
+                ins.skipped.len(),
+                r.utc_offset,
+                r.scan_time
+            ),
+            "  ",
+            "  ",
+        );
+        let mut kinds: Vec<(InputKind, usize)> = Vec::new();
+        for s in &ins.scanned {
+            match kinds.iter_mut().find(|(k, _)| *k == s.kind) {
+                Some((_, c)) => *c += 1,
+                None => kinds.push((s.kind, 1)),
+            }
         }
-        if line_has_word {
-            line.push(' ');
+        kinds.sort();
+        if !kinds.is_empty() {
+            let list: Vec<String> = kinds.iter().map(|(k, n)| kind_count(*k, *n)).collect();
+            self.wrap(&format!("Read: {}.", list.join(", ")), "  ", "    ");
         }
-        line.push_str(word);
-        line_has_word = true;
-    }
-    if line_has_word {
-        o.push_str(&line);
-        o.push('\n');
+        for s in ins.scanned.iter().filter(|s| s.note.is_some()) {
+            self.line(&format!("  read {}", clean(&s.path)));
+            self.wrap(
+                &clean(s.note.as_deref().unwrap_or_default()),
+                "      note: ",
+                "      ",
+            );
+        }
+        for s in ins.skipped.iter().take(MAX_SKIPPED_SHOWN) {
+            self.line(&format!("  skipped {}", clean(&s.path)));
+            self.wrap(&clean(&s.reason), "      ", "      ");
+        }
+        if ins.skipped.len() > MAX_SKIPPED_SHOWN {
+            self.line(&format!(
+                "  … and {} more skipped (all listed with --format json)",
+                ins.skipped.len() - MAX_SKIPPED_SHOWN
+            ));
+        }
     }
 }
 
@@ -305,18 +501,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn escapes_are_neutralised() {
-        assert_eq!(clean("a\u{1b}[31mb"), "a\\u{1b}[31mb");
-        assert_eq!(clean("x\u{202E}y"), "x\\u{202e}y");
-        assert_eq!(clean("plain é"), "plain é");
-    }
-
-    #[test]
-    fn wraps_at_width() {
-        let mut o = String::new();
-        let text = "word ".repeat(40);
-        wrap_into(&mut o, &text, "  ", "    ");
-        assert!(o.lines().all(|l| l.chars().count() <= WIDTH));
-        assert!(o.lines().count() > 1);
+    fn colour_choice() {
+        use ColorChoice::*;
+        assert!(use_color(Auto, true, false));
+        assert!(!use_color(Auto, false, false), "auto and not a terminal");
+        assert!(!use_color(Auto, true, true), "auto and NO_COLOR");
+        assert!(use_color(Always, false, true), "always beats NO_COLOR");
+        assert!(!use_color(Never, true, false));
     }
 }

@@ -20,7 +20,9 @@ use std::str::FromStr;
 /// picked up and processed (source document, "Troubleshooting").
 pub const TIMER_SECS: i64 = 120;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     // Declared most severe first so sorting puts errors first.
@@ -58,14 +60,14 @@ impl FromStr for Severity {
 
 /// One piece of evidence: where it is, and a short excerpt that never holds a
 /// message body.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Evidence {
     pub path: String,
     pub line: Option<u64>,
     pub excerpt: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Finding {
     pub rule_id: &'static str,
     pub severity: Severity,

@@ -1,0 +1,152 @@
+//! Writing for a terminal: sanitising strings from scanned files, wrapping to
+//! 80 columns, and the few ANSI colours the text report uses. Colour codes
+//! come only from here, so no scanned string can carry one to the screen.
+
+use std::fmt::Write;
+
+pub const WIDTH: usize = 80;
+
+/// Makes a string safe for a terminal: control characters (escape sequences
+/// among them) and bidirectional overrides become visible escapes, so a
+/// hostile file name cannot rewrite the screen.
+pub fn clean(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        let bidi = matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}');
+        if c.is_control() || bidi {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    Red,
+    Yellow,
+    Green,
+    Cyan,
+    Bold,
+    Dim,
+}
+
+impl Style {
+    fn code(self) -> &'static str {
+        match self {
+            Style::Red => "\x1b[1;31m",
+            Style::Yellow => "\x1b[1;33m",
+            Style::Green => "\x1b[1;32m",
+            Style::Cyan => "\x1b[36m",
+            Style::Bold => "\x1b[1m",
+            Style::Dim => "\x1b[2m",
+        }
+    }
+}
+
+pub const RESET: &str = "\x1b[0m";
+
+/// Paints short labels when colour is on; a no-op otherwise.
+#[derive(Debug, Clone, Copy)]
+pub struct Paint {
+    pub on: bool,
+}
+
+impl Paint {
+    pub fn paint(self, style: Style, s: &str) -> String {
+        if self.on {
+            format!("{}{s}{RESET}", style.code())
+        } else {
+            s.to_string()
+        }
+    }
+}
+
+/// Columns a string takes on screen: our own colour codes take none.
+pub fn visible_width(s: &str) -> usize {
+    let mut n = 0;
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            // CSI ... final byte in @..~
+            for c in chars.by_ref() {
+                if ('@'..='~').contains(&c) && c != '[' {
+                    break;
+                }
+            }
+        } else {
+            n += 1;
+        }
+    }
+    n
+}
+
+/// Word-wraps `text` to the report width, `first` before the first line and
+/// `rest` before the others. A word longer than a line (a URL, a path) stays
+/// whole on a line of its own rather than being cut.
+pub fn wrap_into(o: &mut String, text: &str, first: &str, rest: &str) {
+    let mut line = String::from(first);
+    let mut width = visible_width(first);
+    let mut line_has_word = false;
+    for word in text.split_whitespace() {
+        let w = visible_width(word);
+        if line_has_word && width + 1 + w > WIDTH {
+            o.push_str(line.trim_end());
+            o.push('\n');
+            line = String::from(rest);
+            width = visible_width(rest);
+            line_has_word = false;
+        }
+        if line_has_word {
+            line.push(' ');
+            width += 1;
+        }
+        line.push_str(word);
+        width += w;
+        line_has_word = true;
+    }
+    if line_has_word {
+        o.push_str(&line);
+        o.push('\n');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_are_neutralised() {
+        assert_eq!(clean("a\u{1b}[31mb"), "a\\u{1b}[31mb");
+        assert_eq!(clean("x\u{202E}y"), "x\\u{202e}y");
+        assert_eq!(clean("two\nlines"), "two\\u{a}lines");
+        assert_eq!(clean("plain é"), "plain é");
+    }
+
+    #[test]
+    fn wraps_at_width() {
+        let mut o = String::new();
+        let text = "word ".repeat(40);
+        wrap_into(&mut o, &text, "  ", "    ");
+        assert!(o.lines().all(|l| l.chars().count() <= WIDTH));
+        assert!(o.lines().count() > 1);
+        assert!(o.lines().nth(1).unwrap().starts_with("    word"));
+    }
+
+    #[test]
+    fn colour_codes_take_no_columns() {
+        let p = Paint { on: true };
+        let label = p.paint(Style::Red, "FAILING");
+        assert_eq!(visible_width(&label), 7);
+        let mut o = String::new();
+        wrap_into(&mut o, &"word ".repeat(40), &format!("{label} "), "  ");
+        let first = o.lines().next().unwrap();
+        assert!(visible_width(first) <= WIDTH && visible_width(first) > WIDTH - 6);
+    }
+
+    #[test]
+    fn paint_off_is_plain() {
+        assert_eq!(Paint { on: false }.paint(Style::Green, "ok"), "ok");
+    }
+}

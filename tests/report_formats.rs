@@ -1,0 +1,421 @@
+//! What a user sees in each format: text (verdict first, 80 columns, colour,
+//! sanitised), Markdown (tables that hold, escaped names, no colour) and
+//! NDJSON (one record per line, the same objects as the JSON report).
+
+mod report_support;
+
+use report_support::*;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// The colour codes our renderer emits; any other escape is a leak.
+const OUR_CODES: &[&str] = &[
+    "\x1b[1;31m",
+    "\x1b[1;33m",
+    "\x1b[1;32m",
+    "\x1b[36m",
+    "\x1b[1m",
+    "\x1b[2m",
+    "\x1b[0m",
+];
+
+/// A healthy machine: one profile with an empty History Spooler.
+fn healthy_in(root: &Path) -> PathBuf {
+    let dir = root.join("healthy/Lync/sip_erin@fabrikam.net/History Spooler");
+    std::fs::create_dir_all(&dir).unwrap();
+    root.join("healthy")
+}
+
+/// Degraded: only a warning (an item dated after the scan time).
+fn degraded_in(root: &Path) -> PathBuf {
+    write(
+        &root.join("degraded/Lync/sip_erin@fabrikam.net/History Spooler/f.hist"),
+        b"From: <sip:erin@fabrikam.net>\r\nTo: <sip:frank@fabrikam.net>\r\n\
+          Date: Tue, 24 Nov 2026 09:00:00 +0000\r\n\r\nbody",
+    );
+    root.join("degraded")
+}
+
+/// The sample plus files whose names try to break a terminal or a table.
+fn hostile_in(root: &Path) -> PathBuf {
+    let dest = sample_in(root);
+    let lync = dest.join("Microsoft/Office/16.0/Lync");
+    write(
+        &lync.join("sip_alice@contoso.com/History Spooler/evil\x1b[31mRED\x1b[2J\u{202e}txt.hist"),
+        b"From: <sip:alice@contoso.com>\r\nTo: <sip:bob@contoso.com>\r\n\
+          Date: Mon, 23 Nov 2026 09:30:00 +0000\r\n\r\nbody",
+    );
+    write(
+        &lync.join("Tracing/a|b`c``d*e_f<img src=x onerror=alert(1)>#1 $x$.bin"),
+        b"\x00\x01\x02binary",
+    );
+    dest
+}
+
+fn assert_only_our_escapes(out: &str, what: &str) {
+    for (i, _) in out.match_indices('\x1b') {
+        assert!(
+            OUR_CODES.iter().any(|c| out[i..].starts_with(c)),
+            "{what}: an escape sequence that is not ours reached the output: {:?}",
+            &out[i..(i + 12).min(out.len())]
+        );
+    }
+    assert!(
+        !out.contains('\u{202e}'),
+        "{what}: a bidi override got through"
+    );
+}
+
+fn report_paths(json: &Value) -> Vec<String> {
+    let mut paths = Vec::new();
+    fn walk(v: &Value, key: &str, out: &mut Vec<String>) {
+        match v {
+            Value::String(s) if key == "path" || key == "spool_items" => out.push(s.clone()),
+            Value::Array(a) => a.iter().for_each(|x| walk(x, key, out)),
+            Value::Object(m) => m.iter().for_each(|(k, x)| walk(x, k, out)),
+            _ => {}
+        }
+    }
+    walk(json, "", &mut paths);
+    paths.sort_by_key(|p| std::cmp::Reverse(p.len()));
+    paths
+}
+
+#[test]
+fn text_report_opens_with_the_verdict_and_headline_then_sections_in_order() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = scan(&sample_in(tmp.path()), &[]);
+    let mut lines = out.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "Verdict: FAILING (Offline IM is not working)"
+    );
+    let headline = lines.next().unwrap();
+    assert!(headline.starts_with("alice@contoso.com"), "{headline}");
+    let order = [
+        "\nProbable cause\n",
+        "\nErrors (3)\n",
+        "\nInformation (2)\n",
+        "\nFacts\n",
+        "\nOffline messages in the logs (3)\n",
+        "\nHistory Spooler items (4)\n",
+        "\nWhat was scanned\n",
+    ];
+    let at: Vec<usize> = order
+        .iter()
+        .map(|h| out.find(h).unwrap_or_else(|| panic!("no section {h:?}")))
+        .collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "sections out of order");
+    // The probable cause says what to do; evidence is file:line.
+    let cause = &out[at[0]..at[1]];
+    assert!(cause.contains("OIM030") && cause.contains("What to do: In the client"));
+    assert!(out.contains("Lync/Tracing/Lync-UccApi-0.UccApilog:60\n"));
+    // The facts table.
+    for row in [
+        "  Users                 alice@contoso.com, bob@contoso.com\n",
+        "  Client build          16.0.6965.2117\n",
+        "  Install type          Click-to-Run (c2r)\n",
+        "  Mailbox               Exchange on-premises\n",
+        "  EWS URL               https://mail.contoso.com/EWS/Exchange.asmx\n",
+        "  EnableOfflineIM       not seen (server)\n",
+    ] {
+        assert!(out.contains(row), "missing fact row {row:?}");
+    }
+    assert!(out.contains("5 files read, 2 skipped."));
+
+    // Warnings have their own section too.
+    let degraded = scan(&degraded_in(tmp.path()), &[]);
+    assert!(degraded.starts_with("Verdict: DEGRADED (Offline IM works, with problems)\n"));
+    assert!(degraded.contains("\nWarnings (1)\n------------\n  OIM051  Dated in the future\n"));
+}
+
+#[test]
+fn text_report_fits_80_columns_except_for_long_paths() {
+    let tmp = tempfile::tempdir().unwrap();
+    // A deep root makes every path longer than a line.
+    let deep = tmp
+        .path()
+        .join("collected-from-a-machine-with-a-long-name/x");
+    let mut long = 0;
+    let empty = deep.join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    for root in [
+        hostile_in(&deep),
+        healthy_in(&deep),
+        degraded_in(&deep),
+        empty,
+    ] {
+        let text = scan(&root, &["--include-subjects"]);
+        let mut paths = report_paths(&json_report(&root, &["--include-subjects"]));
+        // OIM060 names the folder it looked in.
+        paths.push(root.to_str().unwrap().to_string());
+        for line in text.lines() {
+            if line.chars().count() <= 80 {
+                continue;
+            }
+            long += 1;
+            let shown = paths
+                .iter()
+                .map(|p| oimdiag::report::text::clean(p))
+                .find(|p| line.contains(p.as_str()))
+                .unwrap_or_else(|| panic!("line over 80 columns without a path:\n{line}"));
+            let rest = line.replacen(&shown, "", 1);
+            assert!(
+                rest.trim().chars().count() <= 12,
+                "a long path shares its line with text that should wrap:\n{line}"
+            );
+        }
+    }
+    assert!(
+        long > 0,
+        "the deep paths should overflow (the test is blind)"
+    );
+}
+
+#[test]
+fn verdict_is_coloured_only_when_asked_or_on_a_terminal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cases = [
+        (sample_in(tmp.path()), "\x1b[1;31mFAILING\x1b[0m"),
+        (degraded_in(tmp.path()), "\x1b[1;33mDEGRADED\x1b[0m"),
+        (healthy_in(tmp.path()), "\x1b[1;32mHEALTHY\x1b[0m"),
+    ];
+    for (root, painted) in &cases {
+        let always = scan(root, &["--color", "always"]);
+        assert!(
+            always.lines().next().unwrap().contains(painted),
+            "{painted:?} not in the first line:\n{always}"
+        );
+        assert_only_our_escapes(&always, "--color always");
+        // stdout is a pipe here: auto means no colour.
+        for plain in [scan(root, &[]), scan(root, &["--color", "never"])] {
+            assert!(!plain.contains('\x1b'), "colour without a terminal");
+        }
+    }
+    // NO_COLOR does not override an explicit --color always.
+    let root = cases[0].0.to_str().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_oimdiag"))
+        .args(["scan", root, "--now", NOW, "--utc-offset", OFFSET])
+        .args(["--color", "always"])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\x1b[1;31mFAILING"));
+}
+
+#[test]
+fn hostile_file_names_cannot_rewrite_the_terminal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = hostile_in(tmp.path());
+    for args in [&["--color", "never"][..], &["--color", "always"][..]] {
+        let out = scan(&root, args);
+        assert_only_our_escapes(&out, &args.join(" "));
+        assert!(
+            out.contains("evil\\u{1b}[31mRED\\u{1b}[2J\\u{202e}txt.hist"),
+            "the hostile name should be shown escaped"
+        );
+    }
+}
+
+#[test]
+fn markdown_report_has_headings_tables_and_no_colour() {
+    let tmp = tempfile::tempdir().unwrap();
+    let md = scan(
+        &sample_in(tmp.path()),
+        &["--format", "markdown", "--color", "always"],
+    );
+    assert!(md.starts_with("# Offline IM diagnosis: FAILING\n\n**alice@contoso.com"));
+    for part in [
+        "| Verdict | **failing**: Offline IM is not working |",
+        "| Probable causes | OIM030 Exchange Web Services unavailable to the client; ",
+        "\n## Probable cause: OIM030 ",
+        "\n## Findings\n",
+        "\n### Errors (3)\n",
+        "\n#### OIM001 Offline message stuck in History Spooler (error)\n",
+        "Lync-UccApi-0.UccApilog:60`: `EWS: POST https://mail.contoso.com/EWS/Exchange.asmx",
+        "\n## Facts\n\n| Fact | Value | Source |\n|---|---|---|\n",
+        "| Client build | 16.0.6965.2117 | `",
+        "\n## Offline messages in the logs (3)\n",
+        "| Time (UTC) | Local (UTC+01:00) | Event | Where | Excerpt |",
+        "\n## History Spooler items (4)\n",
+        "\n## What was scanned\n",
+    ] {
+        assert!(md.contains(part), "missing {part:?} in:\n{md}");
+    }
+    assert!(!md.contains('\x1b'), "colour codes in Markdown");
+}
+
+/// `line` without its code spans (a run of n backticks up to the next run of
+/// exactly n), so what is left is what Markdown interprets.
+fn outside_code_spans(line: &str) -> String {
+    let b = line.as_bytes();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' && i + 1 < b.len() {
+            out.push_str(&line[i..i + 2]);
+            i += 2;
+            continue;
+        }
+        if b[i] == b'`' {
+            let n = b[i..].iter().take_while(|&&c| c == b'`').count();
+            let fence = "`".repeat(n);
+            let mut j = i + n;
+            let close = loop {
+                match line[j..].find(&fence) {
+                    Some(k) => {
+                        let at = j + k;
+                        let run = b[at..].iter().take_while(|&&c| c == b'`').count();
+                        if run == n {
+                            break Some(at);
+                        }
+                        j = at + run;
+                    }
+                    None => break None,
+                }
+            };
+            match close {
+                Some(c) => {
+                    out.push_str("CODE");
+                    i = c + n;
+                }
+                None => panic!("unclosed code span in {line}"),
+            }
+            continue;
+        }
+        out.push(line[i..].chars().next().unwrap());
+        i += line[i..].chars().next().unwrap().len_utf8();
+    }
+    out
+}
+
+fn unescaped(s: &str, c: char) -> usize {
+    let mut n = 0;
+    let mut escaped = false;
+    for x in s.chars() {
+        if x == c && !escaped {
+            n += 1;
+        }
+        escaped = x == '\\' && !escaped;
+    }
+    n
+}
+
+#[test]
+fn markdown_escapes_names_so_tables_and_text_hold() {
+    let tmp = tempfile::tempdir().unwrap();
+    let md = scan(&hostile_in(tmp.path()), &["--format", "markdown"]);
+    let mut table_cells = None;
+    for line in md.lines() {
+        let plain = outside_code_spans(line);
+        if line.starts_with('|') {
+            let cells = unescaped(&plain, '|');
+            let expect = *table_cells.get_or_insert(cells);
+            assert_eq!(cells, expect, "a table row has a different shape:\n{line}");
+        } else {
+            table_cells = None;
+        }
+        assert_eq!(unescaped(&plain, '<'), 0, "raw HTML possible:\n{line}");
+        assert_eq!(unescaped(&plain, '_'), 0, "emphasis possible:\n{line}");
+        assert_eq!(unescaped(&plain, '$'), 0, "math possible:\n{line}");
+        let stars = unescaped(&plain.replace("**", ""), '*');
+        assert_eq!(stars, 0, "emphasis possible:\n{line}");
+    }
+    // The hostile name is there, whole, in a code span.
+    assert!(
+        md.contains("a\\|b`c``d*e_f<img src=x onerror=alert(1)>#1 $x$.bin```"),
+        "the skipped name should be in a fenced code span:\n{md}"
+    );
+    assert!(!md.contains('\x1b'));
+}
+
+#[test]
+fn ndjson_is_a_header_then_one_record_per_line_matching_the_json_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = sample_in(tmp.path());
+    let json = json_report(&root, &[]);
+    let nd = scan(&root, &["--format", "ndjson"]);
+    let records: Vec<Value> = nd
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let header = &records[0];
+    assert_eq!(header["type"], "header");
+    for key in [
+        "schema_version",
+        "tool",
+        "scan_time",
+        "utc_offset",
+        "redacted",
+        "summary",
+        "facts",
+    ] {
+        assert_eq!(header[key], json[key], "header.{key}");
+    }
+    assert_eq!(header["inputs"]["scanned"], 5);
+    assert_eq!(header["inputs"]["skipped"], 2);
+    assert_eq!(header["records"], records.len() - 1);
+
+    let of = |t: &str| -> Vec<Value> {
+        records[1..]
+            .iter()
+            .filter(|r| r["type"] == t)
+            .map(|r| {
+                let mut r = r.clone();
+                r.as_object_mut().unwrap().remove("type");
+                r
+            })
+            .collect()
+    };
+    assert_eq!(Value::Array(of("finding")), json["findings"]);
+    assert_eq!(Value::Array(of("spool_item")), json["spool_items"]);
+    assert_eq!(Value::Array(of("attempt")), json["attempts"]);
+    assert_eq!(Value::Array(of("scanned")), json["inputs"]["scanned"]);
+    assert_eq!(Value::Array(of("skipped")), json["inputs"]["skipped"]);
+    let types = ["finding", "spool_item", "attempt", "scanned", "skipped"];
+    assert!(records[1..]
+        .iter()
+        .all(|r| types.contains(&r["type"].as_str().unwrap())));
+}
+
+#[test]
+fn an_empty_folder_gives_a_header_only_stream() {
+    let tmp = tempfile::tempdir().unwrap();
+    let nd = scan(tmp.path(), &["--format", "ndjson"]);
+    let records: Vec<Value> = nd
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records[0]["summary"]["verdict"], "inconclusive");
+    assert_eq!(records[0]["records"], records.len() - 1);
+    assert!(records[1..].iter().all(|r| r["type"] == "finding"));
+}
+
+#[test]
+fn stderr_stays_silent_when_it_is_not_a_terminal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = sample_in(tmp.path());
+    for format in ["text", "json", "markdown", "ndjson"] {
+        let out = oimdiag(&[
+            "scan",
+            root.to_str().unwrap(),
+            "--now",
+            NOW,
+            "--utc-offset",
+            OFFSET,
+            "--format",
+            format,
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "findings reach --fail-on warning"
+        );
+        assert!(
+            out.stderr.is_empty(),
+            "{format}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!out.stdout.is_empty());
+    }
+}
