@@ -109,7 +109,7 @@ fn text_report_opens_with_the_verdict_and_headline_then_sections_in_order() {
     // The probable cause says what to do; evidence is file:line.
     let cause = &out[at[0]..at[1]];
     assert!(cause.contains("OIM030") && cause.contains("What to do: In the client"));
-    assert!(out.contains("Lync/Tracing/Lync-UccApi-0.UccApilog:60\n"));
+    assert!(out.contains("Lync/Tracing/Lync-UccApi-0.UccApilog:65\n"));
     // The facts table.
     for row in [
         "  Users                 alice@contoso.com, bob@contoso.com\n",
@@ -117,11 +117,11 @@ fn text_report_opens_with_the_verdict_and_headline_then_sections_in_order() {
         "  Install type          Click-to-Run (c2r)\n",
         "  Mailbox               Exchange on-premises\n",
         "  EWS URL               https://mail.contoso.com/EWS/Exchange.asmx\n",
-        "  EnableOfflineIM       not seen (server)\n",
+        "  EnableOfflineIM       True (server)\n",
     ] {
         assert!(out.contains(row), "missing fact row {row:?}");
     }
-    assert!(out.contains("5 files read, 2 skipped."));
+    assert!(out.contains("8 files read, 2 skipped."));
 
     // Warnings have their own section too.
     let degraded = scan(&degraded_in(tmp.path()), &[]);
@@ -232,7 +232,7 @@ fn markdown_report_has_headings_tables_and_no_colour() {
         "\n## Findings\n",
         "\n### Errors (3)\n",
         "\n#### OIM001 Offline message stuck in History Spooler (error)\n",
-        "Lync-UccApi-0.UccApilog:60`: `EWS: POST https://mail.contoso.com/EWS/Exchange.asmx",
+        "Lync-UccApi-0.UccApilog:65`: `EWS: POST https://mail.contoso.com/EWS/Exchange.asmx",
         "\n## Facts\n\n| Fact | Value | Source |\n|---|---|---|\n",
         "| Client build | 16.0.6965.2117 | `",
         "\n## Offline messages in the logs (3)\n",
@@ -352,7 +352,7 @@ fn ndjson_is_a_header_then_one_record_per_line_matching_the_json_report() {
     ] {
         assert_eq!(header[key], json[key], "header.{key}");
     }
-    assert_eq!(header["inputs"]["scanned"], 5);
+    assert_eq!(header["inputs"]["scanned"], 8);
     assert_eq!(header["inputs"]["skipped"], 2);
     assert_eq!(header["records"], records.len() - 1);
 
