@@ -1,0 +1,217 @@
+#!/usr/bin/env bash
+# Windows CI: cross-builds oimdiag.exe (x86_64-pc-windows-gnu) on Debian and runs
+# it under Wine the way a helpdesk user would: `oimdiag.exe scan` with no PATH,
+# finding the profile under %LOCALAPPDATA% of a fresh Wine prefix. Then runs the
+# test suite under Wine. Prints each check; exits non-zero on any failure.
+#
+# Needs root (apt-get) unless the packages are already there. Idempotent.
+# Env knobs: OIMDIAG_KEEP_WINE=1 keeps the temporary Wine prefix for debugging;
+# OIMDIAG_SKIP_WINE_TESTS=1 skips `cargo test` under Wine (the scan checks run).
+# See docs/windows.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REPO=$(pwd)
+T0=$SECONDS
+
+TARGET=x86_64-pc-windows-gnu
+APT_PACKAGES=(gcc-mingw-w64-x86-64 wine wine64)
+NOW=2026-11-23T12:00:00Z
+OFFSET=+01:00
+
+step() { printf '\n=== [windows %3ds] %s\n' "$((SECONDS - T0))" "$*"; }
+ok() { printf '  ok: %s\n' "$*"; }
+die() {
+  printf '  FAIL: %s\n' "$*" >&2
+  exit 1
+}
+
+# ---------------------------------------------------------------- toolchain
+step "install what is missing: ${APT_PACKAGES[*]}, rustup target $TARGET"
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "  apt-get install ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+ok "apt packages present"
+if ! rustup target list --installed | grep -qx "$TARGET"; then
+  rustup target add "$TARGET" ||
+    die "rustup could not fetch the $TARGET standard library (see docs/windows.md for the build-std fallback)"
+fi
+ok "rustup target $TARGET installed"
+export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc
+command -v wine >/dev/null || die "wine not found"
+command -v x86_64-w64-mingw32-gcc >/dev/null || die "x86_64-w64-mingw32-gcc not found"
+
+TARGET_DIR=$(cargo metadata --format-version 1 --no-deps |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+
+# ---------------------------------------------------------------- builds
+step "cargo build --release --target $TARGET"
+cargo build --release --locked --target "$TARGET"
+EXE="$TARGET_DIR/$TARGET/release/oimdiag.exe"
+[ -f "$EXE" ] || die "$EXE was not built"
+WORK=$(mktemp -d /tmp/oimdiag-win.XXXXXX)
+x86_64-w64-mingw32-strip -o "$WORK/oimdiag.exe" "$EXE"
+ok "built $EXE ($(stat -c %s "$EXE") bytes; stripped copy $(stat -c %s "$WORK/oimdiag.exe") bytes)"
+dlls=$(x86_64-w64-mingw32-objdump -p "$EXE" | sed -n 's/^\s*DLL Name: //p' | tr 'A-Z' 'a-z' | sort -u | tr '\n' ' ')
+echo "  imports: $dlls"
+for d in $dlls; do
+  case "$d" in
+  kernel32.dll | ntdll.dll | userenv.dll | ws2_32.dll | msvcrt.dll | advapi32.dll | shell32.dll | ole32.dll | \
+    bcryptprimitives.dll | bcrypt.dll | api-ms-win-*.dll) ;;
+  *) die "the .exe imports $d, which is not a Windows system DLL: users would need to ship it" ;;
+  esac
+done
+ok "the .exe needs only system DLLs"
+
+step "cargo build --release (Linux, the reference run)"
+cargo build --release --locked
+LINUX_BIN="$TARGET_DIR/release/oimdiag"
+
+step "build the ProcessPrng stand-in DLL (ci/wine/bcryptprimitives.c)"
+x86_64-w64-mingw32-gcc -O2 -shared -s -Wall -Werror -o "$WORK/bcryptprimitives.dll" \
+  ci/wine/bcryptprimitives.c ci/wine/bcryptprimitives.def -ladvapi32
+x86_64-w64-mingw32-objdump -p "$WORK/bcryptprimitives.dll" | grep -q '\] ProcessPrng$' ||
+  die "bcryptprimitives.dll does not export ProcessPrng"
+ok "bcryptprimitives.dll exports ProcessPrng"
+
+# ---------------------------------------------------------------- Wine prefix
+step "create a fresh headless Wine prefix"
+export WINEPREFIX="$WORK/prefix" WINEDEBUG=-all WINEARCH=win64
+# No Mono/Gecko installers (they would want a display and the network).
+export WINEDLLOVERRIDES="mscoree,mshtml="
+unset DISPLAY WAYLAND_DISPLAY
+# Wine converts arguments and file names with the Unix locale: make it UTF-8.
+export LC_ALL=C.UTF-8
+cleanup() {
+  wineserver -k >/dev/null 2>&1 || true
+  if [ "${OIMDIAG_KEEP_WINE:-0}" = 1 ]; then
+    echo "  (kept $WORK)"
+  else
+    rm -rf "$WORK"
+  fi
+}
+trap cleanup EXIT
+# `wineboot -i` reports a missing 32-bit rundll32 (no wine32 here); harmless.
+wineboot -i >"$WORK/wineboot.log" 2>&1 || { cat "$WORK/wineboot.log"; die "wineboot -i failed"; }
+wineserver -w
+SYS32="$WINEPREFIX/drive_c/windows/system32"
+[ -d "$SYS32" ] || die "no system32 in the new prefix"
+if [ -e "$SYS32/bcryptprimitives.dll" ]; then
+  echo "  this Wine ships bcryptprimitives.dll; the stand-in is not needed"
+else
+  cp "$WORK/bcryptprimitives.dll" "$SYS32/"
+  ok "stand-in bcryptprimitives.dll installed in system32"
+fi
+winrun() { wine "$@" | tr -d '\r'; }
+
+LOCAL_WIN=$(winrun cmd /c 'echo %LOCALAPPDATA%')
+LOCAL_UNIX=$(winepath -u "$LOCAL_WIN" | tr -d '\r')
+[ -d "$LOCAL_UNIX" ] || die "%LOCALAPPDATA% ($LOCAL_WIN -> $LOCAL_UNIX) is not a folder"
+ok "%LOCALAPPDATA% is $LOCAL_WIN ($LOCAL_UNIX)"
+# -a keeps file times: items without a content date are aged by their mtime,
+# and the Linux reference run reads the same times from sample-spooler/.
+cp -a sample-spooler/Microsoft "$LOCAL_UNIX/"
+ok "copied sample-spooler/Microsoft into %LOCALAPPDATA%"
+cp "$WORK/oimdiag.exe" "$WINEPREFIX/drive_c/oimdiag.exe"
+EXE_WIN='C:\oimdiag.exe'
+
+# ---------------------------------------------------------------- the user's run
+step "oimdiag.exe --version"
+v=$(winrun "$EXE_WIN" --version) || die "oimdiag.exe does not start under Wine"
+ok "$v"
+
+run_expect() { # expected-exit-code output-file command...
+  local want=$1 out=$2 rc=0
+  shift 2
+  "$@" >"$out" 2>"$out.err" || rc=$?
+  if [ "$rc" != "$want" ]; then
+    cat "$out.err" >&2
+    die "'$*' exited $rc, expected $want"
+  fi
+}
+
+step "Linux reference: oimdiag scan sample-spooler --format json --now $NOW --utc-offset $OFFSET"
+run_expect 1 "$WORK/linux.json" "$LINUX_BIN" scan "$REPO/sample-spooler" --format json \
+  --now "$NOW" --utc-offset "$OFFSET" --quiet
+ok "exit 1 (findings), as expected"
+
+step "Windows: oimdiag.exe scan --format json --now $NOW --utc-offset $OFFSET   (no PATH)"
+run_expect 1 "$WORK/win.json" wine "$EXE_WIN" scan --format json --now "$NOW" --utc-offset "$OFFSET"
+ok "exit 1 (findings), as on Linux"
+python3 ci/wine/compare_reports.py --win-root "$LOCAL_WIN" --linux-root "$REPO/sample-spooler" \
+  "$WORK/win.json" "$WORK/linux.json"
+
+step "Windows: %LOCALAPPDATA% unset: the Known Folder is used"
+run_expect 1 "$WORK/win-noenv.json" wine cmd /c \
+  "set LOCALAPPDATA=&& $EXE_WIN scan --format json --now $NOW --utc-offset $OFFSET"
+python3 ci/wine/compare_reports.py --win-root "$LOCAL_WIN" --linux-root "$REPO/sample-spooler" \
+  "$WORK/win-noenv.json" "$WORK/linux.json"
+
+step "Windows: a \\\\?\\ long path (> 260 chars) with spaces, non-ASCII names and other letter case"
+# A collected copy below a deep folder whose names are not ASCII and not in the
+# client's letter case: Windows compares names case-insensitively.
+DEEP_WIN='C:\Tickets\INC 4711 Jürgen Müller\東京 オフィス'
+for i in 1 2 3 4 5 6 7 8 9 10 11 12; do DEEP_WIN="$DEEP_WIN\\collected copy number $i of 12"; done
+DEEP_UNIX=$(winepath -u "$DEEP_WIN" | tr -d '\r')
+mkdir -p "$DEEP_UNIX/microsoft/OFFICE/16.0/lync"
+for d in sample-spooler/Microsoft/Office/16.0/Lync/*; do
+  name=$(basename "$d")
+  case "$name" in
+  sip_alice@contoso.com) lname='SIP_Alice@Contoso.com' ;;
+  *) lname=$name ;;
+  esac
+  cp -a "$d" "$DEEP_UNIX/microsoft/OFFICE/16.0/lync/$lname"
+done
+mv "$DEEP_UNIX/microsoft/OFFICE/16.0/lync/SIP_Alice@Contoso.com/History Spooler" \
+  "$DEEP_UNIX/microsoft/OFFICE/16.0/lync/SIP_Alice@Contoso.com/HISTORY spooler"
+deep_item="$DEEP_WIN\\microsoft\\OFFICE\\16.0\\lync\\SIP_Alice@Contoso.com\\HISTORY spooler\\7f3a9c.hist"
+echo "  deepest item path: ${#deep_item} characters"
+[ "${#deep_item}" -gt 260 ] || die "the test path is not longer than MAX_PATH"
+run_expect 1 "$WORK/win-deep.json" wine "$EXE_WIN" scan "\\\\?\\$DEEP_WIN" --format json \
+  --now "$NOW" --utc-offset "$OFFSET"
+python3 ci/wine/compare_reports.py --win-root "$DEEP_WIN" --linux-root "$REPO/sample-spooler" \
+  --case-insensitive "$WORK/win-deep.json" "$WORK/linux.json"
+
+step "Windows: --output to a folder with spaces; text report uses CRLF, JSON stays LF"
+mkdir -p "$WINEPREFIX/drive_c/Help Desk/Ticket 42"
+OUT_WIN='C:\Help Desk\Ticket 42'
+run_expect 1 "$WORK/out.log" wine "$EXE_WIN" scan --now "$NOW" --utc-offset "$OFFSET" \
+  --output "$OUT_WIN\\report.json" --format json
+run_expect 1 "$WORK/out.log" wine "$EXE_WIN" scan --now "$NOW" --utc-offset "$OFFSET" \
+  --output "$OUT_WIN\\report.txt"
+run_expect 2 "$WORK/out.log" wine "$EXE_WIN" scan --now "$NOW" --utc-offset "$OFFSET" \
+  --output "$OUT_WIN\\report.txt"
+grep -q 'already exists' "$WORK/out.log.err" || die "no refusal to overwrite report.txt"
+ok "--output refuses to overwrite without --force (exit 2)"
+run_expect 1 "$WORK/win-stdout.txt" wine "$EXE_WIN" scan --now "$NOW" --utc-offset "$OFFSET"
+python3 ci/wine/check_outputs.py "$WINEPREFIX/drive_c/Help Desk/Ticket 42" "$WORK/win.json" \
+  "$WORK/win-stdout.txt"
+
+step "the scanned files were not modified"
+(cd sample-spooler && find . -type f -print0 | sort -z | xargs -0 sha256sum) >"$WORK/before.sum"
+(cd "$LOCAL_UNIX" && sha256sum -c --quiet "$WORK/before.sum") || die "a scanned file changed"
+ok "every file under %LOCALAPPDATA%\\Microsoft still matches sample-spooler/"
+
+# ---------------------------------------------------------------- tests under Wine
+if [ "${OIMDIAG_SKIP_WINE_TESTS:-0}" = 1 ]; then
+  step "cargo test under Wine: skipped (OIMDIAG_SKIP_WINE_TESTS=1)"
+else
+  step "cargo clippy --all-targets --target $TARGET -- -D warnings"
+  cargo clippy --locked --all-targets --target "$TARGET" -- -D warnings
+  ok "no warnings in the Windows build"
+
+  step "cargo test --target $TARGET, run under Wine"
+  # Every test binary runs as a Windows process in the same prefix.
+  CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=wine cargo test --locked --target "$TARGET"
+  ok "the test suite passed under Wine"
+fi
+
+step "Windows CI passed in $((SECONDS - T0)) s"
