@@ -48,15 +48,29 @@ pub struct RootError {
 }
 
 /// With no PATH: this machine's `%LOCALAPPDATA%`.
+///
+/// On Windows the variable can be missing (a scheduled task, `runas /env`, a
+/// stripped environment in a remote shell) while the folder is still there, so
+/// the shell's Known Folder (FOLDERID_LocalAppData) is asked next, then
+/// `%USERPROFILE%\AppData\Local`, the folder's default place.
 pub fn default_roots() -> Result<Vec<PathBuf>, String> {
-    match std::env::var_os("LOCALAPPDATA") {
-        Some(v) if !v.is_empty() => Ok(vec![PathBuf::from(v)]),
-        _ => Err(
-            "no PATH given and %LOCALAPPDATA% is not set; name a folder to scan, \
-                  e.g. a copy of %LOCALAPPDATA%\\Microsoft\\Office\\16.0\\Lync"
-                .to_string(),
-        ),
+    if let Some(v) = std::env::var_os("LOCALAPPDATA").filter(|v| !v.is_empty()) {
+        return Ok(vec![PathBuf::from(v)]);
     }
+    #[cfg(windows)]
+    {
+        if let Some(p) = windows::known_folder_local_app_data() {
+            return Ok(vec![p]);
+        }
+        if let Some(home) = std::env::var_os("USERPROFILE").filter(|v| !v.is_empty()) {
+            return Ok(vec![PathBuf::from(home).join("AppData").join("Local")]);
+        }
+    }
+    Err(
+        "no PATH given and %LOCALAPPDATA% is not set; name a folder to scan, \
+         e.g. a copy of %LOCALAPPDATA%\\Microsoft\\Office\\16.0\\Lync"
+            .to_string(),
+    )
 }
 
 /// Checks every root exists before any work is done, so a typo fails fast.
@@ -64,8 +78,8 @@ pub fn check_roots(roots: &[PathBuf]) -> Result<(), RootError> {
     for root in roots {
         if let Err(e) = fs::metadata(root) {
             let reason = match e.kind() {
-                io::ErrorKind::NotFound => "does not exist".to_string(),
-                _ => format!("cannot be opened: {e}"),
+                io::ErrorKind::NotFound => format!("does not exist{}", quote_hint(root)),
+                _ => format!("cannot be opened: {e}{}", quote_hint(root)),
             };
             return Err(RootError {
                 path: root.clone(),
@@ -90,6 +104,8 @@ pub fn discover(roots: &[PathBuf], strict_lync: bool) -> Discovery {
     let mut d = Discovery::default();
     let mut seen = BTreeSet::new();
     for root in roots {
+        // Windows: `C:/x` and `\\?\C:\x` are reported as `C:\x` (see friendly_root).
+        let root = &friendly_root(root);
         let meta = match fs::metadata(root) {
             Ok(m) => m,
             Err(e) => {
@@ -280,9 +296,15 @@ fn identity(_path: &Path, meta: &fs::Metadata) -> PathBuf {
     PathBuf::from(format!("{}:{}", meta.dev(), meta.ino()))
 }
 
+/// Windows: the canonical path (true case, 8.3 short names and links
+/// resolved), folded as Windows compares names (see [`dedup_key`]) so that a
+/// path that cannot be canonicalised still meets its other spellings.
 #[cfg(not(unix))]
 fn identity(path: &Path, _meta: &fs::Metadata) -> PathBuf {
-    fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+    let real = fs::canonicalize(path)
+        .or_else(|_| std::path::absolute(path))
+        .unwrap_or_else(|_| path.to_path_buf());
+    PathBuf::from(dedup_key(&real))
 }
 
 /// `sip_alice@contoso.com` → `alice@contoso.com`.
@@ -378,6 +400,169 @@ fn skip(path: &Path, reason: String) -> SkippedInput {
     }
 }
 
+// ---------------------------------------------------------------------------
+// Windows path handling. The pure string functions are compiled and tested on
+// every platform; only Windows applies them to paths.
+
+/// Windows: the name the user should see and the key files are deduplicated
+/// by. Elsewhere the root is used as given.
+///
+/// - `\\?\C:\x` becomes `C:\x` and `\\?\UNC\srv\share\x` becomes
+///   `\\srv\share\x`, so reports show the paths people know. Long paths
+///   keep working: Rust's std re-adds the `\\?\` prefix itself for any path
+///   longer than MAX_PATH when it calls Windows. The prefix stays when taking
+///   it off would change which file is meant (see [`strip_verbatim`]).
+/// - `/` becomes `\`: Windows accepts both, a report should show one.
+fn friendly_root(root: &Path) -> PathBuf {
+    #[cfg(windows)]
+    {
+        if let Some(s) = root.to_str() {
+            if let Some(plain) = strip_verbatim(s) {
+                return PathBuf::from(plain);
+            }
+            if !s.starts_with(r"\\?\") && s.contains('/') {
+                return PathBuf::from(s.replace('/', "\\"));
+            }
+        }
+    }
+    root.to_path_buf()
+}
+
+/// `\\?\C:\a\b` → `C:\a\b`, `\\?\UNC\srv\share\a` → `\\srv\share\a`; `None`
+/// when `s` is not such a path or when the plain form would name another file:
+/// Win32 path parsing (which the plain form goes through) drops trailing dots
+/// and spaces, resolves `.` and `..`, treats `/` as a separator and maps DOS
+/// device names (`NUL`, `COM1.txt`) to devices. Verbatim paths do none of it.
+pub fn strip_verbatim(s: &str) -> Option<String> {
+    let rest = s.strip_prefix(r"\\?\")?;
+    let (plain, tail) = match rest.get(..4) {
+        Some(unc) if unc.eq_ignore_ascii_case(r"UNC\") => {
+            (format!(r"\\{}", &rest[4..]), &rest[4..])
+        }
+        _ => {
+            let b = rest.as_bytes();
+            let disk = b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && b[2] == b'\\';
+            if !disk {
+                return None; // \\?\Volume{..}\, \\?\GLOBALROOT\..: no plain form
+            }
+            (rest.to_string(), &rest[3..])
+        }
+    };
+    if tail.contains('/') {
+        return None;
+    }
+    let unsafe_name =
+        |n: &str| n == "." || n == ".." || n.ends_with('.') || n.ends_with(' ') || is_dos_device(n);
+    if tail.split('\\').filter(|n| !n.is_empty()).any(unsafe_name) {
+        return None;
+    }
+    Some(plain)
+}
+
+/// `CON`, `nul.txt`, `COM1`, `LPT9.log`: names Win32 maps to devices.
+fn is_dos_device(name: &str) -> bool {
+    let stem = name.split('.').next().unwrap_or("").trim_end();
+    let upper = stem.to_ascii_uppercase();
+    matches!(
+        upper.as_str(),
+        "CON" | "PRN" | "AUX" | "NUL" | "CONIN$" | "CONOUT$"
+    ) || ((upper.starts_with("COM") || upper.starts_with("LPT"))
+        && upper.len() == 4
+        && upper.as_bytes()[3].is_ascii_digit()
+        && upper.as_bytes()[3] != b'0')
+}
+
+/// The key one file is known by. Windows file names are case-insensitive and
+/// `\\?\C:\x` is `C:\x`; elsewhere the path is the key.
+#[cfg(not(unix))]
+fn dedup_key(abs: &Path) -> std::ffi::OsString {
+    #[cfg(windows)]
+    {
+        // A name that is not valid UTF-16 (an unpaired surrogate) is kept
+        // as is: a lossy conversion could merge two different files.
+        if let Some(s) = abs.to_str() {
+            let s = strip_verbatim(s).unwrap_or_else(|| s.to_string());
+            return std::ffi::OsString::from(s.replace('/', "\\").to_lowercase());
+        }
+    }
+    abs.as_os_str().to_os_string()
+}
+
+/// cmd.exe and PowerShell pass `"C:\My Folder\"` as `C:\My Folder"`: the
+/// backslash before the closing quote escapes it. No Windows file name holds
+/// a `"`, so say what went wrong instead of only "does not exist".
+fn quote_hint(root: &Path) -> &'static str {
+    if cfg!(windows) && root.to_string_lossy().contains('"') {
+        " (it contains a double quote: a backslash before a closing quote escapes it, \
+         so write \"C:\\My Folder\" rather than \"C:\\My Folder\\\")"
+    } else {
+        ""
+    }
+}
+
+/// The shell's idea of `%LOCALAPPDATA%`, which holds even when the
+/// environment variable is missing.
+#[cfg(windows)]
+mod windows {
+    use std::ffi::{c_void, OsString};
+    use std::os::windows::ffi::OsStringExt;
+    use std::path::PathBuf;
+
+    #[repr(C)]
+    struct Guid {
+        data1: u32,
+        data2: u16,
+        data3: u16,
+        data4: [u8; 8],
+    }
+
+    /// FOLDERID_LocalAppData {F1B32785-6FBA-4FCF-9D55-7B8E7F157091}.
+    const FOLDERID_LOCAL_APP_DATA: Guid = Guid {
+        data1: 0xF1B3_2785,
+        data2: 0x6FBA,
+        data3: 0x4FCF,
+        data4: [0x9D, 0x55, 0x7B, 0x8E, 0x7F, 0x15, 0x70, 0x91],
+    };
+
+    #[link(name = "shell32")]
+    extern "system" {
+        fn SHGetKnownFolderPath(
+            rfid: *const Guid,
+            flags: u32,
+            token: *mut c_void,
+            path: *mut *mut u16,
+        ) -> i32;
+    }
+
+    #[link(name = "ole32")]
+    extern "system" {
+        fn CoTaskMemFree(pv: *mut c_void);
+    }
+
+    pub fn known_folder_local_app_data() -> Option<PathBuf> {
+        let mut raw: *mut u16 = std::ptr::null_mut();
+        // SAFETY: the GUID is a valid static; a null token means the current
+        // user; on return `raw` is a NUL-terminated UTF-16 string owned by us
+        // (even on failure it must be freed, and CoTaskMemFree accepts null).
+        unsafe {
+            let hr =
+                SHGetKnownFolderPath(&FOLDERID_LOCAL_APP_DATA, 0, std::ptr::null_mut(), &mut raw);
+            let path = if hr >= 0 && !raw.is_null() {
+                let mut len = 0;
+                while *raw.add(len) != 0 {
+                    len += 1;
+                }
+                let wide = std::slice::from_raw_parts(raw, len);
+                Some(PathBuf::from(OsString::from_wide(wide)))
+            } else {
+                None
+            };
+            CoTaskMemFree(raw.cast());
+            path.filter(|p| !p.as_os_str().is_empty())
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -403,5 +588,158 @@ mod tests {
         assert!(is_office_version("15.0"));
         assert!(!is_office_version("16"));
         assert!(!is_office_version("Lync"));
+    }
+
+    #[test]
+    fn verbatim_prefix_comes_off_only_when_harmless() {
+        let plain = |s: &str| strip_verbatim(s);
+        assert_eq!(
+            plain(r"\\?\C:\Users\a b\x").as_deref(),
+            Some(r"C:\Users\a b\x")
+        );
+        assert_eq!(plain(r"\\?\c:\").as_deref(), Some(r"c:\"));
+        assert_eq!(
+            plain(r"\\?\UNC\srv\share\Lync").as_deref(),
+            Some(r"\\srv\share\Lync")
+        );
+        assert_eq!(plain(r"\\?\unc\srv\share").as_deref(), Some(r"\\srv\share"));
+        // Not verbatim, or no plain form.
+        assert_eq!(plain(r"C:\x"), None);
+        assert_eq!(plain(r"\\?\Volume{0b1e}\x"), None);
+        assert_eq!(plain(r"\\?\GLOBALROOT\Device\x"), None);
+        // The plain form would name another file.
+        assert_eq!(plain(r"\\?\C:\x\trailing."), None);
+        assert_eq!(plain(r"\\?\C:\x\trailing \y"), None);
+        assert_eq!(plain(r"\\?\C:\x\..\y"), None);
+        assert_eq!(plain(r"\\?\C:\x\.\y"), None);
+        assert_eq!(plain(r"\\?\C:\x/y"), None);
+        assert_eq!(plain(r"\\?\C:\logs\NUL"), None);
+        assert_eq!(plain(r"\\?\C:\logs\com1.txt"), None);
+        // Look-alikes of device names are ordinary.
+        assert_eq!(
+            plain(r"\\?\C:\console\COM10").as_deref(),
+            Some(r"C:\console\COM10")
+        );
+    }
+
+    #[test]
+    fn dos_device_names() {
+        for n in ["CON", "con", "nul.txt", "COM1", "lpt9.log", "AUX .x"] {
+            assert!(is_dos_device(n), "{n}");
+        }
+        for n in [
+            "COM0",
+            "COM10",
+            "CONSOLE",
+            "nullable",
+            "History Spooler",
+            "",
+        ] {
+            assert!(!is_dos_device(n), "{n}");
+        }
+    }
+
+    fn write(path: &Path, text: &str) {
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+
+    #[test]
+    fn names_match_in_any_case() {
+        let tmp = tempfile::tempdir().unwrap();
+        let lync = tmp
+            .path()
+            .join("MICROSOFT")
+            .join("office")
+            .join("16.0")
+            .join("LYNC");
+        write(
+            &lync
+                .join("SIP_Alice@Contoso.COM")
+                .join("history spooler")
+                .join("1.hist"),
+            "x",
+        );
+        let d = discover(&[tmp.path().to_path_buf()], true);
+        assert_eq!(d.files.len(), 1, "{:?}", d.skipped);
+        assert!(d.files[0].in_spooler);
+        assert_eq!(d.files[0].profile.as_deref(), Some("alice@contoso.com"));
+        assert_eq!(d.spoolers.len(), 1);
+    }
+
+    #[test]
+    fn overlapping_roots_read_a_file_once() {
+        let tmp = tempfile::tempdir().unwrap();
+        let spool = tmp.path().join("Lync").join("sip_a@b.c").join(SPOOLER_DIR);
+        write(&spool.join("1.hist"), "x");
+        let d = discover(
+            &[tmp.path().join("Lync"), spool.clone(), spool.join("1.hist")],
+            false,
+        );
+        assert_eq!(d.files.len(), 1);
+    }
+
+    /// Windows only (runs under Wine in CI): a `\\?\` root longer than
+    /// MAX_PATH, with spaces, non-ASCII names and other letter case, is walked
+    /// whole and reported without the prefix.
+    #[cfg(windows)]
+    #[test]
+    fn verbatim_long_root_is_walked_and_reported_plainly() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut base = std::path::absolute(tmp.path()).unwrap();
+        base.push("Jürgen Müller 東京");
+        for i in 0..12 {
+            base.push(format!("collected copy number {i} of 12"));
+        }
+        let item = base
+            .join("Microsoft\\Office\\16.0\\lync\\sip_Alice@contoso.com\\HISTORY SPOOLER\\7f.hist");
+        assert!(item.as_os_str().len() > 260);
+        write(&item, "From: <sip:alice@contoso.com>\r\n\r\n");
+        let verbatim = PathBuf::from(format!(r"\\?\{}", base.display()));
+        let d = discover(&[verbatim.clone(), base.join("microsoft")], false);
+        assert_eq!(d.files.len(), 1, "{:?}", d.skipped);
+        let shown = d.files[0].path.to_str().unwrap();
+        assert!(!shown.starts_with(r"\\?\"), "{shown}");
+        assert!(shown.ends_with(r"\HISTORY SPOOLER\7f.hist"), "{shown}");
+        assert!(d.files[0].in_spooler);
+        assert_eq!(d.files[0].profile.as_deref(), Some("alice@contoso.com"));
+        assert!(d.files[0].size > 0);
+        // and it can be opened for reading through its plain (long) name
+        crate::fsread::open_evidence(&d.files[0].path).unwrap();
+    }
+
+    #[cfg(windows)]
+    #[test]
+    fn forward_slashes_are_shown_as_backslashes() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(
+            &tmp.path()
+                .join("sip_a@b.c")
+                .join(SPOOLER_DIR)
+                .join("1.hist"),
+            "x",
+        );
+        let slashed = PathBuf::from(tmp.path().to_str().unwrap().replace('\\', "/"));
+        let d = discover(&[slashed], false);
+        assert_eq!(d.files.len(), 1);
+        assert!(!d.files[0].path.to_str().unwrap().contains('/'));
+    }
+
+    #[cfg(windows)]
+    #[test]
+    fn local_app_data_without_the_variable() {
+        let p = windows::known_folder_local_app_data().expect("FOLDERID_LocalAppData");
+        assert!(p.is_absolute() && p.is_dir(), "{}", p.display());
+    }
+
+    #[cfg(windows)]
+    #[test]
+    fn a_quote_left_by_a_trailing_backslash_is_explained() {
+        let e = check_roots(&[PathBuf::from("C:\\no such folder\"")]).unwrap_err();
+        assert!(
+            e.reason.contains("backslash before a closing quote"),
+            "{}",
+            e.reason
+        );
     }
 }
