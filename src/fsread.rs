@@ -72,6 +72,10 @@ pub fn read_prefix(file: &mut File, limit: usize) -> io::Result<Vec<u8>> {
 
 /// A short, user-facing reason for an I/O error.
 pub fn describe_io_error(e: &io::Error) -> String {
+    #[cfg(windows)]
+    if let Some(reason) = describe_windows_error(e) {
+        return reason.to_string();
+    }
     match e.kind() {
         io::ErrorKind::NotFound => "vanished before it could be read".to_string(),
         io::ErrorKind::PermissionDenied => "permission denied".to_string(),
@@ -83,5 +87,68 @@ pub fn describe_io_error(e: &io::Error) -> String {
             Some(libc::ENXIO) => "not a regular file (device or socket)".to_string(),
             _ => e.to_string(),
         },
+    }
+}
+
+/// Windows errors whose system text ("The process cannot access the file
+/// because it is being used by another process. (os error 32)") does not say
+/// what to do about them.
+#[cfg(windows)]
+fn describe_windows_error(e: &io::Error) -> Option<&'static str> {
+    const ERROR_SHARING_VIOLATION: i32 = 32;
+    const ERROR_LOCK_VIOLATION: i32 = 33;
+    const ERROR_CANT_ACCESS_FILE: i32 = 1920;
+    match e.raw_os_error()? {
+        // A running client may hold its files open without sharing them.
+        ERROR_SHARING_VIOLATION | ERROR_LOCK_VIOLATION => Some(
+            "in use by another program that does not share it (Skype for Business may hold it \
+             open): sign out of the client, or scan a copy, and run oimdiag again",
+        ),
+        ERROR_CANT_ACCESS_FILE => {
+            Some("Windows cannot open it (a link or a cloud-file placeholder): not followed")
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_a_bounded_prefix() {
+        let tmp = tempfile::tempdir().unwrap();
+        let p = tmp.path().join("item.hist");
+        std::fs::write(&p, b"0123456789").unwrap();
+        let mut f = open_evidence(&p).unwrap();
+        assert_eq!(read_prefix(&mut f, 4).unwrap(), b"0123");
+    }
+
+    #[test]
+    fn a_folder_is_not_evidence() {
+        let tmp = tempfile::tempdir().unwrap();
+        // Windows opens a folder only with FILE_FLAG_BACKUP_SEMANTICS: either
+        // way it must be refused, never read.
+        assert!(open_evidence(tmp.path()).is_err());
+    }
+
+    /// Windows only (runs under Wine in CI): a file another program holds
+    /// open without sharing is reported with a reason a helpdesk can act on.
+    #[cfg(windows)]
+    #[test]
+    fn a_file_held_open_by_the_client_is_explained() {
+        use std::os::windows::fs::OpenOptionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let p = tmp.path().join("7f3a9c.hist");
+        std::fs::write(&p, b"x").unwrap();
+        let _held = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .share_mode(0)
+            .open(&p)
+            .unwrap();
+        let e = open_evidence(&p).unwrap_err();
+        assert_eq!(e.raw_os_error(), Some(32), "{e}");
+        assert!(describe_io_error(&e).contains("in use by another program"));
     }
 }

@@ -1,11 +1,50 @@
 //! Writing the report: to stdout, or atomically to `--output` (a temporary
 //! file beside the target, then a rename), never replacing a file unless
 //! `--force` says so.
+//!
+//! Line endings: on Windows, reports for people (text, markdown, the rule
+//! list, `explain`) are written with CRLF, as Windows programs do, so that
+//! Notepad before Windows 10 1809 and `type`/`more` show lines; JSON and NDJSON
+//! keep LF everywhere, so a machine report is byte-identical on every platform.
+//! Reports are UTF-8 without a BOM (RFC 8259 forbids one in JSON). On a Windows
+//! console Rust's std writes UTF-16 through WriteConsoleW, so non-ASCII text
+//! shows correctly whatever the console code page.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 use std::path::Path;
 
+/// The report with this platform's line endings (see the module comment).
+pub fn platform_newlines(report: &str) -> Cow<'_, str> {
+    if cfg!(windows) && !is_machine_format(report) {
+        Cow::Owned(to_crlf(report))
+    } else {
+        Cow::Borrowed(report)
+    }
+}
+
+/// JSON and NDJSON documents start with `{` or `[`; the people's formats
+/// never do (text starts with the tool's name, markdown with a heading).
+fn is_machine_format(report: &str) -> bool {
+    report.trim_start().starts_with(['{', '['])
+}
+
+/// LF → CRLF, leaving existing CRLF alone.
+fn to_crlf(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + s.len() / 32);
+    let mut prev = '\0';
+    for c in s.chars() {
+        if c == '\n' && prev != '\r' {
+            out.push('\r');
+        }
+        out.push(c);
+        prev = c;
+    }
+    out
+}
+
 pub fn write_stdout(report: &str) -> io::Result<()> {
+    let report = platform_newlines(report);
     let mut out = io::stdout().lock();
     match out.write_all(report.as_bytes()).and_then(|_| out.flush()) {
         // `oimdiag scan | head` closing the pipe is not an error worth a word.
@@ -15,6 +54,7 @@ pub fn write_stdout(report: &str) -> io::Result<()> {
 }
 
 pub fn write_file(path: &Path, report: &str, force: bool) -> Result<(), String> {
+    let report = platform_newlines(report);
     let shown = path.display();
     if !force && path.symlink_metadata().is_ok() {
         return Err(format!("{shown} already exists; add --force to replace it"));
@@ -44,4 +84,51 @@ pub fn write_file(path: &Path, report: &str, force: bool) -> Result<(), String> 
             format!("cannot write {shown}: {}", e.error)
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crlf_conversion() {
+        assert_eq!(to_crlf("a\nb\r\nc\n"), "a\r\nb\r\nc\r\n");
+        assert_eq!(to_crlf("—\n\n"), "—\r\n\r\n");
+        assert_eq!(to_crlf(""), "");
+    }
+
+    #[test]
+    fn only_reports_for_people_change_on_windows() {
+        let json = "{\n  \"a\": 1\n}\n";
+        let rules = "[\n]\n";
+        let text = "oimdiag 0.1.0 — diagnosis\nVerdict: FAILING\n";
+        assert_eq!(platform_newlines(json), json);
+        assert_eq!(platform_newlines(rules), rules);
+        let want = if cfg!(windows) {
+            "oimdiag 0.1.0 — diagnosis\r\nVerdict: FAILING\r\n"
+        } else {
+            text
+        };
+        assert_eq!(platform_newlines(text), want);
+    }
+
+    #[test]
+    fn output_file_is_written_once_and_not_replaced() {
+        let tmp = tempfile::tempdir().unwrap();
+        let p = tmp.path().join("Ticket 42").join("report.txt");
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        write_file(&p, "line one\nline two\n", false).unwrap();
+        let want: &[u8] = if cfg!(windows) {
+            b"line one\r\nline two\r\n"
+        } else {
+            b"line one\nline two\n"
+        };
+        assert_eq!(std::fs::read(&p).unwrap(), want);
+        let e = write_file(&p, "other\n", false).unwrap_err();
+        assert!(e.contains("already exists"), "{e}");
+        write_file(&p, "{}\n", true).unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"{}\n");
+        let left: Vec<_> = std::fs::read_dir(p.parent().unwrap()).unwrap().collect();
+        assert_eq!(left.len(), 1, "no temporary file is left behind");
+    }
 }
