@@ -160,7 +160,9 @@ step "Windows: a \\\\?\\ long path (> 260 chars) with spaces, non-ASCII names an
 # client's letter case: Windows compares names case-insensitively.
 DEEP_WIN='C:\Tickets\INC 4711 Jürgen Müller\東京 オフィス'
 for i in 1 2 3 4 5 6 7 8 9 10 11 12; do DEEP_WIN="$DEEP_WIN\\collected copy number $i of 12"; done
-DEEP_UNIX=$(winepath -u "$DEEP_WIN" | tr -d '\r')
+# Not winepath: it cuts paths at MAX_PATH. C:\ is $WINEPREFIX/drive_c.
+deep_rel=${DEEP_WIN#C:\\}
+DEEP_UNIX="$WINEPREFIX/drive_c/${deep_rel//\\//}"
 mkdir -p "$DEEP_UNIX/microsoft/OFFICE/16.0/lync"
 for d in sample-spooler/Microsoft/Office/16.0/Lync/*; do
   name=$(basename "$d")
