@@ -413,7 +413,7 @@ fn skip(path: &Path, reason: String) -> SkippedInput {
 ///   longer than MAX_PATH when it calls Windows. The prefix stays when taking
 ///   it off would change which file is meant (see [`strip_verbatim`]).
 /// - `/` becomes `\`: Windows accepts both, a report should show one.
-fn friendly_root(root: &Path) -> PathBuf {
+pub fn friendly_root(root: &Path) -> PathBuf {
     #[cfg(windows)]
     {
         if let Some(s) = root.to_str() {
