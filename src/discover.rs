@@ -708,6 +708,46 @@ mod tests {
         crate::fsread::open_evidence(&d.files[0].path).unwrap();
     }
 
+    /// Windows only (runs under Wine in CI): non-ASCII names are found and
+    /// shown as they are.
+    #[cfg(windows)]
+    #[test]
+    fn non_ascii_names_are_items() {
+        let tmp = tempfile::tempdir().unwrap();
+        let spool = tmp.path().join("sip_jürgen@contoso.com").join(SPOOLER_DIR);
+        write(&spool.join("Ärger 東京.hist"), "x");
+        let d = discover(&[tmp.path().to_path_buf()], false);
+        assert_eq!(d.files.len(), 1, "{:?}", d.skipped);
+        assert_eq!(d.files[0].profile.as_deref(), Some("jürgen@contoso.com"));
+        assert!(d.files[0]
+            .path
+            .display()
+            .to_string()
+            .ends_with("\\Ärger 東京.hist"));
+    }
+
+    /// Windows file names are UTF-16 and may hold unpaired surrogates, which
+    /// no UTF-8 string can. Two such names must stay two files, not be merged
+    /// by a lossy conversion. (Wine cannot create such files, as its names are
+    /// UTF-8 on disk, so the key is tested rather than a scan.)
+    #[cfg(windows)]
+    #[test]
+    fn dedup_keys_fold_case_but_keep_ill_formed_names_apart() {
+        use std::os::windows::ffi::OsStringExt;
+        let key = |s: &str| dedup_key(Path::new(s));
+        assert_eq!(
+            key(r"C:\Users\A\History Spooler\X.hist"),
+            key(r"c:/users/a/HISTORY SPOOLER/x.hist")
+        );
+        assert_eq!(key(r"\\?\C:\a\b"), key(r"C:\A\B"));
+        let lone = |u: u16| {
+            let mut w: Vec<u16> = r"C:\s\x".encode_utf16().collect();
+            w.push(u);
+            PathBuf::from(OsString::from_wide(&w))
+        };
+        assert_ne!(dedup_key(&lone(0xD800)), dedup_key(&lone(0xDC00)));
+    }
+
     #[cfg(windows)]
     #[test]
     fn forward_slashes_are_shown_as_backslashes() {
