@@ -26,36 +26,64 @@ die() {
 }
 
 # ---------------------------------------------------------------- toolchain
-step "install what is missing: ${APT_PACKAGES[*]}, rustup target $TARGET"
-missing=()
-for p in "${APT_PACKAGES[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
-    missing+=("$p")
+apt_install() { # installs those of the named Debian packages that are missing
+  local missing=() p
+  for p in "$@"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+      missing+=("$p")
+    fi
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "  apt-get install ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   fi
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "  apt-get install ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
-ok "apt packages present"
-if ! rustup target list --installed | grep -qx "$TARGET"; then
-  rustup target add "$TARGET" ||
-    die "rustup could not fetch the $TARGET standard library (see docs/windows.md for the build-std fallback)"
-fi
-ok "rustup target $TARGET installed"
+}
+
+step "install what is missing: ${APT_PACKAGES[*]}, rustup target $TARGET"
+apt_install "${APT_PACKAGES[@]}"
+ok "apt packages present: ${APT_PACKAGES[*]}"
 export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc
 command -v wine >/dev/null || die "wine not found"
 command -v x86_64-w64-mingw32-gcc >/dev/null || die "x86_64-w64-mingw32-gcc not found"
-
 TARGET_DIR=$(cargo metadata --format-version 1 --no-deps |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 
+# How the Windows target is built: rustup's prebuilt std for the target, or,
+# when rustup cannot fetch it (or OIMDIAG_FORCE_BUILD_STD=1), Debian's rustc-web
+# 1.96 building std from its rust-web-src sources (-Zbuild-std, unlocked with
+# RUSTC_BOOTSTRAP=1) into a target dir of its own.
+WIN_CARGO=(cargo)
+BUILD_STD=()
+TEST_STD=()
+WIN_TARGET_DIR=$TARGET_DIR
+have_target() { command -v rustup >/dev/null && rustup target list --installed | grep -qx "$TARGET"; }
+if [ "${OIMDIAG_FORCE_BUILD_STD:-0}" != 1 ] && ! have_target; then
+  command -v rustup >/dev/null && rustup target add "$TARGET" || true
+fi
+if [ "${OIMDIAG_FORCE_BUILD_STD:-0}" != 1 ] && have_target; then
+  ok "rustup target $TARGET installed"
+else
+  echo "  no rustup std for $TARGET: building std from source with Debian's rustc-web"
+  apt_install rustc-web cargo-web rust-web-src
+  [ -x /usr/bin/rustc ] && [ -x /usr/bin/cargo ] || die "rustc-web did not install /usr/bin/rustc, /usr/bin/cargo"
+  export RUSTC_BOOTSTRAP=1 RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc
+  WIN_CARGO=(/usr/bin/cargo)
+  WIN_TARGET_DIR="$TARGET_DIR/build-std"
+  BUILD_STD=(-Zbuild-std=std,panic_abort --target-dir "$WIN_TARGET_DIR")
+  # The test harness needs the `test` crate and unwinding: the default set.
+  TEST_STD=(-Zbuild-std --target-dir "$WIN_TARGET_DIR")
+  ok "$(/usr/bin/rustc --version), std from /usr/lib/rustlib/src"
+fi
+host_cargo() { # the Linux build: always the toolchain on PATH, never rustc-web
+  env -u RUSTC -u RUSTDOC -u RUSTC_BOOTSTRAP cargo "$@"
+}
+
 # ---------------------------------------------------------------- builds
-step "cargo build --release --target $TARGET"
-cargo build --release --locked --target "$TARGET"
-EXE="$TARGET_DIR/$TARGET/release/oimdiag.exe"
+step "cargo build --release --target $TARGET ${BUILD_STD[*]}"
+"${WIN_CARGO[@]}" build --release --locked --target "$TARGET" "${BUILD_STD[@]}"
+EXE="$WIN_TARGET_DIR/$TARGET/release/oimdiag.exe"
 [ -f "$EXE" ] || die "$EXE was not built"
 WORK=$(mktemp -d /tmp/oimdiag-win.XXXXXX)
 x86_64-w64-mingw32-strip -o "$WORK/oimdiag.exe" "$EXE"
@@ -72,7 +100,7 @@ done
 ok "the .exe needs only system DLLs"
 
 step "cargo build --release (Linux, the reference run)"
-cargo build --release --locked
+host_cargo build --release --locked
 LINUX_BIN="$TARGET_DIR/release/oimdiag"
 
 step "build the ProcessPrng stand-in DLL (ci/wine/bcryptprimitives.c)"
@@ -138,49 +166,54 @@ run_expect() { # expected-exit-code output-file command...
   fi
 }
 
-step "Linux reference: oimdiag scan sample-spooler --format json --now $NOW --utc-offset $OFFSET"
-run_expect 1 "$WORK/linux.json" "$LINUX_BIN" scan "$REPO/sample-spooler" --format json \
+step "Linux reference: oimdiag scan <copy of sample-spooler/Microsoft> --format json --now $NOW --utc-offset $OFFSET"
+# The same tree the Windows run finds in %LOCALAPPDATA%: Microsoft\... only
+# (sample-spooler/admin holds admin exports a helpdesk adds to a collected copy;
+# they are compared in the collected-copy run below).
+mkdir "$WORK/linux-local"
+cp -a sample-spooler/Microsoft "$WORK/linux-local/"
+run_expect 1 "$WORK/linux.json" "$LINUX_BIN" scan "$WORK/linux-local" --format json \
   --now "$NOW" --utc-offset "$OFFSET" --quiet
 ok "exit 1 (findings), as expected"
 
 step "Windows: oimdiag.exe scan --format json --now $NOW --utc-offset $OFFSET   (no PATH)"
 run_expect 1 "$WORK/win.json" wine "$EXE_WIN" scan --format json --now "$NOW" --utc-offset "$OFFSET"
 ok "exit 1 (findings), as on Linux"
-python3 ci/wine/compare_reports.py --win-root "$LOCAL_WIN" --linux-root "$REPO/sample-spooler" \
+python3 ci/wine/compare_reports.py --win-root "$LOCAL_WIN" --linux-root "$WORK/linux-local" \
   "$WORK/win.json" "$WORK/linux.json"
 
 step "Windows: %LOCALAPPDATA% unset: the Known Folder is used"
 run_expect 1 "$WORK/win-noenv.json" wine cmd /c \
   "set LOCALAPPDATA=&& $EXE_WIN scan --format json --now $NOW --utc-offset $OFFSET"
-python3 ci/wine/compare_reports.py --win-root "$LOCAL_WIN" --linux-root "$REPO/sample-spooler" \
+python3 ci/wine/compare_reports.py --win-root "$LOCAL_WIN" --linux-root "$WORK/linux-local" \
   "$WORK/win-noenv.json" "$WORK/linux.json"
 
-step "Windows: a \\\\?\\ long path (> 260 chars) with spaces, non-ASCII names and other letter case"
-# A collected copy below a deep folder whose names are not ASCII and not in the
-# client's letter case: Windows compares names case-insensitively.
+step "Windows: a collected copy (all of sample-spooler/) below a \\\\?\\ path of > 260 chars, spaces, non-ASCII, other case"
+# A zip extracted by the helpdesk below a deep folder whose names are not ASCII,
+# spelt in another letter case than the client's (Windows compares names
+# case-insensitively), with the admin exports beside it.
 DEEP_WIN='C:\Tickets\INC 4711 Jürgen Müller\東京 オフィス'
 for i in 1 2 3 4 5 6 7 8 9 10 11 12; do DEEP_WIN="$DEEP_WIN\\collected copy number $i of 12"; done
 # Not winepath: it cuts paths at MAX_PATH. C:\ is $WINEPREFIX/drive_c.
 deep_rel=${DEEP_WIN#C:\\}
 DEEP_UNIX="$WINEPREFIX/drive_c/${deep_rel//\\//}"
-mkdir -p "$DEEP_UNIX/microsoft/OFFICE/16.0/lync"
-for d in sample-spooler/Microsoft/Office/16.0/Lync/*; do
-  name=$(basename "$d")
-  case "$name" in
-  sip_alice@contoso.com) lname='SIP_Alice@Contoso.com' ;;
-  *) lname=$name ;;
-  esac
-  cp -a "$d" "$DEEP_UNIX/microsoft/OFFICE/16.0/lync/$lname"
+mkdir -p "$DEEP_UNIX/microsoft/OFFICE/16.0"
+cp -a sample-spooler/Microsoft/Office/16.0/Lync "$DEEP_UNIX/microsoft/OFFICE/16.0/lync"
+for d in sample-spooler/*; do
+  [ "$(basename "$d")" = Microsoft ] || cp -a "$d" "$DEEP_UNIX/"
 done
-mv "$DEEP_UNIX/microsoft/OFFICE/16.0/lync/SIP_Alice@Contoso.com/History Spooler" \
-  "$DEEP_UNIX/microsoft/OFFICE/16.0/lync/SIP_Alice@Contoso.com/HISTORY spooler"
+L="$DEEP_UNIX/microsoft/OFFICE/16.0/lync"
+mv "$L/sip_alice@contoso.com" "$L/SIP_Alice@Contoso.com"
+mv "$L/SIP_Alice@Contoso.com/History Spooler" "$L/SIP_Alice@Contoso.com/HISTORY spooler"
 deep_item="$DEEP_WIN\\microsoft\\OFFICE\\16.0\\lync\\SIP_Alice@Contoso.com\\HISTORY spooler\\7f3a9c.hist"
 echo "  deepest item path: ${#deep_item} characters"
 [ "${#deep_item}" -gt 260 ] || die "the test path is not longer than MAX_PATH"
+run_expect 1 "$WORK/linux-full.json" "$LINUX_BIN" scan "$REPO/sample-spooler" --format json \
+  --now "$NOW" --utc-offset "$OFFSET" --quiet
 run_expect 1 "$WORK/win-deep.json" wine "$EXE_WIN" scan "\\\\?\\$DEEP_WIN" --format json \
   --now "$NOW" --utc-offset "$OFFSET"
 python3 ci/wine/compare_reports.py --win-root "$DEEP_WIN" --linux-root "$REPO/sample-spooler" \
-  --case-insensitive "$WORK/win-deep.json" "$WORK/linux.json"
+  --case-insensitive "$WORK/win-deep.json" "$WORK/linux-full.json"
 
 step "Windows: --output to a folder with spaces; text report uses CRLF, JSON stays LF"
 mkdir -p "$WINEPREFIX/drive_c/Help Desk/Ticket 42"
@@ -198,21 +231,30 @@ python3 ci/wine/check_outputs.py "$WINEPREFIX/drive_c/Help Desk/Ticket 42" "$WOR
   "$WORK/win-stdout.txt"
 
 step "the scanned files were not modified"
-(cd sample-spooler && find . -type f -print0 | sort -z | xargs -0 sha256sum) >"$WORK/before.sum"
-(cd "$LOCAL_UNIX" && sha256sum -c --quiet "$WORK/before.sum") || die "a scanned file changed"
-ok "every file under %LOCALAPPDATA%\\Microsoft still matches sample-spooler/"
+(cd sample-spooler && find Microsoft -type f -print0 | sort -z | xargs -0 sha256sum) >"$WORK/local.sum"
+(cd "$LOCAL_UNIX" && sha256sum -c --quiet "$WORK/local.sum") || die "a scanned file changed"
+ok "every file under %LOCALAPPDATA%\\Microsoft still matches sample-spooler/Microsoft"
+(cd sample-spooler && find . -path ./Microsoft -prune -o -type f -print0 | sort -z | xargs -0 -r sha256sum) \
+  >"$WORK/extras.sum"
+(cd "$DEEP_UNIX" && sha256sum -c --quiet "$WORK/extras.sum") || die "a scanned file changed"
+ok "the collected extras (admin exports) still match sample-spooler/"
 
 # ---------------------------------------------------------------- tests under Wine
 if [ "${OIMDIAG_SKIP_WINE_TESTS:-0}" = 1 ]; then
   step "cargo test under Wine: skipped (OIMDIAG_SKIP_WINE_TESTS=1)"
 else
-  step "cargo clippy --all-targets --target $TARGET -- -D warnings"
-  cargo clippy --locked --all-targets --target "$TARGET" -- -D warnings
-  ok "no warnings in the Windows build"
+  if [ ${#TEST_STD[@]} -eq 0 ]; then
+    step "cargo clippy --all-targets --target $TARGET -- -D warnings"
+    cargo clippy --locked --all-targets --target "$TARGET" -- -D warnings
+    ok "no warnings in the Windows build"
+  else
+    step "cargo clippy for $TARGET: skipped (rustc-web has no clippy)"
+  fi
 
-  step "cargo test --target $TARGET, run under Wine"
+  step "cargo test --target $TARGET ${TEST_STD[*]}, run under Wine"
   # Every test binary runs as a Windows process in the same prefix.
-  CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=wine cargo test --locked --target "$TARGET"
+  CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=wine \
+    "${WIN_CARGO[@]}" test --locked --target "$TARGET" "${TEST_STD[@]}"
   ok "the test suite passed under Wine"
 fi
 
