@@ -29,7 +29,9 @@ die() {
 apt_install() { # installs those of the named Debian packages that are missing
   local missing=() p
   for p in "$@"; do
-    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    # (Outputs are captured before matching: `cmd | grep -q` can fail under
+    # pipefail when grep exits first and cmd gets SIGPIPE.)
+    if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" != "install ok installed" ]; then
       missing+=("$p")
     fi
   done
@@ -58,7 +60,12 @@ WIN_CARGO=(cargo)
 BUILD_STD=()
 TEST_STD=()
 WIN_TARGET_DIR=$TARGET_DIR
-have_target() { command -v rustup >/dev/null && rustup target list --installed | grep -qx "$TARGET"; }
+have_target() {
+  command -v rustup >/dev/null || return 1
+  local installed
+  installed=$(rustup target list --installed)
+  grep -qx "$TARGET" <<<"$installed"
+}
 if [ "${OIMDIAG_FORCE_BUILD_STD:-0}" != 1 ] && ! have_target; then
   command -v rustup >/dev/null && rustup target add "$TARGET" || true
 fi
@@ -106,7 +113,8 @@ LINUX_BIN="$TARGET_DIR/release/oimdiag"
 step "build the ProcessPrng stand-in DLL (ci/wine/bcryptprimitives.c)"
 x86_64-w64-mingw32-gcc -O2 -shared -s -Wall -Werror -o "$WORK/bcryptprimitives.dll" \
   ci/wine/bcryptprimitives.c ci/wine/bcryptprimitives.def -ladvapi32
-x86_64-w64-mingw32-objdump -p "$WORK/bcryptprimitives.dll" | grep -q '\] ProcessPrng$' ||
+dll_exports=$(x86_64-w64-mingw32-objdump -p "$WORK/bcryptprimitives.dll")
+grep -q '\] ProcessPrng$' <<<"$dll_exports" ||
   die "bcryptprimitives.dll does not export ProcessPrng"
 ok "bcryptprimitives.dll exports ProcessPrng"
 
