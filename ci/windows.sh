@@ -136,8 +136,9 @@ cleanup() {
 }
 trap cleanup EXIT
 # `wineboot -i` reports a missing 32-bit rundll32 (no wine32 here); harmless.
-wineboot -i >"$WORK/wineboot.log" 2>&1 || { cat "$WORK/wineboot.log"; die "wineboot -i failed"; }
-wineserver -w
+# Every Wine call has a time limit: a hung Wine must fail CI, not stall it.
+timeout 300 wineboot -i >"$WORK/wineboot.log" 2>&1 || { cat "$WORK/wineboot.log"; die "wineboot -i failed"; }
+timeout 120 wineserver -w
 SYS32="$WINEPREFIX/drive_c/windows/system32"
 [ -d "$SYS32" ] || die "no system32 in the new prefix"
 if [ -e "$SYS32/bcryptprimitives.dll" ]; then
@@ -146,10 +147,10 @@ else
   cp "$WORK/bcryptprimitives.dll" "$SYS32/"
   ok "stand-in bcryptprimitives.dll installed in system32"
 fi
-winrun() { wine "$@" | tr -d '\r'; }
+winrun() { timeout 120 wine "$@" | tr -d '\r'; }
 
 LOCAL_WIN=$(winrun cmd /c 'echo %LOCALAPPDATA%')
-LOCAL_UNIX=$(winepath -u "$LOCAL_WIN" | tr -d '\r')
+LOCAL_UNIX=$(timeout 120 winepath -u "$LOCAL_WIN" | tr -d '\r')
 [ -d "$LOCAL_UNIX" ] || die "%LOCALAPPDATA% ($LOCAL_WIN -> $LOCAL_UNIX) is not a folder"
 ok "%LOCALAPPDATA% is $LOCAL_WIN ($LOCAL_UNIX)"
 # -a keeps file times: items without a content date are aged by their mtime,
@@ -167,7 +168,7 @@ ok "$v"
 run_expect() { # expected-exit-code output-file command...
   local want=$1 out=$2 rc=0
   shift 2
-  "$@" >"$out" 2>"$out.err" || rc=$?
+  timeout 300 "$@" >"$out" 2>"$out.err" || rc=$?
   if [ "$rc" != "$want" ]; then
     cat "$out.err" >&2
     die "'$*' exited $rc, expected $want"
@@ -261,7 +262,7 @@ else
 
   step "cargo test --target $TARGET ${TEST_STD[*]}, run under Wine"
   # Every test binary runs as a Windows process in the same prefix.
-  CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=wine \
+  CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER="timeout 900 wine" \
     "${WIN_CARGO[@]}" test --locked --target "$TARGET" "${TEST_STD[@]}"
   ok "the test suite passed under Wine"
 fi
