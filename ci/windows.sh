@@ -6,7 +6,8 @@
 #
 # Needs root (apt-get) unless the packages are already there. Idempotent.
 # Env knobs: OIMDIAG_KEEP_WINE=1 keeps the temporary Wine prefix for debugging;
-# OIMDIAG_SKIP_WINE_TESTS=1 skips `cargo test` under Wine (the scan checks run).
+# OIMDIAG_SKIP_WINE_TESTS=1 skips `cargo test` under Wine (the scan checks run);
+# OIMDIAG_FORCE_BUILD_STD=1 builds std with Debian's rustc-web even if rustup has it.
 # See docs/windows.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -93,6 +94,16 @@ step "cargo build --release --target $TARGET ${BUILD_STD[*]}"
 EXE="$WIN_TARGET_DIR/$TARGET/release/oimdiag.exe"
 [ -f "$EXE" ] || die "$EXE was not built"
 WORK=$(mktemp -d /tmp/oimdiag-win.XXXXXX)
+cleanup() {
+  # Only our own prefix's wineserver, once we made one.
+  if [ -n "${OUR_PREFIX:-}" ]; then WINEPREFIX=$OUR_PREFIX wineserver -k >/dev/null 2>&1 || true; fi
+  if [ "${OIMDIAG_KEEP_WINE:-0}" = 1 ]; then
+    echo "  (kept $WORK)"
+  else
+    rm -rf "$WORK"
+  fi
+}
+trap cleanup EXIT
 x86_64-w64-mingw32-strip -o "$WORK/oimdiag.exe" "$EXE"
 ok "built $EXE ($(stat -c %s "$EXE") bytes; stripped copy $(stat -c %s "$WORK/oimdiag.exe") bytes)"
 dlls=$(x86_64-w64-mingw32-objdump -p "$EXE" | sed -n 's/^\s*DLL Name: //p' | tr 'A-Z' 'a-z' | sort -u | tr '\n' ' ')
@@ -120,21 +131,13 @@ ok "bcryptprimitives.dll exports ProcessPrng"
 
 # ---------------------------------------------------------------- Wine prefix
 step "create a fresh headless Wine prefix"
-export WINEPREFIX="$WORK/prefix" WINEDEBUG=-all WINEARCH=win64
+OUR_PREFIX="$WORK/prefix"
+export WINEPREFIX=$OUR_PREFIX WINEDEBUG=-all WINEARCH=win64
 # No Mono/Gecko installers (they would want a display and the network).
 export WINEDLLOVERRIDES="mscoree,mshtml="
 unset DISPLAY WAYLAND_DISPLAY
 # Wine converts arguments and file names with the Unix locale: make it UTF-8.
 export LC_ALL=C.UTF-8
-cleanup() {
-  wineserver -k >/dev/null 2>&1 || true
-  if [ "${OIMDIAG_KEEP_WINE:-0}" = 1 ]; then
-    echo "  (kept $WORK)"
-  else
-    rm -rf "$WORK"
-  fi
-}
-trap cleanup EXIT
 # `wineboot -i` reports a missing 32-bit rundll32 (no wine32 here); harmless.
 # Every Wine call has a time limit: a hung Wine must fail CI, not stall it.
 timeout 300 wineboot -i >"$WORK/wineboot.log" 2>&1 || { cat "$WORK/wineboot.log"; die "wineboot -i failed"; }
