@@ -733,6 +733,7 @@ mod tests {
     #[cfg(windows)]
     #[test]
     fn dedup_keys_fold_case_but_keep_ill_formed_names_apart() {
+        use std::ffi::OsString;
         use std::os::windows::ffi::OsStringExt;
         let key = |s: &str| dedup_key(Path::new(s));
         assert_eq!(
