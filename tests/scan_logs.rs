@@ -1194,7 +1194,14 @@ fn a_story_split_across_rotated_logs_is_one_attempt_in_time_order() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| e["path"].as_str().unwrap().rsplit('/').next().unwrap())
+        .map(|e| {
+            e["path"]
+                .as_str()
+                .unwrap()
+                .rsplit(['/', '\\'])
+                .next()
+                .unwrap()
+        })
         .collect();
     assert_eq!(
         files,

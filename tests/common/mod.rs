@@ -158,8 +158,11 @@ impl TestEnv {
         self.dir.path()
     }
 
+    /// `rel` uses `/`; each part is joined on its own, so that on Windows the
+    /// path is spelt with `\` as the tool reports it.
     pub fn path(&self, rel: &str) -> PathBuf {
-        self.root().join(rel)
+        rel.split('/')
+            .fold(self.root().to_path_buf(), |p, part| p.join(part))
     }
 
     /// `<root>/Microsoft/Office/16.0/Lync`
@@ -411,6 +414,8 @@ impl Scan {
 
 /// Whether `path` ends with `tail` at a component boundary.
 pub fn ends_with_components(path: &str, tail: &str) -> bool {
+    // `tail` is written with `/`; Windows reports `\`.
+    let tail = &tail.replace('/', std::path::MAIN_SEPARATOR_STR);
     path == tail
         || path
             .strip_suffix(tail)
