@@ -239,6 +239,8 @@ run_expect 2 "$WORK/out.log" wine "$EXE_WIN" scan --now "$NOW" --utc-offset "$OF
 grep -q 'already exists' "$WORK/out.log.err" || die "no refusal to overwrite report.txt"
 ok "--output refuses to overwrite without --force (exit 2)"
 run_expect 1 "$WORK/win-stdout.txt" wine "$EXE_WIN" scan --now "$NOW" --utc-offset "$OFFSET"
+run_expect 1 "$WORK/out.log" wine "$EXE_WIN" scan "$DEEP_WIN" --now "$NOW" --utc-offset "$OFFSET" \
+  --output "$OUT_WIN\\report-deep.txt"
 python3 ci/wine/check_outputs.py "$WINEPREFIX/drive_c/Help Desk/Ticket 42" "$WORK/win.json" \
   "$WORK/win-stdout.txt"
 

@@ -23,8 +23,9 @@ pub fn platform_newlines(report: &str) -> Cow<'_, str> {
     }
 }
 
-/// JSON and NDJSON documents start with `{` or `[`; the people's formats
-/// never do (text starts with the tool's name, markdown with a heading).
+/// JSON, NDJSON and the JSON Schema start with `{` or `[`; the people's
+/// formats never do (text starts with its verdict line or a colour escape,
+/// Markdown with a heading, the rule list with a rule id).
 fn is_machine_format(report: &str) -> bool {
     report.trim_start().starts_with(['{', '['])
 }

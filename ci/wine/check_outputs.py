@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Checks the files oimdiag.exe wrote under Wine: report.json is byte-identical
 to the JSON on stdout (UTF-8, LF, no BOM); report.txt and the text on stdout
-use Windows line endings (CRLF) and are UTF-8. Exits 1 on any failure.
+use Windows line endings (CRLF) and are UTF-8; report-deep.txt (a scan of a
+folder with non-ASCII names) keeps those names in UTF-8. Exits 1 on any failure.
 
 usage: check_outputs.py OUTDIR STDOUT.json STDOUT.txt
 """
@@ -37,10 +38,19 @@ check(crlf_only(rt), "report.txt uses CRLF line endings")
 check(crlf_only(st), "the text report on stdout uses CRLF line endings")
 check(rt == st, "report.txt is byte-identical to the text printed on stdout")
 try:
-    t = rt.decode("utf-8")
-    check("\u2014" in t, "report.txt is UTF-8 (the em dash in its title survives)")
+    rt.decode("utf-8")
+    check(not rt.startswith(b"\xef\xbb\xbf"), "report.txt is UTF-8 without BOM")
 except UnicodeDecodeError as e:
     check(False, f"report.txt is UTF-8: {e}")
+# A text report of the collected copy below `...\INC 4711 Jürgen Müller\東京 オフィス`:
+# non-ASCII path names must reach the file as UTF-8.
+deep = open(os.path.join(outdir, "report-deep.txt"), "rb").read()
+try:
+    d = deep.decode("utf-8")
+    check("Jürgen Müller" in d and "東京 オフィス" in d and crlf_only(deep),
+          "non-ASCII names reach a text report as UTF-8 (Jürgen Müller, 東京 オフィス), CRLF")
+except UnicodeDecodeError as e:
+    check(False, f"report-deep.txt is UTF-8: {e}")
 check(not any(f.startswith(".oimdiag-") for f in os.listdir(outdir)),
       "no temporary file left beside the reports")
 if failures:
