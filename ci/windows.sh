@@ -227,7 +227,7 @@ run_expect 1 "$WORK/win-deep.json" wine "$EXE_WIN" scan "\\\\?\\$DEEP_WIN" --for
 python3 ci/wine/compare_reports.py --win-root "$DEEP_WIN" --linux-root "$REPO/sample-spooler" \
   --case-insensitive "$WORK/win-deep.json" "$WORK/linux-full.json"
 
-step "Windows: --output to a folder with spaces; text report uses CRLF, JSON stays LF"
+step "Windows: --output to a folder with spaces; a text report file uses CRLF, JSON and stdout LF"
 mkdir -p "$WINEPREFIX/drive_c/Help Desk/Ticket 42"
 OUT_WIN='C:\Help Desk\Ticket 42'
 run_expect 1 "$WORK/out.log" wine "$EXE_WIN" scan --now "$NOW" --utc-offset "$OFFSET" \

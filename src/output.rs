@@ -2,19 +2,21 @@
 //! file beside the target, then a rename), never replacing a file unless
 //! `--force` says so.
 //!
-//! Line endings: on Windows, reports for people (text, markdown, the rule
-//! list, `explain`) are written with CRLF, as Windows programs do, so that
-//! Notepad before Windows 10 1809 and `type`/`more` show lines; JSON and NDJSON
-//! keep LF everywhere, so a machine report is byte-identical on every platform.
-//! Reports are UTF-8 without a BOM (RFC 8259 forbids one in JSON). On a Windows
-//! console Rust's std writes UTF-16 through WriteConsoleW, so non-ASCII text
-//! shows correctly whatever the console code page.
+//! Line endings: on Windows, reports for people (text, Markdown) written to a
+//! file with `--output` get CRLF, as Windows programs write them, so that
+//! Notepad before Windows 10 1809 (still on Server 2016) shows lines. JSON and
+//! NDJSON keep LF everywhere, so a machine report is byte-identical on every
+//! platform; stdout keeps LF too (consoles, PowerShell and pipes take it, and
+//! what a program prints stays the same on every platform). Reports are UTF-8
+//! without a BOM (RFC 8259 forbids one in JSON). On a Windows console Rust's
+//! std writes UTF-16 through WriteConsoleW, so non-ASCII text shows correctly
+//! whatever the console code page.
 
 use std::borrow::Cow;
 use std::io::{self, Write};
 use std::path::Path;
 
-/// The report with this platform's line endings (see the module comment).
+/// The report as a file on this platform holds it (see the module comment).
 pub fn platform_newlines(report: &str) -> Cow<'_, str> {
     if cfg!(windows) && !is_machine_format(report) {
         Cow::Owned(to_crlf(report))
@@ -45,7 +47,6 @@ fn to_crlf(s: &str) -> String {
 }
 
 pub fn write_stdout(report: &str) -> io::Result<()> {
-    let report = platform_newlines(report);
     let mut out = io::stdout().lock();
     match out.write_all(report.as_bytes()).and_then(|_| out.flush()) {
         // `oimdiag scan | head` closing the pipe is not an error worth a word.
