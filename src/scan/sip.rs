@@ -182,11 +182,11 @@ impl<'a> View<'a> {
 /// Parses a SIP message from a record's continuation lines: leading blank
 /// lines skipped, start line, headers up to a blank line, body after it.
 pub fn parse_sip(lines: &[String]) -> Option<SipMessage> {
-    parse_view(lines).map(View::into_owned)
+    parse_view(lines.iter().map(String::as_str)).map(View::into_owned)
 }
 
-fn parse_view(lines: &[String]) -> Option<View<'_>> {
-    let mut it = lines.iter().map(|l| l.trim_end_matches('\r'));
+fn parse_view<'a>(lines: impl IntoIterator<Item = &'a str>) -> Option<View<'a>> {
+    let mut it = lines.into_iter().map(|l| l.trim_end_matches('\r'));
     let first = it.by_ref().find(|l| !l.trim().is_empty())?;
     let start = parse_start_line(first)?;
     let mut headers: Vec<(&str, Cow<str>)> = Vec::with_capacity(16);
@@ -708,10 +708,15 @@ pub fn record_message(record: &Record) -> Option<(Direction, SipMessage)> {
 /// The typed events a packet record yields (empty for any other record).
 /// Never carries a message body: only the fields named in [`EventKind`].
 pub fn sip_events(record: &Record) -> Vec<EventKind> {
-    let Some(dir) = packet_direction(&record.text) else {
+    sip_events_in(&record.text, record.continuation.iter().map(String::as_str))
+}
+
+/// [`sip_events`] for a record's text and continuation lines, however held.
+pub fn sip_events_in<'a>(text: &str, lines: impl IntoIterator<Item = &'a str>) -> Vec<EventKind> {
+    let Some(dir) = packet_direction(text) else {
         return Vec::new();
     };
-    let Some(msg) = parse_view(&record.continuation) else {
+    let Some(msg) = parse_view(lines) else {
         return Vec::new();
     };
     let mut out = Vec::new();
