@@ -265,7 +265,11 @@ pub fn first_address(v: &str) -> Option<String> {
     };
     let mut addr = inner.trim();
     for scheme in ["sip:", "mailto:", "smtp:"] {
-        if addr.len() >= scheme.len() && addr[..scheme.len()].eq_ignore_ascii_case(scheme) {
+        // `get`: a multibyte character may straddle the scheme's length.
+        if addr
+            .get(..scheme.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(scheme))
+        {
             addr = &addr[scheme.len()..];
         }
     }
@@ -364,5 +368,11 @@ X-MS-Message-Class: IM.Note.MissedConversation\r\nContent-Type: text/plain\r\n\r
             Some("x@y.org")
         );
         assert_eq!(first_address("nobody"), None);
+        // Used to panic: a multibyte character across the length of `sip:`.
+        assert_eq!(first_address("<abcé@x>"), Some("abcé@x".to_string()));
+        assert_eq!(
+            sniff("To: <abcé@x>\r\n").recipient.as_deref(),
+            Some("abcé@x")
+        );
     }
 }
