@@ -7,6 +7,7 @@
 use crate::events::{EventKind, LogEvent, Origin, ReadStats, Record};
 use crate::fsread;
 use crate::model::InputKind;
+use crate::scan::ci::CiLiteral;
 use crate::scan::uccapilog::RecordView;
 use crate::scan::{admin, sip, tracerpt, uccapilog};
 use crate::signatures::Signatures;
@@ -138,7 +139,7 @@ impl<'a> Interpreter<'a> {
             self.push(r, EventKind::Signature { event, fields }, excerpt);
         }
         if is_sip_record(r.text) {
-            for kind in sip::sip_events_in(r.text, r.lines()) {
+            for kind in sip::sip_events_in(r.text, r.continuation) {
                 if self.is_new(&kind) {
                     let excerpt = describe(&kind);
                     self.push(r, kind, excerpt);
@@ -147,7 +148,7 @@ impl<'a> Interpreter<'a> {
         }
         self.note_urls(r, r.text);
         // One search over all continuation lines; line by line only on a hit.
-        if EWS_PATH.is_match(r.continuation) {
+        if EWS_PATH_LITERAL.occurs_in(r.continuation.as_bytes()) {
             for line in r.lines() {
                 self.note_urls(r, line);
             }
@@ -156,6 +157,9 @@ impl<'a> Interpreter<'a> {
 
     /// EWS URLs in one line of the record, each noted the first time it is seen.
     fn note_urls(&mut self, r: &RecordView, line: &str) {
+        if !EWS_PATH_LITERAL.occurs_in(line.as_bytes()) {
+            return;
+        }
         for url in ews_urls(line) {
             if self.seen_urls.insert(url.to_ascii_lowercase()) {
                 let excerpt = excerpt(line.trim());
@@ -257,6 +261,10 @@ static EWS_PATH: LazyLock<AhoCorasick> = LazyLock::new(|| {
         .build(["/ews/exchange.asmx"])
         .expect("literal pattern")
 });
+
+/// The same path, for a quick "is it there at all".
+static EWS_PATH_LITERAL: LazyLock<CiLiteral> =
+    LazyLock::new(|| CiLiteral::new("/ews/exchange.asmx"));
 
 /// Every `http(s)://host/EWS/Exchange.asmx` in a line, any case.
 pub fn ews_urls(line: &str) -> Vec<String> {
