@@ -94,11 +94,20 @@ fn read_all(found: Discovery, cfg: &ScanConfig, sigs: &Signatures) -> ScanData {
     // of the ETL trace) is one event: keep the first telling.
     // UccApilog times have milliseconds, ETL exports 100 ns: compare at the
     // coarser precision.
-    let mut told = std::collections::HashSet::new();
-    data.events.retain(|e| match e.time {
-        None => true,
-        Some(t) => told.insert((t.timestamp_millis(), e.kind.clone())),
-    });
+    // Decided on borrowed kinds (no copy of every event), then applied.
+    let keep: Vec<bool> = {
+        let mut told = std::collections::HashSet::with_capacity(data.events.len());
+        data.events
+            .iter()
+            .map(|e| match e.time {
+                None => true,
+                Some(t) => told.insert((t.timestamp_millis(), &e.kind)),
+            })
+            .collect()
+    };
+    let mut keep = keep.into_iter();
+    data.events.retain(|_| keep.next().unwrap_or(true));
+    data.events.shrink_to_fit();
     data
 }
 
