@@ -4,7 +4,7 @@
 //! timer ran out), or still pending.
 
 use crate::events::{EventKind, LogEvent, SigEvent};
-use crate::model::{ScanData, SpoolItem};
+use crate::model::ScanData;
 use crate::rules::TIMER_SECS;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
@@ -198,15 +198,25 @@ fn judge(a: &mut Attempt, events: &[LogEvent], now: DateTime<Utc>) {
 
 /// Links spool items to attempts: by the file a `spooled` event names, else
 /// by recipient (and user) within a time window. An item joins one attempt.
+///
+/// Indexed, not nested: items by lower-cased file name and by recipient
+/// (sorted by time), so thousands of attempts against a hundred thousand
+/// items cost lookups, not a scan of every item per attempt. The result is
+/// the same as trying every item in order for every attempt.
 fn link_items(attempts: &mut [Attempt], scan: &ScanData) {
-    let mut taken = vec![false; scan.spool_items.len()];
-    let file_name = |it: &SpoolItem| {
-        it.path
-            .file_name()
-            .map(|n| n.to_string_lossy().to_lowercase())
-    };
+    let items = &scan.spool_items;
+    let mut taken = vec![false; items.len()];
+    let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
+    for (j, it) in items.iter().enumerate() {
+        if let Some(n) = it.path.file_name() {
+            by_name
+                .entry(n.to_string_lossy().to_lowercase())
+                .or_default()
+                .push(j);
+        }
+    }
     for a in attempts.iter_mut() {
-        let named: Vec<String> = a
+        let mut named: Vec<String> = a
             .events
             .iter()
             .filter_map(|&i| match &scan.events[i].kind {
@@ -217,13 +227,38 @@ fn link_items(attempts: &mut [Attempt], scan: &ScanData) {
                 _ => None,
             })
             .collect();
-        for (j, it) in scan.spool_items.iter().enumerate() {
-            if !taken[j] && file_name(it).is_some_and(|n| named.contains(&n)) {
-                taken[j] = true;
-                a.spool_items.push(j);
-            }
+        if named.is_empty() {
+            continue;
+        }
+        named.sort_unstable();
+        named.dedup();
+        // Every untaken item with one of these names, in item order.
+        let mut hits: Vec<usize> = named
+            .iter()
+            .filter_map(|n| by_name.get(n))
+            .flatten()
+            .copied()
+            .filter(|&j| !taken[j])
+            .collect();
+        hits.sort_unstable();
+        for j in hits {
+            taken[j] = true;
+            a.spool_items.push(j);
         }
     }
+    // Per recipient, items ordered by (sent time, index).
+    let mut by_recipient: HashMap<&str, Vec<(DateTime<Utc>, usize)>> = HashMap::new();
+    for (j, it) in items.iter().enumerate() {
+        if let Some(r) = it.recipient.as_deref() {
+            by_recipient.entry(r).or_default().push((it.sent_at, j));
+        }
+    }
+    for v in by_recipient.values_mut() {
+        v.sort_unstable();
+    }
+    // Whole seconds truncate toward zero: |d| <= LINK_WINDOW_SECS means
+    // strictly less than one second more than the window.
+    let reach = Duration::seconds(LINK_WINDOW_SECS + 1);
     for a in attempts.iter_mut() {
         if !a.spool_items.is_empty() {
             continue;
@@ -231,18 +266,21 @@ fn link_items(attempts: &mut [Attempt], scan: &ScanData) {
         let Some(r) = a.recipient.as_deref() else {
             continue;
         };
-        let best = scan
-            .spool_items
+        let Some(list) = by_recipient.get(r) else {
+            continue;
+        };
+        let lo = list.partition_point(|(t, _)| *t <= a.queued_at - reach);
+        let hi = list.partition_point(|(t, _)| *t < a.queued_at + reach);
+        let best = list[lo..hi]
             .iter()
-            .enumerate()
-            .filter(|(j, it)| {
-                !taken[*j]
-                    && it.recipient.as_deref() == Some(r)
-                    && (a.user.is_none() || it.profile.is_none() || it.profile == a.user)
+            .filter(|(_, j)| {
+                let it = &items[*j];
+                !taken[*j] && (a.user.is_none() || it.profile.is_none() || it.profile == a.user)
             })
-            .map(|(j, it)| (j, (it.sent_at - a.queued_at).num_seconds().abs()))
+            .map(|&(t, j)| (j, (t - a.queued_at).num_seconds().abs()))
             .filter(|(_, d)| *d <= LINK_WINDOW_SECS)
-            .min_by_key(|(_, d)| *d);
+            // The nearest in time; among equals, the first in item order.
+            .min_by_key(|&(j, d)| (d, j));
         if let Some((j, _)) = best {
             taken[j] = true;
             a.spool_items.push(j);
@@ -263,6 +301,7 @@ pub fn timer_end(a: &Attempt) -> DateTime<Utc> {
 mod tests {
     use super::*;
     use crate::events::{Origin, SigFields};
+    use crate::model::SpoolItem;
     use crate::model::{ItemFormat, TimeSource};
     use std::path::PathBuf;
 

@@ -2,8 +2,9 @@
 
 use crate::config::{Format, ScanConfig};
 use crate::discover::{self, Discovery, FoundFile};
+use crate::events::{AdminSetting, LogEvent, ReadStats};
 use crate::exit::ExitStatus;
-use crate::model::{InputKind, ScanData, ScannedInput, SkippedInput};
+use crate::model::{InputKind, ScanData, ScannedInput, SkippedInput, SpoolItem};
 use crate::report::{self, Report};
 use crate::rules::{self, RuleContext};
 use crate::scan::{classify, logs, spooler};
@@ -50,32 +51,35 @@ pub fn scan(cfg: &ScanConfig) -> Result<Report, UsageError> {
 }
 
 fn read_all(found: Discovery, cfg: &ScanConfig, sigs: &Signatures) -> ScanData {
+    let Discovery {
+        files,
+        profiles,
+        spoolers,
+        skipped,
+    } = found;
     let mut data = ScanData {
-        profiles: found.profiles,
-        spoolers: found.spoolers,
-        skipped: found.skipped,
+        profiles,
+        spoolers,
+        skipped,
         ..ScanData::default()
     };
-    let progress = progress_bar(cfg, found.files.len() as u64);
+    let progress = progress_bar(cfg, files.len() as u64);
     let opts = spooler::ItemOptions {
         utc_offset: cfg.utc_offset,
         include_subjects: cfg.include_subjects,
         now: cfg.now,
     };
-    for f in &found.files {
-        if f.in_spooler {
-            data.spool_items.push(spooler::read_item(f, &opts));
-            data.scanned.push(ScannedInput {
-                path: f.path.clone(),
-                kind: InputKind::SpoolItem,
-                note: None,
-            });
-        } else {
-            read_other(f, cfg, sigs, &mut data);
-        }
+    let results = read_files(&files, &|f| {
+        let r = read_file(f, cfg, sigs, &opts);
         progress.inc(1);
-    }
+        r
+    });
     progress.finish_and_clear();
+    // Merged in discovery order, so the result is the same however the
+    // files were shared out.
+    for (f, r) in files.into_iter().zip(results) {
+        merge(f, r, &mut data);
+    }
     data.skipped.sort_by(|a, b| a.path.cmp(&b.path));
     // Rotated logs (-0, -1, -2, .bak) and CSV exports merge into one timeline.
     data.events.sort_by(|a, b| {
@@ -90,49 +94,167 @@ fn read_all(found: Discovery, cfg: &ScanConfig, sigs: &Signatures) -> ScanData {
     // of the ETL trace) is one event: keep the first telling.
     // UccApilog times have milliseconds, ETL exports 100 ns: compare at the
     // coarser precision.
-    let mut told = std::collections::HashSet::new();
-    data.events.retain(|e| match e.time {
-        None => true,
-        Some(t) => told.insert((t.timestamp_millis(), e.kind.clone())),
-    });
+    // Decided on borrowed kinds (no copy of every event), then applied.
+    let keep: Vec<bool> = {
+        let mut told = std::collections::HashSet::with_capacity(data.events.len());
+        data.events
+            .iter()
+            .map(|e| match e.time {
+                None => true,
+                Some(t) => told.insert((t.timestamp_millis(), &e.kind)),
+            })
+            .collect()
+    };
+    let mut keep = keep.into_iter();
+    data.events.retain(|_| keep.next().unwrap_or(true));
+    data.events.shrink_to_fit();
     data
 }
 
-/// A file outside any History Spooler: recognise it, then read it as what it is.
-fn read_other(f: &FoundFile, cfg: &ScanConfig, sigs: &Signatures, data: &mut ScanData) {
+/// What reading one file gave, before it joins the scan's data.
+enum FileResult {
+    Spool(Box<SpoolItem>),
+    Log {
+        kind: InputKind,
+        events: Vec<LogEvent>,
+        result: Result<(ReadStats, Option<String>), String>,
+    },
+    Admin(Result<(Vec<AdminSetting>, bool), String>),
+    Other(InputKind),
+    Skipped(String),
+}
+
+/// Threads for reading files: `OIMDIAG_THREADS` when set (1 = no threads),
+/// else one per core, at most 8.
+fn worker_count(files: usize) -> usize {
+    let wanted = std::env::var("OIMDIAG_THREADS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+                .min(8)
+        });
+    wanted.min(files).max(1)
+}
+
+/// Reads every file, on as many threads as there are cores, and returns the
+/// results in the order of `files`. Workers take files from a shared queue:
+/// logs first, largest first, so one big log does not start last; then the
+/// small files in order.
+fn read_files(
+    files: &[FoundFile],
+    read: &(dyn Fn(&FoundFile) -> FileResult + Sync),
+) -> Vec<FileResult> {
+    let workers = worker_count(files.len());
+    if workers <= 1 {
+        return files.iter().map(read).collect();
+    }
+    let mut order: Vec<usize> = (0..files.len()).collect();
+    // Stable: spool items (small, many) keep their order after the logs.
+    order.sort_by_key(|&i| {
+        let f = &files[i];
+        (f.in_spooler, std::cmp::Reverse(f.size))
+    });
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut slots: Vec<Option<FileResult>> = Vec::with_capacity(files.len());
+    slots.resize_with(files.len(), || None);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(&i) = order.get(k) else { break };
+                        done.push((i, read(&files[i])));
+                    }
+                    done
+                })
+            })
+            .collect();
+        for h in handles {
+            match h.join() {
+                Ok(done) => {
+                    for (i, r) in done {
+                        slots[i] = Some(r);
+                    }
+                }
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+    });
+    slots
+        .into_iter()
+        .map(|r| r.expect("every file was read by a worker"))
+        .collect()
+}
+
+/// Reads one file: a spooled item, or anything else recognised by content.
+fn read_file(
+    f: &FoundFile,
+    cfg: &ScanConfig,
+    sigs: &Signatures,
+    opts: &spooler::ItemOptions,
+) -> FileResult {
+    if f.in_spooler {
+        return FileResult::Spool(Box::new(spooler::read_item(f, opts)));
+    }
     let (path, open) = (f.path.as_path(), f.open.as_path());
-    let scanned = |kind, note| ScannedInput {
-        path: path.to_path_buf(),
-        kind,
-        note,
-    };
-    let skipped = |reason| SkippedInput {
-        path: path.to_path_buf(),
-        reason,
-    };
     match classify::classify(open) {
         Ok(kind @ (InputKind::Uccapilog | InputKind::TracerptCsv)) => {
-            match logs::read_log(open, path, kind, cfg.utc_offset, sigs, &mut data.events) {
+            let mut events = Vec::new();
+            let result = logs::read_log(open, path, kind, cfg.utc_offset, sigs, &mut events);
+            FileResult::Log {
+                kind,
+                events,
+                result,
+            }
+        }
+        Ok(InputKind::AdminExport) => FileResult::Admin(logs::read_admin(open, path)),
+        Ok(kind) => FileResult::Other(kind),
+        Err(reason) => FileResult::Skipped(reason),
+    }
+}
+
+/// Adds one file's result to the scan's data, as reading it in turn would have.
+fn merge(f: FoundFile, r: FileResult, data: &mut ScanData) {
+    let path = f.path;
+    let scanned = |path, kind, note| ScannedInput { path, kind, note };
+    let skipped = |path, reason| SkippedInput { path, reason };
+    match r {
+        FileResult::Spool(item) => {
+            data.spool_items.push(*item);
+            data.scanned.push(scanned(path, InputKind::SpoolItem, None));
+        }
+        FileResult::Log {
+            kind,
+            mut events,
+            result,
+        } => {
+            data.events.append(&mut events);
+            match result {
                 Ok((stats, broke_off)) => {
                     let note = match (logs::stats_note(&stats), broke_off) {
                         (Some(n), Some(b)) => Some(format!("{n}; {b}")),
                         (n, b) => n.or(b),
                     };
-                    data.scanned.push(scanned(kind, note));
+                    data.scanned.push(scanned(path, kind, note));
                 }
-                Err(reason) => data.skipped.push(skipped(reason)),
+                Err(reason) => data.skipped.push(skipped(path, reason)),
             }
         }
-        Ok(InputKind::AdminExport) => match logs::read_admin(open, path) {
-            Ok((settings, cut)) => {
-                data.admin.extend(settings);
-                let note = cut.then(|| "larger than 16 MiB: only the start was read".to_string());
-                data.scanned.push(scanned(InputKind::AdminExport, note));
-            }
-            Err(reason) => data.skipped.push(skipped(reason)),
-        },
-        Ok(kind) => data.scanned.push(scanned(kind, None)),
-        Err(reason) => data.skipped.push(skipped(reason)),
+        FileResult::Admin(Ok((settings, cut))) => {
+            data.admin.extend(settings);
+            let note = cut.then(|| "larger than 16 MiB: only the start was read".to_string());
+            data.scanned
+                .push(scanned(path, InputKind::AdminExport, note));
+        }
+        FileResult::Admin(Err(reason)) => data.skipped.push(skipped(path, reason)),
+        FileResult::Other(kind) => data.scanned.push(scanned(path, kind, None)),
+        FileResult::Skipped(reason) => data.skipped.push(skipped(path, reason)),
     }
 }
 

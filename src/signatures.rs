@@ -4,7 +4,7 @@
 //! without a rebuild.
 
 use crate::events::{SigEvent, SigFields};
-use aho_corasick::AhoCorasick;
+use crate::scan::ci::CiLiteral;
 use regex::{Regex, RegexBuilder};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -61,8 +61,9 @@ struct Compiled {
 pub struct Signatures {
     entries: Vec<SignatureEntry>,
     compiled: Vec<Compiled>,
-    prefilter: AhoCorasick,
-    literal_count: usize,
+    /// The `require` literals, lower-cased: which occur in a text is found
+    /// before any regex runs.
+    literals: Vec<CiLiteral>,
 }
 
 impl Signatures {
@@ -142,15 +143,10 @@ impl Signatures {
                 require,
             });
         }
-        let prefilter = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .build(&literals)
-            .map_err(|e| format!("signature literals: {e}"))?;
         Ok(Signatures {
             entries,
             compiled,
-            prefilter,
-            literal_count: literals.len(),
+            literals: literals.iter().map(|l| CiLiteral::new(l)).collect(),
         })
     }
 
@@ -169,12 +165,10 @@ impl Signatures {
         // Which required literals occur at all; most log lines contain none.
         let mut present = [false; 64];
         let mut any = false;
-        if self.literal_count > 0 {
-            for m in self.prefilter.find_overlapping_iter(text) {
-                if let Some(p) = present.get_mut(m.pattern().as_usize()) {
-                    *p = true;
-                    any = true;
-                }
+        for (p, lit) in present.iter_mut().zip(&self.literals) {
+            if lit.occurs_in(text.as_bytes()) {
+                *p = true;
+                any = true;
             }
         }
         for c in &self.compiled {
@@ -186,6 +180,11 @@ impl Signatures {
                         .iter()
                         .any(|&i| present.get(i).copied().unwrap_or(true)))
             {
+                continue;
+            }
+            // A quick yes/no first: most candidates do not match, and that is
+            // cheaper to learn than the captures.
+            if !c.regex.is_match(text) {
                 continue;
             }
             if let Some(caps) = c.regex.captures(text) {

@@ -4,7 +4,7 @@
 //! Memory stays flat whatever the file size.
 
 use crate::scan::text::{detect, Encoding};
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, Read};
 
 /// Lines longer than this are cut here (the rest is skipped and counted).
 pub const MAX_LINE: usize = 64 * 1024;
@@ -21,7 +21,14 @@ pub struct Line<'a> {
 }
 
 pub struct LineReader<R: Read> {
-    inner: BufReader<Decoder<R>>,
+    src: Decoder<R>,
+    encoding: Encoding,
+    /// Bytes read and not yet handed out are `buf[pos..end]`.
+    buf: Vec<u8>,
+    pos: usize,
+    end: usize,
+    eof: bool,
+    /// A line cut at the limit, or one with bytes replaced: owned copies.
     raw: Vec<u8>,
     text: String,
     number: u64,
@@ -48,76 +55,165 @@ impl<R: Read> LineReader<R> {
         head.truncate(n);
         let (encoding, bom) = detect(&head);
         head.drain(..bom);
-        let decoder = Decoder::new(reader, head, encoding);
         Ok(LineReader {
-            inner: BufReader::with_capacity(BLOCK, decoder),
-            raw: Vec::with_capacity(1024),
-            text: String::with_capacity(1024),
+            src: Decoder::new(reader, head, encoding),
+            encoding,
+            buf: vec![0; BLOCK],
+            pos: 0,
+            end: 0,
+            eof: false,
+            raw: Vec::new(),
+            text: String::new(),
             number: 0,
             max_line,
         })
     }
 
     pub fn encoding(&self) -> Encoding {
-        self.inner.get_ref().encoding
+        self.encoding
+    }
+
+    /// Moves the unread bytes to the front and reads more behind them;
+    /// false at the end of the input.
+    fn fill(&mut self) -> io::Result<bool> {
+        if self.eof {
+            return Ok(false);
+        }
+        if self.pos > 0 {
+            self.buf.copy_within(self.pos..self.end, 0);
+            self.end -= self.pos;
+            self.pos = 0;
+        }
+        if self.end == self.buf.len() {
+            // Only while a line is shorter than the limit but longer than a block.
+            self.buf.resize(self.buf.len() * 2, 0);
+        }
+        loop {
+            match self.src.read(&mut self.buf[self.end..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Ok(false);
+                }
+                Ok(n) => {
+                    self.end += n;
+                    return Ok(true);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     /// The next line without its line ending, or `None` at the end.
+    ///
+    /// A line that lies whole in the block buffer and is valid UTF-8 is handed
+    /// out in place: no copy, no allocation.
     pub fn next_line(&mut self) -> io::Result<Option<Line<'_>>> {
-        self.raw.clear();
-        let mut cut = false;
-        let mut saw_any = false;
-        loop {
-            let buf = match self.inner.fill_buf() {
-                Ok(b) => b,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
-            if buf.is_empty() {
-                break;
+        // Bytes of the current line already searched for a newline.
+        let mut searched = 0;
+        let (line_end, next) = loop {
+            let from = self.pos + searched;
+            if let Some(i) = memchr::memchr(b'\n', &self.buf[from..self.end]) {
+                break (from + i, from + i + 1);
             }
-            saw_any = true;
-            let (chunk, found) = match memchr::memchr(b'\n', buf) {
-                Some(i) => (&buf[..i], Some(i)),
-                None => (buf, None),
-            };
-            let room = self.max_line.saturating_sub(self.raw.len());
-            if chunk.len() > room {
-                cut = true;
+            searched = self.end - self.pos;
+            if searched > self.max_line {
+                return self.long_line();
             }
-            self.raw.extend_from_slice(&chunk[..chunk.len().min(room)]);
-            let consumed = found.map_or(buf.len(), |i| i + 1);
-            self.inner.consume(consumed);
-            if found.is_some() {
-                break;
-            }
-        }
-        if !saw_any {
-            return Ok(None);
-        }
-        if self.raw.last() == Some(&b'\r') {
-            self.raw.pop();
-        }
-        self.number += 1;
-        self.text.clear();
-        let lossy = match std::str::from_utf8(&self.raw) {
-            Ok(s) => {
-                self.text.push_str(s);
-                // The UTF-16 decoder has already replaced bad units with U+FFFD.
-                self.encoding() != Encoding::Utf8 && s.contains(char::REPLACEMENT_CHARACTER)
-            }
-            Err(_) => {
-                // A line cut at the limit may end inside a character: not the file's fault.
-                self.text.push_str(&String::from_utf8_lossy(&self.raw));
-                !(cut && valid_up_to_last_char(&self.raw))
+            if !self.fill()? {
+                if self.end == self.pos {
+                    return Ok(None);
+                }
+                break (self.end, self.end);
             }
         };
-        Ok(Some(Line {
+        let start = self.pos;
+        self.pos = next;
+        self.number += 1;
+        let mut stop = line_end;
+        if line_end - start > self.max_line {
+            // The newline arrived in the same block as the limit: cut here.
+            self.raw.clear();
+            self.raw
+                .extend_from_slice(&self.buf[start..start + self.max_line]);
+            return Ok(Some(self.owned_line(true)));
+        }
+        if stop > start && self.buf[stop - 1] == b'\r' {
+            stop -= 1;
+        }
+        match std::str::from_utf8(&self.buf[start..stop]) {
+            Ok(s) => Ok(Some(Line {
+                number: self.number,
+                text: s,
+                // The UTF-16 decoder has already replaced bad units with U+FFFD.
+                lossy: self.encoding != Encoding::Utf8 && s.contains(char::REPLACEMENT_CHARACTER),
+                cut: false,
+            })),
+            Err(_) => {
+                // Fields, not methods: `s` above borrows only `self.buf`.
+                self.raw.clear();
+                self.raw.extend_from_slice(&self.buf[start..line_end]);
+                let lossy = own(&mut self.raw, &mut self.text, self.encoding, false);
+                Ok(Some(Line {
+                    number: self.number,
+                    text: &self.text,
+                    lossy,
+                    cut: false,
+                }))
+            }
+        }
+    }
+
+    /// A line longer than the limit: its first `max_line` bytes, the rest
+    /// skipped without being kept.
+    fn long_line(&mut self) -> io::Result<Option<Line<'_>>> {
+        self.raw.clear();
+        self.raw
+            .extend_from_slice(&self.buf[self.pos..self.pos + self.max_line]);
+        self.number += 1;
+        loop {
+            if let Some(i) = memchr::memchr(b'\n', &self.buf[self.pos..self.end]) {
+                self.pos += i + 1;
+                break;
+            }
+            self.pos = self.end;
+            if !self.fill()? {
+                break;
+            }
+        }
+        Ok(Some(self.owned_line(true)))
+    }
+
+    /// The line in `raw`, as an owned copy.
+    fn owned_line(&mut self, cut: bool) -> Line<'_> {
+        let lossy = own(&mut self.raw, &mut self.text, self.encoding, cut);
+        Line {
             number: self.number,
             text: &self.text,
             lossy,
             cut,
-        }))
+        }
+    }
+}
+
+/// Decodes `raw` (a line, perhaps with its `\r`) into `text`; whether bytes
+/// were invalid in the file's encoding.
+fn own(raw: &mut Vec<u8>, text: &mut String, encoding: Encoding, cut: bool) -> bool {
+    if raw.last() == Some(&b'\r') {
+        raw.pop();
+    }
+    text.clear();
+    match std::str::from_utf8(raw) {
+        Ok(s) => {
+            text.push_str(s);
+            // The UTF-16 decoder has already replaced bad units with U+FFFD.
+            encoding != Encoding::Utf8 && s.contains(char::REPLACEMENT_CHARACTER)
+        }
+        Err(_) => {
+            // A line cut at the limit may end inside a character: not the file's fault.
+            text.push_str(&String::from_utf8_lossy(raw));
+            !(cut && valid_up_to_last_char(raw))
+        }
     }
 }
 
@@ -312,6 +408,46 @@ mod tests {
         assert_eq!(v[0].0.len(), 100);
         assert!(v[0].2);
         assert_eq!(v[1], ("short".to_string(), false, false));
+    }
+
+    #[test]
+    fn one_carriage_return_is_removed_valid_or_not() {
+        let v = collect(b"ab\r\r\nc\xFF\r\r\nend\r", 100);
+        let t: Vec<_> = v.iter().map(|x| x.0.as_str()).collect();
+        assert_eq!(t, ["ab\r", "c\u{FFFD}\r", "end"]);
+    }
+
+    #[test]
+    fn lines_across_blocks_and_at_the_limit() {
+        // Lines of every length around the limit, straddling block ends.
+        let mut s = Vec::new();
+        let mut want = Vec::new();
+        for i in 0..3000usize {
+            let n = (i * 37) % 130;
+            let line: String = std::iter::repeat_n(char::from(b'a' + (i % 26) as u8), n).collect();
+            s.extend_from_slice(line.as_bytes());
+            s.extend_from_slice(if i % 3 == 0 { b"\r\n" } else { b"\n" });
+            // The limit counts a `\r` too (a 100-byte line with CRLF is cut).
+            let crlf = usize::from(i % 3 == 0);
+            want.push((line[..n.min(100)].to_string(), false, n + crlf > 100));
+        }
+        assert_eq!(collect(&s, 100), want);
+        // The same through a reader that hands out a few bytes at a time.
+        struct Trickle<'a>(&'a [u8]);
+        impl Read for Trickle<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                let n = buf.len().min(self.0.len()).min(7);
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let mut r = LineReader::with_limit(Trickle(&s), 100).unwrap();
+        let mut got = Vec::new();
+        while let Some(l) = r.next_line().unwrap() {
+            got.push((l.text.to_string(), l.lossy, l.cut));
+        }
+        assert_eq!(got, want);
     }
 
     #[test]

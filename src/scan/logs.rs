@@ -7,6 +7,8 @@
 use crate::events::{EventKind, LogEvent, Origin, ReadStats, Record};
 use crate::fsread;
 use crate::model::InputKind;
+use crate::scan::ci::CiLiteral;
+use crate::scan::uccapilog::RecordView;
 use crate::scan::{admin, sip, tracerpt, uccapilog};
 use crate::signatures::Signatures;
 use aho_corasick::AhoCorasick;
@@ -32,10 +34,28 @@ pub fn read_log(
     let file = fsread::open_evidence(open)
         .map_err(|e| format!("cannot be read: {}", fsread::describe_io_error(&e)))?;
     let mut interp = Interpreter::new(path.to_path_buf(), sigs, out);
-    let mut on_record = |r: Record| interp.record(&r);
     let result = match kind {
-        InputKind::Uccapilog => uccapilog::read_records(file, offset, &mut on_record),
-        InputKind::TracerptCsv => tracerpt::read_records(file, offset, &mut on_record),
+        InputKind::Uccapilog => {
+            uccapilog::read_views(file, offset, &mut |r: &RecordView| interp.record(r))
+        }
+        InputKind::TracerptCsv => {
+            // Rows are few: each is lent out through one reused buffer.
+            let mut joined = String::new();
+            tracerpt::read_records(file, offset, &mut |r: Record| {
+                joined.clear();
+                for l in &r.continuation {
+                    joined.push_str(l);
+                    joined.push('\n');
+                }
+                interp.record(&RecordView {
+                    line: r.line,
+                    time: r.time,
+                    level: r.level.as_deref(),
+                    text: &r.text,
+                    continuation: &joined,
+                });
+            })
+        }
         _ => return Err("not a log".into()),
     };
     Ok(match result {
@@ -110,28 +130,40 @@ impl<'a> Interpreter<'a> {
         }
     }
 
-    fn record(&mut self, r: &Record) {
-        if let Some((event, fields)) = self.sigs.match_text(&r.text) {
+    fn record(&mut self, r: &RecordView) {
+        if let Some((event, fields)) = self.sigs.match_text(r.text) {
             for url in [&fields.url, &fields.url2].into_iter().flatten() {
                 self.seen_urls.insert(url.to_ascii_lowercase());
             }
-            let excerpt = excerpt(&r.text);
+            let excerpt = excerpt(r.text);
             self.push(r, EventKind::Signature { event, fields }, excerpt);
         }
-        if is_sip_record(&r.text) {
-            for kind in sip::sip_events(r) {
+        if is_sip_record(r.text) {
+            for kind in sip::sip_events_in(r.text, r.continuation) {
                 if self.is_new(&kind) {
                     let excerpt = describe(&kind);
                     self.push(r, kind, excerpt);
                 }
             }
         }
-        for line in std::iter::once(&r.text).chain(r.continuation.iter()) {
-            for url in ews_urls(line) {
-                if self.seen_urls.insert(url.to_ascii_lowercase()) {
-                    let excerpt = excerpt(line.trim());
-                    self.push(r, EventKind::EwsUrl { url }, excerpt);
-                }
+        self.note_urls(r, r.text);
+        // One search over all continuation lines; line by line only on a hit.
+        if EWS_PATH_LITERAL.occurs_in(r.continuation.as_bytes()) {
+            for line in r.lines() {
+                self.note_urls(r, line);
+            }
+        }
+    }
+
+    /// EWS URLs in one line of the record, each noted the first time it is seen.
+    fn note_urls(&mut self, r: &RecordView, line: &str) {
+        if !EWS_PATH_LITERAL.occurs_in(line.as_bytes()) {
+            return;
+        }
+        for url in ews_urls(line) {
+            if self.seen_urls.insert(url.to_ascii_lowercase()) {
+                let excerpt = excerpt(line.trim());
+                self.push(r, EventKind::EwsUrl { url }, excerpt);
             }
         }
     }
@@ -167,7 +199,7 @@ impl<'a> Interpreter<'a> {
         }
     }
 
-    fn push(&mut self, r: &Record, kind: EventKind, excerpt: String) {
+    fn push(&mut self, r: &RecordView, kind: EventKind, excerpt: String) {
         self.out.push(LogEvent {
             time: r.time,
             origin: Origin {
@@ -229,6 +261,10 @@ static EWS_PATH: LazyLock<AhoCorasick> = LazyLock::new(|| {
         .build(["/ews/exchange.asmx"])
         .expect("literal pattern")
 });
+
+/// The same path, for a quick "is it there at all".
+static EWS_PATH_LITERAL: LazyLock<CiLiteral> =
+    LazyLock::new(|| CiLiteral::new("/ews/exchange.asmx"));
 
 /// Every `http(s)://host/EWS/Exchange.asmx` in a line, any case.
 pub fn ews_urls(line: &str) -> Vec<String> {

@@ -1,6 +1,7 @@
 //! Scanners: each turns one kind of file into typed model values.
 
 pub mod admin;
+pub mod ci;
 pub mod classify;
 pub mod lines;
 pub mod logs;

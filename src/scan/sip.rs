@@ -13,6 +13,7 @@
 
 use crate::events::{EventKind, Record};
 use std::borrow::Cow;
+use std::sync::LazyLock;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StartLine {
@@ -153,10 +154,6 @@ enum StartRef<'a> {
 }
 
 impl<'a> View<'a> {
-    fn header(&self, name: &str) -> Option<&str> {
-        lookup(&self.headers, name)
-    }
-
     fn into_owned(self) -> SipMessage {
         SipMessage {
             start: match self.start {
@@ -182,11 +179,11 @@ impl<'a> View<'a> {
 /// Parses a SIP message from a record's continuation lines: leading blank
 /// lines skipped, start line, headers up to a blank line, body after it.
 pub fn parse_sip(lines: &[String]) -> Option<SipMessage> {
-    parse_view(lines).map(View::into_owned)
+    parse_view(lines.iter().map(String::as_str)).map(View::into_owned)
 }
 
-fn parse_view(lines: &[String]) -> Option<View<'_>> {
-    let mut it = lines.iter().map(|l| l.trim_end_matches('\r'));
+fn parse_view<'a>(lines: impl IntoIterator<Item = &'a str>) -> Option<View<'a>> {
+    let mut it = lines.into_iter().map(|l| l.trim_end_matches('\r'));
     let first = it.by_ref().find(|l| !l.trim().is_empty())?;
     let start = parse_start_line(first)?;
     let mut headers: Vec<(&str, Cow<str>)> = Vec::with_capacity(16);
@@ -708,58 +705,173 @@ pub fn record_message(record: &Record) -> Option<(Direction, SipMessage)> {
 /// The typed events a packet record yields (empty for any other record).
 /// Never carries a message body: only the fields named in [`EventKind`].
 pub fn sip_events(record: &Record) -> Vec<EventKind> {
-    let Some(dir) = packet_direction(&record.text) else {
+    let mut joined = String::new();
+    for l in &record.continuation {
+        joined.push_str(l);
+        joined.push('\n');
+    }
+    sip_events_in(&record.text, &joined)
+}
+
+/// The headers [`sip_events_in`] reads, by their full names.
+const WANTED: [&str; 5] = ["User-Agent", "From", "To", "CSeq", "Content-Type"];
+const UA: usize = 0;
+const FROM: usize = 1;
+const TO: usize = 2;
+const CSEQ: usize = 3;
+const CONTENT_TYPE: usize = 4;
+
+/// Lines of `s` (each ended by `\n`) with the offset of the line after each.
+fn lines_at(s: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        if at >= s.len() {
+            return None;
+        }
+        let end = memchr::memchr(b'\n', &s.as_bytes()[at..]).map_or(s.len(), |i| at + i);
+        let line = &s[at..end];
+        at = end + 1;
+        Some((at, line))
+    })
+}
+
+/// The words that make a body worth parsing, and the provisioning content
+/// type, lower-cased: searched in a lower-cased copy of the packet.
+static BODY_WORDS: LazyLock<[memchr::memmem::Finder<'static>; 3]> = LazyLock::new(|| {
+    [
+        memchr::memmem::Finder::new(b"provisiongroup"),
+        memchr::memmem::Finder::new(b"otheroptions"),
+        memchr::memmem::Finder::new(b"application/vnd-microsoft-roaming-provisioning-v2+xml"),
+    ]
+});
+
+thread_local! {
+    /// A packet lower-cased (ASCII only, as `contains_ci` compares), reused.
+    static LOWERED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Whether any of [`BODY_WORDS`] occurs in `s`, in any ASCII case.
+fn has_body_words(s: &str) -> bool {
+    LOWERED.with_borrow_mut(|low| {
+        low.clear();
+        low.extend_from_slice(s.as_bytes());
+        low.make_ascii_lowercase();
+        BODY_WORDS.iter().any(|f| f.find(low).is_some())
+    })
+}
+
+/// [`sip_events`] for a record's text and its continuation lines, each
+/// ended by `\n`. A packet that cannot carry a fact (received, neither a
+/// REGISTER nor a 480, and no provisioning or `otherOptions` words anywhere)
+/// is dismissed after its start line. Otherwise one pass over the headers
+/// keeps only the first value of the five that matter (as
+/// [`SipMessage::header`] would find them).
+pub fn sip_events_in(text: &str, continuation: &str) -> Vec<EventKind> {
+    let Some(dir) = packet_direction(text) else {
         return Vec::new();
     };
-    let Some(msg) = parse_view(&record.continuation) else {
+    let mut lines = lines_at(continuation).map(|(next, l)| (next, l.trim_end_matches('\r')));
+    let Some((_, first)) = lines.by_ref().find(|(_, l)| !l.trim().is_empty()) else {
         return Vec::new();
     };
+    let Some(start) = parse_start_line(first) else {
+        return Vec::new();
+    };
+    let register = matches!(start, StartRef::Request { method, .. } if method.eq_ignore_ascii_case("REGISTER"));
+    let offline =
+        dir == Direction::Received && matches!(start, StartRef::Response { code: 480, .. });
+    // The words are looked for in the body below; absent from the whole
+    // packet, they are absent from its body and its Content-Type.
+    let body_words = has_body_words(continuation);
+    if dir == Direction::Received && !register && !offline && !body_words {
+        return Vec::new();
+    }
+    let mut values: [Option<Cow<str>>; 5] = Default::default();
+    // The header a folded line continues: `Some(k)` when it is the first of
+    // wanted header `k` (later ones are never read), `None` for any other.
+    let mut last: Option<Option<usize>> = None;
+    let mut body_at = continuation.len();
+    for (next, line) in lines.by_ref() {
+        if line.trim().is_empty() {
+            body_at = next;
+            break;
+        }
+        if line.starts_with([' ', '\t']) {
+            if let Some(Some(k)) = last {
+                if let Some(v) = values[k].as_mut() {
+                    let v = v.to_mut();
+                    if !v.is_empty() {
+                        v.push(' ');
+                    }
+                    v.push_str(line.trim());
+                }
+            }
+            continue;
+        }
+        if let Some((name, value)) = line.split_once(':') {
+            let name = name.trim();
+            if is_token(name) {
+                let full = canonical_name(name);
+                let k = WANTED.iter().position(|w| w.eq_ignore_ascii_case(full));
+                last = Some(match k {
+                    Some(k) if values[k].is_none() => {
+                        values[k] = Some(Cow::Borrowed(value.trim()));
+                        Some(k)
+                    }
+                    _ => None,
+                });
+            }
+        }
+    }
+    let header = |k: usize| values[k].as_deref();
     let mut out = Vec::new();
     if dir == Direction::Sent {
-        if let Some((build, from_oc)) = msg
-            .header("User-Agent")
-            .and_then(client_build_from_user_agent)
-        {
+        if let Some((build, from_oc)) = header(UA).and_then(client_build_from_user_agent) {
             out.push(EventKind::ClientBuild { build, from_oc });
         }
     }
-    match msg.start {
-        StartRef::Request { method, .. } if method.eq_ignore_ascii_case("REGISTER") => {
-            let user = msg
-                .header("From")
+    match start {
+        StartRef::Request { .. } if register => {
+            let user = header(FROM)
                 .and_then(sip_address)
-                .or_else(|| msg.header("To").and_then(sip_address));
+                .or_else(|| header(TO).and_then(sip_address));
             if let Some(address) = user {
                 out.push(EventKind::SipUser { address });
             }
         }
         // Only a 480 the client receives: one it sends (do-not-disturb) names the user.
-        StartRef::Response { code: 480, .. }
-            if dir == Direction::Received
-                && msg
-                    .header("CSeq")
+        StartRef::Response { .. }
+            if offline
+                && header(CSEQ)
                     .and_then(cseq_method_of)
                     .is_some_and(|m| m.eq_ignore_ascii_case("INVITE")) =>
         {
-            if let Some(callee) = msg.header("To").and_then(sip_address) {
+            if let Some(callee) = header(TO).and_then(sip_address) {
                 out.push(EventKind::CalleeOffline { callee });
             }
         }
         _ => {}
     }
-    if msg.body.is_empty() {
+    // The body: the lines after the blank line (none when there is none).
+    let body_text = continuation.get(body_at..).unwrap_or("");
+    if !body_words || body_text.trim().is_empty() {
         return out;
     }
-    let body_has = |needle: &str| msg.body.iter().any(|l| contains_ci(l, needle));
-    let provisioning = msg
-        .header("Content-Type")
+    let options = contains_ci(body_text, "otherOptions");
+    let provisioning = header(CONTENT_TYPE)
         .is_some_and(|ct| contains_ci(ct, PROVISIONING_CONTENT_TYPE))
-        || body_has("provisionGroup");
-    let options = body_has("otherOptions");
+        || contains_ci(body_text, "provisionGroup");
     if !provisioning && !options {
         return out;
     }
-    let body = msg.body.join("\n");
+    // Body lines as the message holds them: `\r` trimmed, trailing blank lines dropped.
+    let mut body: Vec<&str> = lines_at(body_text)
+        .map(|(_, l)| l.trim_end_matches('\r'))
+        .collect();
+    while body.last().is_some_and(|l| l.trim().is_empty()) {
+        body.pop();
+    }
+    let body = body.join("\n");
     if provisioning {
         for (group, name, value) in provisioning_properties(&body) {
             if PROVISIONING_NAMES

@@ -4,8 +4,9 @@
 //!
 //! Built on [`LineReader`] (encoding, CRLF, line length cap). The record prefix
 //! is parsed by hand on bytes: a continuation line is rejected after looking at
-//! its first three bytes, and nothing is allocated per line except the owned
-//! copy a record keeps.
+//! its first three bytes. Records are assembled in buffers reused from one
+//! record to the next and lent out as [`RecordView`]s: nothing is allocated
+//! per line or per record on the scan's path.
 
 use crate::events::{ReadStats, Record};
 use crate::scan::lines::LineReader;
@@ -62,6 +63,62 @@ const LEVELS: [&str; 8] = [
     "INFO", "TRACE", "WARN", "WARNING", "ERROR", "FATAL", "VERBOSE", "DEBUG",
 ];
 
+/// A record as the reader holds it, borrowed until the next one: what the
+/// scan's hot path reads, so a record costs no allocation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RecordView<'a> {
+    /// 1-based line number where the record starts.
+    pub line: u64,
+    pub time: Option<DateTime<Utc>>,
+    /// The level word as written (normalised by [`RecordView::to_record`]).
+    pub level: Option<&'a str>,
+    pub text: &'a str,
+    /// The continuation lines, each followed by `\n`.
+    pub continuation: &'a str,
+}
+
+impl<'a> RecordView<'a> {
+    /// The continuation lines, without their `\n`.
+    pub fn lines(&self) -> std::str::SplitTerminator<'a, char> {
+        self.continuation.split_terminator('\n')
+    }
+
+    pub fn to_record(&self) -> Record {
+        Record {
+            line: self.line,
+            time: self.time,
+            level: self.level.map(normalise_level),
+            text: self.text.to_owned(),
+            continuation: self.lines().map(str::to_owned).collect(),
+        }
+    }
+}
+
+/// The record being assembled: buffers reused from record to record.
+#[derive(Default)]
+struct Building {
+    active: bool,
+    line: u64,
+    time: Option<DateTime<Utc>>,
+    has_level: bool,
+    level: String,
+    text: String,
+    continuation: String,
+    lines: usize,
+}
+
+impl Building {
+    fn view(&self) -> RecordView<'_> {
+        RecordView {
+            line: self.line,
+            time: self.time,
+            level: self.has_level.then_some(self.level.as_str()),
+            text: &self.text,
+            continuation: &self.continuation,
+        }
+    }
+}
+
 /// Reads a UccApilog stream and hands each complete record to `on_record`,
 /// in file order. Never fails on content: odd lines are counted in the
 /// returned stats; only I/O errors are returned.
@@ -70,9 +127,18 @@ pub fn read_records<R: Read>(
     offset: FixedOffset,
     on_record: &mut dyn FnMut(Record),
 ) -> io::Result<ReadStats> {
+    read_views(reader, offset, &mut |v| on_record(v.to_record()))
+}
+
+/// [`read_records`] without copies: each record is lent to `on_record`.
+pub fn read_views<R: Read>(
+    reader: R,
+    offset: FixedOffset,
+    on_record: &mut dyn FnMut(&RecordView<'_>),
+) -> io::Result<ReadStats> {
     let mut lines = LineReader::new(reader)?;
     let mut stats = ReadStats::default();
-    let mut current: Option<Record> = None;
+    let mut cur = Building::default();
     while let Some(line) = lines.next_line()? {
         if line.lossy {
             stats.lossy_lines += 1;
@@ -82,37 +148,43 @@ pub fn read_records<R: Read>(
         }
         match parse_prefix(line.text) {
             Some(start) => {
-                if let Some(done) = current.take() {
-                    on_record(done);
+                if cur.active {
+                    on_record(&cur.view());
                 }
                 let time = start.stamp.to_utc(offset);
                 if time.is_none() {
                     stats.bad_times += 1;
                 }
                 stats.records += 1;
-                current = Some(Record {
-                    line: line.number,
-                    time,
-                    level: start.level.map(normalise_level),
-                    text: start.text.to_owned(),
-                    continuation: Vec::new(),
-                });
+                cur.active = true;
+                cur.line = line.number;
+                cur.time = time;
+                cur.has_level = start.level.is_some();
+                cur.level.clear();
+                cur.level.push_str(start.level.unwrap_or(""));
+                cur.text.clear();
+                cur.text.push_str(start.text);
+                cur.continuation.clear();
+                cur.lines = 0;
             }
-            None => match current.as_mut() {
-                Some(rec) if rec.continuation.len() < MAX_CONTINUATION => {
-                    rec.continuation.push(line.text.to_owned());
+            None if cur.active => {
+                if cur.lines < MAX_CONTINUATION {
+                    cur.continuation.push_str(line.text);
+                    cur.continuation.push('\n');
+                    cur.lines += 1;
+                } else {
+                    stats.dropped_lines += 1;
                 }
-                Some(_) => stats.dropped_lines += 1,
-                None => {
-                    if !line.text.trim().is_empty() {
-                        stats.malformed_lines += 1;
-                    }
+            }
+            None => {
+                if !line.text.trim().is_empty() {
+                    stats.malformed_lines += 1;
                 }
-            },
+            }
         }
     }
-    if let Some(done) = current.take() {
-        on_record(done);
+    if cur.active {
+        on_record(&cur.view());
     }
     Ok(stats)
 }

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# oimdiag scan benchmark (issue 8): oimdiag's full scan against `rg -c` with the
+# signature literals over the same generated tree.
+#
+#   bench/run.sh                      # 256 MiB + 20,000 items, then 1 GiB + 100,000 items
+#   BENCH_DIR=/data/b bench/run.sh    # where corpora live (default /tmp/oimdiag-bench)
+#   BENCH_SIZES="64:5000" bench/run.sh   # other sizes, MiB:items pairs (first = base of scaling)
+#   BENCH_RUNS=10 bench/run.sh        # hyperfine runs per command (default 5)
+#
+# Installs ripgrep, hyperfine and GNU time with apt when missing, builds release,
+# generates each corpus once (reused while its parameters and the generator are
+# unchanged), warms the page cache, and prints medians. Always exits 0; targets
+# are reported as PASS/MISS.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+BENCH_DIR=${BENCH_DIR:-/tmp/oimdiag-bench}
+BENCH_SIZES=${BENCH_SIZES:-"256:20000 1024:100000"}
+BENCH_RUNS=${BENCH_RUNS:-5}
+BENCH_SEED=${BENCH_SEED:-1}
+NOW=2026-11-30T00:00:00Z
+
+say() { printf '%s\n' "$*" >&2; }
+
+# --- tools ------------------------------------------------------------------
+need=()
+command -v rg >/dev/null || need+=(ripgrep)
+command -v hyperfine >/dev/null || need+=(hyperfine)
+[ -x /usr/bin/time ] || need+=(time)
+if [ ${#need[@]} -gt 0 ]; then
+    say "installing: ${need[*]}"
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO=sudo
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+say "building release binaries"
+cargo build --release --quiet --bin oimdiag --example gen_corpus
+OIMDIAG="$ROOT/target/release/oimdiag"
+GEN="$ROOT/target/release/examples/gen_corpus"
+GEN_HASH=$(sha256sum examples/gen_corpus.rs | cut -c1-16)
+
+# The signature literals: every `require` literal of signatures.json, plus the
+# SIP packet markers and the EWS path, as case-insensitive -e patterns.
+mapfile -t LITERALS < <(
+    awk '/"require"[[:space:]]*:/ {inreq=1; next}
+         inreq && /\]/ {inreq=0; next}
+         inreq { gsub(/^[[:space:]]*"|"[[:space:]]*,?[[:space:]]*$/, ""); print }' \
+        src/signatures.json
+    printf '%s\n' "Sending Packet" "Data Received" "/EWS/Exchange.asmx"
+)
+mapfile -t LITERALS < <(printf '%s\n' "${LITERALS[@]}" | awk '!seen[tolower($0)]++')
+RG_ARGS=(-c -i)
+for l in "${LITERALS[@]}"; do RG_ARGS+=(-e "$l"); done
+
+q() { printf '%q' "$1"; }
+
+mkdir -p "$BENCH_DIR"
+declare -a ROWS=()
+declare -A T_OIM T_RG RSS RATIO
+first=""
+for pair in $BENCH_SIZES; do
+    mib=${pair%%:*}
+    items=${pair##*:}
+    tree="$BENCH_DIR/log${mib}-items${items}-seed${BENCH_SEED}"
+    stamp="$tree.done"
+    want="mib=$mib items=$items seed=$BENCH_SEED gen=$GEN_HASH"
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -d "$tree" ]; then
+        say "reusing $tree"
+    else
+        say "generating $tree ($mib MiB of logs, $items items)"
+        rm -rf "$tree" "$stamp"
+        "$GEN" --out "$tree" --log-mib "$mib" --items "$items" --seed "$BENCH_SEED"
+        printf '%s\n' "$want" >"$stamp"
+    fi
+    say "warming the page cache"
+    find "$tree" -type f -print0 | xargs -0 cat >/dev/null
+
+    oim_cmd="$(q "$OIMDIAG") scan $(q "$tree") --format json --now $NOW --utc-offset +00:00 --quiet"
+    rg_cmd="rg"
+    for a in "${RG_ARGS[@]}"; do rg_cmd+=" $(q "$a")"; done
+    rg_cmd+=" $(q "$tree")"
+    json="$BENCH_DIR/hyperfine-${mib}-${items}.json"
+    say "timing ($BENCH_RUNS runs each)"
+    hyperfine --style basic --warmup 1 --runs "$BENCH_RUNS" --ignore-failure \
+        --export-json "$json" -n oimdiag "$oim_cmd" -n rg "$rg_cmd" >&2
+    # Medians in command order (oimdiag, rg).
+    mapfile -t med < <(grep -o '"median": *[0-9.e+-]*' "$json" | sed 's/.*: *//')
+    T_OIM[$pair]=${med[0]}
+    T_RG[$pair]=${med[1]}
+    RATIO[$pair]=$(awk -v a="${med[0]}" -v b="${med[1]}" 'BEGIN{printf "%.2f", a/b}')
+
+    # Peak RSS: median of three runs of /usr/bin/time -v.
+    rss=()
+    for _ in 1 2 3; do
+        /usr/bin/time -v "$OIMDIAG" scan "$tree" --format json --now "$NOW" \
+            --utc-offset +00:00 --quiet >/dev/null 2>"$BENCH_DIR/time.txt" || true
+        rss+=("$(awk -F': *' '/Maximum resident set size/ {print $2}' "$BENCH_DIR/time.txt")")
+    done
+    RSS[$pair]=$(printf '%s\n' "${rss[@]}" | sort -n | sed -n 2p)
+    ROWS+=("$pair")
+    [ -n "$first" ] || first=$pair
+done
+
+# --- report -----------------------------------------------------------------
+out="$BENCH_DIR/results.md"
+{
+    echo "| log size | items | oimdiag median | rg -c median | ratio | oimdiag peak RSS |"
+    echo "|---:|---:|---:|---:|---:|---:|"
+    for p in "${ROWS[@]}"; do
+        awk -v mib="${p%%:*}" -v items="${p##*:}" -v o="${T_OIM[$p]}" -v r="${T_RG[$p]}" \
+            -v ratio="${RATIO[$p]}" -v rss="${RSS[$p]}" \
+            'BEGIN{printf "| %d MiB | %d | %.3f s | %.3f s | %s× | %.1f MiB |\n", mib, items, o, r, ratio, rss/1024}'
+    done
+    echo
+    last=${ROWS[${#ROWS[@]}-1]}
+    status=0
+    check() { # name, pass(0/1), detail
+        if [ "$2" -eq 1 ]; then echo "PASS  $1 ($3)"; else echo "MISS  $1 ($3)"; fi
+    }
+    p256=$first
+    r=${RATIO[$p256]}
+    check "oimdiag ≤ 2× rg at ${p256%%:*} MiB" "$(awk -v r="$r" 'BEGIN{print (r<=2.0)?1:0}')" "ratio ${r}×"
+    if [ "$last" != "$first" ]; then
+        r2=${RATIO[$last]}
+        check "ratio does not grow from ${first%%:*} to ${last%%:*} MiB" \
+            "$(awk -v a="$r" -v b="$r2" 'BEGIN{print (b<=a)?1:0}')" "${r}× → ${r2}×"
+        data=$(awk -v a="${first%%:*}" -v b="${last%%:*}" 'BEGIN{printf "%.2f", b/a}')
+        scale=$(awk -v a="${T_OIM[$first]}" -v b="${T_OIM[$last]}" 'BEGIN{printf "%.2f", b/a}')
+        limit=$(awk -v d="$data" 'BEGIN{printf "%.2f", d*1.05}')
+        echo "scaling: ${data}× the log data costs ${scale}× the time"
+        check "time scaling ≤ ${limit}× for ${data}× the data" \
+            "$(awk -v s="$scale" -v l="$limit" 'BEGIN{print (s<=l)?1:0}')" "${scale}×"
+    fi
+    rss_mib=$(awk -v k="${RSS[$last]}" 'BEGIN{printf "%.1f", k/1024}')
+    check "peak RSS ≤ 64 MiB at ${last%%:*} MiB + ${last##*:} items" \
+        "$(awk -v k="${RSS[$last]}" 'BEGIN{print (k<=65536)?1:0}')" "${rss_mib} MiB"
+    echo
+    echo "machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)," \
+        "$(free -h | awk '/^Mem:/ {print $2}') RAM, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "oimdiag: $oim_cmd"
+    echo "rg:      $rg_cmd"
+} | tee "$out"
+say "written: $out"
+exit 0
