@@ -407,6 +407,61 @@ mod unix {
         check(&s);
     }
 
+    /// `--signatures` names a user file: a device there must not be read
+    /// without end. The child runs under a 1 GiB address-space limit and is
+    /// killed after 10 s, so this test cannot eat the machine.
+    #[test]
+    #[ignore = "BUG: Signatures::with_user_file reads --signatures with std::fs::read, no size cap and no regular-file check: --signatures /dev/zero grows by ~1 GB/s until memory runs out"]
+    fn a_device_given_as_the_signature_file_is_refused_quickly() {
+        use std::os::unix::process::CommandExt;
+        let env = TestEnv::new();
+        env.write_item(ALICE, "ok.hist", mime_item("bob@contoso.com", None));
+        let mut cmd = std::process::Command::new(bin());
+        cmd.arg("scan")
+            .arg(env.root())
+            .args([
+                "--format",
+                "json",
+                "--now",
+                NOW,
+                "-q",
+                "--signatures",
+                "/dev/zero",
+            ])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
+        // SAFETY: setrlimit is async-signal-safe; nothing else runs in the child.
+        unsafe {
+            cmd.pre_exec(|| {
+                let lim = libc::rlimit {
+                    rlim_cur: 1 << 30,
+                    rlim_max: 1 << 30,
+                };
+                libc::setrlimit(libc::RLIMIT_AS, &lim);
+                Ok(())
+            });
+        }
+        let start = std::time::Instant::now();
+        let mut child = cmd.spawn().unwrap();
+        let status = loop {
+            if let Some(st) = child.try_wait().unwrap() {
+                break st;
+            }
+            if start.elapsed() > Duration::from_secs(10) {
+                child.kill().ok();
+                child.wait().ok();
+                panic!("still reading /dev/zero after 10 s");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let mut err = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+        assert_eq!(status.code(), Some(2), "a usage error, not {status:?}");
+        // Refused for what it is, not after filling the 1 GiB allowed.
+        assert!(!err.contains("out of memory"), "{err}");
+    }
+
     /// A tree deeper than PATH_MAX (4096 bytes) in total: the walk must not
     /// die, and what it cannot reach is named.
     #[test]
