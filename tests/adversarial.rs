@@ -821,6 +821,48 @@ fn dates_at_the_edge_of_year_9999_keep_json_times_rfc3339() {
     check(&s);
 }
 
+/// Years of failures: 20,000 stuck items and 3,000 logged messages that name
+/// their spool files. Linking them must not cost items × messages work.
+#[test]
+#[ignore = "BUG: correlate::link_items is O(messages × items) with a file_name().to_lowercase() allocation per pair (and report::model looks up each item's attempt by a scan of all attempts): 20,000 items + 3,000 messages take 8.4 s release, ~25 s debug"]
+fn twenty_thousand_items_and_three_thousand_messages_scan_in_bounded_time() {
+    let env = TestEnv::new();
+    let sp = env.spooler(ALICE);
+    for i in 0..20_000 {
+        fs::write(
+            sp.join(format!("{i:06}.hist")),
+            format!(
+                "To: <sip:bob{}@contoso.com>\r\nDate: Mon, 23 Nov 2026 09:{:02}:{:02} +0000\r\n\r\n",
+                i % 500,
+                (i / 60) % 60,
+                i % 60
+            ),
+        )
+        .unwrap();
+    }
+    let mut log = String::new();
+    for i in 0..3000 {
+        let t = format!("09:{:02}:{:02}", (i % 3600) / 60, i % 60);
+        log.push_str(&rec(
+            &t,
+            &format!(
+                "OfflineIM: queued message {i} for sip:bob{}@contoso.com",
+                i % 500
+            ),
+        ));
+        log.push_str(&rec(
+            &t,
+            &format!("OfflineIM: message {i} spooled to History Spooler (file {i:06}.hist)"),
+        ));
+    }
+    write_at(
+        &tracing(&env).join("Lync-UccApi-0.UccApilog"),
+        log.as_bytes(),
+    );
+    let s = scan_checked(&env);
+    assert_eq!(s.items().len(), 20_000);
+}
+
 // ------------------------------------------------------------ limits
 
 /// An EWS-style item whose fields lie past the 64 KiB read limit: the report
