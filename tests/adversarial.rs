@@ -1096,6 +1096,41 @@ fn files_removed_truncated_or_swapped_between_listing_and_reading() {
     }
 }
 
+/// A log that keeps growing while it is read (a client still writing, or
+/// anything appending faster than the reader): the scan must still end, e.g.
+/// by reading no further than the size the file had when it was listed.
+#[cfg(target_os = "linux")]
+#[test]
+#[ignore = "BUG: logs are read until read() returns 0, not up to the size seen when listed: a log appended to faster than it is read keeps the scan running as long as the writer does"]
+fn a_log_that_grows_while_it_is_read_does_not_keep_the_scan_running() {
+    use std::io::Write;
+    let env = TestEnv::new();
+    let path = tracing(&env).join("Lync-UccApi-0.UccApilog");
+    let mut chunk = String::new();
+    while chunk.len() < 1 << 20 {
+        chunk.push_str(&rec("09:00:00", EWS_503));
+    }
+    write_at(&path, chunk.as_bytes());
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stop2 = stop.clone();
+    let p2 = path.clone();
+    // About 10 MB/s for at most 25 s (250 MB at worst).
+    let writer = std::thread::spawn(move || {
+        let mut f = fs::OpenOptions::new().append(true).open(&p2).unwrap();
+        let start = std::time::Instant::now();
+        while !stop2.load(std::sync::atomic::Ordering::Relaxed)
+            && start.elapsed() < Duration::from_secs(25)
+        {
+            f.write_all(chunk.as_bytes()).unwrap();
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    });
+    let s = scan_while(env.root(), |_| {});
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    writer.join().unwrap();
+    check(&s);
+}
+
 /// Files deleted while the scan is still listing the tree (the walk itself
 /// races the deletions): the scan still ends with a valid report.
 #[cfg(target_os = "linux")]
