@@ -10,7 +10,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 cd "$here"
 secs=${1:-300}
 [ $# -gt 0 ] && shift
-targets=${*:-"uccapilog sip spool_item tracerpt admin signatures lines"}
+targets=${*:-"uccapilog sip spool_item tracerpt admin signatures lines scan"}
 [ -d corpus ] || ./seed-corpus.sh
 RUSTC_BOOTSTRAP=1 cargo fuzz build -O -a -s none
 bin=target/x86_64-unknown-linux-gnu/release

@@ -8,7 +8,7 @@ lync="$s/Microsoft/Office/16.0/Lync"
 log="$lync/Tracing/Lync-UccApi-0.UccApilog"
 csv="$lync/Tracing/Lync-UccApi-0-etl.csv"
 c="$here/corpus"
-for t in uccapilog sip spool_item tracerpt admin signatures lines; do
+for t in uccapilog sip spool_item tracerpt admin signatures lines scan; do
     mkdir -p "$c/$t"
 done
 
@@ -48,4 +48,9 @@ printf 'OfflineIM: (?P<id>\\d+) failed\001offlineim\000OfflineIM: 42 failed' >"$
 { printf '\203'; iconv -f UTF-8 -t UTF-16LE "$log" | { printf '\377\376'; cat; }; } >"$c/lines/utf16le"
 { printf '\203'; iconv -f UTF-8 -t UTF-16BE "$log" | { printf '\376\377'; cat; }; } >"$c/lines/utf16be"
 { printf '\100'; iconv -f UTF-8 -t UTF-16LE "$log"; } >"$c/lines/utf16le-nobom"
+# The whole pipeline: item \365 log \365 CSV \365 admin export, then the offset byte.
+for item in "$lync/sip_alice@contoso.com/History Spooler"/*; do
+    { cat "$item"; printf '\365'; cat "$log"; printf '\365'; cat "$csv"; printf '\365';
+      cat "$s/admin/Get-CsImConfiguration.txt"; printf '\177'; } >"$c/scan/$(basename "$item")"
+done
 echo "corpus seeded in $c"
