@@ -226,8 +226,15 @@ fn merge(f: FoundFile, r: FileResult, data: &mut ScanData) {
     let skipped = |path, reason| SkippedInput { path, reason };
     match r {
         FileResult::Spool(item) => {
+            let note = (item.size_bytes > spooler::ITEM_READ_LIMIT as u64).then(|| {
+                format!(
+                    "larger than {} KiB: its fields were read from the first {} KiB only",
+                    spooler::ITEM_READ_LIMIT >> 10,
+                    spooler::ITEM_READ_LIMIT >> 10
+                )
+            });
             data.spool_items.push(*item);
-            data.scanned.push(scanned(path, InputKind::SpoolItem, None));
+            data.scanned.push(scanned(path, InputKind::SpoolItem, note));
         }
         FileResult::Log {
             kind,
@@ -313,5 +320,6 @@ fn color_wanted(cfg: &ScanConfig) -> bool {
     let wanted = report::text::use_color(cfg.color, to_terminal, no_color);
     // Windows consoles show ANSI codes only once virtual-terminal processing
     // is on; elsewhere this is `None` and terminals understand them.
-    wanted && (cfg.output.is_some() || anstyle_query::windows::enable_ansi_colors().unwrap_or(true))
+    // A pipe or file gets the codes as asked (`--color always`).
+    wanted && (!to_terminal || anstyle_query::windows::enable_ansi_colors().unwrap_or(true))
 }

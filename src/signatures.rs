@@ -11,6 +11,9 @@ use std::path::Path;
 
 pub const BUILTIN_JSON: &str = include_str!("signatures.json");
 
+/// The largest signature file accepted.
+const MAX_SIGNATURE_FILE: usize = 4 << 20;
+
 const CAPTURES: &[&str] = &["id", "recipient", "url", "url2", "status", "file", "reason"];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -76,7 +79,21 @@ impl Signatures {
     /// The built-ins extended (user entries first) or replaced by a user file.
     pub fn with_user_file(path: &Path) -> Result<Signatures, String> {
         let shown = path.display();
-        let bytes = std::fs::read(path).map_err(|e| format!("signature file {shown}: {e}"))?;
+        // A signature table is small; a FIFO, a device or a huge file is not one.
+        let mut file = crate::fsread::open_evidence(path).map_err(|e| {
+            format!(
+                "signature file {shown}: {}",
+                crate::fsread::describe_io_error(&e)
+            )
+        })?;
+        let bytes = crate::fsread::read_prefix(&mut file, MAX_SIGNATURE_FILE + 1)
+            .map_err(|e| format!("signature file {shown}: {e}"))?;
+        if bytes.len() > MAX_SIGNATURE_FILE {
+            return Err(format!(
+                "signature file {shown} is larger than {} MiB: not a signature table",
+                MAX_SIGNATURE_FILE >> 20
+            ));
+        }
         let text = crate::scan::text::decode(&bytes).text;
         let file: SignatureFile = serde_json::from_str(&text)
             .map_err(|e| format!("signature file {shown} is not a valid signature table: {e}"))?;

@@ -1,7 +1,7 @@
 //! Parsing and printing times. Machine output is always UTC (RFC 3339);
 //! local time appears only in the human report, labelled with its offset.
 
-use chrono::{DateTime, FixedOffset, NaiveDateTime, SecondsFormat, TimeZone, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDateTime, SecondsFormat, TimeZone, Utc};
 
 /// Parses `+HH:MM`, `-HH:MM`, `+HHMM`, `+HH` or `Z`/`UTC`.
 pub fn parse_utc_offset(s: &str) -> Result<FixedOffset, String> {
@@ -45,6 +45,16 @@ pub fn local_offset_now() -> FixedOffset {
 /// Parses a date found inside an item or log: RFC 3339 / ISO 8601 (with or
 /// without offset; without one it is local time at `offset`) or RFC 2822.
 pub fn parse_content_date(s: &str, offset: FixedOffset) -> Option<DateTime<Utc>> {
+    parse_content_date_unbounded(s, offset).filter(|t| plausible(*t))
+}
+
+/// Dates a Skype for Business client could have written: 1980 to 9999 (UTC).
+/// Anything else is corrupt or hostile, and past 9999 not even RFC 3339.
+pub fn plausible(t: DateTime<Utc>) -> bool {
+    (1980..=9999).contains(&t.year())
+}
+
+fn parse_content_date_unbounded(s: &str, offset: FixedOffset) -> Option<DateTime<Utc>> {
     let t = s.trim();
     if t.is_empty() {
         return None;
@@ -123,6 +133,9 @@ mod tests {
             assert_eq!(rfc3339(parse_content_date(s, ist).unwrap()), want, "{s}");
         }
         assert!(parse_content_date("yesterday", ist).is_none());
+        // Past year 9999 in UTC, or before 1980: corrupt, not a date.
+        assert!(parse_content_date("Fri, 31 Dec 9999 23:59:59 -1200", ist).is_none());
+        assert!(parse_content_date("1970-01-01T00:00:00Z", ist).is_none());
     }
 
     #[test]

@@ -25,13 +25,18 @@ pub fn classify(path: &Path) -> Result<InputKind, String> {
     }
     let decoded = text::decode(&bytes);
     let t = decoded.text.as_str();
-    if !text::is_texty(t) {
-        return Err("binary file of unknown format".into());
-    }
     // The reader's own prefix parser decides, so what it reads and what is
     // recognised cannot drift apart. A rotated log may begin with the tail of
     // a packet longer than the sniffed prefix: its name then speaks for it.
-    if t.lines().any(|l| uccapilog::parse_prefix(l).is_some()) || named_uccapilog(path) {
+    // Records come before the binary test (a log may be padded with NULs);
+    // the name alone speaks only for text.
+    if t.lines().any(|l| uccapilog::parse_prefix(l).is_some()) {
+        return Ok(InputKind::Uccapilog);
+    }
+    if !text::is_texty(t) {
+        return Err("binary file of unknown format".into());
+    }
+    if named_uccapilog(path) {
         return Ok(InputKind::Uccapilog);
     }
     let first_line = t.lines().find(|l| !l.trim().is_empty()).unwrap_or("");

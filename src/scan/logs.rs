@@ -77,10 +77,23 @@ pub fn read_admin(
 ) -> Result<(Vec<crate::events::AdminSetting>, bool), String> {
     let mut file = fsread::open_evidence(open)
         .map_err(|e| format!("cannot be read: {}", fsread::describe_io_error(&e)))?;
-    let bytes = fsread::read_prefix(&mut file, ADMIN_READ_LIMIT)
+    // One byte past the limit tells a file of exactly the limit from a longer one.
+    let mut bytes = fsread::read_prefix(&mut file, ADMIN_READ_LIMIT + 1)
         .map_err(|e| format!("cannot be read: {}", fsread::describe_io_error(&e)))?;
-    let cut = bytes.len() == ADMIN_READ_LIMIT;
-    admin::parse_admin_export(&bytes, path).map(|s| (s, cut))
+    let cut = bytes.len() > ADMIN_READ_LIMIT;
+    bytes.truncate(ADMIN_READ_LIMIT);
+    admin::parse_admin_export(&bytes, path)
+        .map(|s| (s, cut))
+        .map_err(|reason| {
+            if cut {
+                format!(
+                    "larger than {} MiB: only the start was read, and it did not parse ({reason})",
+                    ADMIN_READ_LIMIT >> 20
+                )
+            } else {
+                reason
+            }
+        })
 }
 
 /// A one-line summary of what a reader could not use as-is, if anything.

@@ -101,6 +101,13 @@ pub fn read_item(found: &FoundFile, opts: &ItemOptions) -> SpoolItem {
                 "text has bytes that are not valid in its encoding: read what could be".into(),
             );
         }
+    } else if item.recipient.is_none() || s.date_text.is_none() {
+        // The read window bit: what is missing may lie past it.
+        item.problem = Some(format!(
+            "larger than {} KiB and its recipient or date is not in the first {} KiB",
+            ITEM_READ_LIMIT >> 10,
+            ITEM_READ_LIMIT >> 10
+        ));
     }
     match s.date_text {
         Some(d) => match parse_content_date(&d, opts.utc_offset) {

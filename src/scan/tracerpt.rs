@@ -211,6 +211,10 @@ fn level_word(s: &str) -> Option<String> {
 
 /// A FILETIME integer or a date string; strings without offset are local at `offset`.
 pub fn parse_time(s: &str, offset: FixedOffset) -> Option<DateTime<Utc>> {
+    parse_time_unbounded(s, offset).filter(|t| crate::timefmt::plausible(*t))
+}
+
+fn parse_time_unbounded(s: &str, offset: FixedOffset) -> Option<DateTime<Utc>> {
     let t = s.trim();
     if t.is_empty() {
         return None;

@@ -54,7 +54,7 @@ impl Stamp {
         )?;
         let utc =
             local.checked_sub_signed(TimeDelta::seconds(i64::from(offset.local_minus_utc())))?;
-        Some(utc.and_utc())
+        Some(utc.and_utc()).filter(|t| crate::timefmt::plausible(*t))
     }
 }
 
