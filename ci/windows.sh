@@ -268,7 +268,8 @@ else
   step "cargo test --target $TARGET ${TEST_STD[*]}, run under Wine"
   # Every test binary runs as a Windows process in the same prefix.
   OIMDIAG_UNDER_WINE=1 CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER="timeout 900 wine" \
-    "${WIN_CARGO[@]}" test --locked --no-fail-fast --target "$TARGET" "${TEST_STD[@]}"
+    "${WIN_CARGO[@]}" test --locked --no-fail-fast --target "$TARGET" "${TEST_STD[@]}" ||
+    die "tests failed under Wine (their names and messages are above)"
   ok "the test suite passed under Wine"
 fi
 
