@@ -461,6 +461,92 @@ mod unix {
         assert!(!err.contains("out of memory"), "{err}");
     }
 
+    /// Run as an unprivileged user (nobody, through `setpriv`; only when the
+    /// tests run as root): a folder it cannot list, an item and a log it
+    /// cannot open are named with "permission denied" and the rest is read.
+    #[test]
+    fn unreadable_folders_items_and_logs_are_named_with_their_reason() {
+        // SAFETY: geteuid has no preconditions.
+        let root = unsafe { libc::geteuid() } == 0;
+        let setpriv = Path::new("/usr/bin/setpriv");
+        if !root || !setpriv.exists() {
+            eprintln!("skipped: needs root and setpriv");
+            return;
+        }
+        use std::os::unix::fs::PermissionsExt;
+        let env = TestEnv::new();
+        let item = mime_item("bob@contoso.com", None);
+        env.write_item(ALICE, "ok.hist", &item);
+        let secret = env.write_item(ALICE, "secret.hist", &item);
+        let locked = env.spooler(ALICE).join("locked");
+        write_at(&locked.join("in.hist"), item.as_bytes());
+        let log = write_at(
+            &tracing(&env).join("Lync-UccApi-0.UccApilog"),
+            rec("09:00:00", EWS_503).as_bytes(),
+        );
+        for e in walk_all(env.root()) {
+            fs::set_permissions(&e, fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        for p in [&secret, &locked, &log] {
+            fs::set_permissions(p, fs::Permissions::from_mode(0o000)).unwrap();
+        }
+        let out = std::process::Command::new(setpriv)
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(bin())
+            .arg("scan")
+            .arg(env.root())
+            .args([
+                "--format",
+                "json",
+                "--now",
+                NOW,
+                "--utc-offset",
+                "+00:00",
+                "-q",
+            ])
+            .current_dir("/")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        // Let the temporary tree be removed.
+        fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).unwrap();
+        let s = Scan::parse(RunResult {
+            code: out.status.code().expect("not killed by a signal"),
+            stdout: String::from_utf8(out.stdout).unwrap(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            elapsed: Duration::ZERO,
+        });
+        check(&s);
+        assert_eq!(s.item("ok.hist")["recipient"], "bob@contoso.com");
+        assert!(
+            s.item("secret.hist")["problem"]
+                .as_str()
+                .is_some_and(|p| p.contains("permission denied")),
+            "{:#}",
+            s.item("secret.hist")
+        );
+        assert!(s.skip_reason("locked").contains("permission denied"));
+        assert!(s
+            .skip_reason("Lync-UccApi-0.UccApilog")
+            .contains("permission denied"));
+    }
+
+    fn walk_all(root: &Path) -> Vec<PathBuf> {
+        let mut out = vec![root.to_path_buf()];
+        let mut i = 0;
+        while i < out.len() {
+            if out[i].is_dir() {
+                let more: Vec<PathBuf> = fs::read_dir(&out[i])
+                    .unwrap()
+                    .map(|e| e.unwrap().path())
+                    .collect();
+                out.extend(more);
+            }
+            i += 1;
+        }
+        out
+    }
+
     /// A tree deeper than PATH_MAX (4096 bytes) in total: the walk must not
     /// die, and what it cannot reach is named.
     #[test]

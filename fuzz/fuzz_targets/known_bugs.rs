@@ -27,7 +27,7 @@ fn is_ignored(info: &PanicHookInfo<'_>, list: &[String]) -> bool {
     };
     let file = loc.file().rsplit('/').next().unwrap_or(loc.file());
     let here = format!("{file}:{}", loc.line());
-    list.iter().any(|l| *l == here)
+    list.contains(&here)
 }
 
 /// Runs `f` on `data`; a panic at an ignored location is swallowed.
