@@ -133,9 +133,35 @@ impl SipMessage {
 
 /// RFC 3261 `token` characters.
 fn is_token(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|c| c.is_ascii_alphanumeric() || b"-.!%*_+`'~".contains(&c))
+    !s.is_empty() && s.bytes().all(|c| TOKEN[usize::from(c)])
+}
+
+/// Which bytes are RFC 3261 `token` characters.
+const TOKEN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~'
+            );
+        c += 1;
+    }
+    t
+};
+
+/// `s` split around its first space or tab.
+fn split_blank(s: &str) -> Option<(&str, &str)> {
+    let i = memchr::memchr2(b' ', b'\t', s.as_bytes())?;
+    Some((&s[..i], &s[i + 1..]))
+}
+
+/// `s` split around its last space or tab.
+fn rsplit_blank(s: &str) -> Option<(&str, &str)> {
+    let i = memchr::memrchr2(b' ', b'\t', s.as_bytes())?;
+    Some((&s[..i], &s[i + 1..]))
 }
 
 /// A SIP message borrowed from the record's lines: what [`sip_events`] reads,
@@ -229,10 +255,10 @@ fn parse_view<'a>(lines: impl IntoIterator<Item = &'a str>) -> Option<View<'a>> 
 
 fn parse_start_line(line: &str) -> Option<StartRef<'_>> {
     let line = line.trim();
-    let (first, rest) = line.split_once([' ', '\t'])?;
+    let (first, rest) = split_blank(line)?;
     let rest = rest.trim_start();
     if is_sip_version(first) {
-        let (code, reason) = match rest.split_once([' ', '\t']) {
+        let (code, reason) = match split_blank(rest) {
             Some((c, r)) => (c, r.trim()),
             None => (rest, ""),
         };
@@ -245,9 +271,13 @@ fn parse_start_line(line: &str) -> Option<StartRef<'_>> {
         }
         return Some(StartRef::Response { code, reason });
     }
-    let (uri, version) = rest.rsplit_once([' ', '\t'])?;
+    let (uri, version) = rsplit_blank(rest)?;
     let uri = uri.trim();
-    if !is_token(first) || !is_sip_version(version) || uri.is_empty() || uri.contains([' ', '\t']) {
+    if !is_token(first)
+        || !is_sip_version(version)
+        || uri.is_empty()
+        || memchr::memchr2(b' ', b'\t', uri.as_bytes()).is_some()
+    {
         return None;
     }
     Some(StartRef::Request { method: first, uri })
@@ -808,8 +838,8 @@ pub fn sip_events_in(text: &str, continuation: &str) -> Vec<EventKind> {
             }
             continue;
         }
-        if let Some((name, value)) = line.split_once(':') {
-            let name = name.trim();
+        if let Some(colon) = memchr::memchr(b':', line.as_bytes()) {
+            let (name, value) = (line[..colon].trim(), &line[colon + 1..]);
             if is_token(name) {
                 let full = canonical_name(name);
                 let k = WANTED.iter().position(|w| w.eq_ignore_ascii_case(full));
