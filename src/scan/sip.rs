@@ -776,8 +776,24 @@ static BODY_WORDS: LazyLock<[memchr::memmem::Finder<'static>; 3]> = LazyLock::ne
 });
 
 thread_local! {
+    /// The last User-Agent read and its build: every packet the client sends
+    /// repeats the same one.
+    static LAST_USER_AGENT: std::cell::RefCell<(String, Option<(String, bool)>)> =
+        const { std::cell::RefCell::new((String::new(), None)) };
     /// A packet lower-cased (ASCII only, as `contains_ci` compares), reused.
     static LOWERED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// [`client_build_from_user_agent`], remembered for the last value seen.
+fn cached_client_build(ua: &str) -> Option<(String, bool)> {
+    LAST_USER_AGENT.with_borrow_mut(|(last, build)| {
+        if last.as_str() != ua || last.is_empty() {
+            *build = client_build_from_user_agent(ua);
+            last.clear();
+            last.push_str(ua);
+        }
+        build.clone()
+    })
 }
 
 /// Whether any of [`BODY_WORDS`] occurs in `s`, in any ASCII case.
@@ -856,7 +872,7 @@ pub fn sip_events_in(text: &str, continuation: &str) -> Vec<EventKind> {
     let header = |k: usize| values[k].as_deref();
     let mut out = Vec::new();
     if dir == Direction::Sent {
-        if let Some((build, from_oc)) = header(UA).and_then(client_build_from_user_agent) {
+        if let Some((build, from_oc)) = header(UA).and_then(cached_client_build) {
             out.push(EventKind::ClientBuild { build, from_oc });
         }
     }
