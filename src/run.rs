@@ -12,6 +12,8 @@ use crate::signatures::Signatures;
 use crate::{correlate, facts, output, redact};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A scan that could not run at all (exit 2), with the message for stderr.
 #[derive(Debug)]
@@ -32,8 +34,7 @@ pub fn scan(cfg: &ScanConfig) -> Result<Report, UsageError> {
         Some(p) => Signatures::with_user_file(p).map_err(UsageError)?,
         None => Signatures::builtin(),
     };
-    let found = discover::discover(&roots, default_location);
-    let data = read_all(found, cfg, &sigs);
+    let data = discover_and_read(&roots, default_location, cfg, &sigs);
     let facts = facts::derive(&data, cfg);
     let ctx = RuleContext {
         now: cfg.now,
@@ -50,7 +51,118 @@ pub fn scan(cfg: &ScanConfig) -> Result<Report, UsageError> {
     Ok(report::build(&data, &facts, &attempts, findings, cfg))
 }
 
-fn read_all(found: Discovery, cfg: &ScanConfig, sigs: &Signatures) -> ScanData {
+/// Files read before discovery has finished: the files of each Lync
+/// folder's `Tracing` folder, the logs that are most of the reading, which a
+/// second thread reads while the tree is walked. Discovery still decides what
+/// is scanned: a guess it does not list is dropped, and a file it lists
+/// differently (below a spooler, opened at another path) is read as listed.
+struct Prefetch {
+    files: Vec<FoundFile>,
+    next: AtomicUsize,
+}
+
+impl Prefetch {
+    fn claim(&self) -> Option<usize> {
+        let k = self.next.fetch_add(1, Ordering::Relaxed);
+        (k < self.files.len()).then_some(k)
+    }
+
+    /// Reads guesses until none is left unclaimed.
+    fn drain(&self, read: &ReadFn) -> Vec<(usize, FileResult)> {
+        let mut done = Vec::new();
+        while let Some(k) = self.claim() {
+            done.push((k, read(&self.files[k])));
+        }
+        done
+    }
+}
+
+type ReadFn<'a> = dyn Fn(&FoundFile) -> FileResult + Sync + 'a;
+
+/// Guesses read on their own thread while discovery ran: the results come
+/// with the join.
+type EarlyThread<'scope> = std::thread::ScopedJoinHandle<'scope, Vec<(usize, FileResult)>>;
+
+/// The regular files directly in `<Lync>\Tracing` of each root, largest first.
+fn likely_logs(roots: &[PathBuf]) -> Vec<FoundFile> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for root in roots {
+        for lync in discover::lync_dirs(root) {
+            let Ok(entries) = std::fs::read_dir(&lync) else {
+                continue;
+            };
+            for dir in entries.flatten() {
+                let is_tracing = dir.file_name().eq_ignore_ascii_case("Tracing")
+                    && dir.file_type().is_ok_and(|t| t.is_dir());
+                let Some(files) = is_tracing
+                    .then(|| std::fs::read_dir(dir.path()).ok())
+                    .flatten()
+                else {
+                    continue;
+                };
+                for f in files.flatten() {
+                    // Not following links, as discovery does not.
+                    let Ok(meta) = std::fs::symlink_metadata(f.path()) else {
+                        continue;
+                    };
+                    if meta.is_file() && seen.insert(f.path()) {
+                        out.push(FoundFile {
+                            path: f.path(),
+                            open: f.path(),
+                            size: meta.len(),
+                            mtime: meta.modified().ok(),
+                            in_spooler: false,
+                            profile: None,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    out.sort_by(|a, b| b.size.cmp(&a.size).then_with(|| a.path.cmp(&b.path)));
+    out
+}
+
+/// Discovers the inputs and reads them. With more than one thread, the logs
+/// that can be seen at once are read while the tree is still being walked.
+fn discover_and_read(
+    roots: &[PathBuf],
+    strict_lync: bool,
+    cfg: &ScanConfig,
+    sigs: &Signatures,
+) -> ScanData {
+    let opts = spooler::ItemOptions {
+        utc_offset: cfg.utc_offset,
+        include_subjects: cfg.include_subjects,
+        now: cfg.now,
+    };
+    let read = |f: &FoundFile| read_file(f, cfg, sigs, &opts);
+    let guesses = if worker_count(usize::MAX) > 1 {
+        likely_logs(roots)
+    } else {
+        Vec::new()
+    };
+    let prefetch = Prefetch {
+        files: guesses,
+        next: AtomicUsize::new(0),
+    };
+    if prefetch.files.is_empty() {
+        return read_all(discover::discover(roots, strict_lync), cfg, &read, None);
+    }
+    std::thread::scope(|s| {
+        let early = s.spawn(|| prefetch.drain(&read));
+        let found = discover::discover(roots, strict_lync);
+        read_all(found, cfg, &read, Some((&prefetch, early)))
+    })
+}
+
+fn read_all(
+    found: Discovery,
+    cfg: &ScanConfig,
+    read: &ReadFn,
+    early: Option<(&Prefetch, EarlyThread<'_>)>,
+) -> ScanData {
     let Discovery {
         files,
         profiles,
@@ -64,21 +176,54 @@ fn read_all(found: Discovery, cfg: &ScanConfig, sigs: &Signatures) -> ScanData {
         ..ScanData::default()
     };
     let progress = progress_bar(cfg, files.len() as u64);
-    let opts = spooler::ItemOptions {
-        utc_offset: cfg.utc_offset,
-        include_subjects: cfg.include_subjects,
-        now: cfg.now,
+    let (prefetch, early_thread) = match early {
+        Some((p, t)) => (Some(p), Some(t)),
+        None => (None, None),
     };
-    let results = read_files(&files, &|f| {
-        let r = read_file(f, cfg, sigs, &opts);
-        progress.inc(1);
-        r
-    });
+    // Which discovered files were guessed, and so read (or being read) already.
+    let guessed: Vec<Option<usize>> = match prefetch {
+        Some(p) => {
+            let by_path: std::collections::HashMap<&Path, usize> = p
+                .files
+                .iter()
+                .enumerate()
+                .map(|(k, g)| (g.path.as_path(), k))
+                .collect();
+            files
+                .iter()
+                .map(|f| {
+                    by_path
+                        .get(f.path.as_path())
+                        .copied()
+                        .filter(|_| !f.in_spooler && f.open == f.path)
+                })
+                .collect()
+        }
+        None => vec![None; files.len()],
+    };
+    let (mut results, mut early_results) =
+        read_files(&files, &guessed, prefetch, read, &|| progress.inc(1));
+    if let Some(t) = early_thread {
+        match t.join() {
+            Ok(done) => early_results.extend(done),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    }
+    let mut early_slots: Vec<Option<FileResult>> = Vec::new();
+    early_slots.resize_with(prefetch.map_or(0, |p| p.files.len()), || None);
+    for (k, r) in early_results {
+        early_slots[k] = Some(r);
+    }
+    progress.inc(guessed.iter().flatten().count() as u64);
     progress.finish_and_clear();
     // Merged in discovery order, so the result is the same however the
     // files were shared out.
-    for (f, r) in files.into_iter().zip(results) {
-        merge(f, r, &mut data);
+    for ((f, g), r) in files.into_iter().zip(guessed).zip(results.iter_mut()) {
+        let r = match g {
+            Some(k) => early_slots[k].take(),
+            None => r.take(),
+        };
+        merge(f, r.expect("every file was read"), &mut data);
     }
     data.skipped.sort_by(|a, b| a.path.cmp(&b.path));
     // Rotated logs (-0, -1, -2, .bak) and CSV exports merge into one timeline.
@@ -140,56 +285,65 @@ fn worker_count(files: usize) -> usize {
     wanted.min(files).max(1)
 }
 
-/// Reads every file, on as many threads as there are cores, and returns the
-/// results in the order of `files`. Workers take files from a shared queue:
-/// logs first, largest first, so one big log does not start last; then the
-/// small files in order.
+/// Reads every file not already `guessed`, on as many threads as there are
+/// cores, and returns the results in the order of `files` (`None` for the
+/// guessed ones), with the guesses the workers read. Workers first help with
+/// the guesses left, then take files from a shared queue: logs first, largest
+/// first, so one big log does not start last; then the small files in order.
 fn read_files(
     files: &[FoundFile],
-    read: &(dyn Fn(&FoundFile) -> FileResult + Sync),
-) -> Vec<FileResult> {
-    let workers = worker_count(files.len());
-    if workers <= 1 {
-        return files.iter().map(read).collect();
+    guessed: &[Option<usize>],
+    prefetch: Option<&Prefetch>,
+    read: &ReadFn,
+    tick: &(dyn Fn() + Sync),
+) -> (Vec<Option<FileResult>>, Vec<(usize, FileResult)>) {
+    let mut order: Vec<usize> = (0..files.len()).filter(|&i| guessed[i].is_none()).collect();
+    let mut slots: Vec<Option<FileResult>> = Vec::with_capacity(files.len());
+    slots.resize_with(files.len(), || None);
+    let workers = worker_count(order.len());
+    if workers <= 1 && prefetch.is_none() {
+        for i in order {
+            slots[i] = Some(read(&files[i]));
+            tick();
+        }
+        return (slots, Vec::new());
     }
-    let mut order: Vec<usize> = (0..files.len()).collect();
     // Stable: spool items (small, many) keep their order after the logs.
     order.sort_by_key(|&i| {
         let f = &files[i];
         (f.in_spooler, std::cmp::Reverse(f.size))
     });
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut slots: Vec<Option<FileResult>> = Vec::with_capacity(files.len());
-    slots.resize_with(files.len(), || None);
+    let next = AtomicUsize::new(0);
+    let mut early = Vec::new();
     std::thread::scope(|s| {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 s.spawn(|| {
+                    let guesses = prefetch.map(|p| p.drain(read)).unwrap_or_default();
                     let mut done = Vec::new();
                     loop {
-                        let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let k = next.fetch_add(1, Ordering::Relaxed);
                         let Some(&i) = order.get(k) else { break };
                         done.push((i, read(&files[i])));
+                        tick();
                     }
-                    done
+                    (done, guesses)
                 })
             })
             .collect();
         for h in handles {
             match h.join() {
-                Ok(done) => {
+                Ok((done, guesses)) => {
                     for (i, r) in done {
                         slots[i] = Some(r);
                     }
+                    early.extend(guesses);
                 }
                 Err(panic) => std::panic::resume_unwind(panic),
             }
         }
     });
-    slots
-        .into_iter()
-        .map(|r| r.expect("every file was read by a worker"))
-        .collect()
+    (slots, early)
 }
 
 /// Reads one file: a spooled item, or anything else recognised by content.

@@ -67,6 +67,10 @@ pub struct Signatures {
     /// The `require` literals, lower-cased: which occur in a text is found
     /// before any regex runs.
     literals: Vec<CiLiteral>,
+    /// The order to look for them in (shortest first), each with the earlier
+    /// literals it contains: absent one of those, it is absent too
+    /// (`ews information` is not looked for in a text without `ews`).
+    search: Vec<(usize, Vec<usize>)>,
 }
 
 impl Signatures {
@@ -164,6 +168,7 @@ impl Signatures {
             entries,
             compiled,
             literals: literals.iter().map(|l| CiLiteral::new(l)).collect(),
+            search: search_order(&literals),
         })
     }
 
@@ -182,9 +187,12 @@ impl Signatures {
         // Which required literals occur at all; most log lines contain none.
         let mut present = [false; 64];
         let mut any = false;
-        for (p, lit) in present.iter_mut().zip(&self.literals) {
-            if lit.occurs_in(text.as_bytes()) {
-                *p = true;
+        for (i, contains) in &self.search {
+            if contains.iter().any(|&j| !present[j]) {
+                continue;
+            }
+            if self.literals[*i].occurs_in(text.as_bytes()) {
+                present[*i] = true;
                 any = true;
             }
         }
@@ -225,6 +233,25 @@ impl Signatures {
         }
         None
     }
+}
+
+/// Literal indexes shortest first, each with the indexes (among the first
+/// 64, whose presence is recorded) of the shorter literals it contains.
+fn search_order(literals: &[String]) -> Vec<(usize, Vec<usize>)> {
+    let mut order: Vec<usize> = (0..literals.len().min(64)).collect();
+    order.sort_by_key(|&i| (literals[i].len(), i));
+    order
+        .iter()
+        .enumerate()
+        .map(|(k, &i)| {
+            let contains = order[..k]
+                .iter()
+                .copied()
+                .filter(|&j| literals[i].contains(literals[j].as_str()))
+                .collect();
+            (i, contains)
+        })
+        .collect()
 }
 
 /// `sip:Bob@Contoso.com` → `bob@contoso.com`.
@@ -308,6 +335,21 @@ mod tests {
         let (e, f) = m("OfflineIM: queued for sip:bob@contoso.com");
         assert_eq!(e, SigEvent::OimQueued);
         assert_eq!(f.id, None);
+    }
+
+    #[test]
+    fn contained_literals_are_looked_for_first() {
+        let lits: Vec<String> = ["ews information", "offlineim", "ews", "x"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(
+            search_order(&lits),
+            [(3, vec![]), (2, vec![]), (1, vec![]), (0, vec![2]),]
+        );
+        // A text with the long literal has the short one too: still found.
+        let (e, _) = m("xx EWS Information: EWS Status OK");
+        assert_eq!(e, SigEvent::EwsStatus);
     }
 
     #[test]

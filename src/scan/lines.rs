@@ -164,6 +164,46 @@ impl<R: Read> LineReader<R> {
         }
     }
 
+    /// Every line in turn, as [`next_line`](Self::next_line) would give them,
+    /// but a block at a time: the block's complete lines are checked as UTF-8
+    /// in one pass and handed out as slices of it, instead of one check and
+    /// one call per line.
+    pub fn for_each_line(&mut self, f: &mut dyn FnMut(Line<'_>)) -> io::Result<()> {
+        loop {
+            match memchr::memrchr(b'\n', &self.buf[self.pos..self.end]) {
+                Some(i) => {
+                    let end = self.pos + i + 1;
+                    lines_in(
+                        &self.buf[self.pos..end],
+                        &mut self.raw,
+                        &mut self.text,
+                        &mut self.number,
+                        self.max_line,
+                        self.encoding,
+                        f,
+                    );
+                    self.pos = end;
+                }
+                // What is left is the start of a line: longer than the
+                // limit already, or to be completed by the next read.
+                None if self.end - self.pos > self.max_line => {
+                    if let Some(line) = self.long_line()? {
+                        f(line);
+                    }
+                }
+                None => {
+                    if !self.fill()? {
+                        // The last line, without a line ending.
+                        if let Some(line) = self.next_line()? {
+                            f(line);
+                        }
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    }
+
     /// A line longer than the limit: its first `max_line` bytes, the rest
     /// skipped without being kept.
     fn long_line(&mut self) -> io::Result<Option<Line<'_>>> {
@@ -192,6 +232,65 @@ impl<R: Read> LineReader<R> {
             text: &self.text,
             lossy,
             cut,
+        }
+    }
+}
+
+/// Hands out the lines of `region` (whole lines, each ended by `\n`) as
+/// [`LineReader::next_line`] would: valid UTF-8 checked once for the region,
+/// line by line only where it is not.
+fn lines_in(
+    region: &[u8],
+    raw: &mut Vec<u8>,
+    text: &mut String,
+    number: &mut u64,
+    max_line: usize,
+    encoding: Encoding,
+    f: &mut dyn FnMut(Line<'_>),
+) {
+    let valid = std::str::from_utf8(region).ok();
+    let mut start = 0;
+    for nl in memchr::memchr_iter(b'\n', region) {
+        *number += 1;
+        let bytes = &region[start..nl];
+        let line_start = start;
+        start = nl + 1;
+        if bytes.len() > max_line {
+            raw.clear();
+            raw.extend_from_slice(&bytes[..max_line]);
+            let lossy = own(raw, text, encoding, true);
+            f(Line {
+                number: *number,
+                text,
+                lossy,
+                cut: true,
+            });
+            continue;
+        }
+        let stop = nl - usize::from(bytes.last() == Some(&b'\r'));
+        let checked = match valid {
+            Some(v) => Some(&v[line_start..stop]),
+            None => std::str::from_utf8(&region[line_start..stop]).ok(),
+        };
+        match checked {
+            Some(s) => f(Line {
+                number: *number,
+                text: s,
+                // The UTF-16 decoder has already replaced bad units with U+FFFD.
+                lossy: encoding != Encoding::Utf8 && s.contains(char::REPLACEMENT_CHARACTER),
+                cut: false,
+            }),
+            None => {
+                raw.clear();
+                raw.extend_from_slice(bytes);
+                let lossy = own(raw, text, encoding, false);
+                f(Line {
+                    number: *number,
+                    text,
+                    lossy,
+                    cut: false,
+                });
+            }
         }
     }
 }
@@ -349,12 +448,23 @@ impl<R: Read> Read for Decoder<R> {
 mod tests {
     use super::*;
 
+    /// The lines of `bytes`, read both ways; both must agree.
     fn collect(bytes: &[u8], limit: usize) -> Vec<(String, bool, bool)> {
         let mut r = LineReader::with_limit(bytes, limit).unwrap();
         let mut v = Vec::new();
         while let Some(l) = r.next_line().unwrap() {
             v.push((l.text.to_string(), l.lossy, l.cut));
         }
+        let mut r = LineReader::with_limit(bytes, limit).unwrap();
+        let mut w = Vec::new();
+        let mut numbers = Vec::new();
+        r.for_each_line(&mut |l| {
+            w.push((l.text.to_string(), l.lossy, l.cut));
+            numbers.push(l.number);
+        })
+        .unwrap();
+        assert_eq!(v, w, "next_line and for_each_line differ");
+        assert!(numbers.iter().enumerate().all(|(i, &n)| n == i as u64 + 1));
         v
     }
 
@@ -447,6 +557,11 @@ mod tests {
         while let Some(l) = r.next_line().unwrap() {
             got.push((l.text.to_string(), l.lossy, l.cut));
         }
+        assert_eq!(got, want);
+        let mut r = LineReader::with_limit(Trickle(&s), 100).unwrap();
+        let mut got = Vec::new();
+        r.for_each_line(&mut |l| got.push((l.text.to_string(), l.lossy, l.cut)))
+            .unwrap();
         assert_eq!(got, want);
     }
 

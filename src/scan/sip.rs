@@ -133,9 +133,35 @@ impl SipMessage {
 
 /// RFC 3261 `token` characters.
 fn is_token(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|c| c.is_ascii_alphanumeric() || b"-.!%*_+`'~".contains(&c))
+    !s.is_empty() && s.bytes().all(|c| TOKEN[usize::from(c)])
+}
+
+/// Which bytes are RFC 3261 `token` characters.
+const TOKEN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~'
+            );
+        c += 1;
+    }
+    t
+};
+
+/// `s` split around its first space or tab.
+fn split_blank(s: &str) -> Option<(&str, &str)> {
+    let i = memchr::memchr2(b' ', b'\t', s.as_bytes())?;
+    Some((&s[..i], &s[i + 1..]))
+}
+
+/// `s` split around its last space or tab.
+fn rsplit_blank(s: &str) -> Option<(&str, &str)> {
+    let i = memchr::memrchr2(b' ', b'\t', s.as_bytes())?;
+    Some((&s[..i], &s[i + 1..]))
 }
 
 /// A SIP message borrowed from the record's lines: what [`sip_events`] reads,
@@ -229,10 +255,10 @@ fn parse_view<'a>(lines: impl IntoIterator<Item = &'a str>) -> Option<View<'a>> 
 
 fn parse_start_line(line: &str) -> Option<StartRef<'_>> {
     let line = line.trim();
-    let (first, rest) = line.split_once([' ', '\t'])?;
+    let (first, rest) = split_blank(line)?;
     let rest = rest.trim_start();
     if is_sip_version(first) {
-        let (code, reason) = match rest.split_once([' ', '\t']) {
+        let (code, reason) = match split_blank(rest) {
             Some((c, r)) => (c, r.trim()),
             None => (rest, ""),
         };
@@ -245,9 +271,13 @@ fn parse_start_line(line: &str) -> Option<StartRef<'_>> {
         }
         return Some(StartRef::Response { code, reason });
     }
-    let (uri, version) = rest.rsplit_once([' ', '\t'])?;
+    let (uri, version) = rsplit_blank(rest)?;
     let uri = uri.trim();
-    if !is_token(first) || !is_sip_version(version) || uri.is_empty() || uri.contains([' ', '\t']) {
+    if !is_token(first)
+        || !is_sip_version(version)
+        || uri.is_empty()
+        || memchr::memchr2(b' ', b'\t', uri.as_bytes()).is_some()
+    {
         return None;
     }
     Some(StartRef::Request { method: first, uri })
@@ -746,8 +776,24 @@ static BODY_WORDS: LazyLock<[memchr::memmem::Finder<'static>; 3]> = LazyLock::ne
 });
 
 thread_local! {
+    /// The last User-Agent read and its build: every packet the client sends
+    /// repeats the same one.
+    static LAST_USER_AGENT: std::cell::RefCell<(String, Option<(String, bool)>)> =
+        const { std::cell::RefCell::new((String::new(), None)) };
     /// A packet lower-cased (ASCII only, as `contains_ci` compares), reused.
     static LOWERED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// [`client_build_from_user_agent`], remembered for the last value seen.
+fn cached_client_build(ua: &str) -> Option<(String, bool)> {
+    LAST_USER_AGENT.with_borrow_mut(|(last, build)| {
+        if last.as_str() != ua || last.is_empty() {
+            *build = client_build_from_user_agent(ua);
+            last.clear();
+            last.push_str(ua);
+        }
+        build.clone()
+    })
 }
 
 /// Whether any of [`BODY_WORDS`] occurs in `s`, in any ASCII case.
@@ -808,8 +854,8 @@ pub fn sip_events_in(text: &str, continuation: &str) -> Vec<EventKind> {
             }
             continue;
         }
-        if let Some((name, value)) = line.split_once(':') {
-            let name = name.trim();
+        if let Some(colon) = memchr::memchr(b':', line.as_bytes()) {
+            let (name, value) = (line[..colon].trim(), &line[colon + 1..]);
             if is_token(name) {
                 let full = canonical_name(name);
                 let k = WANTED.iter().position(|w| w.eq_ignore_ascii_case(full));
@@ -826,7 +872,7 @@ pub fn sip_events_in(text: &str, continuation: &str) -> Vec<EventKind> {
     let header = |k: usize| values[k].as_deref();
     let mut out = Vec::new();
     if dir == Direction::Sent {
-        if let Some((build, from_oc)) = header(UA).and_then(client_build_from_user_agent) {
+        if let Some((build, from_oc)) = header(UA).and_then(cached_client_build) {
             out.push(EventKind::ClientBuild { build, from_oc });
         }
     }

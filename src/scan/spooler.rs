@@ -244,10 +244,20 @@ fn tag_name_end(
     then: impl Fn(usize) -> bool,
 ) -> Option<usize> {
     let rest = &text[at..];
-    let run: usize = rest
-        .char_indices()
-        .find(|&(_, c)| !(is_word_char(c) || c == '.' || c == '-'))
-        .map_or(rest.len(), |(i, _)| i);
+    // ASCII bytes first; only a non-ASCII character needs the Unicode test.
+    let ascii = rest
+        .bytes()
+        .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')))
+        .unwrap_or(rest.len());
+    let run: usize = if rest.as_bytes().get(ascii).is_some_and(|b| !b.is_ascii()) {
+        ascii
+            + rest[ascii..]
+                .char_indices()
+                .find(|&(_, c)| !(is_word_char(c) || c == '.' || c == '-'))
+                .map_or(rest.len() - ascii, |(i, _)| i)
+    } else {
+        ascii
+    };
     if run > 0 && rest[run..].starts_with(':') && rest[run + 1..].starts_with(element) {
         let end = at + run + 1 + element.len();
         if then(end) {
@@ -347,6 +357,9 @@ fn sniff_xml(text: &str) -> Option<Sniffed> {
 }
 
 fn xml_unescape(s: &str) -> String {
+    if !s.contains('&') {
+        return s.to_string();
+    }
     s.replace("&lt;", "<")
         .replace("&gt;", ">")
         .replace("&quot;", "\"")

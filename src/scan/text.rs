@@ -36,13 +36,10 @@ fn looks_like_utf16le(bytes: &[u8]) -> bool {
         return false;
     }
     let pairs = sample.len() / 2;
-    let odd_nuls = sample
-        .iter()
-        .skip(1)
-        .step_by(2)
-        .filter(|&&b| b == 0)
-        .count();
-    let even_nuls = sample.iter().step_by(2).filter(|&&b| b == 0).count();
+    // One pass over the pairs (`sample` has an even length).
+    let (even_nuls, odd_nuls) = sample.chunks_exact(2).fold((0usize, 0usize), |(e, o), p| {
+        (e + usize::from(p[0] == 0), o + usize::from(p[1] == 0))
+    });
     odd_nuls * 10 >= pairs * 9 && even_nuls * 10 <= pairs
 }
 

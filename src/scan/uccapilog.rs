@@ -139,7 +139,7 @@ pub fn read_views<R: Read>(
     let mut lines = LineReader::new(reader)?;
     let mut stats = ReadStats::default();
     let mut cur = Building::default();
-    while let Some(line) = lines.next_line()? {
+    lines.for_each_line(&mut |line| {
         if line.lossy {
             stats.lossy_lines += 1;
         }
@@ -182,7 +182,7 @@ pub fn read_views<R: Read>(
                 }
             }
         }
-    }
+    })?;
     if cur.active {
         on_record(&cur.view());
     }
