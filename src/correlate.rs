@@ -2,13 +2,19 @@
 //! linking attempts to spool items. The two-minute timer decides outcomes:
 //! delivered within 120 s, delivered late, failed, expired (nothing after the
 //! timer ran out), or still pending.
+//!
+//! The `Correlator` is fed the events of every log in time order as they are
+//! read, and keeps bounded state: the attempts themselves (at most
+//! `MAX_ATTEMPTS_KEPT`, each with at most `MAX_EVENTS_PER_ATTEMPT` events),
+//! indexes over them, and counts of what it had to let go. Memory follows the
+//! number of messages up to that cap, never the size of the logs.
 
-use crate::events::{EventKind, LogEvent, SigEvent};
-use crate::model::ScanData;
-use crate::rules::TIMER_SECS;
+use crate::events::{EventKind, LogEvent, Origin, SigEvent};
+use crate::model::SpoolItem;
+use crate::rules::{other_domain, TIMER_SECS};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 /// A spooled item and an attempt are the same message when their recipients
 /// match and their times are this close (and no spooled event names the file).
@@ -18,8 +24,16 @@ const TRIGGER_WINDOW_SECS: i64 = 300;
 /// Events kept per attempt (the first ones, which tell the story; the count of
 /// the rest is kept).
 pub const MAX_EVENTS_PER_ATTEMPT: usize = 32;
+/// Attempts kept whole. Past this, the oldest delivered-in-time message is let
+/// go first (it explains nothing), else the oldest of any; what is let go is
+/// still counted per user and outcome (`Dropped`). A real client logs tens to
+/// thousands of offline messages; this bounds a log that is nothing else.
+pub const MAX_ATTEMPTS_KEPT: usize = 5_000;
+/// Pending 480s (callee offline) remembered: older ones than the trigger
+/// window are forgotten once this many are waiting.
+const MAX_TRIGGERS: usize = 4_096;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Delivered,
@@ -37,32 +51,122 @@ pub struct Attempt {
     pub queued_at: DateTime<Utc>,
     pub resolved_at: Option<DateTime<Utc>>,
     pub outcome: Outcome,
-    /// Indexes into `ScanData::events`, in time order.
-    pub events: Vec<usize>,
+    /// The message's events (its trigger first, if any), in time order.
+    pub events: Vec<LogEvent>,
     /// Events past `MAX_EVENTS_PER_ATTEMPT`, counted not kept.
     pub events_dropped: usize,
     /// Indexes into `ScanData::spool_items` of the items that are this message.
     pub spool_items: Vec<usize>,
+    /// Which offline-IM steps were seen, kept or not (bit per `SigEvent`).
+    steps: u16,
+    /// When the first delivery was seen.
+    delivered_at: Option<DateTime<Utc>>,
 }
 
 impl Attempt {
     pub fn is_undelivered(&self) -> bool {
         matches!(self.outcome, Outcome::Failed | Outcome::Expired)
     }
+
+    fn has(&self, step: SigEvent) -> bool {
+        self.steps & bit(step) != 0
+    }
 }
 
-pub fn correlate(scan: &ScanData, now: DateTime<Utc>, sole_user: Option<&str>) -> Vec<Attempt> {
-    let mut attempts: Vec<Attempt> = Vec::new();
-    let mut by_id: HashMap<String, usize> = HashMap::new();
-    let mut trigger: HashMap<String, (usize, DateTime<Utc>)> = HashMap::new();
-    let mut user: Option<String> = sole_user.map(str::to_string);
+fn bit(e: SigEvent) -> u16 {
+    1 << (e as u16)
+}
 
-    for (idx, e) in scan.events.iter().enumerate() {
-        let Some(t) = e.time else { continue };
+/// Attempts let go past `MAX_ATTEMPTS_KEPT`, per user: their counts by
+/// outcome, the slowest late delivery, and recipients in other domains.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Dropped {
+    pub by_user: BTreeMap<Option<String>, DroppedCounts>,
+    /// (sender, recipient) in different domains, with the queued event's origin.
+    pub federated: BTreeMap<(String, String), Origin>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DroppedCounts {
+    pub by_outcome: BTreeMap<Outcome, usize>,
+    pub slowest_late_secs: i64,
+}
+
+impl Dropped {
+    pub fn total(&self) -> usize {
+        self.by_user
+            .values()
+            .flat_map(|c| c.by_outcome.values())
+            .sum()
+    }
+
+    pub fn count(&self, user: Option<&str>, outcome: Outcome) -> usize {
+        self.by_user
+            .get(&user.map(str::to_string))
+            .and_then(|c| c.by_outcome.get(&outcome))
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
+/// What correlation gives: the attempts kept, in queued order, and the
+/// counts of those let go.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Attempts {
+    pub kept: Vec<Attempt>,
+    pub dropped: Dropped,
+}
+
+/// The streaming join. Feed it every dated event in time order with `push`,
+/// then `finish`.
+#[derive(Debug)]
+pub struct Correlator {
+    now: DateTime<Utc>,
+    /// Kept attempts by sequence number (= queued order).
+    attempts: BTreeMap<u64, Attempt>,
+    next_seq: u64,
+    by_id: HashMap<String, u64>,
+    /// Kept attempts per recipient, for events without an id.
+    by_recipient: HashMap<String, BTreeSet<u64>>,
+    /// Delivered in time, oldest first: the first to let go.
+    done_in_time: VecDeque<u64>,
+    /// The latest 480 per callee, waiting for a queued message.
+    trigger: HashMap<String, LogEvent>,
+    user: Option<String>,
+    dropped: Dropped,
+    /// Recipients of messages let go that may be in another domain than
+    /// their sender (`None`: a sender not known yet).
+    dropped_recipients: BTreeMap<(Option<String>, String), Origin>,
+}
+
+impl Correlator {
+    pub fn new(now: DateTime<Utc>) -> Self {
+        Correlator {
+            now,
+            attempts: BTreeMap::new(),
+            next_seq: 0,
+            by_id: HashMap::new(),
+            by_recipient: HashMap::new(),
+            done_in_time: VecDeque::new(),
+            trigger: HashMap::new(),
+            user: None,
+            dropped: Dropped::default(),
+            dropped_recipients: BTreeMap::new(),
+        }
+    }
+
+    /// One event, in time order. Undated events tell no story and are ignored.
+    pub fn push(&mut self, e: &LogEvent) {
+        let Some(t) = e.time else { return };
         match &e.kind {
-            EventKind::SipUser { address } => user = Some(address.clone()),
+            EventKind::SipUser { address } => self.user = Some(address.clone()),
             EventKind::CalleeOffline { callee } => {
-                trigger.insert(callee.clone(), (idx, t));
+                if self.trigger.len() >= MAX_TRIGGERS {
+                    let horizon = t - Duration::seconds(TRIGGER_WINDOW_SECS);
+                    self.trigger
+                        .retain(|_, ev| ev.time.is_some_and(|tt| tt >= horizon));
+                }
+                self.trigger.insert(callee.clone(), e.clone());
             }
             EventKind::Signature { event, fields } if is_oim(*event) => {
                 // A queued event always starts a new message (ids restart with
@@ -71,50 +175,29 @@ pub fn correlate(scan: &ScanData, now: DateTime<Utc>, sole_user: Option<&str>) -
                     None
                 } else {
                     match &fields.id {
-                        Some(id) => by_id.get(id).copied(),
-                        None => open_attempt(
-                            &attempts,
-                            &scan.events,
-                            *event,
-                            fields.recipient.as_deref(),
-                        ),
+                        Some(id) => self.by_id.get(id).copied(),
+                        None => self.open_attempt(*event, fields.recipient.as_deref()),
                     }
                 };
-                let a = match existing {
-                    Some(a) => a,
-                    None => {
-                        attempts.push(Attempt {
-                            id: fields.id.clone(),
-                            user: user.clone(),
-                            recipient: fields.recipient.clone(),
-                            queued_at: t,
-                            resolved_at: None,
-                            outcome: Outcome::Pending,
-                            events: Vec::new(),
-                            events_dropped: 0,
-                            spool_items: Vec::new(),
-                        });
-                        let a = attempts.len() - 1;
-                        if let Some(id) = &fields.id {
-                            by_id.insert(id.clone(), a);
-                        }
-                        // The 480 that made this an offline message, when it came shortly before.
-                        if let Some(r) = &fields.recipient {
-                            if let Some((ti, tt)) = trigger.remove(r) {
-                                if (t - tt).num_seconds() <= TRIGGER_WINDOW_SECS && tt <= t {
-                                    attempts[a].events.push(ti);
-                                }
-                            }
-                        }
-                        a
-                    }
+                let seq = match existing {
+                    Some(seq) => seq,
+                    None => self.start(t, fields.id.as_ref(), fields.recipient.as_ref()),
                 };
-                let at = &mut attempts[a];
-                if at.recipient.is_none() {
-                    at.recipient = fields.recipient.clone();
+                if let Some(r) = &fields.recipient {
+                    self.set_recipient(seq, r);
+                }
+                let Some(at) = self.attempts.get_mut(&seq) else {
+                    return;
+                };
+                at.steps |= bit(*event);
+                if *event == SigEvent::OimDelivered && at.delivered_at.is_none() {
+                    at.delivered_at = Some(t);
+                    if t - at.queued_at <= Duration::seconds(TIMER_SECS) {
+                        self.done_in_time.push_back(seq);
+                    }
                 }
                 if at.events.len() < MAX_EVENTS_PER_ATTEMPT {
-                    at.events.push(idx);
+                    at.events.push(e.clone());
                 } else {
                     at.events_dropped += 1;
                 }
@@ -122,11 +205,152 @@ pub fn correlate(scan: &ScanData, now: DateTime<Utc>, sole_user: Option<&str>) -
             _ => {}
         }
     }
-    for a in &mut attempts {
-        judge(a, &scan.events, now);
+
+    /// A new attempt, queued at `t`; lets the oldest go when too many are kept.
+    fn start(&mut self, t: DateTime<Utc>, id: Option<&String>, recipient: Option<&String>) -> u64 {
+        if self.attempts.len() >= MAX_ATTEMPTS_KEPT {
+            self.let_one_go();
+        }
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let mut a = Attempt {
+            id: id.cloned(),
+            user: self.user.clone(),
+            recipient: None,
+            queued_at: t,
+            resolved_at: None,
+            outcome: Outcome::Pending,
+            events: Vec::new(),
+            events_dropped: 0,
+            spool_items: Vec::new(),
+            steps: 0,
+            delivered_at: None,
+        };
+        // The 480 that made this an offline message, when it came shortly before.
+        if let Some(trig) = recipient.and_then(|r| self.trigger.remove(r)) {
+            if let Some(tt) = trig.time {
+                if tt <= t && (t - tt).num_seconds() <= TRIGGER_WINDOW_SECS {
+                    a.events.push(trig);
+                }
+            }
+        }
+        if let Some(id) = id {
+            self.by_id.insert(id.clone(), seq);
+        }
+        self.attempts.insert(seq, a);
+        seq
     }
-    link_items(&mut attempts, scan);
-    attempts
+
+    fn set_recipient(&mut self, seq: u64, r: &str) {
+        if let Some(a) = self.attempts.get_mut(&seq) {
+            if a.recipient.is_none() {
+                a.recipient = Some(r.to_string());
+                self.by_recipient
+                    .entry(r.to_string())
+                    .or_default()
+                    .insert(seq);
+            }
+        }
+    }
+
+    /// For an event without an id: the oldest message to the same recipient
+    /// (any recipient, when none is named) that has not had this step yet and
+    /// is not delivered — messages are processed in order — else the newest
+    /// such message.
+    fn open_attempt(&self, step: SigEvent, recipient: Option<&str>) -> Option<u64> {
+        let open = |a: &Attempt| !a.has(step) && !a.has(SigEvent::OimDelivered);
+        match recipient {
+            Some(r) => {
+                let seqs = self.by_recipient.get(r)?;
+                seqs.iter()
+                    .copied()
+                    .find(|s| self.attempts.get(s).is_some_and(open))
+                    .or_else(|| seqs.last().copied())
+            }
+            None => self
+                .attempts
+                .iter()
+                .find(|(_, a)| open(a))
+                .or_else(|| self.attempts.last_key_value())
+                .map(|(s, _)| *s),
+        }
+    }
+
+    /// Lets one attempt go: the oldest delivered in time, else the oldest.
+    fn let_one_go(&mut self) {
+        let seq = loop {
+            match self.done_in_time.pop_front() {
+                Some(s) if self.attempts.contains_key(&s) => break Some(s),
+                Some(_) => continue,
+                None => break self.attempts.first_key_value().map(|(s, _)| *s),
+            }
+        };
+        let Some(mut a) = seq.and_then(|s| self.attempts.remove(&s)) else {
+            return;
+        };
+        let seq = seq.unwrap_or_default();
+        if let Some(id) = &a.id {
+            if self.by_id.get(id) == Some(&seq) {
+                self.by_id.remove(id);
+            }
+        }
+        if let Some(r) = &a.recipient {
+            if let Some(set) = self.by_recipient.get_mut(r) {
+                set.remove(&seq);
+                if set.is_empty() {
+                    self.by_recipient.remove(r);
+                }
+            }
+        }
+        judge(&mut a, self.now);
+        let counts = self.dropped.by_user.entry(a.user.clone()).or_default();
+        *counts.by_outcome.entry(a.outcome).or_default() += 1;
+        if a.outcome == Outcome::DeliveredLate {
+            let secs = a.resolved_at.map_or(0, |r| (r - a.queued_at).num_seconds());
+            counts.slowest_late_secs = counts.slowest_late_secs.max(secs);
+        }
+        // Whether the recipient is in another domain is decided in
+        // `finish`, when the sole user is known.
+        if let (Some(r), Some(e)) = (&a.recipient, a.events.first()) {
+            let foreign = a.user.as_ref().is_none_or(|u| other_domain(u, r));
+            if foreign {
+                self.dropped_recipients
+                    .entry((a.user.clone(), r.clone()))
+                    .or_insert_with(|| e.origin.clone());
+            }
+        }
+    }
+
+    /// Judges every kept attempt. `sole_user` is the user of attempts logged
+    /// before any REGISTER named one, when the scan knows only one user.
+    pub fn finish(self, sole_user: Option<&str>) -> Attempts {
+        let now = self.now;
+        let mut kept: Vec<Attempt> = self.attempts.into_values().collect();
+        for a in &mut kept {
+            if a.user.is_none() {
+                a.user = sole_user.map(str::to_string);
+            }
+            judge(a, now);
+        }
+        let mut dropped = self.dropped;
+        for ((user, r), origin) in self.dropped_recipients {
+            if let Some(u) = user.or_else(|| sole_user.map(str::to_string)) {
+                if other_domain(&u, &r) {
+                    dropped.federated.entry((u, r)).or_insert(origin);
+                }
+            }
+        }
+        if let Some(u) = sole_user {
+            if let Some(c) = dropped.by_user.remove(&None) {
+                let into = dropped.by_user.entry(Some(u.to_string())).or_default();
+                for (o, n) in c.by_outcome {
+                    *into.by_outcome.entry(o).or_default() += n;
+                }
+                into.slowest_late_secs = into.slowest_late_secs.max(c.slowest_late_secs);
+            }
+        }
+        Attempts { kept, dropped }
+    }
 }
 
 fn is_oim(e: SigEvent) -> bool {
@@ -140,54 +364,31 @@ fn is_oim(e: SigEvent) -> bool {
     )
 }
 
-/// For an event without an id: the oldest message to the same recipient (any
-/// recipient, when none is named) that has not had this step yet and is not
-/// delivered — messages are processed in order — else the newest such message.
-fn open_attempt(
-    attempts: &[Attempt],
-    events: &[LogEvent],
-    step: SigEvent,
-    recipient: Option<&str>,
-) -> Option<usize> {
-    let has = |a: &Attempt, want: SigEvent| {
-        a.events.iter().any(
-            |&i| matches!(&events[i].kind, EventKind::Signature { event, .. } if *event == want),
-        )
-    };
-    let candidates = || {
-        attempts
-            .iter()
-            .enumerate()
-            .filter(|(_, a)| match recipient {
-                Some(r) => a.recipient.as_deref() == Some(r),
-                None => true,
-            })
-    };
-    candidates()
-        .find(|(_, a)| !has(a, step) && !has(a, SigEvent::OimDelivered))
-        .or_else(|| candidates().next_back())
-        .map(|(i, _)| i)
-}
-
 /// Outcome from the attempt's events and the scan time: a delivery anywhere
 /// wins (a retry may succeed after a failure); else a failure or spooling;
 /// else the timer decides.
-fn judge(a: &mut Attempt, events: &[LogEvent], now: DateTime<Utc>) {
-    let when = |want: &[SigEvent]| {
-        a.events.iter().find_map(|&i| match &events[i].kind {
-            EventKind::Signature { event, .. } if want.contains(event) => events[i].time,
+fn judge(a: &mut Attempt, now: DateTime<Utc>) {
+    let failed_at = || {
+        a.events.iter().find_map(|e| match &e.kind {
+            EventKind::Signature {
+                event: SigEvent::OimFailed | SigEvent::OimSpooled,
+                ..
+            } => e.time,
             _ => None,
         })
     };
-    if let Some(t) = when(&[SigEvent::OimDelivered]) {
+    if let Some(t) = a.delivered_at {
         a.resolved_at = Some(t);
         a.outcome = if t - a.queued_at > Duration::seconds(TIMER_SECS) {
             Outcome::DeliveredLate
         } else {
             Outcome::Delivered
         };
-    } else if let Some(t) = when(&[SigEvent::OimFailed, SigEvent::OimSpooled]) {
+    } else if let Some(t) = failed_at() {
         a.resolved_at = Some(t);
+        a.outcome = Outcome::Failed;
+    } else if a.has(SigEvent::OimFailed) || a.has(SigEvent::OimSpooled) {
+        // The failure was past the events kept: its time is not known.
         a.outcome = Outcome::Failed;
     } else if now - a.queued_at > Duration::seconds(TIMER_SECS) {
         a.outcome = Outcome::Expired;
@@ -203,8 +404,7 @@ fn judge(a: &mut Attempt, events: &[LogEvent], now: DateTime<Utc>) {
 /// (sorted by time), so thousands of attempts against a hundred thousand
 /// items cost lookups, not a scan of every item per attempt. The result is
 /// the same as trying every item in order for every attempt.
-fn link_items(attempts: &mut [Attempt], scan: &ScanData) {
-    let items = &scan.spool_items;
+pub fn link_items(attempts: &mut [Attempt], items: &[SpoolItem]) {
     let mut taken = vec![false; items.len()];
     let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
     for (j, it) in items.iter().enumerate() {
@@ -219,7 +419,7 @@ fn link_items(attempts: &mut [Attempt], scan: &ScanData) {
         let mut named: Vec<String> = a
             .events
             .iter()
-            .filter_map(|&i| match &scan.events[i].kind {
+            .filter_map(|e| match &e.kind {
                 EventKind::Signature {
                     event: SigEvent::OimSpooled,
                     fields,
@@ -301,7 +501,6 @@ pub fn timer_end(a: &Attempt) -> DateTime<Utc> {
 mod tests {
     use super::*;
     use crate::events::{Origin, SigFields};
-    use crate::model::SpoolItem;
     use crate::model::{ItemFormat, TimeSource};
     use std::path::PathBuf;
 
@@ -335,11 +534,27 @@ mod tests {
         e
     }
 
-    fn scan(events: Vec<LogEvent>) -> ScanData {
-        ScanData {
+    struct Scan {
+        events: Vec<LogEvent>,
+        spool_items: Vec<SpoolItem>,
+    }
+
+    fn scan(events: Vec<LogEvent>) -> Scan {
+        Scan {
             events,
-            ..ScanData::default()
+            spool_items: Vec::new(),
         }
+    }
+
+    /// The whole join as a scan runs it: events in order, then items linked.
+    fn correlate(s: &Scan, now: DateTime<Utc>, sole_user: Option<&str>) -> Vec<Attempt> {
+        let mut c = Correlator::new(now);
+        for e in &s.events {
+            c.push(e);
+        }
+        let mut kept = c.finish(sole_user).kept;
+        link_items(&mut kept, &s.spool_items);
+        kept
     }
 
     const NOW: &str = "2026-11-23T12:00:00Z";
@@ -568,7 +783,69 @@ mod tests {
             ),
         ]);
         let a = correlate(&s, t(NOW), None);
-        assert_eq!(a[0].events, [0, 1]);
+        assert_eq!(a[0].events.len(), 2);
+        assert!(matches!(
+            a[0].events[0].kind,
+            EventKind::CalleeOffline { .. }
+        ));
         assert_eq!(a[0].queued_at, t("2026-11-23T10:00:01Z"));
+    }
+
+    #[test]
+    fn past_the_cap_delivered_messages_go_first_and_are_counted() {
+        let mut c = Correlator::new(t(NOW));
+        let base = t("2026-11-20T00:00:00Z");
+        let at = |s: i64| (base + Duration::seconds(s)).to_rfc3339();
+        // The first message fails; then more delivered-in-time messages than are kept.
+        c.push(&sig(
+            &at(0),
+            SigEvent::OimQueued,
+            Some("f"),
+            Some("b@x.com"),
+        ));
+        c.push(&sig(&at(1), SigEvent::OimFailed, Some("f"), None));
+        let extra = 25;
+        for k in 0..(MAX_ATTEMPTS_KEPT + extra) as i64 {
+            let id = format!("d{k}");
+            c.push(&sig(
+                &at(10 + 2 * k),
+                SigEvent::OimQueued,
+                Some(&id),
+                Some("c@y.com"),
+            ));
+            c.push(&sig(
+                &at(11 + 2 * k),
+                SigEvent::OimDelivered,
+                Some(&id),
+                None,
+            ));
+        }
+        let out = c.finish(Some("alice@x.com"));
+        assert_eq!(out.kept.len(), MAX_ATTEMPTS_KEPT);
+        assert_eq!(out.kept[0].outcome, Outcome::Failed, "the failure is kept");
+        assert_eq!(out.dropped.total(), extra + 1);
+        assert_eq!(
+            out.dropped.count(Some("alice@x.com"), Outcome::Delivered),
+            extra + 1,
+            "the sole user is filled in for dropped ones too"
+        );
+        assert!(out
+            .dropped
+            .federated
+            .contains_key(&("alice@x.com".to_string(), "c@y.com".to_string())));
+    }
+
+    #[test]
+    fn past_the_cap_with_nothing_delivered_the_oldest_go() {
+        let mut c = Correlator::new(t(NOW));
+        let base = t("2026-11-20T00:00:00Z");
+        for k in 0..(MAX_ATTEMPTS_KEPT + 3) as i64 {
+            let when = (base + Duration::seconds(k)).to_rfc3339();
+            c.push(&sig(&when, SigEvent::OimQueued, None, Some("b@x.com")));
+        }
+        let out = c.finish(None);
+        assert_eq!(out.kept.len(), MAX_ATTEMPTS_KEPT);
+        assert_eq!(out.kept[0].queued_at, base + Duration::seconds(3));
+        assert_eq!(out.dropped.count(None, Outcome::Expired), 3);
     }
 }

@@ -3,31 +3,25 @@
 
 use crate::build_version::{ClientBuild, InstallType};
 use crate::config::{MailboxChoice, ScanConfig};
-use crate::events::{AdminObject, AdminSetting, EventKind, LogEvent, Origin, SigEvent};
+use crate::digest::LogFacts;
+use crate::events::{AdminObject, AdminSetting, Origin};
 use crate::model::{Facts, MailboxLocation, Policies, ScanData, Setting, Source};
 use crate::scan::logs::url_host;
+use std::collections::BTreeSet;
 
 /// EWS hosts of Exchange Online (ASSUMED heuristic: any other host is
 /// on-premises; `--mailbox` overrides).
 pub const ONLINE_EWS_HOSTS: &[&str] = &["outlook.office365.com", "outlook.office.com"];
 
 pub fn derive(scan: &ScanData, cfg: &ScanConfig) -> Facts {
-    let mut sip_users: Vec<String> = scan.profiles.iter().map(|p| p.address.clone()).collect();
-    sip_users.extend(scan.spool_items.iter().filter_map(|i| i.profile.clone()));
-    sip_users.extend(scan.events.iter().filter_map(|e| match &e.kind {
-        EventKind::SipUser { address } => Some(address.clone()),
-        _ => None,
-    }));
-    sip_users.sort();
-    sip_users.dedup();
-
+    let sip_users = sip_users(scan, &scan.logs.sip_users);
     let (client_build, client_build_source) = match cfg.client_build {
         Some(b) => (Some(b), Some(cli_source(format!("--client-build {b}")))),
-        None => logged_build(&scan.events),
+        None => logged_build(&scan.logs),
     };
     let install_type = client_build.map_or(InstallType::Unknown, |b| b.install_type());
 
-    let ews = ews_url(&scan.events);
+    let ews = scan.logs.ews_url.as_ref();
     let (mailbox_location, mailbox_source) = match cfg.mailbox {
         MailboxChoice::Online => (
             MailboxLocation::Online,
@@ -37,8 +31,8 @@ pub fn derive(scan: &ScanData, cfg: &ScanConfig) -> Facts {
             MailboxLocation::OnPremises,
             Some(cli_source("--mailbox on-premises".into())),
         ),
-        MailboxChoice::Auto => match &ews {
-            Some((url, src)) => (mailbox_of(url), Some(src.clone())),
+        MailboxChoice::Auto => match ews {
+            Some(u) => (mailbox_of(&u.value), Some(source_of(&u.origin))),
             None => (MailboxLocation::Unknown, None),
         },
     };
@@ -50,9 +44,20 @@ pub fn derive(scan: &ScanData, cfg: &ScanConfig) -> Facts {
         install_type,
         mailbox_location,
         mailbox_source,
-        ews_url: ews.map(|(u, _)| u),
+        ews_url: ews.map(|u| u.value.clone()),
         policies: policies(scan),
     }
+}
+
+/// Every user the scan knows of: profile folders, spool items' profiles,
+/// and users the logs' REGISTERs named.
+pub fn sip_users(scan: &ScanData, logged: &BTreeSet<String>) -> Vec<String> {
+    let mut users: Vec<String> = scan.profiles.iter().map(|p| p.address.clone()).collect();
+    users.extend(scan.spool_items.iter().filter_map(|i| i.profile.clone()));
+    users.extend(logged.iter().cloned());
+    users.sort();
+    users.dedup();
+    users
 }
 
 fn cli_source(excerpt: String) -> Source {
@@ -79,51 +84,20 @@ pub fn mailbox_of(url: &str) -> MailboxLocation {
     }
 }
 
-/// The newest build the logs show, preferring the product (`OC/`) version
+/// The last build the logs show, preferring the product (`OC/`) version
 /// over the API layer's (`UCCAPI/`), which differs on C2R.
-fn logged_build(events: &[LogEvent]) -> (Option<ClientBuild>, Option<Source>) {
-    let builds = |want_oc: bool| {
-        events.iter().rev().find_map(|e| match &e.kind {
-            EventKind::ClientBuild { build, from_oc } if *from_oc == want_oc => {
-                build.parse::<ClientBuild>().ok().map(|b| (b, e))
-            }
-            _ => None,
-        })
+fn logged_build(logs: &LogFacts) -> (Option<ClientBuild>, Option<Source>) {
+    let (told, from_oc) = match (&logs.build_oc, &logs.build_uccapi) {
+        (Some(t), _) => (t, true),
+        (None, Some(t)) => (t, false),
+        (None, None) => return (None, None),
     };
-    match builds(true).or_else(|| builds(false)) {
-        Some((b, e)) => {
-            let mut src = source_of(&e.origin);
-            if matches!(e.kind, EventKind::ClientBuild { from_oc: false, .. }) {
-                src.excerpt
-                    .push_str(" — UCCAPI/ version used: no OC/ product version was logged");
-            }
-            (Some(b), Some(src))
-        }
-        None => (None, None),
+    let mut src = source_of(&told.origin);
+    if !from_oc {
+        src.excerpt
+            .push_str(" — UCCAPI/ version used: no OC/ product version was logged");
     }
-}
-
-/// The EWS URL: autodiscover's answer first, else the one used, else any seen.
-fn ews_url(events: &[LogEvent]) -> Option<(String, Source)> {
-    let rank = |e: &LogEvent| match &e.kind {
-        EventKind::Signature {
-            event: SigEvent::EwsAutodiscoverOk,
-            fields,
-        } => fields.url.clone().map(|u| (0, u)),
-        EventKind::Signature { fields, .. } => fields
-            .url
-            .clone()
-            .filter(|u| u.to_ascii_lowercase().contains("/ews/"))
-            .map(|u| (1, u)),
-        EventKind::EwsUrl { url } => Some((2, url.clone())),
-        _ => None,
-    };
-    events
-        .iter()
-        .rev()
-        .filter_map(|e| rank(e).map(|(r, u)| (r, u, e)))
-        .min_by_key(|(r, _, _)| *r)
-        .map(|(_, u, e)| (u, source_of(&e.origin)))
+    (told.value.parse::<ClientBuild>().ok(), Some(src))
 }
 
 /// The settings of one policy: those in force for this user, and those of
@@ -145,19 +119,17 @@ pub struct PolicySettings {
 
 pub fn policy_settings(scan: &ScanData) -> PolicySettings {
     let evidence = |obj: AdminObject, name: &str| -> PolicyEvidence {
-        let provisioned: Vec<Setting> = scan
-            .events
-            .iter()
-            .filter_map(|e| match &e.kind {
-                EventKind::Provisioning { name: n, value, .. } if n.eq_ignore_ascii_case(name) => {
-                    parse_bool(value).map(|v| Setting {
-                        value: v,
-                        source: source_of(&e.origin),
-                    })
-                }
-                _ => None,
-            })
-            .collect();
+        // What the server sent last is what is in force now.
+        let provisioned: Option<Setting> = scan
+            .logs
+            .provisioning
+            .get(&name.to_ascii_lowercase())
+            .and_then(|t| {
+                parse_bool(&t.value).map(|v| Setting {
+                    value: v,
+                    source: source_of(&t.origin),
+                })
+            });
         let mut ev = PolicyEvidence::default();
         for s in scan
             .admin
@@ -168,25 +140,22 @@ pub fn policy_settings(scan: &ScanData) -> PolicySettings {
                 .identity
                 .as_deref()
                 .is_none_or(|i| i.eq_ignore_ascii_case("global"));
-            if global && provisioned.is_empty() {
+            if global && provisioned.is_none() {
                 ev.applicable.push(admin_setting(s));
             } else if !global {
                 ev.scoped.push(admin_setting(s));
             }
         }
-        // What the server sent last is what is in force now.
-        ev.applicable.extend(provisioned.into_iter().last());
+        ev.applicable.extend(provisioned);
         ev
     };
     let user_im_auto_archiving = scan
-        .events
+        .logs
+        .user_im_auto_archiving
         .iter()
-        .filter_map(|e| match &e.kind {
-            EventKind::UserImAutoArchiving { enabled } => Some(Setting {
-                value: *enabled,
-                source: source_of(&e.origin),
-            }),
-            _ => None,
+        .map(|t| Setting {
+            value: t.value,
+            source: source_of(&t.origin),
         })
         .collect();
     PolicySettings {

@@ -2,13 +2,15 @@
 //!
 //! Layers, each reading only the one before it:
 //! `discover` finds files → `scan::*` turn files into typed items and events
-//! (`model`) → `rules` judge them into findings → `report` builds the report
+//! (`model`), logs folded in time order as they are read (`digest`,
+//! `correlate`) → `rules` judge them into findings → `report` builds the report
 //! model and renders it.
 
 pub mod build_version;
 pub mod cli;
 pub mod config;
 pub mod correlate;
+pub mod digest;
 pub mod discover;
 pub mod events;
 pub mod exit;

@@ -88,8 +88,13 @@ pub struct ScanData {
     pub spool_items: Vec<SpoolItem>,
     pub scanned: Vec<ScannedInput>,
     pub skipped: Vec<SkippedInput>,
-    /// Log events from every log, ordered by time (undated last), then file and line.
-    pub events: Vec<crate::events::LogEvent>,
+    /// What the logs told, folded as they were read.
+    pub logs: crate::digest::LogFacts,
+    /// Offline messages from the logs (those kept: see `attempts_dropped`),
+    /// in queued order, linked to their spool items.
+    pub attempts: Vec<crate::correlate::Attempt>,
+    /// Messages past the number kept, counted.
+    pub attempts_dropped: crate::correlate::Dropped,
     /// Settings from PowerShell admin exports.
     pub admin: Vec<crate::events::AdminSetting>,
 }

@@ -1,6 +1,15 @@
 //! One scan from configuration to report: discover, read, judge, render, write.
+//!
+//! Reading: every log is read on a thread of its own and sends its events,
+//! in batches through a bounded channel, to this thread, which merges the
+//! logs into one timeline and folds it as it comes (`LogDigest`); rotated
+//! logs and CSV exports of the same trace thus join in time order, and memory
+//! holds a few batches per log, not the logs' events. Spool items and admin
+//! exports are read meanwhile on a pool of worker threads.
 
 use crate::config::{Format, ScanConfig};
+use crate::correlate::{self, Attempt};
+use crate::digest::LogDigest;
 use crate::discover::{self, Discovery, FoundFile};
 use crate::events::{AdminSetting, LogEvent, ReadStats};
 use crate::exit::ExitStatus;
@@ -9,15 +18,27 @@ use crate::report::{self, Report};
 use crate::rules::{self, RuleContext};
 use crate::scan::{classify, logs, spooler};
 use crate::signatures::Signatures;
-use crate::{correlate, facts, output, redact};
+use crate::{facts, output, redact};
+use chrono::{DateTime, Utc};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::thread::{Scope, ScopedJoinHandle};
 
 /// A scan that could not run at all (exit 2), with the message for stderr.
 #[derive(Debug)]
 pub struct UsageError(pub String);
+
+/// Events a log thread sends at a time.
+const BATCH: usize = 256;
+/// Batches a log thread may read ahead of the merge before it waits: enough
+/// for a log of sparse events to be read while others are merged, and a
+/// bound (a few MiB per log) for a log that is nothing but events.
+const BATCHES_AHEAD: usize = 16;
 
 /// Discovers and reads every input, then evaluates the rules.
 pub fn scan(cfg: &ScanConfig) -> Result<Report, UsageError> {
@@ -34,56 +55,20 @@ pub fn scan(cfg: &ScanConfig) -> Result<Report, UsageError> {
         Some(p) => Signatures::with_user_file(p).map_err(UsageError)?,
         None => Signatures::builtin(),
     };
-    let data = discover_and_read(&roots, default_location, cfg, &sigs);
+    let mut data = discover_and_read(&roots, default_location, cfg, &sigs);
     let facts = facts::derive(&data, cfg);
     let ctx = RuleContext {
         now: cfg.now,
         roots: roots.iter().map(|r| r.display().to_string()).collect(),
     };
-    // Logs in the shared Tracing folder name their user in REGISTERs; with one
-    // profile and no REGISTER, that profile is the user.
-    let sole_user = match facts.sip_users.as_slice() {
-        [only] => Some(only.as_str()),
-        _ => None,
-    };
-    let attempts = correlate::correlate(&data, cfg.now, sole_user);
+    let attempts: Vec<Attempt> = std::mem::take(&mut data.attempts);
     let findings = rules::evaluate(&data, &facts, &attempts, &ctx);
     Ok(report::build(&data, &facts, &attempts, findings, cfg))
 }
 
-/// Files read before discovery has finished: the files of each Lync
-/// folder's `Tracing` folder, the logs that are most of the reading, which a
-/// second thread reads while the tree is walked. Discovery still decides what
-/// is scanned: a guess it does not list is dropped, and a file it lists
-/// differently (below a spooler, opened at another path) is read as listed.
-struct Prefetch {
-    files: Vec<FoundFile>,
-    next: AtomicUsize,
-}
-
-impl Prefetch {
-    fn claim(&self) -> Option<usize> {
-        let k = self.next.fetch_add(1, Ordering::Relaxed);
-        (k < self.files.len()).then_some(k)
-    }
-
-    /// Reads guesses until none is left unclaimed.
-    fn drain(&self, read: &ReadFn) -> Vec<(usize, FileResult)> {
-        let mut done = Vec::new();
-        while let Some(k) = self.claim() {
-            done.push((k, read(&self.files[k])));
-        }
-        done
-    }
-}
-
-type ReadFn<'a> = dyn Fn(&FoundFile) -> FileResult + Sync + 'a;
-
-/// Guesses read on their own thread while discovery ran: the results come
-/// with the join.
-type EarlyThread<'scope> = std::thread::ScopedJoinHandle<'scope, Vec<(usize, FileResult)>>;
-
-/// The regular files directly in `<Lync>\Tracing` of each root, largest first.
+/// The regular files directly in `<Lync>\Tracing` of each root, largest
+/// first: the logs that are most of the reading, started while discovery
+/// still walks the tree.
 fn likely_logs(roots: &[PathBuf]) -> Vec<FoundFile> {
     let mut seen = std::collections::HashSet::new();
     let mut out = Vec::new();
@@ -124,44 +109,143 @@ fn likely_logs(roots: &[PathBuf]) -> Vec<FoundFile> {
     out
 }
 
-/// Discovers the inputs and reads them. With more than one thread, the logs
-/// that can be seen at once are read while the tree is still being walked.
+/// Everything a file reader needs.
+struct Readers<'a> {
+    cfg: &'a ScanConfig,
+    sigs: &'a Signatures,
+    opts: spooler::ItemOptions,
+}
+
+/// One file read on a thread of its own: a log sends its events through
+/// `events`; the thread's result is the rest of what reading gave.
+struct LogThread<'scope> {
+    events: Receiver<Vec<LogEvent>>,
+    done: ScopedJoinHandle<'scope, FileResult>,
+}
+
+impl Readers<'_> {
+    /// Starts reading `f` on its own thread. `kind` is what it was
+    /// recognised as, or `None` to recognise it there.
+    fn spawn<'scope, 'env>(
+        &'env self,
+        s: &'scope Scope<'scope, 'env>,
+        f: FoundFile,
+        kind: Option<InputKind>,
+    ) -> LogThread<'scope> {
+        let (tx, rx) = sync_channel(BATCHES_AHEAD);
+        let done = s.spawn(move || {
+            let kind = match kind {
+                Some(k) => Ok(k),
+                None => classify::classify(&f.open),
+            };
+            match kind {
+                Ok(k @ (InputKind::Uccapilog | InputKind::TracerptCsv)) => {
+                    self.stream_log(&f, k, tx)
+                }
+                other => self.read_other(&f, other),
+            }
+        });
+        LogThread { events: rx, done }
+    }
+
+    /// Reads a log, sending its events in batches. When the merge no longer
+    /// wants them (a guess discovery did not confirm), the rest is not read.
+    fn stream_log(
+        &self,
+        f: &FoundFile,
+        kind: InputKind,
+        tx: SyncSender<Vec<LogEvent>>,
+    ) -> FileResult {
+        let mut batch = Vec::with_capacity(BATCH);
+        let mut wanted = true;
+        let mut sink = |e: LogEvent| {
+            if !wanted {
+                return;
+            }
+            batch.push(e);
+            if batch.len() >= BATCH {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                wanted = tx.send(full).is_ok();
+            }
+        };
+        let result = logs::read_log(
+            &f.open,
+            &f.path,
+            kind,
+            self.cfg.utc_offset,
+            self.sigs,
+            &mut sink,
+        );
+        if wanted && !batch.is_empty() {
+            let _ = tx.send(batch);
+        }
+        FileResult::Log { kind, result }
+    }
+
+    /// Reads a file that is not a log (or was not recognised).
+    fn read_other(&self, f: &FoundFile, kind: Result<InputKind, String>) -> FileResult {
+        if f.in_spooler {
+            return FileResult::Spool(Box::new(spooler::read_item(f, &self.opts)));
+        }
+        match kind {
+            Ok(InputKind::AdminExport) => FileResult::Admin(logs::read_admin(&f.open, &f.path)),
+            Ok(kind) => FileResult::Other(kind),
+            Err(reason) => FileResult::Skipped(reason),
+        }
+    }
+}
+
+/// Discovers the inputs and reads them.
 fn discover_and_read(
     roots: &[PathBuf],
     strict_lync: bool,
     cfg: &ScanConfig,
     sigs: &Signatures,
 ) -> ScanData {
-    let opts = spooler::ItemOptions {
-        utc_offset: cfg.utc_offset,
-        include_subjects: cfg.include_subjects,
-        now: cfg.now,
+    let readers = Readers {
+        cfg,
+        sigs,
+        opts: spooler::ItemOptions {
+            utc_offset: cfg.utc_offset,
+            include_subjects: cfg.include_subjects,
+            now: cfg.now,
+        },
     };
-    let read = |f: &FoundFile| read_file(f, cfg, sigs, &opts);
-    let guesses = if worker_count(usize::MAX) > 1 {
-        likely_logs(roots)
-    } else {
-        Vec::new()
-    };
-    let prefetch = Prefetch {
-        files: guesses,
-        next: AtomicUsize::new(0),
-    };
-    if prefetch.files.is_empty() {
-        return read_all(discover::discover(roots, strict_lync), cfg, &read, None);
-    }
+    let readers = &readers;
     std::thread::scope(|s| {
-        let early = s.spawn(|| prefetch.drain(&read));
+        // With more than one core, the logs that can be seen at once are
+        // read while the tree is still being walked.
+        let guesses: Vec<(FoundFile, LogThread)> = if worker_count(usize::MAX) > 1 {
+            likely_logs(roots)
+                .into_iter()
+                .map(|g| {
+                    let t = readers.spawn(s, g.clone(), None);
+                    (g, t)
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         let found = discover::discover(roots, strict_lync);
-        read_all(found, cfg, &read, Some((&prefetch, early)))
+        read_all(s, found, readers, guesses)
     })
 }
 
-fn read_all(
+/// How one discovered file is being read.
+enum Reading<'scope> {
+    /// On a thread of its own (logs, and guesses of logs).
+    Thread(LogThread<'scope>),
+    /// By the worker pool (spool items): index into the pool's results.
+    Pool(usize),
+    /// Already, here.
+    Done(FileResult),
+}
+
+fn read_all<'scope, 'env>(
+    s: &'scope Scope<'scope, 'env>,
     found: Discovery,
-    cfg: &ScanConfig,
-    read: &ReadFn,
-    early: Option<(&Prefetch, EarlyThread<'_>)>,
+    readers: &'env Readers<'env>,
+    guesses: Vec<(FoundFile, LogThread<'scope>)>,
 ) -> ScanData {
     let Discovery {
         files,
@@ -175,93 +259,176 @@ fn read_all(
         skipped,
         ..ScanData::default()
     };
-    let progress = progress_bar(cfg, files.len() as u64);
-    let (prefetch, early_thread) = match early {
-        Some((p, t)) => (Some(p), Some(t)),
-        None => (None, None),
-    };
-    // Which discovered files were guessed, and so read (or being read) already.
-    let guessed: Vec<Option<usize>> = match prefetch {
-        Some(p) => {
-            let by_path: std::collections::HashMap<&Path, usize> = p
-                .files
-                .iter()
-                .enumerate()
-                .map(|(k, g)| (g.path.as_path(), k))
-                .collect();
-            files
-                .iter()
-                .map(|f| {
-                    by_path
-                        .get(f.path.as_path())
-                        .copied()
-                        .filter(|_| !f.in_spooler && f.open == f.path)
+    let progress = progress_bar(readers.cfg, files.len() as u64);
+    let mut guesses: HashMap<PathBuf, LogThread> =
+        guesses.into_iter().map(|(g, t)| (g.path, t)).collect();
+    // Discovery decides what is scanned: a guess is used only for a file it
+    // lists at the same path, outside any spooler, opened where it is.
+    let mut pool_files: Vec<&FoundFile> = Vec::new();
+    let mut readings: Vec<Reading> = Vec::with_capacity(files.len());
+    for f in &files {
+        let guess = (!f.in_spooler && f.open == f.path)
+            .then(|| guesses.remove(&f.path))
+            .flatten();
+        readings.push(match guess {
+            Some(t) => Reading::Thread(t),
+            None if f.in_spooler => {
+                pool_files.push(f);
+                Reading::Pool(pool_files.len() - 1)
+            }
+            None => match classify::classify(&f.open) {
+                Ok(k @ (InputKind::Uccapilog | InputKind::TracerptCsv)) => {
+                    Reading::Thread(readers.spawn(s, f.clone(), Some(k)))
+                }
+                other => Reading::Done(readers.read_other(f, other)),
+            },
+        });
+    }
+    // Guesses discovery did not confirm: their events are not wanted.
+    drop(guesses);
+
+    // Spool items on the pool while the logs are merged here.
+    let mut pooled: Vec<Option<FileResult>> = Vec::new();
+    pooled.resize_with(pool_files.len(), || None);
+    let mut digest = LogDigest::new(readers.cfg.now);
+    let next = AtomicUsize::new(0);
+    std::thread::scope(|ps| {
+        let (pool_files, next, progress) = (&pool_files, &next, &progress);
+        let pool: Vec<_> = (0..worker_count(pool_files.len()))
+            .filter(|_| !pool_files.is_empty())
+            .map(|_| {
+                ps.spawn(move || {
+                    let mut done = Vec::new();
+                    loop {
+                        let k = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(f) = pool_files.get(k) else { break };
+                        done.push((k, readers.read_other(f, Err(String::new()))));
+                        progress.inc(1);
+                    }
+                    done
                 })
-                .collect()
+            })
+            .collect();
+
+        // The logs, merged into one timeline by (time, path, line).
+        let mut streams: Vec<(&FoundFile, &Receiver<Vec<LogEvent>>)> = files
+            .iter()
+            .zip(&readings)
+            .filter_map(|(f, r)| match r {
+                Reading::Thread(t) => Some((f, &t.events)),
+                _ => None,
+            })
+            .collect();
+        streams.sort_by(|a, b| a.0.path.cmp(&b.0.path));
+        merge_logs(streams.into_iter().map(|(_, rx)| rx).collect(), &mut |e| {
+            digest.push(e)
+        });
+
+        for h in pool {
+            match h.join() {
+                Ok(done) => {
+                    for (k, r) in done {
+                        pooled[k] = Some(r);
+                    }
+                }
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
         }
-        None => vec![None; files.len()],
-    };
-    let (mut results, mut early_results) =
-        read_files(&files, &guessed, prefetch, read, &|| progress.inc(1));
-    if let Some(t) = early_thread {
-        match t.join() {
-            Ok(done) => early_results.extend(done),
-            Err(panic) => std::panic::resume_unwind(panic),
-        }
-    }
-    let mut early_slots: Vec<Option<FileResult>> = Vec::new();
-    early_slots.resize_with(prefetch.map_or(0, |p| p.files.len()), || None);
-    for (k, r) in early_results {
-        early_slots[k] = Some(r);
-    }
-    progress.inc(guessed.iter().flatten().count() as u64);
-    progress.finish_and_clear();
+    });
     // Merged in discovery order, so the result is the same however the
     // files were shared out.
-    for ((f, g), r) in files.into_iter().zip(guessed).zip(results.iter_mut()) {
-        let r = match g {
-            Some(k) => early_slots[k].take(),
-            None => r.take(),
+    for (f, r) in files.into_iter().zip(readings) {
+        let r = match r {
+            Reading::Thread(t) => {
+                drop(t.events);
+                let r = match t.done.join() {
+                    Ok(r) => r,
+                    Err(panic) => std::panic::resume_unwind(panic),
+                };
+                progress.inc(1);
+                r
+            }
+            Reading::Pool(k) => pooled[k].take().expect("the pool read every item"),
+            Reading::Done(r) => {
+                progress.inc(1);
+                r
+            }
         };
-        merge(f, r.expect("every file was read"), &mut data);
+        merge(f, r, &mut data);
     }
+    progress.finish_and_clear();
     data.skipped.sort_by(|a, b| a.path.cmp(&b.path));
-    // Rotated logs (-0, -1, -2, .bak) and CSV exports merge into one timeline.
-    data.events.sort_by(|a, b| {
-        (a.time.is_none(), a.time, &a.origin.path, a.origin.line).cmp(&(
-            b.time.is_none(),
-            b.time,
-            &b.origin.path,
-            b.origin.line,
-        ))
-    });
-    // The same moment told by two sources (a UccApilog and the tracerpt export
-    // of the ETL trace) is one event: keep the first telling.
-    // UccApilog times have milliseconds, ETL exports 100 ns: compare at the
-    // coarser precision.
-    // Decided on borrowed kinds (no copy of every event), then applied.
-    let keep: Vec<bool> = {
-        let mut told = std::collections::HashSet::with_capacity(data.events.len());
-        data.events
-            .iter()
-            .map(|e| match e.time {
-                None => true,
-                Some(t) => told.insert((t.timestamp_millis(), &e.kind)),
-            })
-            .collect()
+
+    // Logs in the shared Tracing folder name their user in REGISTERs; with one
+    // profile and no REGISTER, that profile is the user.
+    let users = facts::sip_users(&data, digest.users());
+    let sole_user = match users.as_slice() {
+        [only] => Some(only.as_str()),
+        _ => None,
     };
-    let mut keep = keep.into_iter();
-    data.events.retain(|_| keep.next().unwrap_or(true));
-    data.events.shrink_to_fit();
+    let (logs, attempts) = digest.finish(sole_user);
+    let mut kept = attempts.kept;
+    correlate::link_items(&mut kept, &data.spool_items);
+    data.logs = logs;
+    data.attempts = kept;
+    data.attempts_dropped = attempts.dropped;
     data
 }
 
-/// What reading one file gave, before it joins the scan's data.
+/// Merges time-ordered event streams into one, by (time, stream, line);
+/// `streams` are in path order. An undated event keeps its place in its
+/// log: it sorts at the time of the dated event before it.
+fn merge_logs(streams: Vec<&Receiver<Vec<LogEvent>>>, out: &mut dyn FnMut(LogEvent)) {
+    struct Head {
+        batch: std::vec::IntoIter<LogEvent>,
+        last_time: Option<DateTime<Utc>>,
+    }
+    type Key = (Option<DateTime<Utc>>, usize, u64);
+    let mut heads: Vec<Head> = Vec::with_capacity(streams.len());
+    let mut pending: Vec<Option<LogEvent>> = Vec::with_capacity(streams.len());
+    let mut heap: BinaryHeap<Reverse<Key>> = BinaryHeap::new();
+    // The next event of stream `i`, waiting for the log's thread if need be.
+    let next = |i: usize, heads: &mut Vec<Head>| -> Option<LogEvent> {
+        loop {
+            if let Some(e) = heads[i].batch.next() {
+                return Some(e);
+            }
+            heads[i].batch = streams[i].recv().ok()?.into_iter();
+        }
+    };
+    let key = |i: usize, e: &LogEvent, h: &mut Head| -> Key {
+        if e.time.is_some() {
+            h.last_time = e.time;
+        }
+        (h.last_time, i, e.origin.line.unwrap_or(0))
+    };
+    for i in 0..streams.len() {
+        heads.push(Head {
+            batch: Vec::new().into_iter(),
+            last_time: None,
+        });
+        let e = next(i, &mut heads);
+        if let Some(e) = &e {
+            heap.push(Reverse(key(i, e, &mut heads[i])));
+        }
+        pending.push(e);
+    }
+    while let Some(Reverse((_, i, _))) = heap.pop() {
+        if let Some(e) = pending[i].take() {
+            out(e);
+        }
+        if let Some(e) = next(i, &mut heads) {
+            heap.push(Reverse(key(i, &e, &mut heads[i])));
+            pending[i] = Some(e);
+        }
+    }
+}
+
+/// What reading one file gave (a log's events went to the merge).
 enum FileResult {
     Spool(Box<SpoolItem>),
     Log {
         kind: InputKind,
-        events: Vec<LogEvent>,
         result: Result<(ReadStats, Option<String>), String>,
     },
     Admin(Result<(Vec<AdminSetting>, bool), String>),
@@ -269,8 +436,8 @@ enum FileResult {
     Skipped(String),
 }
 
-/// Threads for reading files: `OIMDIAG_THREADS` when set (1 = no threads),
-/// else one per core, at most 8.
+/// Threads for reading spool items: `OIMDIAG_THREADS` when set (1 = no
+/// reading ahead of discovery), else one per core, at most 8.
 fn worker_count(files: usize) -> usize {
     let wanted = std::env::var("OIMDIAG_THREADS")
         .ok()
@@ -283,94 +450,6 @@ fn worker_count(files: usize) -> usize {
                 .min(8)
         });
     wanted.min(files).max(1)
-}
-
-/// Reads every file not already `guessed`, on as many threads as there are
-/// cores, and returns the results in the order of `files` (`None` for the
-/// guessed ones), with the guesses the workers read. Workers first help with
-/// the guesses left, then take files from a shared queue: logs first, largest
-/// first, so one big log does not start last; then the small files in order.
-fn read_files(
-    files: &[FoundFile],
-    guessed: &[Option<usize>],
-    prefetch: Option<&Prefetch>,
-    read: &ReadFn,
-    tick: &(dyn Fn() + Sync),
-) -> (Vec<Option<FileResult>>, Vec<(usize, FileResult)>) {
-    let mut order: Vec<usize> = (0..files.len()).filter(|&i| guessed[i].is_none()).collect();
-    let mut slots: Vec<Option<FileResult>> = Vec::with_capacity(files.len());
-    slots.resize_with(files.len(), || None);
-    let workers = worker_count(order.len());
-    if workers <= 1 && prefetch.is_none() {
-        for i in order {
-            slots[i] = Some(read(&files[i]));
-            tick();
-        }
-        return (slots, Vec::new());
-    }
-    // Stable: spool items (small, many) keep their order after the logs.
-    order.sort_by_key(|&i| {
-        let f = &files[i];
-        (f.in_spooler, std::cmp::Reverse(f.size))
-    });
-    let next = AtomicUsize::new(0);
-    let mut early = Vec::new();
-    std::thread::scope(|s| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                s.spawn(|| {
-                    let guesses = prefetch.map(|p| p.drain(read)).unwrap_or_default();
-                    let mut done = Vec::new();
-                    loop {
-                        let k = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(&i) = order.get(k) else { break };
-                        done.push((i, read(&files[i])));
-                        tick();
-                    }
-                    (done, guesses)
-                })
-            })
-            .collect();
-        for h in handles {
-            match h.join() {
-                Ok((done, guesses)) => {
-                    for (i, r) in done {
-                        slots[i] = Some(r);
-                    }
-                    early.extend(guesses);
-                }
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-    });
-    (slots, early)
-}
-
-/// Reads one file: a spooled item, or anything else recognised by content.
-fn read_file(
-    f: &FoundFile,
-    cfg: &ScanConfig,
-    sigs: &Signatures,
-    opts: &spooler::ItemOptions,
-) -> FileResult {
-    if f.in_spooler {
-        return FileResult::Spool(Box::new(spooler::read_item(f, opts)));
-    }
-    let (path, open) = (f.path.as_path(), f.open.as_path());
-    match classify::classify(open) {
-        Ok(kind @ (InputKind::Uccapilog | InputKind::TracerptCsv)) => {
-            let mut events = Vec::new();
-            let result = logs::read_log(open, path, kind, cfg.utc_offset, sigs, &mut events);
-            FileResult::Log {
-                kind,
-                events,
-                result,
-            }
-        }
-        Ok(InputKind::AdminExport) => FileResult::Admin(logs::read_admin(open, path)),
-        Ok(kind) => FileResult::Other(kind),
-        Err(reason) => FileResult::Skipped(reason),
-    }
 }
 
 /// Adds one file's result to the scan's data, as reading it in turn would have.
@@ -390,23 +469,16 @@ fn merge(f: FoundFile, r: FileResult, data: &mut ScanData) {
             data.spool_items.push(*item);
             data.scanned.push(scanned(path, InputKind::SpoolItem, note));
         }
-        FileResult::Log {
-            kind,
-            mut events,
-            result,
-        } => {
-            data.events.append(&mut events);
-            match result {
-                Ok((stats, broke_off)) => {
-                    let note = match (logs::stats_note(&stats), broke_off) {
-                        (Some(n), Some(b)) => Some(format!("{n}; {b}")),
-                        (n, b) => n.or(b),
-                    };
-                    data.scanned.push(scanned(path, kind, note));
-                }
-                Err(reason) => data.skipped.push(skipped(path, reason)),
+        FileResult::Log { kind, result } => match result {
+            Ok((stats, broke_off)) => {
+                let note = match (logs::stats_note(&stats), broke_off) {
+                    (Some(n), Some(b)) => Some(format!("{n}; {b}")),
+                    (n, b) => n.or(b),
+                };
+                data.scanned.push(scanned(path, kind, note));
             }
-        }
+            Err(reason) => data.skipped.push(skipped(path, reason)),
+        },
         FileResult::Admin(Ok((settings, cut))) => {
             data.admin.extend(settings);
             let note = cut.then(|| "larger than 16 MiB: only the start was read".to_string());

@@ -1104,8 +1104,9 @@ fn has_open(pid: u32, needle: &str) -> bool {
 
 /// Between listing and reading, spool items are deleted, emptied, or
 /// swapped for a FIFO, a link to /dev/zero or a folder, and a log is cut
-/// short. The logs are read first (`Tracing` sorts before `sip_`), so the
-/// swap happens while the scan reads them, after it listed the items.
+/// short. Items are read once discovery is done; a folder of many empty
+/// folders that sorts after the profile (`zz-noise`) keeps discovery busy
+/// after it listed the items, and the swap happens then.
 #[cfg(target_os = "linux")]
 #[test]
 fn files_removed_truncated_or_swapped_between_listing_and_reading() {
@@ -1127,11 +1128,17 @@ fn files_removed_truncated_or_swapped_between_listing_and_reading() {
     for i in 0..4 {
         fs::write(tr.join(format!("Lync-UccApi-{i}.UccApilog")), &big).unwrap();
     }
+    let noise = env.lync().join("zz-noise");
+    for i in 0..30_000 {
+        fs::create_dir_all(noise.join(format!("d{i:05}"))).unwrap();
+    }
     let mut swapped = false;
     let s = scan_while(env.root(), |pid| {
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while !has_open(pid, "Lync-UccApi-") && std::time::Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(1));
+        // A folder below zz-noise is open only for an instant: poll until
+        // one is seen.
+        while !swapped && std::time::Instant::now() < deadline {
+            swapped = has_open(pid, "zz-noise");
         }
         for (i, p) in items.iter().enumerate() {
             match i / 20 {
@@ -1156,12 +1163,11 @@ fn files_removed_truncated_or_swapped_between_listing_and_reading() {
             .open(tr.join("Lync-UccApi-3.UccApilog"))
             .and_then(|f| f.set_len(100))
             .unwrap();
-        swapped = has_open(pid, "Lync-UccApi-");
     });
     check(&s);
     assert!(
         swapped,
-        "the scan was still reading logs when the items were swapped"
+        "the items were swapped while the scan walked the tree, after it listed them"
     );
     let problem = |name: &str| s.item(name)["problem"].as_str().unwrap_or("").to_string();
     for i in 0..100 {

@@ -434,15 +434,12 @@ fn attempt_out(a: &Attempt, scan: &ScanData) -> AttemptOut {
         evidence: a
             .events
             .iter()
-            .map(|&i| {
-                let e = &scan.events[i];
-                TimelineEvent {
-                    time: e.time.map(rfc3339),
-                    event: event_name(&e.kind),
-                    path: e.origin.path.display().to_string(),
-                    line: e.origin.line,
-                    excerpt: e.origin.excerpt.clone(),
-                }
+            .map(|e| TimelineEvent {
+                time: e.time.map(rfc3339),
+                event: event_name(&e.kind),
+                path: e.origin.path.display().to_string(),
+                line: e.origin.line,
+                excerpt: e.origin.excerpt.clone(),
             })
             .collect(),
         events_dropped: a.events_dropped,

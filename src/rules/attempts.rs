@@ -1,7 +1,9 @@
 //! Rules on offline-IM attempts from the logs: OIM003 not delivered, OIM004
 //! delivered late, OIM040 recipient in another organisation.
 
-use super::{cap_evidence, spooler::count, Evidence, Finding};
+use super::{
+    cap_evidence, cap_evidence_of, other_domain, spooler::count, Evidence, Finding, MAX_EVIDENCE,
+};
 use crate::correlate::{timer_end, Attempt, Outcome};
 use crate::events::{EventKind, SigEvent};
 use crate::model::ScanData;
@@ -15,24 +17,35 @@ pub(super) fn evaluate(
     now: DateTime<Utc>,
     out: &mut Vec<Finding>,
 ) {
+    let dropped = &scan.attempts_dropped;
     let mut by_user: BTreeMap<Option<&str>, Vec<&Attempt>> = BTreeMap::new();
     for a in attempts {
         by_user.entry(a.user.as_deref()).or_default().push(a);
     }
+    // Users whose messages were all past the number kept still count.
+    for u in dropped.by_user.keys() {
+        by_user.entry(u.as_deref()).or_default();
+    }
     for (user, list) in by_user {
         let who = user.map_or(String::new(), |u| format!(" from {u}"));
+        let gone = |o: Outcome| dropped.count(user, o);
         let undelivered: Vec<&&Attempt> = list.iter().filter(|a| a.is_undelivered()).collect();
-        if !undelivered.is_empty() {
-            let failed = undelivered
-                .iter()
-                .filter(|a| a.outcome == Outcome::Failed)
-                .count();
-            let expired = undelivered.len() - failed;
+        let failed = undelivered
+            .iter()
+            .filter(|a| a.outcome == Outcome::Failed)
+            .count()
+            + gone(Outcome::Failed);
+        let expired = undelivered
+            .iter()
+            .filter(|a| a.outcome == Outcome::Expired)
+            .count()
+            + gone(Outcome::Expired);
+        if failed + expired > 0 {
             let mut parts = Vec::new();
             if failed > 0 {
                 let reason = undelivered
                     .iter()
-                    .find_map(|a| failure_reason(scan, a))
+                    .find_map(|a| failure_reason(a))
                     .map(|r| format!(" (last reason: {r})"))
                     .unwrap_or_default();
                 parts.push(format!("{failed} failed{reason}"));
@@ -42,24 +55,22 @@ pub(super) fn evaluate(
                     "{expired} had nothing logged after the two-minute timer ran out"
                 ));
             }
+            let total = failed + expired;
             let ev = undelivered
                 .iter()
-                .map(|a| attempt_evidence(scan, a, now))
+                .take(MAX_EVIDENCE)
+                .map(|a| attempt_evidence(a, now))
                 .collect();
             out.push(
                 Finding::new(
                     "OIM003",
                     format!(
                         "{}{who} {} not delivered: {}.",
-                        count(undelivered.len(), "offline message"),
-                        if undelivered.len() == 1 {
-                            "was"
-                        } else {
-                            "were"
-                        },
+                        count(total, "offline message"),
+                        if total == 1 { "was" } else { "were" },
                         parts.join("; ")
                     ),
-                    cap_evidence(ev, "messages"),
+                    cap_evidence_of(ev, total, "messages"),
                 )
                 .for_user(user.map(str::to_string)),
             );
@@ -68,25 +79,33 @@ pub(super) fn evaluate(
             .iter()
             .filter(|a| a.outcome == Outcome::DeliveredLate)
             .collect();
-        if !late.is_empty() {
+        let late_total = late.len() + gone(Outcome::DeliveredLate);
+        if late_total > 0 {
             let slowest = late
                 .iter()
                 .filter_map(|a| a.resolved_at.map(|r| (r - a.queued_at).num_seconds()))
+                .chain(
+                    dropped
+                        .by_user
+                        .get(&user.map(str::to_string))
+                        .map(|c| c.slowest_late_secs),
+                )
                 .max()
                 .unwrap_or(0);
             let ev = late
                 .iter()
-                .map(|a| attempt_evidence(scan, a, now))
+                .take(MAX_EVIDENCE)
+                .map(|a| attempt_evidence(a, now))
                 .collect();
             out.push(
                 Finding::new(
                     "OIM004",
                     format!(
                         "{}{who} arrived, but later than the two-minute timer (slowest: {}).",
-                        count(late.len(), "offline message"),
+                        count(late_total, "offline message"),
                         human_duration(slowest)
                     ),
-                    cap_evidence(ev, "messages"),
+                    cap_evidence_of(ev, late_total, "messages"),
                 )
                 .for_user(user.map(str::to_string)),
             );
@@ -146,7 +165,7 @@ fn federated(scan: &ScanData, attempts: &[Attempt], out: &mut Vec<Finding>) {
     for a in attempts {
         if let (Some(u), Some(r)) = (&a.user, &a.recipient) {
             if other_domain(u, r) {
-                let e = a.events.first().map(|&i| &scan.events[i]);
+                let e = a.events.first();
                 seen.entry((u.clone(), r.clone()))
                     .or_insert_with(|| Evidence {
                         path: e
@@ -157,6 +176,14 @@ fn federated(scan: &ScanData, attempts: &[Attempt], out: &mut Vec<Finding>) {
                     });
             }
         }
+    }
+    for ((u, r), o) in &scan.attempts_dropped.federated {
+        seen.entry((u.clone(), r.clone()))
+            .or_insert_with(|| Evidence {
+                path: o.path.display().to_string(),
+                line: o.line,
+                excerpt: format!("offline message from {u} to {r}"),
+            });
     }
     for it in &scan.spool_items {
         let sender = it.sender.as_ref().or(it.profile.as_ref());
@@ -186,33 +213,19 @@ fn federated(scan: &ScanData, attempts: &[Attempt], out: &mut Vec<Finding>) {
     ));
 }
 
-fn domain(addr: &str) -> Option<&str> {
-    addr.rsplit_once('@').map(|(_, d)| d)
-}
-
-fn other_domain(a: &str, b: &str) -> bool {
-    match (domain(a), domain(b)) {
-        (Some(x), Some(y)) => !x.eq_ignore_ascii_case(y),
-        _ => false,
-    }
-}
-
-fn failure_reason(scan: &ScanData, a: &Attempt) -> Option<String> {
-    a.events
-        .iter()
-        .rev()
-        .find_map(|&i| match &scan.events[i].kind {
-            EventKind::Signature {
-                event: SigEvent::OimFailed,
-                fields,
-            } => fields.reason.clone(),
-            _ => None,
-        })
+fn failure_reason(a: &Attempt) -> Option<String> {
+    a.events.iter().rev().find_map(|e| match &e.kind {
+        EventKind::Signature {
+            event: SigEvent::OimFailed,
+            fields,
+        } => fields.reason.clone(),
+        _ => None,
+    })
 }
 
 /// "message 42 to bob@contoso.com: queued 10:14:03Z, failed 10:16:03Z (EWS returned 401)".
-fn attempt_evidence(scan: &ScanData, a: &Attempt, now: DateTime<Utc>) -> Evidence {
-    let first = a.events.first().map(|&i| &scan.events[i]);
+fn attempt_evidence(a: &Attempt, now: DateTime<Utc>) -> Evidence {
+    let first = a.events.first();
     let id =
         a.id.as_deref()
             .map(|i| format!("message {i} "))
@@ -222,7 +235,7 @@ fn attempt_evidence(scan: &ScanData, a: &Attempt, now: DateTime<Utc>) -> Evidenc
         Outcome::Failed => format!(
             "failed {}{}",
             a.resolved_at.map(rfc3339).unwrap_or_default(),
-            failure_reason(scan, a)
+            failure_reason(a)
                 .map(|r| format!(" ({r})"))
                 .unwrap_or_default()
         ),

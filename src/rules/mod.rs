@@ -146,6 +146,32 @@ pub fn probable_causes(findings: &[Finding]) -> Vec<&'static str> {
 /// 50,000 lines; the full list stays in `spool_items`.
 pub const MAX_EVIDENCE: usize = 20;
 
+/// Like `cap_evidence`, for evidence already cut to its first entries out of
+/// `total` (what a streaming count keeps).
+pub(crate) fn cap_evidence_of(mut ev: Vec<Evidence>, total: usize, what: &str) -> Vec<Evidence> {
+    ev.truncate(MAX_EVIDENCE);
+    let more = total.saturating_sub(ev.len());
+    if more > 0 {
+        ev.push(Evidence {
+            path: String::new(),
+            line: None,
+            excerpt: format!("… and {more} more {what} (all listed in the report's details)"),
+        });
+    }
+    ev
+}
+
+/// Whether two addresses are in different domains.
+pub(crate) fn other_domain(a: &str, b: &str) -> bool {
+    fn domain(s: &str) -> Option<&str> {
+        s.rsplit_once('@').map(|(_, d)| d)
+    }
+    match (domain(a), domain(b)) {
+        (Some(x), Some(y)) => !x.eq_ignore_ascii_case(y),
+        _ => false,
+    }
+}
+
 pub(crate) fn cap_evidence(mut ev: Vec<Evidence>, what: &str) -> Vec<Evidence> {
     if ev.len() > MAX_EVIDENCE {
         let more = ev.len() - MAX_EVIDENCE;

@@ -2,8 +2,7 @@
 //! OIM022 server switch, OIM030 EWS unavailable, and OIM051 for log events
 //! dated after the scan time.
 
-use super::{cap_evidence, spooler::count, Evidence, Finding, RuleContext};
-use crate::events::{EventKind, LogEvent, SigEvent};
+use super::{cap_evidence, cap_evidence_of, spooler::count, Evidence, Finding, RuleContext};
 use crate::facts::policy_settings;
 use crate::model::{Facts, ScanData, Setting};
 use crate::timefmt::{human_duration, rfc3339};
@@ -83,109 +82,52 @@ fn scoped_note(scoped: &[Setting], what: &str) -> String {
     }
 }
 
-/// Whether an event says EWS did not work.
-pub fn is_ews_failure(e: &LogEvent) -> bool {
-    match &e.kind {
-        EventKind::Signature { event, fields } => match event {
-            SigEvent::EwsResponse => fields.status.is_some_and(|s| s >= 400),
-            SigEvent::EwsAutodiscoverFailed => true,
-            SigEvent::EwsStatus => fields.ok == Some(false),
-            SigEvent::OimFailed => {
-                fields.status.is_some_and(|s| s >= 400)
-                    || fields
-                        .reason
-                        .as_deref()
-                        .is_some_and(|r| r.to_ascii_lowercase().contains("ews"))
-            }
-            _ => false,
-        },
-        _ => false,
-    }
-}
-
 fn ews(scan: &ScanData, out: &mut Vec<Finding>) {
-    let failures: Vec<&LogEvent> = scan.events.iter().filter(|e| is_ews_failure(e)).collect();
-    if failures.is_empty() {
+    let failures = &scan.logs.ews_failures;
+    if failures.count == 0 {
         return;
     }
-    // Name the distinct failures: "401 Unauthorized ×3, autodiscover failed ×1".
-    let mut kinds: Vec<(String, usize)> = Vec::new();
-    for e in &failures {
-        let label = match &e.kind {
-            EventKind::Signature {
-                event: SigEvent::EwsAutodiscoverFailed,
-                ..
-            } => "autodiscover failed".to_string(),
-            EventKind::Signature {
-                event: SigEvent::EwsStatus,
-                ..
-            } => "EWS not deployed".to_string(),
-            EventKind::Signature { fields, .. } => match fields.status {
-                Some(s) => format!("HTTP {s}"),
-                None => "EWS error".to_string(),
-            },
-            _ => continue,
-        };
-        match kinds.iter_mut().find(|(l, _)| *l == label) {
-            Some((_, n)) => *n += 1,
-            None => kinds.push((label, 1)),
-        }
-    }
-    let summary: Vec<String> = kinds.iter().map(|(l, n)| format!("{l} ×{n}")).collect();
-    let span = match (
-        failures.iter().filter_map(|e| e.time).min(),
-        failures.iter().filter_map(|e| e.time).max(),
-    ) {
+    // Name the distinct failures: "HTTP 401 ×3, autodiscover failed ×1".
+    let summary: Vec<String> = failures
+        .labels
+        .iter()
+        .map(|(l, n)| format!("{l} ×{n}"))
+        .collect();
+    let span = match (failures.first, failures.last) {
         (Some(a), Some(b)) if a != b => format!(" between {} and {}", rfc3339(a), rfc3339(b)),
         (Some(a), _) => format!(" at {}", rfc3339(a)),
         _ => String::new(),
     };
-    let ev = failures.iter().map(|e| event_evidence(e)).collect();
     out.push(Finding::new(
         "OIM030",
         format!(
             "The client could not use Exchange Web Services: {} logged{span} ({}).",
-            count(failures.len(), "failure"),
+            count(failures.count, "failure"),
             summary.join(", ")
         ),
-        cap_evidence(ev, "failures"),
+        cap_evidence_of(failures.evidence.clone(), failures.count, "failures"),
     ));
 }
 
 fn future_events(scan: &ScanData, ctx: &RuleContext, out: &mut Vec<Finding>) {
-    let future: Vec<&LogEvent> = scan
-        .events
-        .iter()
-        .filter(|e| e.time.is_some_and(|t| t > ctx.now))
-        .collect();
-    if future.is_empty() {
+    let future = &scan.logs.future;
+    if future.count == 0 {
         return;
     }
     let ahead = future
-        .iter()
-        .filter_map(|e| e.time)
-        .max()
+        .last
         .map(|t| (t - ctx.now).num_seconds())
         .unwrap_or(0);
-    let ev = future.iter().map(|e| event_evidence(e)).collect();
     out.push(Finding::new(
         "OIM051",
         format!(
             "{} in the logs {} dated after the scan time {} (up to {} ahead): check the clock, \
              --now and --utc-offset.",
-            count(future.len(), "event"),
-            if future.len() == 1 { "is" } else { "are" },
+            count(future.count, "event"),
+            if future.count == 1 { "is" } else { "are" },
             rfc3339(ctx.now),
             human_duration(ahead)
         ),
-        cap_evidence(ev, "events"),
+        cap_evidence_of(future.evidence.clone(), future.count, "events"),
     ));
-}
-
-pub(crate) fn event_evidence(e: &LogEvent) -> Evidence {
-    Evidence {
-        path: e.origin.path.display().to_string(),
-        line: e.origin.line,
-        excerpt: e.origin.excerpt.clone(),
-    }
 }

@@ -21,7 +21,7 @@ use std::sync::LazyLock;
 const ADMIN_READ_LIMIT: usize = 16 * 1024 * 1024;
 const EXCERPT_CHARS: usize = 160;
 
-/// Reads one log file, appending its events. `Err` when it cannot be opened;
+/// Reads one log file, handing each event to `out` as it is found. `Err` when it cannot be opened;
 /// a read that breaks off part-way keeps what it read and says why.
 pub fn read_log(
     open: &Path,
@@ -29,7 +29,7 @@ pub fn read_log(
     kind: InputKind,
     offset: FixedOffset,
     sigs: &Signatures,
-    out: &mut Vec<LogEvent>,
+    out: &mut dyn FnMut(LogEvent),
 ) -> Result<(ReadStats, Option<String>), String> {
     let file = fsread::open_evidence(open)
         .map_err(|e| format!("cannot be read: {}", fsread::describe_io_error(&e)))?;
@@ -121,7 +121,7 @@ pub fn stats_note(s: &ReadStats) -> Option<String> {
 struct Interpreter<'a> {
     path: PathBuf,
     sigs: &'a Signatures,
-    out: &'a mut Vec<LogEvent>,
+    out: &'a mut dyn FnMut(LogEvent),
     seen_urls: HashSet<String>,
     last_user: Option<String>,
     last_build: Option<(String, bool)>,
@@ -130,7 +130,7 @@ struct Interpreter<'a> {
 }
 
 impl<'a> Interpreter<'a> {
-    fn new(path: PathBuf, sigs: &'a Signatures, out: &'a mut Vec<LogEvent>) -> Self {
+    fn new(path: PathBuf, sigs: &'a Signatures, out: &'a mut dyn FnMut(LogEvent)) -> Self {
         Interpreter {
             path,
             sigs,
@@ -213,7 +213,7 @@ impl<'a> Interpreter<'a> {
     }
 
     fn push(&mut self, r: &RecordView, kind: EventKind, excerpt: String) {
-        self.out.push(LogEvent {
+        (self.out)(LogEvent {
             time: r.time,
             origin: Origin {
                 path: self.path.clone(),

@@ -1,0 +1,398 @@
+//! What the logs told, folded event by event as the logs are read in time
+//! order, so that memory stays the same however long the logs are: the facts
+//! (users, build, EWS URL, policies), counts and first evidence of EWS
+//! failures and of events dated in the future, and the offline-message
+//! stories (`Correlator`). No list of every event is ever kept.
+
+use crate::correlate::{Attempts, Correlator};
+use crate::events::{EventKind, LogEvent, Origin, SigEvent};
+use crate::rules::{Evidence, MAX_EVIDENCE};
+use chrono::{DateTime, Utc};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+/// A fact and the event that told it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Told<T> {
+    pub value: T,
+    pub origin: Origin,
+}
+
+/// Events of one kind of trouble: how many, when, of which sorts, and the
+/// first few as evidence.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Tally {
+    pub count: usize,
+    pub first: Option<DateTime<Utc>>,
+    pub last: Option<DateTime<Utc>>,
+    /// Labels in order of first appearance, with their counts.
+    pub labels: Vec<(String, usize)>,
+    /// The first `MAX_EVIDENCE` events, in time order.
+    pub evidence: Vec<Evidence>,
+}
+
+impl Tally {
+    fn add(&mut self, e: &LogEvent, label: Option<String>) {
+        self.count += 1;
+        if let Some(t) = e.time {
+            self.first = Some(self.first.map_or(t, |f| f.min(t)));
+            self.last = Some(self.last.map_or(t, |l| l.max(t)));
+        }
+        if let Some(label) = label {
+            match self.labels.iter_mut().find(|(l, _)| *l == label) {
+                Some((_, n)) => *n += 1,
+                None => self.labels.push((label, 1)),
+            }
+        }
+        if self.evidence.len() < MAX_EVIDENCE {
+            self.evidence.push(event_evidence(e));
+        }
+    }
+}
+
+pub fn event_evidence(e: &LogEvent) -> Evidence {
+    Evidence {
+        path: e.origin.path.display().to_string(),
+        line: e.origin.line,
+        excerpt: e.origin.excerpt.clone(),
+    }
+}
+
+/// The folded logs. Feed events with `push` in time order; `finish` judges
+/// the messages.
+#[derive(Debug)]
+pub struct LogDigest {
+    now: DateTime<Utc>,
+    /// Users named by REGISTERs.
+    pub sip_users: BTreeSet<String>,
+    /// The last client build logged from an `OC/` part, and from `UCCAPI/`.
+    pub build_oc: Option<Told<String>>,
+    pub build_uccapi: Option<Told<String>>,
+    /// The EWS URL: autodiscover's answer (rank 0), else one used (1), else
+    /// any seen (2); the latest of the best rank.
+    pub ews_url: Option<(u8, Told<String>)>,
+    /// In-band provisioning: the last value of each property (lower-cased name).
+    pub provisioning: BTreeMap<String, Told<String>>,
+    /// The user's own option, as last published.
+    pub user_im_auto_archiving: Option<Told<bool>>,
+    pub ews_failures: Tally,
+    /// Events dated after the scan time.
+    pub future: Tally,
+    correlator: Correlator,
+    /// The same moment told by two sources counts once: what this
+    /// millisecond has told so far.
+    moment: Option<i64>,
+    told: HashSet<EventKind>,
+    pub events: u64,
+    pub duplicates: u64,
+}
+
+impl LogDigest {
+    pub fn new(now: DateTime<Utc>) -> Self {
+        LogDigest {
+            now,
+            sip_users: BTreeSet::new(),
+            build_oc: None,
+            build_uccapi: None,
+            ews_url: None,
+            provisioning: BTreeMap::new(),
+            user_im_auto_archiving: None,
+            ews_failures: Tally::default(),
+            future: Tally::default(),
+            correlator: Correlator::new(now),
+            moment: None,
+            told: HashSet::new(),
+            events: 0,
+            duplicates: 0,
+        }
+    }
+
+    /// One event, in time order (an undated one where its log put it).
+    pub fn push(&mut self, e: LogEvent) {
+        // The same moment told by two sources (a UccApilog and the tracerpt
+        // export of the ETL trace) is one event: keep the first telling.
+        // UccApilog times have milliseconds, ETL exports 100 ns: compare at
+        // the coarser precision. Events arrive in time order, so one
+        // millisecond's set is all that must be remembered.
+        if let Some(t) = e.time {
+            let ms = t.timestamp_millis();
+            if self.moment != Some(ms) {
+                self.moment = Some(ms);
+                self.told.clear();
+            }
+            if self.told.contains(&e.kind) {
+                self.duplicates += 1;
+                return;
+            }
+            self.told.insert(e.kind.clone());
+        }
+        self.events += 1;
+        self.fold_facts(&e);
+        if is_ews_failure(&e) {
+            let label = failure_label(&e);
+            self.ews_failures.add(&e, label);
+        }
+        if e.time.is_some_and(|t| t > self.now) {
+            self.future.add(&e, None);
+        }
+        self.correlator.push(&e);
+    }
+
+    fn fold_facts(&mut self, e: &LogEvent) {
+        fn told<T>(value: T, e: &LogEvent) -> Told<T> {
+            Told {
+                value,
+                origin: e.origin.clone(),
+            }
+        }
+        match &e.kind {
+            EventKind::SipUser { address } if !self.sip_users.contains(address) => {
+                self.sip_users.insert(address.clone());
+            }
+            // Only a build that parses counts.
+            EventKind::ClientBuild { build, from_oc }
+                if build.parse::<crate::build_version::ClientBuild>().is_ok() =>
+            {
+                let slot = if *from_oc {
+                    &mut self.build_oc
+                } else {
+                    &mut self.build_uccapi
+                };
+                *slot = Some(told(build.clone(), e));
+            }
+            EventKind::Provisioning { name, value, .. }
+                if crate::facts::parse_bool(value).is_some() =>
+            {
+                self.provisioning
+                    .insert(name.to_ascii_lowercase(), told(value.clone(), e));
+            }
+            EventKind::UserImAutoArchiving { enabled } => {
+                self.user_im_auto_archiving = Some(told(*enabled, e));
+            }
+            _ => {}
+        }
+        if let Some((rank, url)) = url_rank(&e.kind) {
+            if self.ews_url.as_ref().is_none_or(|(best, _)| rank <= *best) {
+                self.ews_url = Some((rank, told(url, e)));
+            }
+        }
+    }
+
+    /// Judges the messages. `sole_user`: see `Correlator::finish`.
+    pub fn finish(self, sole_user: Option<&str>) -> (LogFacts, Attempts) {
+        let attempts = self.correlator.finish(sole_user);
+        let facts = LogFacts {
+            sip_users: self.sip_users,
+            build_oc: self.build_oc,
+            build_uccapi: self.build_uccapi,
+            ews_url: self.ews_url.map(|(_, t)| t),
+            provisioning: self.provisioning,
+            user_im_auto_archiving: self.user_im_auto_archiving,
+            ews_failures: self.ews_failures,
+            future: self.future,
+            events: self.events,
+            duplicates: self.duplicates,
+        };
+        (facts, attempts)
+    }
+
+    /// The users REGISTERs named so far (to find the sole user before `finish`).
+    pub fn users(&self) -> &BTreeSet<String> {
+        &self.sip_users
+    }
+}
+
+/// The logs' facts once every event was folded: what rules and facts read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LogFacts {
+    pub sip_users: BTreeSet<String>,
+    pub build_oc: Option<Told<String>>,
+    pub build_uccapi: Option<Told<String>>,
+    pub ews_url: Option<Told<String>>,
+    pub provisioning: BTreeMap<String, Told<String>>,
+    pub user_im_auto_archiving: Option<Told<bool>>,
+    pub ews_failures: Tally,
+    pub future: Tally,
+    /// Events folded (after duplicates were dropped), and duplicates dropped.
+    pub events: u64,
+    pub duplicates: u64,
+}
+
+fn url_rank(k: &EventKind) -> Option<(u8, String)> {
+    match k {
+        EventKind::Signature {
+            event: SigEvent::EwsAutodiscoverOk,
+            fields,
+        } => fields.url.clone().map(|u| (0, u)),
+        EventKind::Signature { fields, .. } => fields
+            .url
+            .clone()
+            .filter(|u| u.to_ascii_lowercase().contains("/ews/"))
+            .map(|u| (1, u)),
+        EventKind::EwsUrl { url } => Some((2, url.clone())),
+        _ => None,
+    }
+}
+
+/// Whether an event says EWS did not work.
+pub fn is_ews_failure(e: &LogEvent) -> bool {
+    match &e.kind {
+        EventKind::Signature { event, fields } => match event {
+            SigEvent::EwsResponse => fields.status.is_some_and(|s| s >= 400),
+            SigEvent::EwsAutodiscoverFailed => true,
+            SigEvent::EwsStatus => fields.ok == Some(false),
+            SigEvent::OimFailed => {
+                fields.status.is_some_and(|s| s >= 400)
+                    || fields
+                        .reason
+                        .as_deref()
+                        .is_some_and(|r| r.to_ascii_lowercase().contains("ews"))
+            }
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// "401 Unauthorized ×3, autodiscover failed ×1": the sort of an EWS failure.
+fn failure_label(e: &LogEvent) -> Option<String> {
+    match &e.kind {
+        EventKind::Signature {
+            event: SigEvent::EwsAutodiscoverFailed,
+            ..
+        } => Some("autodiscover failed".to_string()),
+        EventKind::Signature {
+            event: SigEvent::EwsStatus,
+            ..
+        } => Some("EWS not deployed".to_string()),
+        EventKind::Signature { fields, .. } => Some(match fields.status {
+            Some(s) => format!("HTTP {s}"),
+            None => "EWS error".to_string(),
+        }),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::SigFields;
+    use std::path::PathBuf;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn ev(time: Option<&str>, path: &str, kind: EventKind) -> LogEvent {
+        LogEvent {
+            time: time.map(t),
+            origin: Origin {
+                path: PathBuf::from(path),
+                line: Some(1),
+                excerpt: String::new(),
+            },
+            kind,
+        }
+    }
+
+    fn ews_401() -> EventKind {
+        EventKind::Signature {
+            event: SigEvent::EwsResponse,
+            fields: SigFields {
+                status: Some(401),
+                ..SigFields::default()
+            },
+        }
+    }
+
+    #[test]
+    fn the_same_moment_from_two_sources_counts_once() {
+        let mut d = LogDigest::new(t("2026-11-23T12:00:00Z"));
+        d.push(ev(
+            Some("2026-11-23T10:00:00.123Z"),
+            "a.UccApilog",
+            ews_401(),
+        ));
+        d.push(ev(Some("2026-11-23T10:00:00.1234567Z"), "a.csv", ews_401()));
+        d.push(ev(
+            Some("2026-11-23T10:00:00.124Z"),
+            "a.UccApilog",
+            ews_401(),
+        ));
+        let (f, _) = d.finish(None);
+        assert_eq!(f.ews_failures.count, 2);
+        assert_eq!(f.duplicates, 1);
+        assert_eq!(f.ews_failures.labels, [("HTTP 401".to_string(), 2)]);
+    }
+
+    #[test]
+    fn evidence_is_capped_but_counts_are_whole() {
+        let mut d = LogDigest::new(t("2026-11-23T12:00:00Z"));
+        for s in 0..100 {
+            let when = format!("2026-11-23T10:00:{:02}Z", s % 60);
+            let when = if s < 60 {
+                when
+            } else {
+                format!("2026-11-23T10:01:{:02}Z", s - 60)
+            };
+            d.push(ev(Some(&when), "log", ews_401()));
+        }
+        let (f, _) = d.finish(None);
+        assert_eq!(f.ews_failures.count, 100);
+        assert_eq!(f.ews_failures.evidence.len(), MAX_EVIDENCE);
+        assert_eq!(f.ews_failures.first, Some(t("2026-11-23T10:00:00Z")));
+        assert_eq!(f.ews_failures.last, Some(t("2026-11-23T10:01:39Z")));
+    }
+
+    #[test]
+    fn the_best_ews_url_is_the_latest_of_the_best_rank() {
+        let mut d = LogDigest::new(t("2026-11-23T12:00:00Z"));
+        let url = |u: &str| EventKind::EwsUrl { url: u.into() };
+        let auto = |u: &str| EventKind::Signature {
+            event: SigEvent::EwsAutodiscoverOk,
+            fields: SigFields {
+                url: Some(u.into()),
+                ..SigFields::default()
+            },
+        };
+        d.push(ev(
+            Some("2026-11-23T10:00:00Z"),
+            "l",
+            url("https://a/EWS/Exchange.asmx"),
+        ));
+        d.push(ev(
+            Some("2026-11-23T10:00:01Z"),
+            "l",
+            auto("https://b/EWS/Exchange.asmx"),
+        ));
+        d.push(ev(
+            Some("2026-11-23T10:00:02Z"),
+            "l",
+            url("https://c/EWS/Exchange.asmx"),
+        ));
+        d.push(ev(
+            Some("2026-11-23T10:00:03Z"),
+            "l",
+            auto("https://d/EWS/Exchange.asmx"),
+        ));
+        let (f, _) = d.finish(None);
+        assert_eq!(f.ews_url.unwrap().value, "https://d/EWS/Exchange.asmx");
+    }
+
+    #[test]
+    fn future_events_are_counted() {
+        let mut d = LogDigest::new(t("2026-11-23T12:00:00Z"));
+        d.push(ev(Some("2026-11-23T12:00:00Z"), "l", ews_401()));
+        d.push(ev(
+            Some("2026-11-23T12:30:00Z"),
+            "l",
+            EventKind::SipUser {
+                address: "a@x.com".into(),
+            },
+        ));
+        d.push(ev(None, "l", ews_401()));
+        let (f, _) = d.finish(None);
+        assert_eq!(f.future.count, 1);
+        assert_eq!(f.future.last, Some(t("2026-11-23T12:30:00Z")));
+        assert_eq!(f.ews_failures.count, 2, "an undated failure still counts");
+    }
+}
