@@ -749,3 +749,65 @@ fn a_pending_logged_message_without_an_item_is_oim002_and_healthy() {
     assert_eq!(s.verdict(), "healthy");
     assert_eq!(s.code, 0);
 }
+
+// ------------------------------------------------- a log of nothing but messages
+
+/// More offline messages than are kept whole (5,000): every one is still
+/// counted in the findings and the headline, the newest failures are listed,
+/// and `inputs.limits` says that the rest are counted, not listed.
+#[test]
+fn more_messages_than_are_kept_are_all_counted() {
+    let mut log = alice();
+    let total: usize = 5_300;
+    for k in 0..total {
+        let t = ago(80_000 - 10 * k as i64);
+        let id = format!("{k}");
+        log = log.queued(t, &id, BOB);
+        // Every tenth fails; the others are delivered within a second.
+        log = if k % 10 == 0 {
+            log.failed_401(t + Duration::seconds(1), &id)
+        } else {
+            log.delivered(t + Duration::seconds(1), &id, BOB)
+        };
+    }
+    let s = scan_log(&log);
+    assert_eq!(attempts(&s).len(), 5_000, "the kept messages are listed");
+    let failed = total / 10;
+    let listed_failed = attempts(&s)
+        .iter()
+        .filter(|a| a["outcome"] == "failed")
+        .count();
+    assert_eq!(listed_failed, failed, "delivered messages are let go first");
+    let oim003 = s.json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == "OIM003")
+        .expect("OIM003");
+    assert!(
+        oim003["message"].as_str().unwrap().starts_with(&format!(
+            "{failed} offline messages from {ALICE} were not delivered"
+        )),
+        "{oim003:#}"
+    );
+    assert!(
+        headline(&s).contains(&format!("{failed} offline messages stuck or expired")),
+        "{}",
+        headline(&s)
+    );
+    let limits = s.json["inputs"]["limits"].as_array().unwrap();
+    assert_eq!(limits.len(), 1, "{limits:#?}");
+    let said = limits[0].as_str().unwrap();
+    assert!(
+        said.contains(&format!("{total} offline messages"))
+            && said.contains(&format!("the other {}", total - 5_000)),
+        "{said}"
+    );
+}
+
+/// A scan within the limits says nothing about them.
+#[test]
+fn no_limit_is_reported_when_none_bit() {
+    let s = scan_log(&alice().queued(ago(600), "1", BOB));
+    assert_eq!(s.json["inputs"]["limits"], serde_json::json!([]));
+}

@@ -211,6 +211,9 @@ pub struct SkippedOut {
 pub struct Inputs {
     pub scanned: Vec<ScannedOut>,
     pub skipped: Vec<SkippedOut>,
+    /// Limits that bit during the scan (e.g. more offline messages than are
+    /// kept whole), each said in one sentence. Empty when none did.
+    pub limits: Vec<String>,
 }
 
 pub fn build(
@@ -331,8 +334,25 @@ pub fn build(
                     reason: s.reason.clone(),
                 })
                 .collect(),
+            limits: limits(scan, attempts),
         },
     }
+}
+
+/// The scan's own limits that bit, in words.
+fn limits(scan: &ScanData, attempts: &[Attempt]) -> Vec<String> {
+    let mut out = Vec::new();
+    let dropped = scan.attempts_dropped.total();
+    if dropped > 0 {
+        out.push(format!(
+            "The logs hold {} offline messages: {} are listed in attempts, the other {dropped} \
+             (delivered in time first, then the oldest) are counted in the findings but not \
+             listed or linked to spool items.",
+            attempts.len() + dropped,
+            attempts.len()
+        ));
+    }
+    out
 }
 
 /// One sentence: the user, how many messages are stuck or expired, and the
@@ -361,12 +381,17 @@ fn headline(
             .iter()
             .filter(|a| a.user.as_deref() == user && a.is_undelivered() && a.spool_items.is_empty())
             .count();
-        items + logged
+        // Messages past the number kept were not linked to items: each is
+        // counted as one without an item of its own.
+        let dropped = &scan.attempts_dropped;
+        let gone = dropped.count(user, Outcome::Failed) + dropped.count(user, Outcome::Expired);
+        items + logged + gone
     };
     // The worst user: most stuck messages; ties go to the first by address.
     let mut users: Vec<Option<&str>> = facts.sip_users.iter().map(|u| Some(u.as_str())).collect();
     if scan.spool_items.iter().any(|i| i.profile.is_none())
         || attempts.iter().any(|a| a.user.is_none())
+        || scan.attempts_dropped.by_user.contains_key(&None)
     {
         users.push(None);
     }
@@ -539,6 +564,9 @@ impl Report {
         for s in &mut self.inputs.skipped {
             f(&mut s.path);
             f(&mut s.reason);
+        }
+        for l in &mut self.inputs.limits {
+            f(l);
         }
     }
 }
