@@ -35,10 +35,15 @@ pub struct UsageError(pub String);
 
 /// Events a log thread sends at a time.
 const BATCH: usize = 256;
-/// Batches a log thread may read ahead of the merge before it waits: enough
-/// for a log of sparse events to be read while others are merged, and a
-/// bound (a few MiB per log) for a log that is nothing but events.
-const BATCHES_AHEAD: usize = 16;
+/// Batches all log threads together may read ahead of the merge before they
+/// wait: enough for logs of sparse events to be read while others are
+/// merged, and a bound (about 6 MiB of events) for logs that are nothing but
+/// events. Shared out among the logs, between 2 and 16 each.
+const BATCHES_AHEAD: usize = 64;
+
+fn batches_ahead(logs: usize) -> usize {
+    (BATCHES_AHEAD / logs.max(1)).clamp(2, 16)
+}
 
 /// Discovers and reads every input, then evaluates the rules.
 pub fn scan(cfg: &ScanConfig) -> Result<Report, UsageError> {
@@ -131,8 +136,9 @@ impl Readers<'_> {
         s: &'scope Scope<'scope, 'env>,
         f: FoundFile,
         kind: Option<InputKind>,
+        ahead: usize,
     ) -> LogThread<'scope> {
-        let (tx, rx) = sync_channel(BATCHES_AHEAD);
+        let (tx, rx) = sync_channel(ahead);
         let done = s.spawn(move || {
             let kind = match kind {
                 Some(k) => Ok(k),
@@ -216,10 +222,12 @@ fn discover_and_read(
         // With more than one core, the logs that can be seen at once are
         // read while the tree is still being walked.
         let guesses: Vec<(FoundFile, LogThread)> = if worker_count(usize::MAX) > 1 {
-            likely_logs(roots)
+            let likely = likely_logs(roots);
+            let ahead = batches_ahead(likely.len());
+            likely
                 .into_iter()
                 .map(|g| {
-                    let t = readers.spawn(s, g.clone(), None);
+                    let t = readers.spawn(s, g.clone(), None, ahead);
                     (g, t)
                 })
                 .collect()
@@ -239,6 +247,8 @@ enum Reading<'scope> {
     Pool(usize),
     /// Already, here.
     Done(FileResult),
+    /// A log about to get its thread.
+    Pending,
 }
 
 fn read_all<'scope, 'env>(
@@ -266,7 +276,8 @@ fn read_all<'scope, 'env>(
     // lists at the same path, outside any spooler, opened where it is.
     let mut pool_files: Vec<&FoundFile> = Vec::new();
     let mut readings: Vec<Reading> = Vec::with_capacity(files.len());
-    for f in &files {
+    let mut logs: Vec<(usize, InputKind)> = Vec::new();
+    for (i, f) in files.iter().enumerate() {
         let guess = (!f.in_spooler && f.open == f.path)
             .then(|| guesses.remove(&f.path))
             .flatten();
@@ -278,11 +289,17 @@ fn read_all<'scope, 'env>(
             }
             None => match classify::classify(&f.open) {
                 Ok(k @ (InputKind::Uccapilog | InputKind::TracerptCsv)) => {
-                    Reading::Thread(readers.spawn(s, f.clone(), Some(k)))
+                    logs.push((i, k));
+                    Reading::Pending
                 }
                 other => Reading::Done(readers.read_other(f, other)),
             },
         });
+    }
+    // The other logs, now that it is known how many there are.
+    let ahead = batches_ahead(logs.len());
+    for (i, k) in logs {
+        readings[i] = Reading::Thread(readers.spawn(s, files[i].clone(), Some(k), ahead));
     }
     // Guesses discovery did not confirm: their events are not wanted.
     drop(guesses);
@@ -353,6 +370,7 @@ fn read_all<'scope, 'env>(
                 progress.inc(1);
                 r
             }
+            Reading::Pending => unreachable!("every log was given a thread"),
         };
         merge(f, r, &mut data);
     }
