@@ -442,15 +442,22 @@ pub fn deliver(report: &Report, cfg: &ScanConfig) -> Result<ExitStatus, UsageErr
     } else {
         report
     };
-    let text = match cfg.format {
-        Format::Json => report::json::render(report),
-        Format::Ndjson => report::ndjson::render(report),
-        Format::Markdown => report::markdown::render(report),
-        Format::Text => report::text::render(report, color_wanted(cfg)),
+    // Colour is decided only for text (on Windows deciding turns on the console's ANSI mode).
+    let color = cfg.format == Format::Text && color_wanted(cfg);
+    let reader = match cfg.format {
+        Format::Json | Format::Ndjson => output::Reader::Machine,
+        Format::Text | Format::Markdown => output::Reader::People,
+    };
+    // Written as it is rendered: the report is never held whole in memory.
+    let render = |w: &mut output::Sink<'_>| match cfg.format {
+        Format::Json => report::json::write(report, w),
+        Format::Ndjson => report::ndjson::write(report, w),
+        Format::Markdown => report::markdown::write(report, w),
+        Format::Text => report::text::write(report, color, w),
     };
     match &cfg.output {
-        Some(path) => output::write_file(path, &text, cfg.force).map_err(UsageError)?,
-        None => output::write_stdout(&text)
+        Some(path) => output::stream_file(path, cfg.force, reader, render).map_err(UsageError)?,
+        None => output::stream_stdout(render)
             .map_err(|e| UsageError(format!("cannot write the report: {e}")))?,
     }
     let failed = cfg.fail_on.is_some_and(|threshold| {

@@ -6,6 +6,7 @@
 
 use super::model::{AttemptOut, Report, SettingOut, SourceOut, Verdict};
 use super::term::{wrap_into, Paint, Style};
+use super::Spill;
 use crate::config::ColorChoice;
 use crate::correlate::Outcome;
 use crate::model::InputKind;
@@ -13,6 +14,7 @@ use crate::rules::{rule_info, Finding, Severity};
 use crate::timefmt::{human_duration, parse_utc_offset};
 use chrono::{DateTime, FixedOffset};
 use std::fmt::Write;
+use std::io;
 
 pub use super::term::clean;
 
@@ -29,9 +31,10 @@ pub fn use_color(choice: ColorChoice, to_terminal: bool, no_color_env: bool) -> 
     }
 }
 
-pub fn render(r: &Report, color: bool) -> String {
+/// Writes the text report, handing it on in pieces as it grows.
+pub fn write(r: &Report, color: bool, out: &mut dyn io::Write) -> io::Result<()> {
     let mut w = Writer {
-        o: String::new(),
+        o: Spill::new(out),
         p: Paint { on: color },
     };
     w.summary(r);
@@ -41,11 +44,15 @@ pub fn render(r: &Report, color: bool) -> String {
     w.timeline(r);
     w.spool_items(r);
     w.inputs(r);
-    w.o
+    w.o.finish()
 }
 
-struct Writer {
-    o: String,
+pub fn render(r: &Report, color: bool) -> String {
+    super::to_string(|out| write(r, color, out))
+}
+
+struct Writer<'w> {
+    o: Spill<'w>,
     p: Paint,
 }
 
@@ -104,7 +111,7 @@ fn enum_str<T: serde::Serialize>(v: &T) -> String {
         .unwrap_or_default()
 }
 
-impl Writer {
+impl Writer<'_> {
     fn line(&mut self, s: &str) {
         self.o.push_str(s);
         self.o.push('\n');
