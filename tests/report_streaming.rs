@@ -64,7 +64,10 @@ fn every_format_is_the_same_on_stdout_and_in_a_file() {
     // Every item is in the report, in path order.
     let s = env.scan_root(&[]);
     assert_eq!(s.items().len(), 1500);
-    assert!(s.items()[0]["path"].as_str().unwrap().ends_with("00000.hist"));
+    assert!(s.items()[0]["path"]
+        .as_str()
+        .unwrap()
+        .ends_with("00000.hist"));
     assert!(s.items()[1499]["path"]
         .as_str()
         .unwrap()
