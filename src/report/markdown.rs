@@ -6,7 +6,7 @@
 use super::model::{AttemptOut, Report, SettingOut, SourceOut, Verdict};
 use super::term::clean;
 use super::text::kind_count;
-use super::Spill;
+use super::{ItemsByPath, Spill};
 use crate::correlate::Outcome;
 use crate::model::InputKind;
 use crate::rules::{rule_info, Finding, Severity};
@@ -317,12 +317,13 @@ fn timeline(o: &mut Spill<'_>, r: &Report) {
         "\n## Offline messages in the logs ({})",
         r.attempts.len()
     );
+    let items = ItemsByPath::new(&r.spool_items);
     for a in &r.attempts {
-        attempt(o, r, a);
+        attempt(o, r, a, &items);
     }
 }
 
-fn attempt(o: &mut Spill<'_>, r: &Report, a: &AttemptOut) {
+fn attempt(o: &mut Spill<'_>, r: &Report, a: &AttemptOut, items: &ItemsByPath<'_>) {
     let offset = parse_utc_offset(&r.utc_offset).ok();
     let id = a.id.as_deref().map(text).unwrap_or_default();
     let to = text(a.recipient.as_deref().unwrap_or("unknown recipient"));
@@ -362,10 +363,8 @@ fn attempt(o: &mut Spill<'_>, r: &Report, a: &AttemptOut) {
         let _ = writeln!(o, "\n{} more events not kept.", a.events_dropped);
     }
     for p in &a.spool_items {
-        let state = r
-            .spool_items
-            .iter()
-            .find(|i| &i.path == p)
+        let state = items
+            .get(p)
             .map(|i| {
                 format!(
                     ": {} for {}",

@@ -12,6 +12,8 @@ pub mod text;
 
 pub use model::{build, Report, Verdict};
 
+use model::SpoolItemOut;
+
 use std::fmt;
 use std::io::{self, Write};
 
@@ -69,6 +71,31 @@ impl fmt::Write for Spill<'_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
         self.push_str(s);
         Ok(())
+    }
+}
+
+/// The spool items of a report by path, for renderers that show the items of
+/// each logged attempt: a binary search while the items are in path order
+/// (as built; redaction may reorder them), else a scan. Either way the first
+/// item with the path is found.
+pub(crate) struct ItemsByPath<'r> {
+    items: &'r [SpoolItemOut],
+    sorted: bool,
+}
+
+impl<'r> ItemsByPath<'r> {
+    pub(crate) fn new(items: &'r [SpoolItemOut]) -> Self {
+        let sorted = items.windows(2).all(|w| w[0].path <= w[1].path);
+        ItemsByPath { items, sorted }
+    }
+
+    pub(crate) fn get(&self, path: &str) -> Option<&'r SpoolItemOut> {
+        if self.sorted {
+            let k = self.items.partition_point(|i| &*i.path < path);
+            self.items.get(k).filter(|i| &*i.path == path)
+        } else {
+            self.items.iter().find(|i| &*i.path == path)
+        }
     }
 }
 

@@ -6,7 +6,7 @@
 
 use super::model::{AttemptOut, Report, SettingOut, SourceOut, Verdict};
 use super::term::{wrap_into, Paint, Style};
-use super::Spill;
+use super::{ItemsByPath, Spill};
 use crate::config::ColorChoice;
 use crate::correlate::Outcome;
 use crate::model::InputKind;
@@ -328,16 +328,17 @@ impl Writer<'_> {
             "  ",
             "  ",
         );
+        let items = ItemsByPath::new(&r.spool_items);
         for a in &r.attempts {
             self.line("");
-            self.attempt(r, a, offset, now);
+            self.attempt(a, &items, offset, now);
         }
     }
 
     fn attempt(
         &mut self,
-        r: &Report,
         a: &AttemptOut,
+        items: &ItemsByPath<'_>,
         offset: Option<FixedOffset>,
         now: Option<DateTime<FixedOffset>>,
     ) {
@@ -387,10 +388,8 @@ impl Writer<'_> {
             self.line(&format!("    … {} more events not kept", a.events_dropped));
         }
         for p in &a.spool_items {
-            let age = r
-                .spool_items
-                .iter()
-                .find(|i| &i.path == p)
+            let age = items
+                .get(p)
                 .map(|i| {
                     format!(
                         ": {} for {}",
