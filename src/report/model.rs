@@ -140,9 +140,8 @@ pub struct FactsOut {
 }
 
 /// One file below a History Spooler folder: an offline message not (yet) sent.
-///
-/// Strings that repeat across items (user, addresses, message class) and the
-/// path (also in `inputs.scanned`) are shared, not copied per item.
+// Strings that repeat across items (user, addresses, message class) and the
+// path (also in `inputs.scanned`) are shared, not copied per item.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct SpoolItemOut {
     #[serde(serialize_with = "shared::str")]
