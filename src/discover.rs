@@ -877,6 +877,51 @@ mod tests {
         assert_eq!(d.files.len(), 1);
     }
 
+    /// Listing a folder reads it: discovery must not move folder access times
+    /// (relatime updates an access time that is older than the modified time).
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn walking_keeps_folder_access_times() {
+        use std::os::unix::fs::MetadataExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let lync = tmp.path().join("Microsoft/Office/16.0/Lync");
+        write(
+            &lync.join("sip_a@b.c").join(SPOOLER_DIR).join("1.hist"),
+            "x",
+        );
+        write(&lync.join("Tracing").join("Lync-UccApi-0.UccApilog"), "x");
+        write(&tmp.path().join("admin").join("policy.txt"), "x");
+        let old = filetime::FileTime::from_unix_time(1_577_836_800, 0);
+        let newer = filetime::FileTime::from_unix_time(1_609_459_200, 0);
+        let mut dirs = vec![tmp.path().to_path_buf()];
+        let mut k = 0;
+        while k < dirs.len() {
+            for e in fs::read_dir(&dirs[k]).unwrap() {
+                let e = e.unwrap();
+                if e.file_type().unwrap().is_dir() {
+                    dirs.push(e.path());
+                }
+            }
+            k += 1;
+        }
+        for d in &dirs {
+            filetime::set_file_times(d, old, newer).unwrap();
+        }
+        for strict in [true, false] {
+            let d = discover(&[tmp.path().to_path_buf()], strict);
+            assert_eq!(d.files.len(), if strict { 2 } else { 3 }, "{:?}", d.skipped);
+        }
+        for d in &dirs {
+            let atime = fs::metadata(d).unwrap().atime();
+            assert_eq!(
+                atime,
+                1_577_836_800,
+                "{} was read with its atime moved",
+                d.display()
+            );
+        }
+    }
+
     /// Windows only (runs under Wine in CI): a `\\?\` root longer than
     /// MAX_PATH, with spaces, non-ASCII names and other letter case, is walked
     /// whole and reported without the prefix.
