@@ -130,6 +130,42 @@ mod tests {
         }
     }
 
+    fn item(path: &str, age: i64) -> SpoolItemOut {
+        use crate::model::{ItemFormat, TimeSource};
+        SpoolItemOut {
+            path: path.into(),
+            user: None,
+            size_bytes: 1,
+            sent_at: "2026-11-23T09:00:00Z".into(),
+            sent_at_source: TimeSource::Content,
+            age_seconds: age,
+            state: crate::rules::spooler::ItemState::Stuck,
+            recipient: None,
+            sender: None,
+            message_class: None,
+            format: ItemFormat::Mime,
+            subject: None,
+            problem: None,
+            attempt_outcome: None,
+        }
+    }
+
+    /// An attempt's item is found whether the items are in path order (as
+    /// built) or not (after redaction renamed them); the first of two alike wins.
+    #[test]
+    fn items_are_found_by_path_in_any_order() {
+        let sorted = [item("a", 1), item("b", 2), item("b", 3), item("c", 4)];
+        let shuffled = [item("c", 4), item("b", 2), item("a", 1), item("b", 3)];
+        for items in [&sorted[..], &shuffled[..]] {
+            let by = ItemsByPath::new(items);
+            assert_eq!(by.get("a").map(|i| i.age_seconds), Some(1));
+            assert_eq!(by.get("b").map(|i| i.age_seconds), Some(2));
+            assert_eq!(by.get("c").map(|i| i.age_seconds), Some(4));
+            assert!(by.get("d").is_none() && by.get("").is_none());
+        }
+        assert!(ItemsByPath::new(&[]).get("a").is_none());
+    }
+
     #[test]
     fn spilled_text_arrives_in_order_and_whole() {
         let mut want = String::new();
