@@ -5,12 +5,11 @@
 //! recorded as skipped with its reason.
 
 use crate::model::{Profile, SkippedInput};
-use std::collections::BTreeSet;
+use std::ffi::OsString;
 use std::fs;
 use std::io;
 use std::path::{Component, Path, PathBuf};
 use std::time::SystemTime;
-use walkdir::WalkDir;
 
 pub const SPOOLER_DIR: &str = "History Spooler";
 const PROFILE_PREFIX: &str = "sip_";
@@ -102,7 +101,7 @@ pub fn check_roots(roots: &[PathBuf]) -> Result<(), RootError> {
 /// `%LOCALAPPDATA%` is not ours to walk); a named folder without one is walked whole.
 pub fn discover(roots: &[PathBuf], strict_lync: bool) -> Discovery {
     let mut d = Discovery::default();
-    let mut seen = BTreeSet::new();
+    let mut seen = Seen::default();
     for root in roots {
         // Windows: `C:/x` and `\\?\C:\x` are reported as `C:\x` (see friendly_root).
         let root = &friendly_root(root);
@@ -170,70 +169,254 @@ pub fn discover(roots: &[PathBuf], strict_lync: bool) -> Discovery {
     d
 }
 
-fn walk(d: &mut Discovery, seen: &mut BTreeSet<PathBuf>, root: &Path) {
+/// Every entry below `root`, depth first, each folder's entries in name
+/// order (so the file list does not depend on the file system's order).
+/// Links are not followed; folders are listed without moving their access
+/// time where the OS allows (see [`list_dir`]).
+fn walk(d: &mut Discovery, seen: &mut Seen, root: &Path) {
     // Profiles and spoolers named by the root's own path count too, e.g. when
     // the user points straight at a `History Spooler` folder.
     note_dir(d, root);
-    let walker = WalkDir::new(root)
-        .follow_links(false)
-        .sort_by_file_name()
-        .min_depth(1);
-    for entry in walker {
-        let entry = match entry {
-            Ok(e) => e,
-            Err(e) => {
-                let path = e.path().unwrap_or(root).to_path_buf();
-                let reason = match e.io_error() {
-                    Some(io) => {
-                        format!("cannot be listed: {}", crate::fsread::describe_io_error(io))
-                    }
-                    None => e.to_string(),
-                };
-                d.skipped.push(SkippedInput { path, reason });
-                continue;
-            }
+    let mut place = Place::of(root);
+    walk_dir(d, seen, root, &mut place);
+}
+
+fn walk_dir(d: &mut Discovery, seen: &mut Seen, dir: &Path, place: &mut Place) {
+    let entries = match list_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            d.skipped.push(skip(
+                dir,
+                format!("cannot be listed: {}", crate::fsread::describe_io_error(&e)),
+            ));
+            return;
+        }
+    };
+    for entry in entries {
+        let path = dir.join(&entry.name);
+        let kind = match entry.kind {
+            Some(k) => k,
+            // The folder did not say: ask the entry itself.
+            None => match fs::symlink_metadata(&path) {
+                Ok(m) => Kind::of(m.file_type()),
+                Err(e) => {
+                    d.skipped.push(skip(&path, format!("cannot be read: {e}")));
+                    continue;
+                }
+            },
         };
-        let ft = entry.file_type();
-        if ft.is_dir() {
-            note_dir(d, entry.path());
-        } else if ft.is_symlink() {
-            d.skipped.push(skip(
-                entry.path(),
-                "symbolic link: not followed (evidence is read only where it lies)".to_string(),
-            ));
-        } else if ft.is_file() {
-            match entry.metadata() {
-                Ok(m) => add_file(d, seen, entry.into_path(), &m),
-                Err(e) => d
-                    .skipped
-                    .push(skip(entry.path(), format!("cannot be read: {e}"))),
+        match kind {
+            Kind::Dir => {
+                note_dir(d, &path);
+                let mut inner = place.enter(&entry.name);
+                walk_dir(d, seen, &path, &mut inner);
             }
-        } else {
-            d.skipped.push(skip(
-                entry.path(),
+            Kind::Symlink => d.skipped.push(skip(
+                &path,
+                "symbolic link: not followed (evidence is read only where it lies)".to_string(),
+            )),
+            Kind::File => match fs::symlink_metadata(&path) {
+                Ok(m) => add_found(d, seen, path, &m, place),
+                Err(e) => d.skipped.push(skip(&path, format!("cannot be read: {e}"))),
+            },
+            Kind::Other => d.skipped.push(skip(
+                &path,
                 "not a regular file (FIFO, socket or device): not opened".to_string(),
-            ));
+            )),
         }
     }
 }
 
+/// What a file's folders say about it: below a `History Spooler`, and the
+/// address of the nearest `sip_*` folder. Worked out once per folder, from
+/// the folder's absolute path, rather than once per file.
+#[derive(Debug, Clone)]
+struct Place {
+    in_spooler: bool,
+    profile: Option<String>,
+}
+
+impl Place {
+    fn of(dir: &Path) -> Place {
+        let abs = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+        let mut place = Place {
+            in_spooler: false,
+            profile: None,
+        };
+        for c in abs.components() {
+            if let Component::Normal(n) = c {
+                place = place.enter(n);
+            }
+        }
+        place
+    }
+
+    /// The place of the folder `name` inside this one.
+    fn enter(&self, name: &std::ffi::OsStr) -> Place {
+        let name = name.to_string_lossy();
+        Place {
+            in_spooler: self.in_spooler || name.eq_ignore_ascii_case(SPOOLER_DIR),
+            profile: profile_address(&name).or_else(|| self.profile.clone()),
+        }
+    }
+}
+
+/// What kind of entry a folder listing names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Dir,
+    File,
+    Symlink,
+    Other,
+}
+
+impl Kind {
+    fn of(t: fs::FileType) -> Kind {
+        if t.is_symlink() {
+            Kind::Symlink
+        } else if t.is_dir() {
+            Kind::Dir
+        } else if t.is_file() {
+            Kind::File
+        } else {
+            Kind::Other
+        }
+    }
+}
+
+/// One entry of a folder: its name, and its kind when the listing tells it.
+struct Entry {
+    name: OsString,
+    kind: Option<Kind>,
+}
+
+/// The names in a folder, sorted, listed as discovery lists folders: without
+/// moving the folder's access time where the OS allows (see [`list_dir`]).
+pub fn list_names(dir: &Path) -> io::Result<Vec<OsString>> {
+    Ok(list_dir(dir)?.into_iter().map(|e| e.name).collect())
+}
+
+/// A folder's entries (not `.` and `..`), sorted by name.
+///
+/// On Linux the folder is opened with `O_NOATIME`, as evidence files are (see
+/// `fsread`): listing a folder reads it, and would otherwise move its access
+/// time. Only the owner (or root) may ask for that, so it falls back without.
+#[cfg(unix)]
+fn list_dir(dir: &Path) -> io::Result<Vec<Entry>> {
+    use std::ffi::{CStr, CString, OsStr};
+    use std::os::unix::ffi::OsStrExt;
+
+    let c = CString::new(dir.as_os_str().as_bytes())
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "a NUL byte in the path"))?;
+    let base = libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC;
+    let open = |flags| {
+        // SAFETY: `c` is a NUL-terminated path that outlives the call.
+        let fd = unsafe { libc::open(c.as_ptr(), flags) };
+        if fd < 0 {
+            Err(io::Error::last_os_error())
+        } else {
+            Ok(fd)
+        }
+    };
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    let fd = match open(base | libc::O_NOATIME) {
+        Err(e) if e.raw_os_error() == Some(libc::EPERM) => open(base),
+        other => other,
+    }?;
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    let fd = open(base)?;
+    // SAFETY: `fd` is an open directory; fdopendir takes it over (and on
+    // failure it is closed here).
+    let stream = unsafe { libc::fdopendir(fd) };
+    if stream.is_null() {
+        let e = io::Error::last_os_error();
+        // SAFETY: `fd` is still ours when fdopendir failed.
+        unsafe { libc::close(fd) };
+        return Err(e);
+    }
+    let mut entries = Vec::new();
+    let result = loop {
+        // readdir signals an error only through errno, so it is cleared first.
+        // SAFETY: `stream` is open until closedir below; each entry is read
+        // (and its name copied) before the next call.
+        unsafe {
+            *errno() = 0;
+            let e = libc::readdir(stream);
+            if e.is_null() {
+                let err = *errno();
+                break if err == 0 {
+                    Ok(())
+                } else {
+                    Err(io::Error::from_raw_os_error(err))
+                };
+            }
+            let name = CStr::from_ptr((*e).d_name.as_ptr()).to_bytes();
+            if name == b"." || name == b".." {
+                continue;
+            }
+            let kind = match (*e).d_type {
+                libc::DT_DIR => Some(Kind::Dir),
+                libc::DT_REG => Some(Kind::File),
+                libc::DT_LNK => Some(Kind::Symlink),
+                libc::DT_UNKNOWN => None,
+                _ => Some(Kind::Other),
+            };
+            entries.push(Entry {
+                name: OsStr::from_bytes(name).to_os_string(),
+                kind,
+            });
+        }
+    };
+    // SAFETY: closes the stream (and its descriptor) once.
+    unsafe { libc::closedir(stream) };
+    result?;
+    entries.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+    Ok(entries)
+}
+
+#[cfg(unix)]
+fn errno() -> *mut libc::c_int {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    // SAFETY: returns this thread's errno location.
+    unsafe {
+        libc::__errno_location()
+    }
+    #[cfg(any(target_os = "macos", target_os = "ios", target_os = "freebsd"))]
+    // SAFETY: returns this thread's errno location.
+    unsafe {
+        libc::__error()
+    }
+}
+
+#[cfg(not(unix))]
+fn list_dir(dir: &Path) -> io::Result<Vec<Entry>> {
+    let mut entries = Vec::new();
+    for e in fs::read_dir(dir)? {
+        let e = e?;
+        entries.push(Entry {
+            kind: e.file_type().ok().map(Kind::of),
+            name: e.file_name(),
+        });
+    }
+    entries.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+    Ok(entries)
+}
+
 /// The root's top-level entries that do not lead to one of its Lync folders.
 fn top_level_beside(root: &Path, lync: &[PathBuf]) -> Vec<PathBuf> {
-    let Ok(rd) = fs::read_dir(root) else {
+    let Ok(names) = list_names(root) else {
         return Vec::new();
     };
-    let mut v: Vec<PathBuf> = rd
-        .filter_map(Result::ok)
-        .map(|e| e.path())
+    names
+        .into_iter()
+        .map(|n| root.join(n))
         .filter(|p| !lync.iter().any(|l| l.starts_with(p)))
-        .collect();
-    v.sort();
-    v
+        .collect()
 }
 
 /// One entry met at the top of a root: a regular file is added, anything
 /// else (link, FIFO, device) is skipped with its reason, as in a walk.
-fn walk_single(d: &mut Discovery, seen: &mut BTreeSet<PathBuf>, path: &Path) {
+fn walk_single(d: &mut Discovery, seen: &mut Seen, path: &Path) {
     match fs::symlink_metadata(path) {
         Ok(m) if m.is_file() => add_file(d, seen, path.to_path_buf(), &m),
         Ok(m) if m.file_type().is_symlink() => d.skipped.push(skip(
@@ -261,46 +444,59 @@ fn note_dir(d: &mut Discovery, dir: &Path) {
     }
 }
 
-fn add_file(d: &mut Discovery, seen: &mut BTreeSet<PathBuf>, path: PathBuf, meta: &fs::Metadata) {
+/// A file met on its own (a root, or an entry at the top of one).
+fn add_file(d: &mut Discovery, seen: &mut Seen, path: PathBuf, meta: &fs::Metadata) {
+    // A bare file name lies in the working folder.
+    let place = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => Place::of(dir),
+        _ => Place::of(Path::new(".")),
+    };
+    add_found(d, seen, path, meta, &place);
+}
+
+fn add_found(
+    d: &mut Discovery,
+    seen: &mut Seen,
+    path: PathBuf,
+    meta: &fs::Metadata,
+    place: &Place,
+) {
     // The same file reached twice (PATHs `.` and its absolute form, or
     // overlapping roots) is read once.
     if !seen.insert(identity(&path, meta)) {
         return;
     }
-    let abs = std::path::absolute(&path).unwrap_or_else(|_| path.clone());
-    let names: Vec<String> = abs
-        .components()
-        .filter_map(|c| match c {
-            Component::Normal(n) => Some(n.to_string_lossy().into_owned()),
-            _ => None,
-        })
-        .collect();
-    let dirs = &names[..names.len().saturating_sub(1)];
-    let in_spooler = dirs.iter().any(|n| n.eq_ignore_ascii_case(SPOOLER_DIR));
-    let profile = dirs.iter().rev().find_map(|n| profile_address(n));
     d.files.push(FoundFile {
         open: path.clone(),
         path,
         size: meta.len(),
         mtime: meta.modified().ok(),
-        in_spooler,
-        profile,
+        in_spooler: place.in_spooler,
+        profile: place.profile.clone(),
     });
 }
+
+/// The files met so far, by identity.
+type Seen = std::collections::HashSet<Identity>;
 
 /// What makes two paths the same file: device and inode where the OS has
 /// them, else the canonical path.
 #[cfg(unix)]
-fn identity(_path: &Path, meta: &fs::Metadata) -> PathBuf {
+type Identity = (u64, u64);
+#[cfg(not(unix))]
+type Identity = PathBuf;
+
+#[cfg(unix)]
+fn identity(_path: &Path, meta: &fs::Metadata) -> Identity {
     use std::os::unix::fs::MetadataExt;
-    PathBuf::from(format!("{}:{}", meta.dev(), meta.ino()))
+    (meta.dev(), meta.ino())
 }
 
 /// Windows: the canonical path (true case, 8.3 short names and links
 /// resolved), folded as Windows compares names (see [`dedup_key`]) so that a
 /// path that cannot be canonicalised still meets its other spellings.
 #[cfg(not(unix))]
-fn identity(path: &Path, _meta: &fs::Metadata) -> PathBuf {
+fn identity(path: &Path, _meta: &fs::Metadata) -> Identity {
     let real = fs::canonicalize(path)
         .or_else(|_| std::path::absolute(path))
         .unwrap_or_else(|_| path.to_path_buf());
@@ -375,16 +571,18 @@ fn child_ci(dir: &Path, name: &str) -> Option<PathBuf> {
 
 /// Real directories only: a link named like ours is not followed.
 fn subdirs(dir: &Path) -> Vec<PathBuf> {
-    let Ok(rd) = fs::read_dir(dir) else {
+    let Ok(entries) = list_dir(dir) else {
         return Vec::new();
     };
-    let mut v: Vec<PathBuf> = rd
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().map(|t| t.is_dir()).unwrap_or(false))
-        .map(|e| e.path())
-        .collect();
-    v.sort();
-    v
+    entries
+        .into_iter()
+        .map(|e| (dir.join(&e.name), e.kind))
+        .filter(|(p, kind)| match kind {
+            Some(k) => *k == Kind::Dir,
+            None => fs::symlink_metadata(p).is_ok_and(|m| m.is_dir()),
+        })
+        .map(|(p, _)| p)
+        .collect()
 }
 
 fn file_name_lossy(p: &Path) -> String {
@@ -677,6 +875,51 @@ mod tests {
             false,
         );
         assert_eq!(d.files.len(), 1);
+    }
+
+    /// Listing a folder reads it: discovery must not move folder access times
+    /// (relatime updates an access time that is older than the modified time).
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn walking_keeps_folder_access_times() {
+        use std::os::unix::fs::MetadataExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let lync = tmp.path().join("Microsoft/Office/16.0/Lync");
+        write(
+            &lync.join("sip_a@b.c").join(SPOOLER_DIR).join("1.hist"),
+            "x",
+        );
+        write(&lync.join("Tracing").join("Lync-UccApi-0.UccApilog"), "x");
+        write(&tmp.path().join("admin").join("policy.txt"), "x");
+        let old = filetime::FileTime::from_unix_time(1_577_836_800, 0);
+        let newer = filetime::FileTime::from_unix_time(1_609_459_200, 0);
+        let mut dirs = vec![tmp.path().to_path_buf()];
+        let mut k = 0;
+        while k < dirs.len() {
+            for e in fs::read_dir(&dirs[k]).unwrap() {
+                let e = e.unwrap();
+                if e.file_type().unwrap().is_dir() {
+                    dirs.push(e.path());
+                }
+            }
+            k += 1;
+        }
+        for d in &dirs {
+            filetime::set_file_times(d, old, newer).unwrap();
+        }
+        for strict in [true, false] {
+            let d = discover(&[tmp.path().to_path_buf()], strict);
+            assert_eq!(d.files.len(), if strict { 2 } else { 3 }, "{:?}", d.skipped);
+        }
+        for d in &dirs {
+            let atime = fs::metadata(d).unwrap().atime();
+            assert_eq!(
+                atime,
+                1_577_836_800,
+                "{} was read with its atime moved",
+                d.display()
+            );
+        }
     }
 
     /// Windows only (runs under Wine in CI): a `\\?\` root longer than

@@ -1,6 +1,7 @@
 //! Writing the report: to stdout, or atomically to `--output` (a temporary
 //! file beside the target, then a rename), never replacing a file unless
-//! `--force` says so.
+//! `--force` says so. Reports are streamed: a renderer writes into a buffered
+//! [`Sink`] as it goes, so a report of 100,000 items is never held whole.
 //!
 //! Line endings: on Windows, reports for people (text, Markdown) written to a
 //! file with `--output` get CRLF, as Windows programs write them, so that
@@ -12,51 +13,97 @@
 //! std writes UTF-16 through WriteConsoleW, so non-ASCII text shows correctly
 //! whatever the console code page.
 
-use std::borrow::Cow;
 use std::io::{self, Write};
 use std::path::Path;
 
-/// The report as a file on this platform holds it (see the module comment).
-pub fn platform_newlines(report: &str) -> Cow<'_, str> {
-    if cfg!(windows) && !is_machine_format(report) {
-        Cow::Owned(to_crlf(report))
-    } else {
-        Cow::Borrowed(report)
+/// Where a renderer writes: buffered, so serde's many small writes stay cheap.
+pub type Sink<'a> = io::BufWriter<&'a mut dyn Write>;
+
+const SINK_BYTES: usize = 64 * 1024;
+
+/// Who a report is for, which decides its line endings in a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
+    /// JSON, NDJSON: LF on every platform.
+    Machine,
+    /// Text, Markdown: CRLF in a file on Windows.
+    People,
+}
+
+/// Whether a file written for `reader` on this platform gets CRLF.
+fn wants_crlf(reader: Reader) -> bool {
+    cfg!(windows) && reader == Reader::People
+}
+
+/// LF → CRLF on the way to `inner`, leaving existing CRLF alone, also when a
+/// CR ends one write and its LF starts the next.
+struct Crlf<W: Write> {
+    inner: W,
+    after_cr: bool,
+}
+
+impl<W: Write> Write for Crlf<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.write_all(buf)?;
+        Ok(buf.len())
     }
-}
 
-/// JSON, NDJSON and the JSON Schema start with `{` or `[`; the people's
-/// formats never do (text starts with its verdict line or a colour escape,
-/// Markdown with a heading, the rule list with a rule id).
-fn is_machine_format(report: &str) -> bool {
-    report.trim_start().starts_with(['{', '['])
-}
-
-/// LF → CRLF, leaving existing CRLF alone.
-fn to_crlf(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + s.len() / 32);
-    let mut prev = '\0';
-    for c in s.chars() {
-        if c == '\n' && prev != '\r' {
-            out.push('\r');
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        let mut start = 0;
+        for i in memchr::memchr_iter(b'\n', buf) {
+            let cr_before = if i == 0 {
+                self.after_cr
+            } else {
+                buf[i - 1] == b'\r'
+            };
+            if !cr_before {
+                self.inner.write_all(&buf[start..i])?;
+                self.inner.write_all(b"\r")?;
+                start = i;
+            }
         }
-        out.push(c);
-        prev = c;
+        self.inner.write_all(&buf[start..])?;
+        if let Some(&last) = buf.last() {
+            self.after_cr = last == b'\r';
+        }
+        Ok(())
     }
-    out
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
 }
 
-pub fn write_stdout(report: &str) -> io::Result<()> {
-    let mut out = io::stdout().lock();
-    match out.write_all(report.as_bytes()).and_then(|_| out.flush()) {
-        // `oimdiag scan | head` closing the pipe is not an error worth a word.
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+/// Writes `text` (a rule list, the schema...) to stdout.
+pub fn write_stdout(text: &str) -> io::Result<()> {
+    stream_stdout(|w| w.write_all(text.as_bytes()))
+}
+
+/// Streams what `render` writes to stdout. `oimdiag scan | head` closing the
+/// pipe is not an error worth a word.
+pub fn stream_stdout(render: impl FnOnce(&mut Sink<'_>) -> io::Result<()>) -> io::Result<()> {
+    let mut lock = io::stdout().lock();
+    let mut sink = io::BufWriter::with_capacity(SINK_BYTES, &mut lock as &mut dyn Write);
+    let done = render(&mut sink).and_then(|_| sink.flush());
+    match done {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+            // What is still buffered cannot go anywhere either.
+            let _ = sink.into_parts();
+            Ok(())
+        }
         other => other,
     }
 }
 
-pub fn write_file(path: &Path, report: &str, force: bool) -> Result<(), String> {
-    let report = platform_newlines(report);
+/// Streams what `render` writes into `path`: into a temporary file beside
+/// it, synced, then renamed into place, so a reader never sees half a
+/// report; an existing file is replaced only with `force`.
+pub fn stream_file(
+    path: &Path,
+    force: bool,
+    reader: Reader,
+    render: impl FnOnce(&mut Sink<'_>) -> io::Result<()>,
+) -> Result<(), String> {
     let shown = path.display();
     if !force && path.symlink_metadata().is_ok() {
         return Err(format!("{shown} already exists; add --force to replace it"));
@@ -65,12 +112,32 @@ pub fn write_file(path: &Path, report: &str, force: bool) -> Result<(), String> 
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::Builder::new()
+    let tmp = tempfile::Builder::new()
         .prefix(".oimdiag-")
         .suffix(".tmp")
         .tempfile_in(dir)
         .map_err(|e| format!("cannot write beside {shown}: {e}"))?;
-    tmp.write_all(report.as_bytes())
+    let written = {
+        let mut file = tmp.as_file();
+        let mut crlf;
+        let inner: &mut dyn Write = if wants_crlf(reader) {
+            crlf = Crlf {
+                inner: file,
+                after_cr: false,
+            };
+            &mut crlf
+        } else {
+            &mut file
+        };
+        let mut sink = io::BufWriter::with_capacity(SINK_BYTES, inner);
+        let done = render(&mut sink).and_then(|_| sink.flush());
+        if done.is_err() {
+            // Nothing more is written; the temporary file is removed on drop.
+            let _ = sink.into_parts();
+        }
+        done
+    };
+    written
         .and_then(|_| tmp.as_file().sync_all())
         .map_err(|e| format!("cannot write {shown}: {e}"))?;
     let persisted = if force {
@@ -92,26 +159,51 @@ pub fn write_file(path: &Path, report: &str, force: bool) -> Result<(), String> 
 mod tests {
     use super::*;
 
-    #[test]
-    fn crlf_conversion() {
-        assert_eq!(to_crlf("a\nb\r\nc\n"), "a\r\nb\r\nc\r\n");
-        assert_eq!(to_crlf("—\n\n"), "—\r\n\r\n");
-        assert_eq!(to_crlf(""), "");
+    /// The reference: LF → CRLF over the whole text at once.
+    fn to_crlf(s: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for (i, &b) in s.iter().enumerate() {
+            if b == b'\n' && (i == 0 || s[i - 1] != b'\r') {
+                out.push(b'\r');
+            }
+            out.push(b);
+        }
+        out
+    }
+
+    fn crlf_in_pieces(s: &[u8], cuts: &[usize]) -> Vec<u8> {
+        let mut w = Crlf {
+            inner: Vec::new(),
+            after_cr: false,
+        };
+        let mut at = 0;
+        for &c in cuts.iter().chain([s.len()].iter()) {
+            let c = c.clamp(at, s.len());
+            w.write_all(&s[at..c]).unwrap();
+            at = c;
+        }
+        w.inner
     }
 
     #[test]
-    fn only_reports_for_people_change_on_windows() {
-        let json = "{\n  \"a\": 1\n}\n";
-        let rules = "[\n]\n";
-        let text = "oimdiag 0.1.0 — diagnosis\nVerdict: FAILING\n";
-        assert_eq!(platform_newlines(json), json);
-        assert_eq!(platform_newlines(rules), rules);
-        let want = if cfg!(windows) {
-            "oimdiag 0.1.0 — diagnosis\r\nVerdict: FAILING\r\n"
-        } else {
-            text
-        };
-        assert_eq!(platform_newlines(text), want);
+    fn crlf_conversion_in_any_pieces() {
+        let s = "a\nb\r\nc\n\n—\r\n\r\nend".as_bytes();
+        let want = b"a\r\nb\r\nc\r\n\r\n\xe2\x80\x94\r\n\r\nend".to_vec();
+        assert_eq!(to_crlf(s), want);
+        // Every way of cutting it in two or three writes, including between
+        // a CR and its LF and inside the multibyte dash.
+        for i in 0..=s.len() {
+            for j in i..=s.len() {
+                assert_eq!(crlf_in_pieces(s, &[i, j]), want, "cut at {i}, {j}");
+            }
+        }
+        assert_eq!(crlf_in_pieces(b"", &[]), b"");
+        assert_eq!(crlf_in_pieces(b"\n", &[0]), b"\r\n");
+        assert_eq!(crlf_in_pieces(b"\r\n", &[1]), b"\r\n");
+    }
+
+    fn put(text: &'static str) -> impl FnOnce(&mut Sink<'_>) -> io::Result<()> {
+        move |w| w.write_all(text.as_bytes())
     }
 
     #[test]
@@ -119,18 +211,59 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let p = tmp.path().join("Ticket 42").join("report.txt");
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        write_file(&p, "line one\nline two\n", false).unwrap();
+        stream_file(&p, false, Reader::People, put("line one\nline two\n")).unwrap();
         let want: &[u8] = if cfg!(windows) {
             b"line one\r\nline two\r\n"
         } else {
             b"line one\nline two\n"
         };
         assert_eq!(std::fs::read(&p).unwrap(), want);
-        let e = write_file(&p, "other\n", false).unwrap_err();
+        let e = stream_file(&p, false, Reader::People, put("other\n")).unwrap_err();
         assert!(e.contains("already exists"), "{e}");
-        write_file(&p, "{}\n", true).unwrap();
-        assert_eq!(std::fs::read(&p).unwrap(), b"{}\n");
+        stream_file(&p, true, Reader::Machine, put("{\n}\n")).unwrap();
+        assert_eq!(
+            std::fs::read(&p).unwrap(),
+            b"{\n}\n",
+            "JSON keeps LF everywhere"
+        );
         let left: Vec<_> = std::fs::read_dir(p.parent().unwrap()).unwrap().collect();
         assert_eq!(left.len(), 1, "no temporary file is left behind");
+    }
+
+    #[test]
+    fn a_report_that_fails_halfway_replaces_nothing_and_leaves_nothing() {
+        let tmp = tempfile::tempdir().unwrap();
+        let p = tmp.path().join("report.json");
+        std::fs::write(&p, "the old report\n").unwrap();
+        let e = stream_file(&p, true, Reader::Machine, |w| {
+            w.write_all(&[b'x'; 3 * SINK_BYTES])?;
+            Err(io::Error::other("disk full"))
+        })
+        .unwrap_err();
+        assert!(e.contains("cannot write") && e.contains("disk full"), "{e}");
+        assert_eq!(std::fs::read(&p).unwrap(), b"the old report\n");
+        let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+        assert_eq!(left.len(), 1, "the temporary file is removed");
+    }
+
+    #[test]
+    fn a_long_report_arrives_whole() {
+        let tmp = tempfile::tempdir().unwrap();
+        let p = tmp.path().join("report.md");
+        let line = "| stuck | 3 days | `History Spooler/item.hist` |\n";
+        stream_file(&p, false, Reader::People, |w| {
+            for _ in 0..20_000 {
+                w.write_all(line.as_bytes())?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        let got = std::fs::read_to_string(&p).unwrap();
+        let one = if cfg!(windows) {
+            line.replace('\n', "\r\n")
+        } else {
+            line.to_string()
+        };
+        assert_eq!(got, one.repeat(20_000));
     }
 }

@@ -24,7 +24,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread::{Scope, ScopedJoinHandle};
@@ -77,29 +77,31 @@ pub fn scan(cfg: &ScanConfig) -> Result<Report, UsageError> {
 fn likely_logs(roots: &[PathBuf]) -> Vec<FoundFile> {
     let mut seen = std::collections::HashSet::new();
     let mut out = Vec::new();
+    // Listed as discovery lists (keeping the folders' access times); not
+    // following links, as discovery does not.
+    let is_dir = |p: &Path| std::fs::symlink_metadata(p).is_ok_and(|m| m.is_dir());
     for root in roots {
         for lync in discover::lync_dirs(root) {
-            let Ok(entries) = std::fs::read_dir(&lync) else {
+            let Ok(names) = discover::list_names(&lync) else {
                 continue;
             };
-            for dir in entries.flatten() {
-                let is_tracing = dir.file_name().eq_ignore_ascii_case("Tracing")
-                    && dir.file_type().is_ok_and(|t| t.is_dir());
-                let Some(files) = is_tracing
-                    .then(|| std::fs::read_dir(dir.path()).ok())
-                    .flatten()
-                else {
+            for tracing in names
+                .iter()
+                .filter(|n| n.eq_ignore_ascii_case("Tracing"))
+                .map(|n| lync.join(n))
+                .filter(|p| is_dir(p))
+            {
+                let Ok(files) = discover::list_names(&tracing) else {
                     continue;
                 };
-                for f in files.flatten() {
-                    // Not following links, as discovery does not.
-                    let Ok(meta) = std::fs::symlink_metadata(f.path()) else {
+                for path in files.into_iter().map(|n| tracing.join(n)) {
+                    let Ok(meta) = std::fs::symlink_metadata(&path) else {
                         continue;
                     };
-                    if meta.is_file() && seen.insert(f.path()) {
+                    if meta.is_file() && seen.insert(path.clone()) {
                         out.push(FoundFile {
-                            path: f.path(),
-                            open: f.path(),
+                            open: path.clone(),
+                            path,
                             size: meta.len(),
                             mtime: meta.modified().ok(),
                             in_spooler: false,
@@ -532,15 +534,22 @@ pub fn deliver(report: &Report, cfg: &ScanConfig) -> Result<ExitStatus, UsageErr
     } else {
         report
     };
-    let text = match cfg.format {
-        Format::Json => report::json::render(report),
-        Format::Ndjson => report::ndjson::render(report),
-        Format::Markdown => report::markdown::render(report),
-        Format::Text => report::text::render(report, color_wanted(cfg)),
+    // Colour is decided only for text (on Windows deciding turns on the console's ANSI mode).
+    let color = cfg.format == Format::Text && color_wanted(cfg);
+    let reader = match cfg.format {
+        Format::Json | Format::Ndjson => output::Reader::Machine,
+        Format::Text | Format::Markdown => output::Reader::People,
+    };
+    // Written as it is rendered: the report is never held whole in memory.
+    let render = |w: &mut output::Sink<'_>| match cfg.format {
+        Format::Json => report::json::write(report, w),
+        Format::Ndjson => report::ndjson::write(report, w),
+        Format::Markdown => report::markdown::write(report, w),
+        Format::Text => report::text::write(report, color, w),
     };
     match &cfg.output {
-        Some(path) => output::write_file(path, &text, cfg.force).map_err(UsageError)?,
-        None => output::write_stdout(&text)
+        Some(path) => output::stream_file(path, cfg.force, reader, render).map_err(UsageError)?,
+        None => output::stream_stdout(render)
             .map_err(|e| UsageError(format!("cannot write the report: {e}")))?,
     }
     let failed = cfg.fail_on.is_some_and(|threshold| {

@@ -1575,7 +1575,6 @@ mod read_only {
 
     /// Listing a folder reads it: without care its access time moves too.
     #[test]
-    #[ignore = "BUG: discover: walking a folder updates the folder's access time (walkdir's read_dir does not use O_NOATIME); file atimes are kept"]
     fn a_scan_keeps_folder_access_times() {
         let env = TestEnv::new();
         evidence_tree(&env);

@@ -6,12 +6,14 @@
 use super::model::{AttemptOut, Report, SettingOut, SourceOut, Verdict};
 use super::term::clean;
 use super::text::kind_count;
+use super::{ItemsByPath, Spill};
 use crate::correlate::Outcome;
 use crate::model::InputKind;
 use crate::rules::{rule_info, Finding, Severity};
 use crate::timefmt::{human_duration, parse_utc_offset};
 use chrono::DateTime;
 use std::fmt::Write;
+use std::io;
 
 /// Skipped inputs listed before pointing at the JSON report.
 const MAX_SKIPPED_SHOWN: usize = 100;
@@ -91,8 +93,9 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-pub fn render(r: &Report) -> String {
-    let mut o = String::new();
+/// Writes the Markdown report, handing it on in pieces as it grows.
+pub fn write(r: &Report, out: &mut dyn io::Write) -> io::Result<()> {
+    let mut o = Spill::new(out);
     summary(&mut o, r);
     probable_cause(&mut o, r);
     findings(&mut o, r);
@@ -100,10 +103,14 @@ pub fn render(r: &Report) -> String {
     timeline(&mut o, r);
     spool_items(&mut o, r);
     inputs(&mut o, r);
-    o
+    o.finish()
 }
 
-fn summary(o: &mut String, r: &Report) {
+pub fn render(r: &Report) -> String {
+    super::to_string(|out| write(r, out))
+}
+
+fn summary(o: &mut Spill<'_>, r: &Report) {
     let v = r.summary.verdict;
     let meaning = match v {
         Verdict::Failing => "Offline IM is not working",
@@ -157,7 +164,7 @@ fn summary(o: &mut String, r: &Report) {
     );
 }
 
-fn probable_cause(o: &mut String, r: &Report) {
+fn probable_cause(o: &mut Spill<'_>, r: &Report) {
     let Some(id) = r.summary.probable_causes.first() else {
         return;
     };
@@ -169,7 +176,7 @@ fn probable_cause(o: &mut String, r: &Report) {
     }
 }
 
-fn findings(o: &mut String, r: &Report) {
+fn findings(o: &mut Spill<'_>, r: &Report) {
     let _ = writeln!(o, "\n## Findings");
     if r.findings.is_empty() {
         let _ = writeln!(o, "\nNone.");
@@ -191,7 +198,7 @@ fn findings(o: &mut String, r: &Report) {
     }
 }
 
-fn finding(o: &mut String, f: &Finding) {
+fn finding(o: &mut Spill<'_>, f: &Finding) {
     let _ = writeln!(
         o,
         "\n#### {} {} ({})\n",
@@ -233,7 +240,7 @@ fn source_cell(s: Option<&SourceOut>) -> String {
     }
 }
 
-fn facts(o: &mut String, r: &Report) {
+fn facts(o: &mut Spill<'_>, r: &Report) {
     let fa = &r.facts;
     let _ = writeln!(o, "\n## Facts\n");
     let _ = writeln!(o, "| Fact | Value | Source |\n|---|---|---|");
@@ -288,7 +295,7 @@ fn facts(o: &mut String, r: &Report) {
     );
 }
 
-fn policy_row(o: &mut String, name: &str, s: &Option<SettingOut>) {
+fn policy_row(o: &mut Spill<'_>, name: &str, s: &Option<SettingOut>) {
     let value = match s {
         Some(s) if s.value => "True",
         Some(_) => "**False**",
@@ -301,7 +308,7 @@ fn policy_row(o: &mut String, name: &str, s: &Option<SettingOut>) {
     );
 }
 
-fn timeline(o: &mut String, r: &Report) {
+fn timeline(o: &mut Spill<'_>, r: &Report) {
     if r.attempts.is_empty() {
         return;
     }
@@ -310,12 +317,13 @@ fn timeline(o: &mut String, r: &Report) {
         "\n## Offline messages in the logs ({})",
         r.attempts.len()
     );
+    let items = ItemsByPath::new(&r.spool_items);
     for a in &r.attempts {
-        attempt(o, r, a);
+        attempt(o, r, a, &items);
     }
 }
 
-fn attempt(o: &mut String, r: &Report, a: &AttemptOut) {
+fn attempt(o: &mut Spill<'_>, r: &Report, a: &AttemptOut, items: &ItemsByPath<'_>) {
     let offset = parse_utc_offset(&r.utc_offset).ok();
     let id = a.id.as_deref().map(text).unwrap_or_default();
     let to = text(a.recipient.as_deref().unwrap_or("unknown recipient"));
@@ -355,10 +363,8 @@ fn attempt(o: &mut String, r: &Report, a: &AttemptOut) {
         let _ = writeln!(o, "\n{} more events not kept.", a.events_dropped);
     }
     for p in &a.spool_items {
-        let state = r
-            .spool_items
-            .iter()
-            .find(|i| &i.path == p)
+        let state = items
+            .get(p)
             .map(|i| {
                 format!(
                     ": {} for {}",
@@ -374,7 +380,7 @@ fn attempt(o: &mut String, r: &Report, a: &AttemptOut) {
     }
 }
 
-fn spool_items(o: &mut String, r: &Report) {
+fn spool_items(o: &mut Spill<'_>, r: &Report) {
     if r.spool_items.is_empty() {
         return;
     }
@@ -413,7 +419,7 @@ fn spool_items(o: &mut String, r: &Report) {
     }
 }
 
-fn inputs(o: &mut String, r: &Report) {
+fn inputs(o: &mut Spill<'_>, r: &Report) {
     let ins = &r.inputs;
     let _ = writeln!(o, "\n## What was scanned\n");
     let mut kinds: Vec<(InputKind, usize)> = Vec::new();

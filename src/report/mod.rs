@@ -11,3 +11,192 @@ pub mod term;
 pub mod text;
 
 pub use model::{build, Report, Verdict};
+
+use model::SpoolItemOut;
+
+use std::fmt;
+use std::io::{self, Write};
+
+/// Text for people, gathered in a string that is handed to the writer each
+/// time it passes `SPILL_AT` bytes, so a long report is never held whole.
+/// The first write error is kept (and returned by `finish`); nothing is
+/// written after it.
+pub(crate) struct Spill<'w> {
+    buf: String,
+    out: &'w mut dyn Write,
+    err: Option<io::Error>,
+}
+
+const SPILL_AT: usize = 32 * 1024;
+
+impl<'w> Spill<'w> {
+    pub(crate) fn new(out: &'w mut dyn Write) -> Self {
+        Spill {
+            buf: String::with_capacity(SPILL_AT + 1024),
+            out,
+            err: None,
+        }
+    }
+
+    pub(crate) fn push_str(&mut self, s: &str) {
+        self.buf.push_str(s);
+        if self.buf.len() >= SPILL_AT {
+            self.spill();
+        }
+    }
+
+    pub(crate) fn push(&mut self, c: char) {
+        self.push_str(c.encode_utf8(&mut [0; 4]));
+    }
+
+    fn spill(&mut self) {
+        if self.err.is_none() {
+            if let Err(e) = self.out.write_all(self.buf.as_bytes()) {
+                self.err = Some(e);
+            }
+        }
+        self.buf.clear();
+    }
+
+    pub(crate) fn finish(mut self) -> io::Result<()> {
+        self.spill();
+        match self.err {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
+impl fmt::Write for Spill<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.push_str(s);
+        Ok(())
+    }
+}
+
+/// The spool items of a report by path, for renderers that show the items of
+/// each logged attempt: a binary search while the items are in path order
+/// (as built; redaction may reorder them), else a scan. Either way the first
+/// item with the path is found.
+pub(crate) struct ItemsByPath<'r> {
+    items: &'r [SpoolItemOut],
+    sorted: bool,
+}
+
+impl<'r> ItemsByPath<'r> {
+    pub(crate) fn new(items: &'r [SpoolItemOut]) -> Self {
+        let sorted = items.windows(2).all(|w| w[0].path <= w[1].path);
+        ItemsByPath { items, sorted }
+    }
+
+    pub(crate) fn get(&self, path: &str) -> Option<&'r SpoolItemOut> {
+        if self.sorted {
+            let k = self.items.partition_point(|i| &*i.path < path);
+            self.items.get(k).filter(|i| &*i.path == path)
+        } else {
+            self.items.iter().find(|i| &*i.path == path)
+        }
+    }
+}
+
+/// A report for people rendered into a string (tests, fuzzing).
+pub(crate) fn to_string(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> String {
+    let mut out = Vec::new();
+    write(&mut out).expect("writing to memory does not fail");
+    String::from_utf8(out).expect("reports are built from strings")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fmt::Write as _;
+
+    /// Takes what it is given until `limit` bytes, then fails.
+    struct Full {
+        got: Vec<u8>,
+        limit: usize,
+    }
+
+    impl Write for Full {
+        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+            if self.got.len() + b.len() > self.limit {
+                return Err(io::Error::other("disk full"));
+            }
+            self.got.extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn item(path: &str, age: i64) -> SpoolItemOut {
+        use crate::model::{ItemFormat, TimeSource};
+        SpoolItemOut {
+            path: path.into(),
+            user: None,
+            size_bytes: 1,
+            sent_at: "2026-11-23T09:00:00Z".into(),
+            sent_at_source: TimeSource::Content,
+            age_seconds: age,
+            state: crate::rules::spooler::ItemState::Stuck,
+            recipient: None,
+            sender: None,
+            message_class: None,
+            format: ItemFormat::Mime,
+            subject: None,
+            problem: None,
+            attempt_outcome: None,
+        }
+    }
+
+    /// An attempt's item is found whether the items are in path order (as
+    /// built) or not (after redaction renamed them); the first of two alike wins.
+    #[test]
+    fn items_are_found_by_path_in_any_order() {
+        let sorted = [item("a", 1), item("b", 2), item("b", 3), item("c", 4)];
+        let shuffled = [item("c", 4), item("b", 2), item("a", 1), item("b", 3)];
+        for items in [&sorted[..], &shuffled[..]] {
+            let by = ItemsByPath::new(items);
+            assert_eq!(by.get("a").map(|i| i.age_seconds), Some(1));
+            assert_eq!(by.get("b").map(|i| i.age_seconds), Some(2));
+            assert_eq!(by.get("c").map(|i| i.age_seconds), Some(4));
+            assert!(by.get("d").is_none() && by.get("").is_none());
+        }
+        assert!(ItemsByPath::new(&[]).get("a").is_none());
+    }
+
+    #[test]
+    fn spilled_text_arrives_in_order_and_whole() {
+        let mut want = String::new();
+        let got = to_string(|w| {
+            let mut s = Spill::new(w);
+            for i in 0..10_000 {
+                let _ = writeln!(s, "line {i} — é");
+                s.push('x');
+                s.push_str("yz\n");
+            }
+            s.finish()
+        });
+        for i in 0..10_000 {
+            let _ = writeln!(want, "line {i} — é");
+            want.push_str("xyz\n");
+        }
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn the_first_write_error_is_returned() {
+        let mut full = Full {
+            got: Vec::new(),
+            limit: SPILL_AT * 2,
+        };
+        let mut s = Spill::new(&mut full);
+        for _ in 0..10_000 {
+            s.push_str("0123456789\n");
+        }
+        let e = s.finish().unwrap_err();
+        assert_eq!(e.to_string(), "disk full");
+        assert!(full.got.len() <= SPILL_AT * 2);
+    }
+}

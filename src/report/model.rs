@@ -13,6 +13,7 @@ use crate::rules::{probable_causes, rule_info, Finding, Severity};
 use crate::timefmt::{offset_string, rfc3339};
 use schemars::JsonSchema;
 use serde::Serialize;
+use std::sync::Arc;
 
 pub const SCHEMA_VERSION: &str = "1.0";
 
@@ -139,20 +140,27 @@ pub struct FactsOut {
 }
 
 /// One file below a History Spooler folder: an offline message not (yet) sent.
+// Strings that repeat across items (user, addresses, message class) and the
+// path (also in `inputs.scanned`) are shared, not copied per item.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct SpoolItemOut {
-    pub path: String,
+    #[serde(serialize_with = "shared::str")]
+    pub path: Arc<str>,
     /// The sip_* profile the item belongs to.
-    pub user: Option<String>,
+    #[serde(serialize_with = "shared::opt")]
+    pub user: Option<Arc<str>>,
     pub size_bytes: u64,
     #[schemars(extend("format" = "date-time"))]
     pub sent_at: String,
     pub sent_at_source: TimeSource,
     pub age_seconds: i64,
     pub state: ItemState,
-    pub recipient: Option<String>,
-    pub sender: Option<String>,
-    pub message_class: Option<String>,
+    #[serde(serialize_with = "shared::opt")]
+    pub recipient: Option<Arc<str>>,
+    #[serde(serialize_with = "shared::opt")]
+    pub sender: Option<Arc<str>>,
+    #[serde(serialize_with = "shared::opt")]
+    pub message_class: Option<Arc<str>>,
     pub format: ItemFormat,
     /// Only with --include-subjects; null otherwise.
     pub subject: Option<String>,
@@ -194,7 +202,8 @@ pub struct TimelineEvent {
 /// A file that was read, and what it was read as.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ScannedOut {
-    pub path: String,
+    #[serde(serialize_with = "shared::str")]
+    pub path: Arc<str>,
     pub kind: InputKind,
     /// What the reader could not use as-is, if anything.
     pub note: Option<String>,
@@ -241,37 +250,7 @@ pub fn build(
     };
     let causes = probable_causes(&findings);
 
-    let outcome_of = |j: usize| {
-        attempts
-            .iter()
-            .find(|a| a.spool_items.contains(&j))
-            .map(|a| a.outcome)
-    };
-    let mut spool_items: Vec<SpoolItemOut> = scan
-        .spool_items
-        .iter()
-        .enumerate()
-        .map(|(j, i)| {
-            let (age, state) = item_state(i, cfg.now);
-            SpoolItemOut {
-                path: i.path.display().to_string(),
-                user: i.profile.clone(),
-                size_bytes: i.size_bytes,
-                sent_at: rfc3339(i.sent_at),
-                sent_at_source: i.sent_at_source,
-                age_seconds: age,
-                state,
-                recipient: i.recipient.clone(),
-                sender: i.sender.clone(),
-                message_class: i.message_class.clone(),
-                format: i.format,
-                subject: i.subject.clone(),
-                problem: i.problem.clone(),
-                attempt_outcome: outcome_of(j),
-            }
-        })
-        .collect();
-    spool_items.sort_by(|a, b| a.path.cmp(&b.path));
+    let (spool_items, item_paths) = spool_items_out(scan, attempts, cfg);
 
     let headline = headline(verdict, &findings, &causes, scan, facts, attempts, cfg);
     Report {
@@ -317,15 +296,7 @@ pub fn build(
         attempts: attempts.iter().map(|a| attempt_out(a, scan)).collect(),
         findings,
         inputs: Inputs {
-            scanned: scan
-                .scanned
-                .iter()
-                .map(|s| ScannedOut {
-                    path: s.path.display().to_string(),
-                    kind: s.kind,
-                    note: s.note.clone(),
-                })
-                .collect(),
+            scanned: scanned_out(scan, &item_paths),
             skipped: scan
                 .skipped
                 .iter()
@@ -353,6 +324,110 @@ fn limits(scan: &ScanData, attempts: &[Attempt]) -> Vec<String> {
         ));
     }
     out
+}
+
+/// The spool items as the report shows them, ordered by path, and each
+/// item's path (in scan order) for `inputs.scanned` to share.
+fn spool_items_out(
+    scan: &ScanData,
+    attempts: &[Attempt],
+    cfg: &ScanConfig,
+) -> (Vec<SpoolItemOut>, Vec<Arc<str>>) {
+    // Item → outcome of the first attempt it belongs to, built once.
+    let mut outcome: Vec<Option<Outcome>> = vec![None; scan.spool_items.len()];
+    for a in attempts.iter().rev() {
+        for &j in &a.spool_items {
+            if let Some(o) = outcome.get_mut(j) {
+                *o = Some(a.outcome);
+            }
+        }
+    }
+    let mut shared = Interner::default();
+    let paths: Vec<Arc<str>> = scan
+        .spool_items
+        .iter()
+        .map(|i| i.path.to_string_lossy().into())
+        .collect();
+    // Ordered by path, ties (two names shown alike) in scan order; sorting
+    // indexes moves no item and needs no buffer of items.
+    let mut order: Vec<usize> = (0..paths.len()).collect();
+    order.sort_unstable_by(|&a, &b| paths[a].cmp(&paths[b]).then(a.cmp(&b)));
+    let items = order
+        .into_iter()
+        .map(|j| {
+            let i = &scan.spool_items[j];
+            let (age, state) = item_state(i, cfg.now);
+            SpoolItemOut {
+                path: Arc::clone(&paths[j]),
+                user: shared.get(i.profile.as_deref()),
+                size_bytes: i.size_bytes,
+                sent_at: rfc3339(i.sent_at),
+                sent_at_source: i.sent_at_source,
+                age_seconds: age,
+                state,
+                recipient: shared.get(i.recipient.as_deref()),
+                sender: shared.get(i.sender.as_deref()),
+                message_class: shared.get(i.message_class.as_deref()),
+                format: i.format,
+                subject: i.subject.clone(),
+                problem: i.problem.clone(),
+                attempt_outcome: outcome[j],
+            }
+        })
+        .collect();
+    (items, paths)
+}
+
+/// Shared strings serialise as the strings they hold.
+mod shared {
+    use serde::Serializer;
+    use std::sync::Arc;
+
+    pub fn str<S: Serializer>(s: &Arc<str>, ser: S) -> Result<S::Ok, S::Error> {
+        ser.serialize_str(s)
+    }
+
+    pub fn opt<S: Serializer>(s: &Option<Arc<str>>, ser: S) -> Result<S::Ok, S::Error> {
+        match s {
+            Some(s) => ser.serialize_some(&**s),
+            None => ser.serialize_none(),
+        }
+    }
+}
+
+/// One `Arc` per distinct string: a spooler of 100,000 items names a few
+/// users, recipients and message classes over and over.
+#[derive(Default)]
+struct Interner<'a>(std::collections::HashMap<&'a str, Arc<str>>);
+
+impl<'a> Interner<'a> {
+    fn get(&mut self, s: Option<&'a str>) -> Option<Arc<str>> {
+        s.map(|s| self.0.entry(s).or_insert_with(|| s.into()).clone())
+    }
+}
+
+/// `inputs.scanned`, sharing the path of each spool item: the items were
+/// merged in the order their files were scanned, so they are met in turn.
+fn scanned_out(scan: &ScanData, item_paths: &[Arc<str>]) -> Vec<ScannedOut> {
+    let mut next_item = scan.spool_items.iter().zip(item_paths).peekable();
+    scan.scanned
+        .iter()
+        .map(|s| {
+            let path = match next_item.peek() {
+                Some((i, p)) if s.kind == InputKind::SpoolItem && i.path == s.path => {
+                    let p = Arc::clone(p);
+                    next_item.next();
+                    p
+                }
+                _ => s.path.to_string_lossy().into(),
+            };
+            ScannedOut {
+                path,
+                kind: s.kind,
+                note: s.note.clone(),
+            }
+        })
+        .collect()
 }
 
 /// One sentence: the user, how many messages are stuck or expired, and the
@@ -494,6 +569,20 @@ impl Report {
                 f(s);
             }
         }
+        // A shared string is replaced, never changed in place: the others
+        // holding it keep theirs until they are visited too.
+        fn shared(s: &mut Arc<str>, f: &mut dyn FnMut(&mut String)) {
+            let mut t = s.to_string();
+            f(&mut t);
+            if *t != **s {
+                *s = t.into();
+            }
+        }
+        fn shared_opt(s: &mut Option<Arc<str>>, f: &mut dyn FnMut(&mut String)) {
+            if let Some(s) = s {
+                shared(s, f);
+            }
+        }
         fn source(s: &mut SourceOut, f: &mut dyn FnMut(&mut String)) {
             f(&mut s.path);
             f(&mut s.excerpt);
@@ -525,12 +614,12 @@ impl Report {
         }
 
         for i in &mut self.spool_items {
-            f(&mut i.path);
-            opt(&mut i.user, f);
+            shared(&mut i.path, f);
+            shared_opt(&mut i.user, f);
             f(&mut i.sent_at);
-            opt(&mut i.recipient, f);
-            opt(&mut i.sender, f);
-            opt(&mut i.message_class, f);
+            shared_opt(&mut i.recipient, f);
+            shared_opt(&mut i.sender, f);
+            shared_opt(&mut i.message_class, f);
             opt(&mut i.subject, f);
             opt(&mut i.problem, f);
         }
@@ -558,7 +647,7 @@ impl Report {
             opt(&mut x.user, f);
         }
         for s in &mut self.inputs.scanned {
-            f(&mut s.path);
+            shared(&mut s.path, f);
             opt(&mut s.note, f);
         }
         for s in &mut self.inputs.skipped {

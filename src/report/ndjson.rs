@@ -6,6 +6,7 @@
 
 use super::model::{FactsOut, Report, Summary, Tool};
 use serde::Serialize;
+use std::io::{self, Write};
 
 #[derive(Serialize)]
 struct Header<'a> {
@@ -35,12 +36,8 @@ struct Record<'a, T: Serialize> {
     data: &'a T,
 }
 
-pub fn render(r: &Report) -> String {
-    let mut out = String::new();
-    let mut line = |kind: &'static str, value: &dyn erased::Ser| {
-        out.push_str(&value.to_line(kind));
-        out.push('\n');
-    };
+/// Writes the records one by one, as they are serialised.
+pub fn write(r: &Report, mut w: impl Write) -> io::Result<()> {
     let records = r.findings.len()
         + r.spool_items.len()
         + r.attempts.len()
@@ -60,28 +57,32 @@ pub fn render(r: &Report) -> String {
         },
         records,
     };
-    line("header", &header);
-    r.findings.iter().for_each(|f| line("finding", f));
-    r.spool_items.iter().for_each(|i| line("spool_item", i));
-    r.attempts.iter().for_each(|a| line("attempt", a));
-    r.inputs.scanned.iter().for_each(|s| line("scanned", s));
-    r.inputs.skipped.iter().for_each(|s| line("skipped", s));
-    out
+    line(&mut w, "header", &header)?;
+    for f in &r.findings {
+        line(&mut w, "finding", f)?;
+    }
+    for i in &r.spool_items {
+        line(&mut w, "spool_item", i)?;
+    }
+    for a in &r.attempts {
+        line(&mut w, "attempt", a)?;
+    }
+    for s in &r.inputs.scanned {
+        line(&mut w, "scanned", s)?;
+    }
+    for s in &r.inputs.skipped {
+        line(&mut w, "skipped", s)?;
+    }
+    Ok(())
 }
 
-/// Lets one closure take records of different types.
-mod erased {
-    use super::Record;
-    use serde::Serialize;
+fn line<W: Write, T: Serialize>(w: &mut W, kind: &'static str, data: &T) -> io::Result<()> {
+    serde_json::to_writer(&mut *w, &Record { kind, data })?;
+    w.write_all(b"\n")
+}
 
-    pub trait Ser {
-        fn to_line(&self, kind: &'static str) -> String;
-    }
-
-    impl<T: Serialize> Ser for T {
-        fn to_line(&self, kind: &'static str) -> String {
-            serde_json::to_string(&Record { kind, data: self })
-                .expect("the report model always serialises")
-        }
-    }
+pub fn render(r: &Report) -> String {
+    let mut out = Vec::new();
+    write(r, &mut out).expect("the report model always serialises");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
 }

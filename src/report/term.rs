@@ -85,15 +85,15 @@ pub fn visible_width(s: &str) -> usize {
 /// Word-wraps `text` to the report width, `first` before the first line and
 /// `rest` before the others. A word longer than a line (a URL, a path) stays
 /// whole on a line of its own rather than being cut.
-pub fn wrap_into(o: &mut String, text: &str, first: &str, rest: &str) {
+pub fn wrap_into(o: &mut impl Write, text: &str, first: &str, rest: &str) {
     let mut line = String::from(first);
     let mut width = visible_width(first);
     let mut line_has_word = false;
     for word in text.split_whitespace() {
         let w = visible_width(word);
         if line_has_word && width + 1 + w > WIDTH {
-            o.push_str(line.trim_end());
-            o.push('\n');
+            let _ = o.write_str(line.trim_end());
+            let _ = o.write_char('\n');
             line = String::from(rest);
             width = visible_width(rest);
             line_has_word = false;
@@ -107,8 +107,8 @@ pub fn wrap_into(o: &mut String, text: &str, first: &str, rest: &str) {
         line_has_word = true;
     }
     if line_has_word {
-        o.push_str(&line);
-        o.push('\n');
+        let _ = o.write_str(&line);
+        let _ = o.write_char('\n');
     }
 }
 

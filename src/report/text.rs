@@ -6,6 +6,7 @@
 
 use super::model::{AttemptOut, Report, SettingOut, SourceOut, Verdict};
 use super::term::{wrap_into, Paint, Style};
+use super::{ItemsByPath, Spill};
 use crate::config::ColorChoice;
 use crate::correlate::Outcome;
 use crate::model::InputKind;
@@ -13,6 +14,7 @@ use crate::rules::{rule_info, Finding, Severity};
 use crate::timefmt::{human_duration, parse_utc_offset};
 use chrono::{DateTime, FixedOffset};
 use std::fmt::Write;
+use std::io;
 
 pub use super::term::clean;
 
@@ -29,9 +31,10 @@ pub fn use_color(choice: ColorChoice, to_terminal: bool, no_color_env: bool) -> 
     }
 }
 
-pub fn render(r: &Report, color: bool) -> String {
+/// Writes the text report, handing it on in pieces as it grows.
+pub fn write(r: &Report, color: bool, out: &mut dyn io::Write) -> io::Result<()> {
     let mut w = Writer {
-        o: String::new(),
+        o: Spill::new(out),
         p: Paint { on: color },
     };
     w.summary(r);
@@ -41,11 +44,15 @@ pub fn render(r: &Report, color: bool) -> String {
     w.timeline(r);
     w.spool_items(r);
     w.inputs(r);
-    w.o
+    w.o.finish()
 }
 
-struct Writer {
-    o: String,
+pub fn render(r: &Report, color: bool) -> String {
+    super::to_string(|out| write(r, color, out))
+}
+
+struct Writer<'w> {
+    o: Spill<'w>,
     p: Paint,
 }
 
@@ -104,7 +111,7 @@ fn enum_str<T: serde::Serialize>(v: &T) -> String {
         .unwrap_or_default()
 }
 
-impl Writer {
+impl Writer<'_> {
     fn line(&mut self, s: &str) {
         self.o.push_str(s);
         self.o.push('\n');
@@ -321,16 +328,17 @@ impl Writer {
             "  ",
             "  ",
         );
+        let items = ItemsByPath::new(&r.spool_items);
         for a in &r.attempts {
             self.line("");
-            self.attempt(r, a, offset, now);
+            self.attempt(a, &items, offset, now);
         }
     }
 
     fn attempt(
         &mut self,
-        r: &Report,
         a: &AttemptOut,
+        items: &ItemsByPath<'_>,
         offset: Option<FixedOffset>,
         now: Option<DateTime<FixedOffset>>,
     ) {
@@ -380,10 +388,8 @@ impl Writer {
             self.line(&format!("    … {} more events not kept", a.events_dropped));
         }
         for p in &a.spool_items {
-            let age = r
-                .spool_items
-                .iter()
-                .find(|i| &i.path == p)
+            let age = items
+                .get(p)
                 .map(|i| {
                     format!(
                         ": {} for {}",

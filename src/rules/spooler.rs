@@ -1,7 +1,7 @@
 //! Rules on History Spooler items: OIM001 stuck, OIM002 pending, OIM050
 //! unreadable, OIM051 dated in the future.
 
-use super::{cap_evidence, Evidence, Finding, RuleContext, TIMER_SECS};
+use super::{Evidence, Finding, RuleContext, MAX_EVIDENCE, TIMER_SECS};
 use crate::correlate::{Attempt, Outcome};
 use crate::model::{ScanData, SpoolItem, TimeSource};
 use crate::timefmt::{human_duration, rfc3339};
@@ -94,10 +94,8 @@ pub(super) fn evaluate(
                 human_duration(oldest),
                 rfc3339(since),
             );
-            let ev = stuck.iter().map(|(i, a)| item_evidence(i, *a)).collect();
-            out.push(
-                Finding::new("OIM001", message, cap_evidence(ev, "items")).for_user(user_s.clone()),
-            );
+            let ev = capped(&stuck, |(i, a)| item_evidence(i, *a));
+            out.push(Finding::new("OIM001", message, ev).for_user(user_s.clone()));
         }
         let fresh: Vec<_> = pending
             .iter()
@@ -118,10 +116,8 @@ pub(super) fn evaluate(
                 rfc3339(deadline),
                 human_duration(wait),
             );
-            let ev = fresh.iter().map(|(i, a)| item_evidence(i, *a)).collect();
-            out.push(
-                Finding::new("OIM002", message, cap_evidence(ev, "items")).for_user(user_s.clone()),
-            );
+            let ev = capped(&fresh, |(i, a)| item_evidence(i, *a));
+            out.push(Finding::new("OIM002", message, ev).for_user(user_s.clone()));
         }
         if !broken.is_empty() {
             let message = format!(
@@ -129,17 +125,12 @@ pub(super) fn evaluate(
                 count(broken.len(), "item"),
                 if broken.len() == 1 { "its" } else { "their" },
             );
-            let ev = broken
-                .iter()
-                .map(|i| Evidence {
-                    path: i.path.display().to_string(),
-                    line: None,
-                    excerpt: i.problem.clone().unwrap_or_default(),
-                })
-                .collect();
-            out.push(
-                Finding::new("OIM050", message, cap_evidence(ev, "items")).for_user(user_s.clone()),
-            );
+            let ev = capped(&broken, |i| Evidence {
+                path: i.path.display().to_string(),
+                line: None,
+                excerpt: i.problem.clone().unwrap_or_default(),
+            });
+            out.push(Finding::new("OIM050", message, ev).for_user(user_s.clone()));
         }
         if !future.is_empty() {
             let ahead = future.iter().map(|(_, a)| -a).max().unwrap_or(0);
@@ -150,10 +141,26 @@ pub(super) fn evaluate(
                 rfc3339(ctx.now),
                 human_duration(ahead),
             );
-            let ev = future.iter().map(|(i, a)| item_evidence(i, *a)).collect();
-            out.push(Finding::new("OIM051", message, cap_evidence(ev, "items")).for_user(user_s));
+            let ev = capped(&future, |(i, a)| item_evidence(i, *a));
+            out.push(Finding::new("OIM051", message, ev).for_user(user_s));
         }
     }
+}
+
+/// Evidence for a finding about `items`, as `cap_evidence` leaves it: the
+/// first `MAX_EVIDENCE`, then a line counting the rest. Only the items kept are
+/// formatted (a spooler may hold 100,000 stuck items).
+fn capped<T>(items: &[T], evidence: impl Fn(&T) -> Evidence) -> Vec<Evidence> {
+    let mut ev: Vec<Evidence> = items.iter().take(MAX_EVIDENCE).map(evidence).collect();
+    if items.len() > MAX_EVIDENCE {
+        let more = items.len() - MAX_EVIDENCE;
+        ev.push(Evidence {
+            path: String::new(),
+            line: None,
+            excerpt: format!("… and {more} more items (all listed in the report's details)"),
+        });
+    }
+    ev
 }
 
 fn item_evidence(item: &SpoolItem, age: i64) -> Evidence {
@@ -189,5 +196,29 @@ pub(crate) fn count(n: usize, what: &str) -> String {
         format!("1 {what}")
     } else {
         format!("{n} {what}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::cap_evidence;
+
+    fn ev(k: &usize) -> Evidence {
+        Evidence {
+            path: format!("History Spooler/{k}.hist"),
+            line: None,
+            excerpt: format!("item {k}"),
+        }
+    }
+
+    /// Formatting only what is kept says the same as formatting all and capping.
+    #[test]
+    fn capped_evidence_is_cap_evidence_of_all() {
+        for n in [0, 1, MAX_EVIDENCE - 1, MAX_EVIDENCE, MAX_EVIDENCE + 1, 1000] {
+            let items: Vec<usize> = (0..n).collect();
+            let all = items.iter().map(ev).collect();
+            assert_eq!(capped(&items, ev), cap_evidence(all, "items"), "{n} items");
+        }
     }
 }
