@@ -9,6 +9,7 @@ use oimdiag::signatures::Signatures;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    limit_malloc_arenas();
     let cli = Cli::parse();
     let status = match cli.command {
         Command::Scan(args) => {
@@ -64,3 +65,18 @@ fn print_or_quiet(s: &str) -> ExitStatus {
         }
     }
 }
+
+/// glibc gives each thread that allocates its own malloc arena; the log
+/// threads' batches are freed on the merging thread, and the arenas' free
+/// space adds up (15 MB at 1 GiB of logs + 100k items). Two arenas are as
+/// fast here and keep the peak lower.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn limit_malloc_arenas() {
+    // SAFETY: mallopt only sets a malloc parameter; called before any thread starts.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn limit_malloc_arenas() {}

@@ -265,10 +265,15 @@ fn read_all<'scope, 'env>(
         spoolers,
         skipped,
     } = found;
+    let items = files.iter().filter(|f| f.in_spooler).count();
     let mut data = ScanData {
         profiles,
         spoolers,
         skipped,
+        // Sized once: a spooler of 100,000 items would otherwise grow them
+        // by doubling, to twice the room.
+        spool_items: Vec::with_capacity(items),
+        scanned: Vec::with_capacity(files.len()),
         ..ScanData::default()
     };
     let progress = progress_bar(readers.cfg, files.len() as u64);
