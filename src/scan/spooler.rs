@@ -53,8 +53,9 @@ pub fn read_item(found: &FoundFile, opts: &ItemOptions) -> SpoolItem {
     if mtime.is_none() {
         item.problem = Some("no file time and no date in the content: age unknown".into());
     }
-    let bytes = match fsread::open_evidence(&found.open)
-        .and_then(|mut f| fsread::read_prefix(&mut f, ITEM_READ_LIMIT))
+    // One byte past the limit tells an item of exactly the limit from a longer one.
+    let mut bytes = match fsread::open_evidence(&found.open)
+        .and_then(|mut f| fsread::read_prefix(&mut f, ITEM_READ_LIMIT + 1))
     {
         Ok(b) => b,
         Err(e) => {
@@ -69,12 +70,26 @@ pub fn read_item(found: &FoundFile, opts: &ItemOptions) -> SpoolItem {
         item.problem = Some("empty file: nothing to read".into());
         return item;
     }
+    let cut = bytes.len() > ITEM_READ_LIMIT;
+    bytes.truncate(ITEM_READ_LIMIT);
     let decoded = text::decode(&bytes);
     // Sniffed before any "is this text" test: a header block may be followed
     // by a binary body. Binary from the first byte matches no shape.
     let s = sniff(&decoded.text);
     let Some(format) = s.format else {
-        return item; // opaque: metadata only, and that is not a fault
+        // Opaque: metadata only, and that is not a fault. But text cut by the
+        // read window (an XML item with a long body first) may have its
+        // fields past the window.
+        let textual = decoded.text.trim_start().starts_with('<') || text::is_texty(&decoded.text);
+        if cut && textual {
+            item.problem = Some(format!(
+                "larger than {} KiB and no recipient, date or message class in the first \
+                 {} KiB: its fields may lie past what was read",
+                ITEM_READ_LIMIT >> 10,
+                ITEM_READ_LIMIT >> 10
+            ));
+        }
+        return item;
     };
     item.format = format;
     item.recipient = s.recipient;
@@ -92,7 +107,7 @@ pub fn read_item(found: &FoundFile, opts: &ItemOptions) -> SpoolItem {
     };
     let odd_utf16 =
         matches!(decoded.encoding, Encoding::Utf16Le | Encoding::Utf16Be) && bytes.len() % 2 == 1;
-    if bytes.len() < ITEM_READ_LIMIT {
+    if !cut {
         if odd_utf16 {
             item.problem =
                 Some("UTF-16 text with an odd number of bytes: the file was cut short".into());
