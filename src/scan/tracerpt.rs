@@ -256,7 +256,7 @@ pub fn filetime(ticks: u64) -> Option<DateTime<Utc>> {
 struct Row {
     start_line: u64,
     fields: Vec<String>,
-    /// Physical lines whose content was not kept (row caps).
+    /// Physical lines whose content was not kept, in whole or in part (row caps).
     dropped: u64,
 }
 
@@ -272,7 +272,10 @@ struct RowBuilder {
     in_quotes: bool,
     /// Content is no longer kept (a cap was reached); quote state still is.
     full: bool,
+    /// Physical lines that lost content to a cap, in whole or in part.
     overflowed_lines: u64,
+    /// The line being fed is already counted in `overflowed_lines`.
+    line_overflowed: bool,
 }
 
 impl RowBuilder {
@@ -283,6 +286,7 @@ impl RowBuilder {
 
     /// Feeds one physical line; true when the row is complete.
     fn feed(&mut self, number: u64, text: &str) -> bool {
+        self.line_overflowed = false;
         if self.lines == 0 {
             self.start_line = number;
         } else {
@@ -294,7 +298,7 @@ impl RowBuilder {
             self.full = true;
         }
         if self.full {
-            self.overflowed_lines += 1;
+            self.overflow_line();
         }
         let b = text.as_bytes();
         let mut i = 0;
@@ -360,9 +364,19 @@ impl RowBuilder {
             self.field.push_str(&s[..cut]);
             self.bytes += cut;
             self.full = true;
+            // The cap may fall on the row's last line: that line lost content too.
+            self.overflow_line();
         } else {
             self.field.push_str(s);
             self.bytes += s.len();
+        }
+    }
+
+    /// Counts the line being fed as one that lost content, once.
+    fn overflow_line(&mut self) {
+        if !self.line_overflowed {
+            self.line_overflowed = true;
+            self.overflowed_lines += 1;
         }
     }
 
@@ -629,6 +643,37 @@ mod tests {
         assert!(kept <= MAX_ROW_BYTES, "{kept}");
         assert!(stats.dropped_lines > 0);
         assert_eq!(v[1].text, "after");
+    }
+
+    #[test]
+    fn byte_cap_on_the_rows_last_line_is_counted_once() {
+        let big = "x".repeat(60_000);
+        // 18 lines of 60,000 bytes: the 1 MiB cap falls inside the last.
+        let mut csv = "Clock-Time,User Data\n133456789012345678,\"start".to_string();
+        for _ in 0..18 {
+            csv.push('\n');
+            csv.push_str(&big);
+        }
+        csv.push_str("\"\n133456789012345678,after\n");
+        let (v, stats) = read(csv.as_bytes(), utc());
+        assert_eq!(v.len(), 2);
+        assert_eq!(stats.dropped_lines, 1);
+        // Lines past the cap count once each, the cut one included.
+        let mut csv = "Clock-Time,User Data\n133456789012345678,\"".to_string();
+        for _ in 0..40 {
+            csv.push_str(&big);
+            csv.push('\n');
+        }
+        csv.push_str("\"\n");
+        // 17 whole lines of 60,001 bytes fit in 1 MiB; the 18th is cut,
+        // 19 to 40 and the closing quote's line are dropped.
+        assert_eq!(read(csv.as_bytes(), utc()).1.dropped_lines, 1 + 22 + 1);
+        // A row that ends just under the cap loses nothing.
+        let csv = format!(
+            "Clock-Time,User Data\n133456789012345678,\"{}\"\n",
+            "y".repeat(MAX_ROW_BYTES - 1)
+        );
+        assert_eq!(read(csv.as_bytes(), utc()).1.dropped_lines, 0);
     }
 
     #[test]
