@@ -8,6 +8,27 @@
 //!
 //! Only boolean values are kept; anything else is skipped, never an error.
 
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::string_slice,
+    clippy::panic,
+    clippy::unreachable,
+    clippy::todo,
+    clippy::unimplemented
+)]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::string_slice,
+        clippy::panic
+    )
+)]
+
 use crate::events::{AdminObject, AdminSetting, Origin};
 use crate::scan::text;
 use serde_json::{Map, Value};
@@ -74,7 +95,7 @@ fn short(s: &str, max: usize) -> String {
     while cut > 0 && !s.is_char_boundary(cut) {
         cut -= 1;
     }
-    format!("{}…", &s[..cut])
+    format!("{}…", s.get(..cut).unwrap_or_default())
 }
 
 // ---------------------------------------------------------------- Format-List
@@ -308,8 +329,7 @@ fn scan_structure(t: &str, mut on: impl FnMut(u8, usize)) {
                 // On to the closing quote: the next `"` not escaped.
                 at += 1;
                 loop {
-                    let Some(k) = b.get(at..).and_then(|r| memchr::memchr2(b'"', b'\\', r))
-                    else {
+                    let Some(k) = b.get(at..).and_then(|r| memchr::memchr2(b'"', b'\\', r)) else {
                         return; // the text ends inside this string
                     };
                     at += k;
@@ -782,7 +802,11 @@ TracingLevel                                : Off
             )]
         );
         // Whole: nothing ended inside.
-        assert!(!parse_admin_export_partial(whole.as_bytes(), &p()).unwrap().1);
+        assert!(
+            !parse_admin_export_partial(whole.as_bytes(), &p())
+                .unwrap()
+                .1
+        );
     }
 
     #[test]

@@ -10,6 +10,27 @@
 //! line-length cap are handled there) and capped in size, so memory stays
 //! bounded whatever the file holds.
 
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::string_slice,
+    clippy::panic,
+    clippy::unreachable,
+    clippy::todo,
+    clippy::unimplemented
+)]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::string_slice,
+        clippy::panic
+    )
+)]
+
 use crate::events::{ReadStats, Record};
 use crate::scan::lines::LineReader;
 use crate::timefmt::parse_content_date;
@@ -252,6 +273,14 @@ pub fn filetime(ticks: u64) -> Option<DateTime<Utc>> {
         .then_some(d)
 }
 
+/// `s` around the ASCII byte at `at` (a `memchr` hit): what is before it,
+/// the byte, what is after it. Both parts start on character boundaries.
+fn split_at_ascii(s: &str, at: Option<usize>) -> Option<(&str, u8, &str)> {
+    let (before, from) = s.split_at_checked(at?)?;
+    let b = *from.as_bytes().first()?;
+    Some((before, b, from.get(1..)?))
+}
+
 /// One assembled row.
 struct Row {
     start_line: u64,
@@ -300,36 +329,37 @@ impl RowBuilder {
         if self.full {
             self.overflow_line();
         }
-        let b = text.as_bytes();
-        let mut i = 0;
-        while i < b.len() {
+        let mut rest = text;
+        while !rest.is_empty() {
             if self.in_quotes {
-                match memchr::memchr(b'"', &b[i..]) {
+                match split_at_ascii(rest, memchr::memchr(b'"', rest.as_bytes())) {
                     None => {
-                        self.push(&text[i..]);
-                        i = b.len();
+                        self.push(rest);
+                        rest = "";
                     }
-                    Some(k) => {
-                        self.push(&text[i..i + k]);
-                        i += k + 1;
-                        if b.get(i) == Some(&b'"') {
-                            self.push("\"");
-                            i += 1;
-                        } else {
-                            self.in_quotes = false;
+                    Some((before, _, after)) => {
+                        self.push(before);
+                        match after.strip_prefix('"') {
+                            Some(r) => {
+                                self.push("\"");
+                                rest = r;
+                            }
+                            None => {
+                                self.in_quotes = false;
+                                rest = after;
+                            }
                         }
                     }
                 }
             } else {
-                match memchr::memchr2(b'"', b',', &b[i..]) {
+                match split_at_ascii(rest, memchr::memchr2(b'"', b',', rest.as_bytes())) {
                     None => {
-                        self.push(&text[i..]);
-                        i = b.len();
+                        self.push(rest);
+                        rest = "";
                     }
-                    Some(k) => {
-                        self.push(&text[i..i + k]);
-                        i += k;
-                        if b[i] == b',' {
+                    Some((before, sep, after)) => {
+                        self.push(before);
+                        if sep == b',' {
                             self.end_field();
                         } else if self.field.trim().is_empty() {
                             // Opening quote (tracerpt pads fields with spaces first).
@@ -339,7 +369,7 @@ impl RowBuilder {
                             // A stray quote inside an unquoted field: literal.
                             self.push("\"");
                         }
-                        i += 1;
+                        rest = after;
                     }
                 }
             }
@@ -361,7 +391,7 @@ impl RowBuilder {
             while cut > 0 && !s.is_char_boundary(cut) {
                 cut -= 1;
             }
-            self.field.push_str(&s[..cut]);
+            self.field.push_str(s.get(..cut).unwrap_or_default());
             self.bytes += cut;
             self.full = true;
             // The cap may fall on the row's last line: that line lost content too.
