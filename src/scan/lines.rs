@@ -375,6 +375,9 @@ struct Decoder<R: Read> {
     out: Vec<u8>,
     out_pos: usize,
     eof: bool,
+    /// Raw bytes of one read: allocated at the first refill, then reused
+    /// (short reads from a pipe or a share would otherwise cost a block each).
+    block: Vec<u8>,
 }
 
 impl<R: Read> Decoder<R> {
@@ -387,15 +390,18 @@ impl<R: Read> Decoder<R> {
             out: Vec::new(),
             out_pos: 0,
             eof: false,
+            block: Vec::new(),
         }
     }
 
     fn refill_utf16(&mut self) -> io::Result<()> {
-        let mut block = vec![0u8; BLOCK];
+        if self.block.is_empty() {
+            self.block = vec![0u8; BLOCK];
+        }
         while self.out_pos >= self.out.len() && !(self.eof && self.pending.is_empty()) {
             if !self.eof {
                 let n = loop {
-                    match self.inner.read(&mut block) {
+                    match self.inner.read(&mut self.block) {
                         Ok(n) => break n,
                         Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                         Err(e) => return Err(e),
@@ -405,7 +411,7 @@ impl<R: Read> Decoder<R> {
                     self.eof = true;
                 } else {
                     self.pending
-                        .extend_from_slice(block.get(..n).unwrap_or_default());
+                        .extend_from_slice(self.block.get(..n).unwrap_or_default());
                 }
             }
             self.out.clear();
