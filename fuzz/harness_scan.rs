@@ -5,10 +5,11 @@
 //!
 //! Input: up to four parts separated by the byte 0xF5 (never valid UTF-8):
 //! a spooled item, a UccApilog, a tracerpt CSV, an admin export. The last
-//! byte picks the UTC offset.
+//! byte picks the UTC offset, and its low bits `--include-subjects` (1),
+//! `--redact` (2) and a coloured text report (4).
 
 use chrono::{DateTime, FixedOffset, Utc};
-use oimdiag::config::{Format, MailboxChoice, ScanConfig};
+use oimdiag::config::{ColorChoice, Format, MailboxChoice, ScanConfig};
 use oimdiag::report;
 use std::fs;
 use std::path::Path;
@@ -56,10 +57,12 @@ pub fn scan(data: &[u8]) {
         fail_on: None,
         quiet: true,
         include_subjects: last & 1 == 1,
+        color: ColorChoice::Never,
+        redact: last & 2 == 2,
     };
     let r = oimdiag::run::scan(&cfg).expect("a tree that exists scans");
     let json = report::json::render(&r);
     let v: serde_json::Value = serde_json::from_str(&json).expect("the report is JSON");
     assert_eq!(v["schema_version"], "1.0");
-    let _ = report::text::render(&r);
+    let _ = report::text::render(&r, last & 4 == 4);
 }

@@ -2,13 +2,63 @@
 //! never blocking on a FIFO or device, and (where the OS allows) without
 //! touching the access time. Every read of a user file goes through here.
 
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::string_slice,
+    clippy::panic,
+    clippy::unreachable,
+    clippy::todo,
+    clippy::unimplemented
+)]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::string_slice,
+        clippy::panic
+    )
+)]
+
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read};
 use std::path::Path;
 
+/// An open evidence file. Reads end at the length the file had when it was
+/// opened: a log the client (or anything else) keeps appending to is read as
+/// it was then, and the read ends, however fast it grows.
+#[derive(Debug)]
+pub struct Evidence {
+    inner: io::Take<File>,
+}
+
+impl Evidence {
+    /// The open file (for its metadata; reads go through `Evidence`).
+    pub fn file(&self) -> &File {
+        self.inner.get_ref()
+    }
+
+    /// Reads stop after at most `limit` more bytes (e.g. the size the file
+    /// had when it was listed), or sooner at the length it had when opened.
+    pub fn at_most(mut self, limit: u64) -> Evidence {
+        let left = self.inner.limit().min(limit);
+        self.inner.set_limit(left);
+        self
+    }
+}
+
+impl Read for Evidence {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read(buf)
+    }
+}
+
 /// Opens `path` for reading only. Fails with a plain reason when the path is
 /// not (or is no longer) a regular file.
-pub fn open_evidence(path: &Path) -> io::Result<File> {
+pub fn open_evidence(path: &Path) -> io::Result<Evidence> {
     let file = open_readonly(path)?;
     let meta = file.metadata()?;
     if !meta.is_file() {
@@ -17,7 +67,9 @@ pub fn open_evidence(path: &Path) -> io::Result<File> {
             "not a regular file",
         ));
     }
-    Ok(file)
+    Ok(Evidence {
+        inner: file.take(meta.len()),
+    })
 }
 
 #[cfg(unix)]
@@ -121,7 +173,7 @@ fn open_readonly(path: &Path) -> io::Result<File> {
 
 /// Reads at most `limit` bytes from the start of `file`. A file of gigabytes
 /// costs one bounded read.
-pub fn read_prefix(file: &mut File, limit: usize) -> io::Result<Vec<u8>> {
+pub fn read_prefix<R: Read>(file: &mut R, limit: usize) -> io::Result<Vec<u8>> {
     let mut buf = Vec::with_capacity(limit.min(64 * 1024));
     file.take(limit as u64).read_to_end(&mut buf)?;
     Ok(buf)
@@ -179,6 +231,28 @@ mod tests {
         std::fs::write(&p, b"0123456789").unwrap();
         let mut f = open_evidence(&p).unwrap();
         assert_eq!(read_prefix(&mut f, 4).unwrap(), b"0123");
+    }
+
+    #[test]
+    fn reads_end_at_the_length_at_open_or_at_a_smaller_limit() {
+        use std::io::Write;
+        let tmp = tempfile::tempdir().unwrap();
+        let p = tmp.path().join("Lync-UccApi-0.UccApilog");
+        std::fs::write(&p, b"0123456789").unwrap();
+        let mut f = open_evidence(&p).unwrap();
+        // Appended after opening: not read.
+        let mut w = OpenOptions::new().append(true).open(&p).unwrap();
+        w.write_all(b"appended").unwrap();
+        let mut all = Vec::new();
+        f.read_to_end(&mut all).unwrap();
+        assert_eq!(all, b"0123456789");
+        assert_eq!(f.file().metadata().unwrap().len(), 18);
+        let mut f = open_evidence(&p).unwrap().at_most(4);
+        let mut all = Vec::new();
+        f.read_to_end(&mut all).unwrap();
+        assert_eq!(all, b"0123");
+        let mut f = open_evidence(&p).unwrap().at_most(100);
+        assert_eq!(read_prefix(&mut f, 1000).unwrap().len(), 18);
     }
 
     #[test]

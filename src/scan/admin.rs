@@ -8,6 +8,27 @@
 //!
 //! Only boolean values are kept; anything else is skipped, never an error.
 
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::string_slice,
+    clippy::panic,
+    clippy::unreachable,
+    clippy::todo,
+    clippy::unimplemented
+)]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::string_slice,
+        clippy::panic
+    )
+)]
+
 use crate::events::{AdminObject, AdminSetting, Origin};
 use crate::scan::text;
 use serde_json::{Map, Value};
@@ -18,7 +39,18 @@ const MAX_EXCERPT: usize = 120;
 
 /// The settings of interest in an admin export. `Err` only when the file is
 /// neither `Format-List` text nor JSON (the reason says which was tried).
+/// JSON that ends part-way through a document (a read cut at a size limit, a
+/// copy broken off) keeps every object completed before the end.
 pub fn parse_admin_export(bytes: &[u8], path: &Path) -> Result<Vec<AdminSetting>, String> {
+    parse_admin_export_partial(bytes, path).map(|(settings, _)| settings)
+}
+
+/// As [`parse_admin_export`], and whether the JSON ended inside a document,
+/// so that only the objects completed before its end were read.
+pub fn parse_admin_export_partial(
+    bytes: &[u8],
+    path: &Path,
+) -> Result<(Vec<AdminSetting>, bool), String> {
     let decoded = text::decode(bytes);
     let t = decoded.text.trim_start_matches('\u{feff}');
     let head = t.trim_start();
@@ -28,7 +60,7 @@ pub fn parse_admin_export(bytes: &[u8], path: &Path) -> Result<Vec<AdminSetting>
     if !text::is_texty(t) {
         return Err("not an admin export: binary content".into());
     }
-    parse_list(t, path)
+    parse_list(t, path).map(|settings| (settings, false))
 }
 
 /// Which object a property belongs to, when it is one we read.
@@ -63,7 +95,7 @@ fn short(s: &str, max: usize) -> String {
     while cut > 0 && !s.is_char_boundary(cut) {
         cut -= 1;
     }
-    format!("{}…", &s[..cut])
+    format!("{}…", s.get(..cut).unwrap_or_default())
 }
 
 // ---------------------------------------------------------------- Format-List
@@ -173,14 +205,34 @@ fn split_property(line: &str) -> Option<(&str, &str)> {
 
 /// `ConvertTo-Json` output: one object, an array of objects, PowerShell 5's
 /// `{"value": [...], "Count": n}` wrapper, or several documents appended to
-/// one file (`>>`). Documents after a broken one are lost, the ones before kept.
-fn parse_json(t: &str, path: &Path) -> Result<Vec<AdminSetting>, String> {
+/// one file (`>>`). Documents after a broken one are lost, the ones before kept;
+/// a document the text ends inside keeps the objects of its arrays completed
+/// before the end (the bool says this happened).
+fn parse_json(t: &str, path: &Path) -> Result<(Vec<AdminSetting>, bool), String> {
     let mut docs = Vec::new();
-    for item in serde_json::Deserializer::from_str(t).into_iter::<Value>() {
-        match item {
-            Ok(v) => docs.push(v),
-            Err(e) if docs.is_empty() => return Err(format!("JSON is not valid: {e}")),
-            Err(_) => break,
+    let mut ended_inside = false;
+    let mut stream = serde_json::Deserializer::from_str(t).into_iter::<Value>();
+    loop {
+        let start = stream.byte_offset();
+        match stream.next() {
+            None => break,
+            Some(Ok(v)) => docs.push(v),
+            Some(Err(e)) => {
+                let closed = e
+                    .is_eof()
+                    .then(|| t.get(start..).and_then(close_cut_document))
+                    .flatten()
+                    .and_then(|c| serde_json::from_str::<Value>(&c).ok());
+                match closed {
+                    Some(v) => {
+                        docs.push(v);
+                        ended_inside = true;
+                    }
+                    None if docs.is_empty() => return Err(format!("JSON is not valid: {e}")),
+                    None => {}
+                }
+                break;
+            }
         }
     }
     let mut objects: Vec<&Map<String, Value>> = Vec::new();
@@ -223,7 +275,75 @@ fn parse_json(t: &str, path: &Path) -> Result<Vec<AdminSetting>, String> {
             });
         }
     }
-    Ok(out)
+    Ok((out, ended_inside))
+}
+
+/// A JSON document that `t` ends inside, closed after the last object that
+/// was completed inside an array: that prefix, then the brackets still open
+/// there, closed. Every object kept is whole; `None` when no object was
+/// completed inside an array (nothing can be kept without guessing).
+fn close_cut_document(t: &str) -> Option<String> {
+    let end = last_object_in_array_end(t)?;
+    let kept = t.get(..end)?;
+    let mut open = Vec::new();
+    scan_structure(kept, |b, _| match b {
+        b'[' | b'{' => open.push(b),
+        _ => {
+            open.pop();
+        }
+    });
+    let mut closed = String::with_capacity(end + open.len());
+    closed.push_str(kept);
+    closed.extend(
+        open.iter()
+            .rev()
+            .map(|&b| if b == b'[' { ']' } else { '}' }),
+    );
+    Some(closed)
+}
+
+/// Where the last object closed directly inside an array ends (just past its `}`).
+fn last_object_in_array_end(t: &str) -> Option<usize> {
+    let mut open = Vec::new();
+    let mut end = None;
+    scan_structure(t, |b, at| match b {
+        b'[' | b'{' => open.push(b),
+        _ => {
+            let closed = open.pop();
+            if closed == Some(b'{') && b == b'}' && open.last() == Some(&b'[') {
+                end = Some(at + 1);
+            }
+        }
+    });
+    end
+}
+
+/// Calls `on` with each bracket of `t` (`[`, `]`, `{`, `}`) outside strings
+/// and its byte offset. Strings are skipped with their escapes.
+fn scan_structure(t: &str, mut on: impl FnMut(u8, usize)) {
+    let b = t.as_bytes();
+    let mut at = 0;
+    while let Some(&c) = b.get(at) {
+        match c {
+            b'"' => {
+                // On to the closing quote: the next `"` not escaped.
+                at += 1;
+                loop {
+                    let Some(k) = b.get(at..).and_then(|r| memchr::memchr2(b'"', b'\\', r)) else {
+                        return; // the text ends inside this string
+                    };
+                    at += k;
+                    if b.get(at) == Some(&b'"') {
+                        break;
+                    }
+                    at += 2;
+                }
+            }
+            b'[' | b'{' | b']' | b'}' => on(c, at),
+            _ => {}
+        }
+        at += 1;
+    }
 }
 
 /// Top-level objects, arrays of them, and `{"value": [...]}` wrappers.
@@ -662,6 +782,72 @@ TracingLevel                                : Off
         assert!(parse_admin_export(b"", &p()).is_err());
         assert!(parse_admin_export(b"42", &p()).is_err());
         assert!(parse_admin_export(b"[1, 2]", &p()).is_err());
+    }
+
+    #[test]
+    fn json_cut_short_keeps_the_objects_completed_before_the_cut() {
+        let whole = CLIENT_POLICY_JSON;
+        // Cut inside the second object: the first is whole and kept.
+        let at = whole.find("\"No IM archiving\"").unwrap();
+        let (v, ended_inside) = parse_admin_export_partial(&whole.as_bytes()[..at], &p()).unwrap();
+        assert!(ended_inside);
+        assert_eq!(
+            brief(&v),
+            [(
+                AdminObject::ClientPolicy,
+                Some("Global"),
+                "EnableIMAutoArchiving",
+                true,
+                Some(12)
+            )]
+        );
+        // Whole: nothing ended inside.
+        assert!(
+            !parse_admin_export_partial(whole.as_bytes(), &p())
+                .unwrap()
+                .1
+        );
+    }
+
+    #[test]
+    fn json_cut_short_in_a_wrapper_or_an_appended_document() {
+        let wrapped = "{\"value\": [{\"Identity\": \"Global\", \"EnableOfflineIM\": false}, \
+                       {\"Identity\": \"Tag:x\", \"Description\": \"a ] } [ \\\" { brace\", \"EnableOff";
+        let v = parse_admin_export(wrapped.as_bytes(), &p()).unwrap();
+        assert_eq!(
+            brief(&v),
+            [(
+                AdminObject::ImConfiguration,
+                Some("Global"),
+                "EnableOfflineIM",
+                false,
+                Some(1)
+            )]
+        );
+        // A second document appended (`>>`) and cut: both documents' whole objects count.
+        let appended = "[{\"Identity\": \"Global\", \"EnableOfflineIM\": true}]\n\
+                        [{\"Identity\": \"Global\", \"EnableIMAutoArchiving\": false}, {\"Ident";
+        let (v, ended_inside) = parse_admin_export_partial(appended.as_bytes(), &p()).unwrap();
+        assert!(ended_inside);
+        assert_eq!(v.len(), 2);
+        assert_eq!(v[1].name, "EnableIMAutoArchiving");
+        assert_eq!(v[1].origin.line, Some(2));
+    }
+
+    #[test]
+    fn json_cut_before_any_whole_object_is_still_an_error() {
+        for t in [
+            "[{\"Identity\": \"Global\", \"EnableOfflineIM\": tr",
+            "{\"value\": [{\"Identity\": \"Glo",
+            "[[[[",
+            "[\"{}\", \"[{}]\"",
+        ] {
+            let e = parse_admin_export(t.as_bytes(), &p()).unwrap_err();
+            assert!(e.starts_with("JSON is not valid"), "{t}: {e}");
+        }
+        // Broken, not cut: a syntax error keeps nothing of its document.
+        let e = parse_admin_export(b"[{\"EnableOfflineIM\": true}, {x}]", &p()).unwrap_err();
+        assert!(e.starts_with("JSON is not valid"), "{e}");
     }
 
     #[test]

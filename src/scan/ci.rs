@@ -6,6 +6,27 @@
 //! Semantics are those of `AhoCorasick` built with `ascii_case_insensitive`:
 //! ASCII letters match either case, every other byte matches itself.
 
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::string_slice,
+    clippy::panic,
+    clippy::unreachable,
+    clippy::todo,
+    clippy::unimplemented
+)]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::string_slice,
+        clippy::panic
+    )
+)]
+
 /// One literal, prepared for searching.
 #[derive(Debug, Clone)]
 pub struct CiLiteral {
@@ -36,7 +57,11 @@ fn rarity(b: u8) -> usize {
 impl CiLiteral {
     pub fn new(literal: &str) -> CiLiteral {
         let lit = literal.as_bytes().to_vec();
-        let at = (0..lit.len()).max_by_key(|&i| rarity(lit[i])).unwrap_or(0);
+        let at = lit
+            .iter()
+            .enumerate()
+            .max_by_key(|&(_, &b)| rarity(b))
+            .map_or(0, |(i, _)| i);
         let b = lit.get(at).copied().unwrap_or(0);
         CiLiteral {
             at,
@@ -56,9 +81,13 @@ impl CiLiteral {
             return false;
         }
         // Where the searched byte can sit for the literal to fit.
-        let window = &hay[self.at..hay.len() - (n - 1 - self.at)];
-        memchr::memchr2_iter(self.lower, self.upper, window)
-            .any(|i| hay[i..i + n].eq_ignore_ascii_case(&self.lit))
+        let Some(window) = hay.get(self.at..hay.len() - (n - 1 - self.at)) else {
+            return false;
+        };
+        memchr::memchr2_iter(self.lower, self.upper, window).any(|i| {
+            hay.get(i..i + n)
+                .is_some_and(|h| h.eq_ignore_ascii_case(&self.lit))
+        })
     }
 }
 

@@ -3,6 +3,27 @@
 //! and a cap on line length so one 32 MiB line costs a bounded buffer.
 //! Memory stays flat whatever the file size.
 
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::string_slice,
+    clippy::panic,
+    clippy::unreachable,
+    clippy::todo,
+    clippy::unimplemented
+)]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::string_slice,
+        clippy::panic
+    )
+)]
+
 use crate::scan::text::{detect, Encoding};
 use std::io::{self, Read};
 
@@ -45,7 +66,7 @@ impl<R: Read> LineReader<R> {
         let mut head = vec![0u8; 512];
         let mut n = 0;
         while n < head.len() {
-            match reader.read(&mut head[n..]) {
+            match reader.read(head.get_mut(n..).unwrap_or_default()) {
                 Ok(0) => break,
                 Ok(k) => n += k,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -89,7 +110,10 @@ impl<R: Read> LineReader<R> {
             self.buf.resize(self.buf.len() * 2, 0);
         }
         loop {
-            match self.src.read(&mut self.buf[self.end..]) {
+            match self
+                .src
+                .read(self.buf.get_mut(self.end..).unwrap_or_default())
+            {
                 Ok(0) => {
                     self.eof = true;
                     return Ok(false);
@@ -113,7 +137,8 @@ impl<R: Read> LineReader<R> {
         let mut searched = 0;
         let (line_end, next) = loop {
             let from = self.pos + searched;
-            if let Some(i) = memchr::memchr(b'\n', &self.buf[from..self.end]) {
+            let unsearched = self.buf.get(from..self.end).unwrap_or_default();
+            if let Some(i) = memchr::memchr(b'\n', unsearched) {
                 break (from + i, from + i + 1);
             }
             searched = self.end - self.pos;
@@ -134,14 +159,17 @@ impl<R: Read> LineReader<R> {
         if line_end - start > self.max_line {
             // The newline arrived in the same block as the limit: cut here.
             self.raw.clear();
-            self.raw
-                .extend_from_slice(&self.buf[start..start + self.max_line]);
+            self.raw.extend_from_slice(
+                self.buf
+                    .get(start..start + self.max_line)
+                    .unwrap_or_default(),
+            );
             return Ok(Some(self.owned_line(true)));
         }
-        if stop > start && self.buf[stop - 1] == b'\r' {
+        if stop > start && self.buf.get(stop - 1) == Some(&b'\r') {
             stop -= 1;
         }
-        match std::str::from_utf8(&self.buf[start..stop]) {
+        match std::str::from_utf8(self.buf.get(start..stop).unwrap_or_default()) {
             Ok(s) => Ok(Some(Line {
                 number: self.number,
                 text: s,
@@ -152,7 +180,8 @@ impl<R: Read> LineReader<R> {
             Err(_) => {
                 // Fields, not methods: `s` above borrows only `self.buf`.
                 self.raw.clear();
-                self.raw.extend_from_slice(&self.buf[start..line_end]);
+                self.raw
+                    .extend_from_slice(self.buf.get(start..line_end).unwrap_or_default());
                 let lossy = own(&mut self.raw, &mut self.text, self.encoding, false);
                 Ok(Some(Line {
                     number: self.number,
@@ -170,11 +199,11 @@ impl<R: Read> LineReader<R> {
     /// one call per line.
     pub fn for_each_line(&mut self, f: &mut dyn FnMut(Line<'_>)) -> io::Result<()> {
         loop {
-            match memchr::memrchr(b'\n', &self.buf[self.pos..self.end]) {
+            match memchr::memrchr(b'\n', self.pending()) {
                 Some(i) => {
                     let end = self.pos + i + 1;
                     lines_in(
-                        &self.buf[self.pos..end],
+                        self.buf.get(self.pos..end).unwrap_or_default(),
                         &mut self.raw,
                         &mut self.text,
                         &mut self.number,
@@ -208,11 +237,14 @@ impl<R: Read> LineReader<R> {
     /// skipped without being kept.
     fn long_line(&mut self) -> io::Result<Option<Line<'_>>> {
         self.raw.clear();
-        self.raw
-            .extend_from_slice(&self.buf[self.pos..self.pos + self.max_line]);
+        self.raw.extend_from_slice(
+            self.buf
+                .get(self.pos..self.pos + self.max_line)
+                .unwrap_or_default(),
+        );
         self.number += 1;
         loop {
-            if let Some(i) = memchr::memchr(b'\n', &self.buf[self.pos..self.end]) {
+            if let Some(i) = memchr::memchr(b'\n', self.pending()) {
                 self.pos += i + 1;
                 break;
             }
@@ -222,6 +254,11 @@ impl<R: Read> LineReader<R> {
             }
         }
         Ok(Some(self.owned_line(true)))
+    }
+
+    /// Bytes read and not yet handed out.
+    fn pending(&self) -> &[u8] {
+        self.buf.get(self.pos..self.end).unwrap_or_default()
     }
 
     /// The line in `raw`, as an owned copy.
@@ -252,12 +289,12 @@ fn lines_in(
     let mut start = 0;
     for nl in memchr::memchr_iter(b'\n', region) {
         *number += 1;
-        let bytes = &region[start..nl];
+        let bytes = region.get(start..nl).unwrap_or_default();
         let line_start = start;
         start = nl + 1;
         if bytes.len() > max_line {
             raw.clear();
-            raw.extend_from_slice(&bytes[..max_line]);
+            raw.extend_from_slice(bytes.get(..max_line).unwrap_or_default());
             let lossy = own(raw, text, encoding, true);
             f(Line {
                 number: *number,
@@ -268,9 +305,12 @@ fn lines_in(
             continue;
         }
         let stop = nl - usize::from(bytes.last() == Some(&b'\r'));
+        // `\n` and `\r` are ASCII: the bounds are character boundaries.
         let checked = match valid {
-            Some(v) => Some(&v[line_start..stop]),
-            None => std::str::from_utf8(&region[line_start..stop]).ok(),
+            Some(v) => v.get(line_start..stop),
+            None => region
+                .get(line_start..stop)
+                .and_then(|b| std::str::from_utf8(b).ok()),
         };
         match checked {
             Some(s) => f(Line {
@@ -335,6 +375,9 @@ struct Decoder<R: Read> {
     out: Vec<u8>,
     out_pos: usize,
     eof: bool,
+    /// Raw bytes of one read: allocated at the first refill, then reused
+    /// (short reads from a pipe or a share would otherwise cost a block each).
+    block: Vec<u8>,
 }
 
 impl<R: Read> Decoder<R> {
@@ -347,15 +390,18 @@ impl<R: Read> Decoder<R> {
             out: Vec::new(),
             out_pos: 0,
             eof: false,
+            block: Vec::new(),
         }
     }
 
     fn refill_utf16(&mut self) -> io::Result<()> {
-        let mut block = vec![0u8; BLOCK];
+        if self.block.is_empty() {
+            self.block = vec![0u8; BLOCK];
+        }
         while self.out_pos >= self.out.len() && !(self.eof && self.pending.is_empty()) {
             if !self.eof {
                 let n = loop {
-                    match self.inner.read(&mut block) {
+                    match self.inner.read(&mut self.block) {
                         Ok(n) => break n,
                         Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                         Err(e) => return Err(e),
@@ -364,18 +410,24 @@ impl<R: Read> Decoder<R> {
                 if n == 0 {
                     self.eof = true;
                 } else {
-                    self.pending.extend_from_slice(&block[..n]);
+                    self.pending
+                        .extend_from_slice(self.block.get(..n).unwrap_or_default());
                 }
             }
             self.out.clear();
             self.out_pos = 0;
             let whole = self.pending.len() & !1;
             let be = self.encoding == Encoding::Utf16Be;
-            for pair in self.pending[..whole].chunks_exact(2) {
+            let units = self
+                .pending
+                .get(..whole)
+                .unwrap_or_default()
+                .chunks_exact(2);
+            for pair in units.filter_map(|p| <[u8; 2]>::try_from(p).ok()) {
                 let u = if be {
-                    u16::from_be_bytes([pair[0], pair[1]])
+                    u16::from_be_bytes(pair)
                 } else {
-                    u16::from_le_bytes([pair[0], pair[1]])
+                    u16::from_le_bytes(pair)
                 };
                 push_unit(&mut self.out, &mut self.high, u);
             }
@@ -426,8 +478,7 @@ impl<R: Read> Read for Decoder<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if self.encoding == Encoding::Utf8 {
             if !self.pending.is_empty() {
-                let n = buf.len().min(self.pending.len());
-                buf[..n].copy_from_slice(&self.pending[..n]);
+                let n = self.pending.as_slice().read(buf)?;
                 self.pending.drain(..n);
                 return Ok(n);
             }
@@ -436,9 +487,7 @@ impl<R: Read> Read for Decoder<R> {
         if self.out_pos >= self.out.len() {
             self.refill_utf16()?;
         }
-        let avail = &self.out[self.out_pos..];
-        let n = buf.len().min(avail.len());
-        buf[..n].copy_from_slice(&avail[..n]);
+        let n = self.out.get(self.out_pos..).unwrap_or_default().read(buf)?;
         self.out_pos += n;
         Ok(n)
     }

@@ -11,6 +11,27 @@
 //! No message body (IM text, SDP, XML) is ever put into an event: only the
 //! specific fields named above.
 
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::string_slice,
+    clippy::panic,
+    clippy::unreachable,
+    clippy::todo,
+    clippy::unimplemented
+)]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::string_slice,
+        clippy::panic
+    )
+)]
+
 use crate::events::{EventKind, Record};
 use std::borrow::Cow;
 use std::sync::LazyLock;
@@ -133,10 +154,14 @@ impl SipMessage {
 
 /// RFC 3261 `token` characters.
 fn is_token(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|c| TOKEN[usize::from(c)])
+    !s.is_empty() && s.bytes().all(|c| TOKEN.get(usize::from(c)) == Some(&true))
 }
 
 /// Which bytes are RFC 3261 `token` characters.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "evaluated at compile time: an index out of range fails the build"
+)]
 const TOKEN: [bool; 256] = {
     let mut t = [false; 256];
     let mut c = 0;
@@ -154,14 +179,18 @@ const TOKEN: [bool; 256] = {
 
 /// `s` split around its first space or tab.
 fn split_blank(s: &str) -> Option<(&str, &str)> {
-    let i = memchr::memchr2(b' ', b'\t', s.as_bytes())?;
-    Some((&s[..i], &s[i + 1..]))
+    split_around(s, memchr::memchr2(b' ', b'\t', s.as_bytes())?)
 }
 
 /// `s` split around its last space or tab.
 fn rsplit_blank(s: &str) -> Option<(&str, &str)> {
-    let i = memchr::memrchr2(b' ', b'\t', s.as_bytes())?;
-    Some((&s[..i], &s[i + 1..]))
+    split_around(s, memchr::memrchr2(b' ', b'\t', s.as_bytes())?)
+}
+
+/// `s` before and after the ASCII byte at `i` (a `memchr` hit).
+fn split_around(s: &str, i: usize) -> Option<(&str, &str)> {
+    let (before, from) = s.split_at_checked(i)?;
+    Some((before, from.get(1..)?))
 }
 
 /// A SIP message borrowed from the record's lines: what [`sip_events`] reads,
@@ -758,8 +787,8 @@ fn lines_at(s: &str) -> impl Iterator<Item = (usize, &str)> {
         if at >= s.len() {
             return None;
         }
-        let end = memchr::memchr(b'\n', &s.as_bytes()[at..]).map_or(s.len(), |i| at + i);
-        let line = &s[at..end];
+        let end = memchr::memchr(b'\n', s.as_bytes().get(at..)?).map_or(s.len(), |i| at + i);
+        let line = s.get(at..end)?;
         at = end + 1;
         Some((at, line))
     })
@@ -844,7 +873,7 @@ pub fn sip_events_in(text: &str, continuation: &str) -> Vec<EventKind> {
         }
         if line.starts_with([' ', '\t']) {
             if let Some(Some(k)) = last {
-                if let Some(v) = values[k].as_mut() {
+                if let Some(v) = values.get_mut(k).and_then(Option::as_mut) {
                     let v = v.to_mut();
                     if !v.is_empty() {
                         v.push(' ');
@@ -854,14 +883,17 @@ pub fn sip_events_in(text: &str, continuation: &str) -> Vec<EventKind> {
             }
             continue;
         }
-        if let Some(colon) = memchr::memchr(b':', line.as_bytes()) {
-            let (name, value) = (line[..colon].trim(), &line[colon + 1..]);
+        if let Some((name, value)) =
+            memchr::memchr(b':', line.as_bytes()).and_then(|colon| split_around(line, colon))
+        {
+            let name = name.trim();
             if is_token(name) {
                 let full = canonical_name(name);
                 let k = WANTED.iter().position(|w| w.eq_ignore_ascii_case(full));
-                last = Some(match k {
-                    Some(k) if values[k].is_none() => {
-                        values[k] = Some(Cow::Borrowed(value.trim()));
+                let slot = k.and_then(|k| Some((k, values.get_mut(k)?)));
+                last = Some(match slot {
+                    Some((k, v @ None)) => {
+                        *v = Some(Cow::Borrowed(value.trim()));
                         Some(k)
                     }
                     _ => None,
@@ -869,7 +901,7 @@ pub fn sip_events_in(text: &str, continuation: &str) -> Vec<EventKind> {
             }
         }
     }
-    let header = |k: usize| values[k].as_deref();
+    let header = |k: usize| values.get(k).and_then(Option::as_deref);
     let mut out = Vec::new();
     if dir == Direction::Sent {
         if let Some((build, from_oc)) = header(UA).and_then(cached_client_build) {

@@ -3,6 +3,27 @@
 //! MIME-style header block, then as an EWS-style XML item, else it is opaque.
 //! Only header fields are kept: the body is never copied out of the buffer.
 
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::string_slice,
+    clippy::panic,
+    clippy::unreachable,
+    clippy::todo,
+    clippy::unimplemented
+)]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::string_slice,
+        clippy::panic
+    )
+)]
+
 use crate::discover::FoundFile;
 use crate::fsread;
 use crate::model::{ItemFormat, SpoolItem, TimeSource};
@@ -53,8 +74,9 @@ pub fn read_item(found: &FoundFile, opts: &ItemOptions) -> SpoolItem {
     if mtime.is_none() {
         item.problem = Some("no file time and no date in the content: age unknown".into());
     }
-    let bytes = match fsread::open_evidence(&found.open)
-        .and_then(|mut f| fsread::read_prefix(&mut f, ITEM_READ_LIMIT))
+    // One byte past the limit tells an item of exactly the limit from a longer one.
+    let mut bytes = match fsread::open_evidence(&found.open)
+        .and_then(|mut f| fsread::read_prefix(&mut f, ITEM_READ_LIMIT + 1))
     {
         Ok(b) => b,
         Err(e) => {
@@ -69,12 +91,26 @@ pub fn read_item(found: &FoundFile, opts: &ItemOptions) -> SpoolItem {
         item.problem = Some("empty file: nothing to read".into());
         return item;
     }
+    let cut = bytes.len() > ITEM_READ_LIMIT;
+    bytes.truncate(ITEM_READ_LIMIT);
     let decoded = text::decode(&bytes);
     // Sniffed before any "is this text" test: a header block may be followed
     // by a binary body. Binary from the first byte matches no shape.
     let s = sniff(&decoded.text);
     let Some(format) = s.format else {
-        return item; // opaque: metadata only, and that is not a fault
+        // Opaque: metadata only, and that is not a fault. But text cut by the
+        // read window (an XML item with a long body first) may have its
+        // fields past the window.
+        let textual = decoded.text.trim_start().starts_with('<') || text::is_texty(&decoded.text);
+        if cut && textual {
+            item.problem = Some(format!(
+                "larger than {} KiB and no recipient, date or message class in the first \
+                 {} KiB: its fields may lie past what was read",
+                ITEM_READ_LIMIT >> 10,
+                ITEM_READ_LIMIT >> 10
+            ));
+        }
+        return item;
     };
     item.format = format;
     item.recipient = s.recipient;
@@ -92,7 +128,7 @@ pub fn read_item(found: &FoundFile, opts: &ItemOptions) -> SpoolItem {
     };
     let odd_utf16 =
         matches!(decoded.encoding, Encoding::Utf16Le | Encoding::Utf16Be) && bytes.len() % 2 == 1;
-    if bytes.len() < ITEM_READ_LIMIT {
+    if !cut {
         if odd_utf16 {
             item.problem =
                 Some("UTF-16 text with an odd number of bytes: the file was cut short".into());
@@ -152,7 +188,7 @@ fn header_block(text: &str) -> &str {
         .flatten()
         .min()
         .unwrap_or(text.len());
-    &text[..end]
+    text.get(..end).unwrap_or(text)
 }
 
 pub fn sniff(text: &str) -> Sniffed {
@@ -191,7 +227,11 @@ fn sniff_mime(text: &str) -> Option<Sniffed> {
     };
     let class = headers
         .iter()
-        .find(|(n, _)| n.len() >= 5 && n[n.len() - 5..].eq_ignore_ascii_case("class"))
+        .find(|(n, _)| {
+            n.len() >= 5
+                && n.get(n.len() - 5..)
+                    .is_some_and(|end| end.eq_ignore_ascii_case("class"))
+        })
         .map(|(_, v)| v.to_string());
     let s = Sniffed {
         format: Some(ItemFormat::Mime),
@@ -214,18 +254,23 @@ fn header_line(line: &str) -> Option<(&str, &str)> {
     if !b.first()?.is_ascii_alphabetic() {
         return None;
     }
-    let end = 1 + b[1..]
+    let end = 1 + b
         .iter()
+        .skip(1)
         .take_while(|c| c.is_ascii_alphanumeric() || **c == b'-')
         .count();
     if end > 76 || b.get(end) != Some(&b':') {
         return None;
     }
-    Some((&line[..end], &line[end + 1..]))
+    Some((line.get(..end)?, line.get(end + 1..)?))
 }
 
 /// Whether `c` is a regex `\w` (Unicode word) character.
 fn is_word_char(c: char) -> bool {
+    #[expect(
+        clippy::expect_used,
+        reason = "a constant pattern, compiled by every test"
+    )]
     static WORD: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\w$").expect("valid regex"));
     if c.is_ascii() {
         c.is_ascii_alphanumeric() || c == '_'
@@ -243,7 +288,7 @@ fn tag_name_end(
     element: &str,
     then: impl Fn(usize) -> bool,
 ) -> Option<usize> {
-    let rest = &text[at..];
+    let rest = text.get(at..)?;
     // ASCII bytes first; only a non-ASCII character needs the Unicode test.
     let ascii = rest
         .bytes()
@@ -251,14 +296,20 @@ fn tag_name_end(
         .unwrap_or(rest.len());
     let run: usize = if rest.as_bytes().get(ascii).is_some_and(|b| !b.is_ascii()) {
         ascii
-            + rest[ascii..]
+            + rest
+                .get(ascii..)
+                .unwrap_or_default()
                 .char_indices()
                 .find(|&(_, c)| !(is_word_char(c) || c == '.' || c == '-'))
                 .map_or(rest.len() - ascii, |(i, _)| i)
     } else {
         ascii
     };
-    if run > 0 && rest[run..].starts_with(':') && rest[run + 1..].starts_with(element) {
+    let prefixed = rest
+        .get(run..)
+        .and_then(|r| r.strip_prefix(':'))
+        .is_some_and(|r| r.starts_with(element));
+    if run > 0 && prefixed {
         let end = at + run + 1 + element.len();
         if then(end) {
             return Some(end);
@@ -270,7 +321,9 @@ fn tag_name_end(
 
 /// `ELEMENT\b`: the name is not followed by another word character.
 fn ends_word(text: &str, at: usize) -> bool {
-    text[at..].chars().next().is_none_or(|c| !is_word_char(c))
+    text.get(at..)
+        .and_then(|r| r.chars().next())
+        .is_none_or(|c| !is_word_char(c))
 }
 
 /// The first `<(?:[\w.-]+:)?ELEMENT\b[^>]*>`: where its `>` ends, for every
@@ -286,7 +339,7 @@ fn open_tags<'t>(text: &'t str, element: &'t str) -> impl Iterator<Item = usize>
             let Some(name_end) = tag_name_end(text, lt + 1, element, |e| ends_word(text, e)) else {
                 continue;
             };
-            match memchr::memchr(b'>', &b[name_end..]) {
+            match memchr::memchr(b'>', b.get(name_end..).unwrap_or_default()) {
                 Some(gt) => return Some(name_end + gt + 1),
                 None => done = true,
             }
@@ -301,8 +354,8 @@ fn xml_text<'t>(text: &'t str, element: &str) -> Option<&'t str> {
     let after = open_tags(text, element).next()?;
     // Every later start has its `>` at or after this one: if no `<` follows
     // this `>`, none follows theirs.
-    let lt = memchr::memchr(b'<', &text.as_bytes()[after..])?;
-    Some(text[after..after + lt].trim())
+    let lt = memchr::memchr(b'<', text.as_bytes().get(after..)?)?;
+    Some(text.get(after..after + lt)?.trim())
 }
 
 /// `(?s)<(?:[\w.-]+:)?ELEMENT\b[^>]*>(.*?)</(?:[\w.-]+:)?ELEMENT\s*>`: what
@@ -312,15 +365,16 @@ fn xml_block<'t>(text: &'t str, element: &str) -> Option<&'t str> {
     // As above, a later opening tag has no closing tag after it if this has none.
     let b = text.as_bytes();
     let mut from = after;
-    while let Some(i) = memchr::memmem::find(&b[from..], b"</") {
+    while let Some(i) = b.get(from..).and_then(|r| memchr::memmem::find(r, b"</")) {
         let lt = from + i;
         from = lt + 1;
         if tag_name_end(text, lt + 2, element, |e| {
-            text[e..].trim_start().starts_with('>')
+            text.get(e..)
+                .is_some_and(|r| r.trim_start().starts_with('>'))
         })
         .is_some()
         {
-            return Some(&text[after..lt]);
+            return text.get(after..lt);
         }
     }
     None
@@ -371,17 +425,16 @@ fn xml_unescape(s: &str) -> String {
 pub fn first_address(v: &str) -> Option<String> {
     let first = v.split([',', ';']).find(|p| !p.trim().is_empty())?;
     let inner = match (first.find('<'), first.rfind('>')) {
-        (Some(a), Some(b)) if a < b => &first[a + 1..b],
+        (Some(a), Some(b)) if a < b => first.get(a + 1..b).unwrap_or(first),
         _ => first,
     };
     let mut addr = inner.trim();
     for scheme in ["sip:", "mailto:", "smtp:"] {
-        // `get`: a multibyte character may straddle the scheme's length.
-        if addr
-            .get(..scheme.len())
-            .is_some_and(|p| p.eq_ignore_ascii_case(scheme))
-        {
-            addr = &addr[scheme.len()..];
+        // Checked: a multibyte character may straddle the scheme's length.
+        if let Some((p, rest)) = addr.split_at_checked(scheme.len()) {
+            if p.eq_ignore_ascii_case(scheme) {
+                addr = rest;
+            }
         }
     }
     let addr = addr.split(';').next().unwrap_or("").trim();
@@ -435,7 +488,11 @@ mod tests {
             };
             let class = headers
                 .iter()
-                .find(|(n, _)| n.len() >= 5 && n[n.len() - 5..].eq_ignore_ascii_case("class"))
+                .find(|(n, _)| {
+                    n.len() >= 5
+                        && n.get(n.len() - 5..)
+                            .is_some_and(|end| end.eq_ignore_ascii_case("class"))
+                })
                 .map(|(_, v)| v.clone());
             let s = Sniffed {
                 format: Some(ItemFormat::Mime),

@@ -2,6 +2,27 @@
 //! with BOM, and UTF-16LE without BOM (recognised by its NUL high bytes).
 //! Decoding is lossy and never fails: a bad byte costs one U+FFFD, not the file.
 
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::string_slice,
+    clippy::panic,
+    clippy::unreachable,
+    clippy::todo,
+    clippy::unimplemented
+)]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::string_slice,
+        clippy::panic
+    )
+)]
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Encoding {
     Utf8,
@@ -31,21 +52,25 @@ pub fn detect(bytes: &[u8]) -> (Encoding, usize) {
 /// ASCII text in UTF-16LE has a NUL in nearly every odd byte and almost none in
 /// the even ones.
 fn looks_like_utf16le(bytes: &[u8]) -> bool {
-    let sample = &bytes[..bytes.len().min(512) & !1];
+    let sample = bytes.get(..bytes.len().min(512) & !1).unwrap_or_default();
     if sample.len() < 8 {
         return false;
     }
     let pairs = sample.len() / 2;
     // One pass over the pairs (`sample` has an even length).
-    let (even_nuls, odd_nuls) = sample.chunks_exact(2).fold((0usize, 0usize), |(e, o), p| {
-        (e + usize::from(p[0] == 0), o + usize::from(p[1] == 0))
-    });
+    let (even_nuls, odd_nuls) =
+        sample
+            .chunks_exact(2)
+            .fold((0usize, 0usize), |(e, o), p| match p {
+                [even, odd] => (e + usize::from(*even == 0), o + usize::from(*odd == 0)),
+                _ => (e, o),
+            });
     odd_nuls * 10 >= pairs * 9 && even_nuls * 10 <= pairs
 }
 
 pub fn decode(bytes: &[u8]) -> Decoded {
     let (encoding, bom) = detect(bytes);
-    let body = &bytes[bom..];
+    let body = bytes.get(bom..).unwrap_or_default();
     let (text, lossy) = match encoding {
         Encoding::Utf8 => match std::str::from_utf8(body) {
             Ok(s) => (s.to_owned(), false),
@@ -64,7 +89,10 @@ pub fn decode(bytes: &[u8]) -> Decoded {
 fn decode_utf16(body: &[u8], unit: fn([u8; 2]) -> u16) -> (String, bool) {
     // An odd trailing byte is half a character: the file was cut short.
     let truncated = body.len() % 2 == 1;
-    let units = body.chunks_exact(2).map(|c| unit([c[0], c[1]]));
+    let units = body
+        .chunks_exact(2)
+        .filter_map(|c| <[u8; 2]>::try_from(c).ok())
+        .map(unit);
     let mut lossy = truncated;
     let mut text = String::with_capacity(body.len() / 2);
     for r in char::decode_utf16(units) {

@@ -10,6 +10,27 @@
 //! line-length cap are handled there) and capped in size, so memory stays
 //! bounded whatever the file holds.
 
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::string_slice,
+    clippy::panic,
+    clippy::unreachable,
+    clippy::todo,
+    clippy::unimplemented
+)]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::string_slice,
+        clippy::panic
+    )
+)]
+
 use crate::events::{ReadStats, Record};
 use crate::scan::lines::LineReader;
 use crate::timefmt::parse_content_date;
@@ -252,11 +273,19 @@ pub fn filetime(ticks: u64) -> Option<DateTime<Utc>> {
         .then_some(d)
 }
 
+/// `s` around the ASCII byte at `at` (a `memchr` hit): what is before it,
+/// the byte, what is after it. Both parts start on character boundaries.
+fn split_at_ascii(s: &str, at: Option<usize>) -> Option<(&str, u8, &str)> {
+    let (before, from) = s.split_at_checked(at?)?;
+    let b = *from.as_bytes().first()?;
+    Some((before, b, from.get(1..)?))
+}
+
 /// One assembled row.
 struct Row {
     start_line: u64,
     fields: Vec<String>,
-    /// Physical lines whose content was not kept (row caps).
+    /// Physical lines whose content was not kept, in whole or in part (row caps).
     dropped: u64,
 }
 
@@ -272,7 +301,10 @@ struct RowBuilder {
     in_quotes: bool,
     /// Content is no longer kept (a cap was reached); quote state still is.
     full: bool,
+    /// Physical lines that lost content to a cap, in whole or in part.
     overflowed_lines: u64,
+    /// The line being fed is already counted in `overflowed_lines`.
+    line_overflowed: bool,
 }
 
 impl RowBuilder {
@@ -283,6 +315,7 @@ impl RowBuilder {
 
     /// Feeds one physical line; true when the row is complete.
     fn feed(&mut self, number: u64, text: &str) -> bool {
+        self.line_overflowed = false;
         if self.lines == 0 {
             self.start_line = number;
         } else {
@@ -294,38 +327,39 @@ impl RowBuilder {
             self.full = true;
         }
         if self.full {
-            self.overflowed_lines += 1;
+            self.overflow_line();
         }
-        let b = text.as_bytes();
-        let mut i = 0;
-        while i < b.len() {
+        let mut rest = text;
+        while !rest.is_empty() {
             if self.in_quotes {
-                match memchr::memchr(b'"', &b[i..]) {
+                match split_at_ascii(rest, memchr::memchr(b'"', rest.as_bytes())) {
                     None => {
-                        self.push(&text[i..]);
-                        i = b.len();
+                        self.push(rest);
+                        rest = "";
                     }
-                    Some(k) => {
-                        self.push(&text[i..i + k]);
-                        i += k + 1;
-                        if b.get(i) == Some(&b'"') {
-                            self.push("\"");
-                            i += 1;
-                        } else {
-                            self.in_quotes = false;
+                    Some((before, _, after)) => {
+                        self.push(before);
+                        match after.strip_prefix('"') {
+                            Some(r) => {
+                                self.push("\"");
+                                rest = r;
+                            }
+                            None => {
+                                self.in_quotes = false;
+                                rest = after;
+                            }
                         }
                     }
                 }
             } else {
-                match memchr::memchr2(b'"', b',', &b[i..]) {
+                match split_at_ascii(rest, memchr::memchr2(b'"', b',', rest.as_bytes())) {
                     None => {
-                        self.push(&text[i..]);
-                        i = b.len();
+                        self.push(rest);
+                        rest = "";
                     }
-                    Some(k) => {
-                        self.push(&text[i..i + k]);
-                        i += k;
-                        if b[i] == b',' {
+                    Some((before, sep, after)) => {
+                        self.push(before);
+                        if sep == b',' {
                             self.end_field();
                         } else if self.field.trim().is_empty() {
                             // Opening quote (tracerpt pads fields with spaces first).
@@ -335,7 +369,7 @@ impl RowBuilder {
                             // A stray quote inside an unquoted field: literal.
                             self.push("\"");
                         }
-                        i += 1;
+                        rest = after;
                     }
                 }
             }
@@ -357,12 +391,22 @@ impl RowBuilder {
             while cut > 0 && !s.is_char_boundary(cut) {
                 cut -= 1;
             }
-            self.field.push_str(&s[..cut]);
+            self.field.push_str(s.get(..cut).unwrap_or_default());
             self.bytes += cut;
             self.full = true;
+            // The cap may fall on the row's last line: that line lost content too.
+            self.overflow_line();
         } else {
             self.field.push_str(s);
             self.bytes += s.len();
+        }
+    }
+
+    /// Counts the line being fed as one that lost content, once.
+    fn overflow_line(&mut self) {
+        if !self.line_overflowed {
+            self.line_overflowed = true;
+            self.overflowed_lines += 1;
         }
     }
 
@@ -629,6 +673,37 @@ mod tests {
         assert!(kept <= MAX_ROW_BYTES, "{kept}");
         assert!(stats.dropped_lines > 0);
         assert_eq!(v[1].text, "after");
+    }
+
+    #[test]
+    fn byte_cap_on_the_rows_last_line_is_counted_once() {
+        let big = "x".repeat(60_000);
+        // 18 lines of 60,000 bytes: the 1 MiB cap falls inside the last.
+        let mut csv = "Clock-Time,User Data\n133456789012345678,\"start".to_string();
+        for _ in 0..18 {
+            csv.push('\n');
+            csv.push_str(&big);
+        }
+        csv.push_str("\"\n133456789012345678,after\n");
+        let (v, stats) = read(csv.as_bytes(), utc());
+        assert_eq!(v.len(), 2);
+        assert_eq!(stats.dropped_lines, 1);
+        // Lines past the cap count once each, the cut one included.
+        let mut csv = "Clock-Time,User Data\n133456789012345678,\"".to_string();
+        for _ in 0..40 {
+            csv.push_str(&big);
+            csv.push('\n');
+        }
+        csv.push_str("\"\n");
+        // 17 whole lines of 60,001 bytes fit in 1 MiB; the 18th is cut,
+        // 19 to 40 and the closing quote's line are dropped.
+        assert_eq!(read(csv.as_bytes(), utc()).1.dropped_lines, 1 + 22 + 1);
+        // A row that ends just under the cap loses nothing.
+        let csv = format!(
+            "Clock-Time,User Data\n133456789012345678,\"{}\"\n",
+            "y".repeat(MAX_ROW_BYTES - 1)
+        );
+        assert_eq!(read(csv.as_bytes(), utc()).1.dropped_lines, 0);
     }
 
     #[test]

@@ -8,6 +8,27 @@
 //! record to the next and lent out as [`RecordView`]s: nothing is allocated
 //! per line or per record on the scan's path.
 
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::string_slice,
+    clippy::panic,
+    clippy::unreachable,
+    clippy::todo,
+    clippy::unimplemented
+)]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::string_slice,
+        clippy::panic
+    )
+)]
+
 use crate::events::{ReadStats, Record};
 use crate::scan::lines::LineReader;
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeDelta, Utc};
@@ -209,12 +230,13 @@ fn normalise_level(level: &str) -> String {
 pub fn parse_prefix(line: &str) -> Option<RecordStart<'_>> {
     let b = line.as_bytes();
     // Cheap rejection first: continuation lines almost never look like `DD/`.
-    if b.len() < 19 || b[2] != b'/' || !b[0].is_ascii_digit() {
+    let head: &[u8; 19] = b.first_chunk()?;
+    if head[2] != b'/' || !head[0].is_ascii_digit() {
         return None;
     }
     let month = num2(b, 0)?;
     let day = num2(b, 3)?;
-    if b[5] != b'/' || b[10] != b'|' || b[13] != b':' || b[16] != b':' {
+    if head[5] != b'/' || head[10] != b'|' || head[13] != b':' || head[16] != b':' {
         return None;
     }
     let year = num4(b, 6)?;
