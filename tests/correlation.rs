@@ -770,7 +770,9 @@ fn more_messages_than_are_kept_are_all_counted() {
             log.delivered(t + Duration::seconds(1), &id, BOB)
         };
     }
-    let s = scan_log(&log);
+    let env = TestEnv::new();
+    env.write_file(LOG0, log.text());
+    let s = env.scan_root(&[]);
     assert_eq!(attempts(&s).len(), 5_000, "the kept messages are listed");
     let failed = total / 10;
     let listed_failed = attempts(&s)
@@ -803,6 +805,26 @@ fn more_messages_than_are_kept_are_all_counted() {
             && said.contains(&format!("the other {}", total - 5_000)),
         "{said}"
     );
+    // People's formats say it too.
+    for format in ["text", "markdown"] {
+        let r = env.run(&[
+            "scan",
+            ".",
+            "--format",
+            format,
+            "--now",
+            NOW,
+            "--utc-offset",
+            "+00:00",
+            "--quiet",
+        ]);
+        let flat = r.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            flat.contains(&format!("The logs hold {total} offline messages")),
+            "{format}: {}",
+            r.stdout
+        );
+    }
 }
 
 /// A scan within the limits says nothing about them.

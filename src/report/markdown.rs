@@ -467,6 +467,12 @@ fn inputs(o: &mut Spill<'_>, r: &Report) {
             );
         }
     }
+    if !ins.limits.is_empty() {
+        let _ = writeln!(o, "\nLimits that bit:\n");
+        for l in &ins.limits {
+            let _ = writeln!(o, "- {}", text(l));
+        }
+    }
 }
 
 #[cfg(test)]

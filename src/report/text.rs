@@ -499,6 +499,9 @@ impl Writer<'_> {
                 ins.skipped.len() - MAX_SKIPPED_SHOWN
             ));
         }
+        for l in &ins.limits {
+            self.wrap(&clean(l), "  limit: ", "         ");
+        }
     }
 }
 
