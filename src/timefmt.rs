@@ -1,5 +1,25 @@
 //! Parsing and printing times. Machine output is always UTC (RFC 3339);
 //! local time appears only in the human report, labelled with its offset.
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::string_slice,
+    clippy::panic,
+    clippy::unreachable,
+    clippy::todo,
+    clippy::unimplemented
+)]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::string_slice,
+        clippy::panic
+    )
+)]
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDateTime, SecondsFormat, TimeZone, Utc};
 
@@ -10,18 +30,21 @@ pub fn parse_utc_offset(s: &str) -> Result<FixedOffset, String> {
         return FixedOffset::east_opt(0).ok_or_else(|| "bad offset".into());
     }
     let bad = || format!("'{s}' is not a UTC offset like +05:30 or -08:00");
-    let (sign, rest) = match t.as_bytes().first() {
-        Some(b'+') => (1, &t[1..]),
-        Some(b'-') => (-1, &t[1..]),
-        _ => return Err(bad()),
+    let (sign, rest) = if let Some(rest) = t.strip_prefix('+') {
+        (1, rest)
+    } else if let Some(rest) = t.strip_prefix('-') {
+        (-1, rest)
+    } else {
+        return Err(bad());
     };
     let digits: String = rest.chars().filter(|c| *c != ':').collect();
     if !digits.chars().all(|c| c.is_ascii_digit()) || !matches!(digits.len(), 2 | 4) {
         return Err(bad());
     }
-    let hours: i32 = digits[..2].parse().map_err(|_| bad())?;
+    let (h, m) = digits.split_at_checked(2).ok_or_else(bad)?;
+    let hours: i32 = h.parse().map_err(|_| bad())?;
     let minutes: i32 = if digits.len() == 4 {
-        digits[2..].parse().map_err(|_| bad())?
+        m.parse().map_err(|_| bad())?
     } else {
         0
     };

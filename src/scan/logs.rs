@@ -3,6 +3,26 @@
 //! Repetitive facts (the User-Agent on every packet, the same URL again) are
 //! kept only when they change, so events grow with what happened, not with
 //! the size of the log.
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::string_slice,
+    clippy::panic,
+    clippy::unreachable,
+    clippy::todo,
+    clippy::unimplemented
+)]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::string_slice,
+        clippy::panic
+    )
+)]
 
 use crate::events::{EventKind, LogEvent, Origin, ReadStats, Record};
 use crate::fsread;
@@ -227,7 +247,10 @@ impl<'a> Interpreter<'a> {
 
 fn is_sip_record(text: &str) -> bool {
     let t = text.trim_start().as_bytes();
-    let starts = |p: &str| t.len() >= p.len() && t[..p.len()].eq_ignore_ascii_case(p.as_bytes());
+    let starts = |p: &str| {
+        t.get(..p.len())
+            .is_some_and(|h| h.eq_ignore_ascii_case(p.as_bytes()))
+    };
     starts("sending packet") || starts("data received")
 }
 
@@ -268,6 +291,10 @@ fn excerpt(s: &str) -> String {
     out
 }
 
+#[expect(
+    clippy::expect_used,
+    reason = "a constant literal pattern: built by every test that reads a log"
+)]
 static EWS_PATH: LazyLock<AhoCorasick> = LazyLock::new(|| {
     AhoCorasick::builder()
         .ascii_case_insensitive(true)
@@ -283,13 +310,17 @@ static EWS_PATH_LITERAL: LazyLock<CiLiteral> =
 pub fn ews_urls(line: &str) -> Vec<String> {
     let mut urls = Vec::new();
     for m in EWS_PATH.find_iter(line) {
-        let before = &line[..m.start()];
-        // The URL starts at the last scheme before the path, with no space between.
-        let lower = before.to_ascii_lowercase();
-        let Some(start) = lower.rfind("http") else {
+        let Some(before) = line.get(..m.start()) else {
             continue;
         };
-        let candidate = &line[start..m.end()];
+        // The URL starts at the last scheme before the path, with no space between.
+        let lower = before.to_ascii_lowercase();
+        let Some(candidate) = lower
+            .rfind("http")
+            .and_then(|start| line.get(start..m.end()))
+        else {
+            continue;
+        };
         let has = |scheme: &str| {
             candidate
                 .get(..scheme.len())
