@@ -456,7 +456,7 @@ enum FileResult {
         kind: InputKind,
         result: Result<(ReadStats, Option<String>), String>,
     },
-    Admin(Result<(Vec<AdminSetting>, bool), String>),
+    Admin(Result<(Vec<AdminSetting>, Option<String>), String>),
     Other(InputKind),
     Skipped(String),
 }
@@ -504,9 +504,8 @@ fn merge(f: FoundFile, r: FileResult, data: &mut ScanData) {
             }
             Err(reason) => data.skipped.push(skipped(path, reason)),
         },
-        FileResult::Admin(Ok((settings, cut))) => {
+        FileResult::Admin(Ok((settings, note))) => {
             data.admin.extend(settings);
-            let note = cut.then(|| "larger than 16 MiB: only the start was read".to_string());
             data.scanned
                 .push(scanned(path, InputKind::AdminExport, note));
         }

@@ -1633,3 +1633,28 @@ fn a_rotated_log_starting_with_a_long_tail_of_a_packet_is_still_read() {
     );
     assert_eq!(attempts(&s).len(), 1, "{:#}", s.json["attempts"]);
 }
+
+/// A JSON export broken off part-way (a copy that stopped, a truncated
+/// attachment): the objects complete before the end are used, and the file's
+/// note says the rest was not there.
+#[test]
+fn a_json_export_that_ends_part_way_keeps_its_whole_objects_and_says_so() {
+    let env = TestEnv::new();
+    env.write_file(LOG0, signed_in(UA_C2R, Some(EWS_ONLINE)).lf());
+    let whole = client_policies_json(false, true);
+    let cut_at = whole.find("\"Tag:NoArchive\"").unwrap();
+    env.write_file("admin/client-policies.json", &whole[..cut_at]);
+    let s = env.scan_root(&[]);
+    assert_has(&s, "OIM020");
+    let note = scanned(&s, "client-policies.json")["note"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(note.contains("ends part-way"), "{note:?}");
+    // A whole file has no note.
+    let env = TestEnv::new();
+    env.write_file(LOG0, signed_in(UA_C2R, Some(EWS_ONLINE)).lf());
+    env.write_file("admin/client-policies.json", &whole);
+    let s = env.scan_root(&[]);
+    assert!(scanned(&s, "client-policies.json")["note"].is_null());
+}

@@ -91,10 +91,11 @@ pub fn read_log(
 }
 
 /// Reads an admin export; `open` is what to open, `path` what evidence names.
+/// Gives the settings and, when not all of the file could be used, why.
 pub fn read_admin(
     open: &Path,
     path: &Path,
-) -> Result<(Vec<crate::events::AdminSetting>, bool), String> {
+) -> Result<(Vec<crate::events::AdminSetting>, Option<String>), String> {
     let mut file = fsread::open_evidence(open)
         .map_err(|e| format!("cannot be read: {}", fsread::describe_io_error(&e)))?;
     // One byte past the limit tells a file of exactly the limit from a longer one.
@@ -102,18 +103,30 @@ pub fn read_admin(
         .map_err(|e| format!("cannot be read: {}", fsread::describe_io_error(&e)))?;
     let cut = bytes.len() > ADMIN_READ_LIMIT;
     bytes.truncate(ADMIN_READ_LIMIT);
-    admin::parse_admin_export(&bytes, path)
-        .map(|s| (s, cut))
-        .map_err(|reason| {
-            if cut {
-                format!(
-                    "larger than {} MiB: only the start was read, and it did not parse ({reason})",
-                    ADMIN_READ_LIMIT >> 20
-                )
-            } else {
-                reason
-            }
-        })
+    match admin::parse_admin_export_partial(&bytes, path) {
+        Ok((settings, _)) if cut => Ok((
+            settings,
+            Some(format!(
+                "larger than {} MiB: only the start was read",
+                ADMIN_READ_LIMIT >> 20
+            )),
+        )),
+        // A copy broken off part-way: what was complete is used, and said.
+        Ok((settings, true)) => Ok((
+            settings,
+            Some(
+                "the JSON ends part-way through: only the objects complete before the end \
+                 were read"
+                    .to_string(),
+            ),
+        )),
+        Ok((settings, false)) => Ok((settings, None)),
+        Err(reason) if cut => Err(format!(
+            "larger than {} MiB: only the start was read, and it did not parse ({reason})",
+            ADMIN_READ_LIMIT >> 20
+        )),
+        Err(reason) => Err(reason),
+    }
 }
 
 /// A one-line summary of what a reader could not use as-is, if anything.
