@@ -2,27 +2,6 @@
 //! never blocking on a FIFO or device, and (where the OS allows) without
 //! touching the access time. Every read of a user file goes through here.
 
-#![deny(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::string_slice,
-    clippy::panic,
-    clippy::unreachable,
-    clippy::todo,
-    clippy::unimplemented
-)]
-#![cfg_attr(
-    test,
-    allow(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::indexing_slicing,
-        clippy::string_slice,
-        clippy::panic
-    )
-)]
-
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read};
 use std::path::Path;

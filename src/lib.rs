@@ -15,6 +15,24 @@ pub mod discover;
 pub mod events;
 pub mod exit;
 pub mod facts;
+/// Opens user files: under the scanners' no-panic lints (see `scan`).
+#[deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::string_slice,
+    clippy::panic,
+    clippy::unreachable
+)]
+#[cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )
+)]
 pub mod fsread;
 pub mod model;
 pub mod output;
@@ -24,4 +42,22 @@ pub mod rules;
 pub mod run;
 pub mod scan;
 pub mod signatures;
+/// Parses dates found in items and logs: under the same lints.
+#[deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::string_slice,
+    clippy::panic,
+    clippy::unreachable
+)]
+#[cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )
+)]
 pub mod timefmt;

@@ -1,26 +1,5 @@
 //! Parsing and printing times. Machine output is always UTC (RFC 3339);
 //! local time appears only in the human report, labelled with its offset.
-#![deny(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::string_slice,
-    clippy::panic,
-    clippy::unreachable,
-    clippy::todo,
-    clippy::unimplemented
-)]
-#![cfg_attr(
-    test,
-    allow(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::indexing_slicing,
-        clippy::string_slice,
-        clippy::panic
-    )
-)]
-
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDateTime, SecondsFormat, TimeZone, Utc};
 
 /// Parses `+HH:MM`, `-HH:MM`, `+HHMM`, `+HH` or `Z`/`UTC`.

@@ -8,27 +8,6 @@
 //!
 //! Only boolean values are kept; anything else is skipped, never an error.
 
-#![deny(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::string_slice,
-    clippy::panic,
-    clippy::unreachable,
-    clippy::todo,
-    clippy::unimplemented
-)]
-#![cfg_attr(
-    test,
-    allow(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::indexing_slicing,
-        clippy::string_slice,
-        clippy::panic
-    )
-)]
-
 use crate::events::{AdminObject, AdminSetting, Origin};
 use crate::scan::text;
 use serde_json::{Map, Value};

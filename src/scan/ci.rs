@@ -6,27 +6,6 @@
 //! Semantics are those of `AhoCorasick` built with `ascii_case_insensitive`:
 //! ASCII letters match either case, every other byte matches itself.
 
-#![deny(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::string_slice,
-    clippy::panic,
-    clippy::unreachable,
-    clippy::todo,
-    clippy::unimplemented
-)]
-#![cfg_attr(
-    test,
-    allow(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::indexing_slicing,
-        clippy::string_slice,
-        clippy::panic
-    )
-)]
-
 /// One literal, prepared for searching.
 #[derive(Debug, Clone)]
 pub struct CiLiteral {

@@ -1,27 +1,6 @@
 //! Recognising a file outside `History Spooler` by its content, not its name:
 //! a helpdesk renames and zips files freely.
 
-#![deny(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::string_slice,
-    clippy::panic,
-    clippy::unreachable,
-    clippy::todo,
-    clippy::unimplemented
-)]
-#![cfg_attr(
-    test,
-    allow(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::indexing_slicing,
-        clippy::string_slice,
-        clippy::panic
-    )
-)]
-
 use crate::fsread;
 use crate::model::InputKind;
 use crate::scan::{text, uccapilog};

@@ -3,27 +3,6 @@
 //! and a cap on line length so one 32 MiB line costs a bounded buffer.
 //! Memory stays flat whatever the file size.
 
-#![deny(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::string_slice,
-    clippy::panic,
-    clippy::unreachable,
-    clippy::todo,
-    clippy::unimplemented
-)]
-#![cfg_attr(
-    test,
-    allow(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::indexing_slicing,
-        clippy::string_slice,
-        clippy::panic
-    )
-)]
-
 use crate::scan::text::{detect, Encoding};
 use std::io::{self, Read};
 

@@ -3,27 +3,6 @@
 //! Repetitive facts (the User-Agent on every packet, the same URL again) are
 //! kept only when they change, so events grow with what happened, not with
 //! the size of the log.
-#![deny(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::string_slice,
-    clippy::panic,
-    clippy::unreachable,
-    clippy::todo,
-    clippy::unimplemented
-)]
-#![cfg_attr(
-    test,
-    allow(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::indexing_slicing,
-        clippy::string_slice,
-        clippy::panic
-    )
-)]
-
 use crate::events::{EventKind, LogEvent, Origin, ReadStats, Record};
 use crate::fsread;
 use crate::model::InputKind;

@@ -11,27 +11,6 @@
 //! No message body (IM text, SDP, XML) is ever put into an event: only the
 //! specific fields named above.
 
-#![deny(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::string_slice,
-    clippy::panic,
-    clippy::unreachable,
-    clippy::todo,
-    clippy::unimplemented
-)]
-#![cfg_attr(
-    test,
-    allow(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::indexing_slicing,
-        clippy::string_slice,
-        clippy::panic
-    )
-)]
-
 use crate::events::{EventKind, Record};
 use std::borrow::Cow;
 use std::sync::LazyLock;

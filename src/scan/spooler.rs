@@ -3,27 +3,6 @@
 //! MIME-style header block, then as an EWS-style XML item, else it is opaque.
 //! Only header fields are kept: the body is never copied out of the buffer.
 
-#![deny(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::string_slice,
-    clippy::panic,
-    clippy::unreachable,
-    clippy::todo,
-    clippy::unimplemented
-)]
-#![cfg_attr(
-    test,
-    allow(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::indexing_slicing,
-        clippy::string_slice,
-        clippy::panic
-    )
-)]
-
 use crate::discover::FoundFile;
 use crate::fsread;
 use crate::model::{ItemFormat, SpoolItem, TimeSource};

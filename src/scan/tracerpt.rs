@@ -10,27 +10,6 @@
 //! line-length cap are handled there) and capped in size, so memory stays
 //! bounded whatever the file holds.
 
-#![deny(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::string_slice,
-    clippy::panic,
-    clippy::unreachable,
-    clippy::todo,
-    clippy::unimplemented
-)]
-#![cfg_attr(
-    test,
-    allow(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::indexing_slicing,
-        clippy::string_slice,
-        clippy::panic
-    )
-)]
-
 use crate::events::{ReadStats, Record};
 use crate::scan::lines::LineReader;
 use crate::timefmt::parse_content_date;

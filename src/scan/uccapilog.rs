@@ -8,27 +8,6 @@
 //! record to the next and lent out as [`RecordView`]s: nothing is allocated
 //! per line or per record on the scan's path.
 
-#![deny(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::string_slice,
-    clippy::panic,
-    clippy::unreachable,
-    clippy::todo,
-    clippy::unimplemented
-)]
-#![cfg_attr(
-    test,
-    allow(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::indexing_slicing,
-        clippy::string_slice,
-        clippy::panic
-    )
-)]
-
 use crate::events::{ReadStats, Record};
 use crate::scan::lines::LineReader;
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeDelta, Utc};
