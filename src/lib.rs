@@ -15,25 +15,6 @@ pub mod discover;
 pub mod events;
 pub mod exit;
 pub mod facts;
-/// Opens user files: under the scanners' no-panic lints (see `scan`).
-#[deny(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::string_slice,
-    clippy::panic,
-    clippy::unreachable
-)]
-#[cfg_attr(
-    test,
-    allow(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::indexing_slicing,
-        clippy::panic
-    )
-)]
-pub mod fsread;
 pub mod model;
 pub mod output;
 pub mod redact;
@@ -42,22 +23,33 @@ pub mod rules;
 pub mod run;
 pub mod scan;
 pub mod signatures;
-/// Parses dates found in items and logs: under the same lints.
-#[deny(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::string_slice,
-    clippy::panic,
-    clippy::unreachable
-)]
-#[cfg_attr(
-    test,
-    allow(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::indexing_slicing,
-        clippy::panic
-    )
-)]
-pub mod timefmt;
+
+/// Modules outside `scan` that read file content (opening it, dates in it)
+/// get the scanners' no-panic lints too (see `scan`).
+macro_rules! no_panic_on_input {
+    ($($m:item)*) => {$(
+        #[deny(
+            clippy::unwrap_used,
+            clippy::expect_used,
+            clippy::indexing_slicing,
+            clippy::string_slice,
+            clippy::panic,
+            clippy::unreachable
+        )]
+        #[cfg_attr(
+            test,
+            allow(
+                clippy::unwrap_used,
+                clippy::expect_used,
+                clippy::indexing_slicing,
+                clippy::panic
+            )
+        )]
+        $m
+    )*};
+}
+
+no_panic_on_input! {
+    pub mod fsread;
+    pub mod timefmt;
+}

@@ -2,7 +2,8 @@
 //!
 //! Every module here reads file content, so none may panic on it: the lints
 //! below deny the panicking constructs in library code (unit tests may still
-//! unwrap). `fsread` and `timefmt` get the same in `lib.rs`. Why and how:
+//! unwrap). `fsread` and `timefmt` get the same in `lib.rs`
+//! (`no_panic_on_input!`). Why and how:
 //! docs/robustness.md §1.
 
 #![deny(
