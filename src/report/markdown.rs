@@ -6,12 +6,11 @@
 use super::model::{AttemptOut, Report, SettingOut, SourceOut, Verdict};
 use super::term::clean;
 use super::text::kind_count;
-use super::{ItemsByPath, Spill};
+use super::{enum_str, event_time, plural, ItemsByPath, Spill};
 use crate::correlate::Outcome;
 use crate::model::InputKind;
 use crate::rules::{rule_info, Finding, Severity};
 use crate::timefmt::{human_duration, parse_utc_offset};
-use chrono::DateTime;
 use std::fmt::Write;
 use std::io;
 
@@ -80,17 +79,6 @@ fn location(path: &str, line: Option<u64>) -> String {
         Some(l) => format!("{path}:{l}"),
         None => path.to_string(),
     }
-}
-
-fn enum_str<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|j| j.as_str().map(str::to_string))
-        .unwrap_or_default()
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// Writes the Markdown report, handing it on in pieces as it grows.
@@ -340,10 +328,7 @@ fn attempt(o: &mut Spill<'_>, r: &Report, a: &AttemptOut, items: &ItemsByPath<'_
         text(&r.utc_offset)
     );
     for e in &a.evidence {
-        let t = e
-            .time
-            .as_deref()
-            .and_then(|t| DateTime::parse_from_rfc3339(t).ok());
+        let t = event_time(e);
         let (utc, local) = match (t, offset) {
             (Some(t), Some(off)) => (
                 t.format("%Y-%m-%d %H:%M:%S").to_string(),
@@ -363,16 +348,7 @@ fn attempt(o: &mut Spill<'_>, r: &Report, a: &AttemptOut, items: &ItemsByPath<'_
         let _ = writeln!(o, "\n{} more events not kept.", a.events_dropped);
     }
     for p in &a.spool_items {
-        let state = items
-            .get(p)
-            .map(|i| {
-                format!(
-                    ": {} for {}",
-                    enum_str(&i.state),
-                    human_duration(i.age_seconds)
-                )
-            })
-            .unwrap_or_default();
+        let state = items.state_suffix(p);
         let _ = writeln!(o, "\nIn the History Spooler{state}: {}", code(p, false));
     }
     if a.outcome == Outcome::Expired {

@@ -97,6 +97,42 @@ impl<'r> ItemsByPath<'r> {
             self.items.iter().find(|i| &*i.path == path)
         }
     }
+
+    /// ": stuck for 2 h 45 min" for the item at `path`, as a message's
+    /// timeline ends; empty when the report does not list it.
+    pub(crate) fn state_suffix(&self, path: &str) -> String {
+        self.get(path)
+            .map(|i| {
+                format!(
+                    ": {} for {}",
+                    enum_str(&i.state),
+                    crate::timefmt::human_duration(i.age_seconds)
+                )
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// A report enum as its JSON spelling (`delivered_late`, `stuck`).
+pub(crate) fn enum_str<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|j| j.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// "1 file", "3 files".
+pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// When a timeline event happened, if its time is known.
+pub(crate) fn event_time(
+    e: &model::TimelineEvent,
+) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+    e.time
+        .as_deref()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
 }
 
 /// A report for people rendered into a string (tests, fuzzing).

@@ -6,7 +6,7 @@
 
 use super::model::{AttemptOut, Report, SettingOut, SourceOut, Verdict};
 use super::term::{wrap_into, Paint, Style};
-use super::{ItemsByPath, Spill};
+use super::{enum_str, event_time, plural, ItemsByPath, Spill};
 use crate::config::ColorChoice;
 use crate::correlate::Outcome;
 use crate::model::InputKind;
@@ -81,10 +81,6 @@ fn outcome_style(o: Outcome) -> Style {
     }
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
 /// `path:line`, or just the path.
 fn location(path: &str, line: Option<u64>) -> String {
     match line {
@@ -102,13 +98,6 @@ pub(crate) fn kind_count(k: InputKind, n: usize) -> String {
         InputKind::AdminExport => ("PowerShell admin export", "PowerShell admin exports"),
     };
     plural(n, one, many)
-}
-
-fn enum_str<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|j| j.as_str().map(str::to_string))
-        .unwrap_or_default()
 }
 
 impl Writer<'_> {
@@ -359,10 +348,7 @@ impl Writer<'_> {
         self.wrap(&format!("{id}to {to}{from}: {outcome}"), "  ", "    ");
         let mut prev: Option<DateTime<FixedOffset>> = None;
         for e in &a.evidence {
-            let t = e
-                .time
-                .as_deref()
-                .and_then(|t| DateTime::parse_from_rfc3339(t).ok());
+            let t = event_time(e);
             let when = match (t, offset) {
                 (Some(t), Some(off)) => format!(
                     "{} ({}Z)",
@@ -388,16 +374,7 @@ impl Writer<'_> {
             self.line(&format!("    … {} more events not kept", a.events_dropped));
         }
         for p in &a.spool_items {
-            let age = items
-                .get(p)
-                .map(|i| {
-                    format!(
-                        ": {} for {}",
-                        enum_str(&i.state),
-                        human_duration(i.age_seconds)
-                    )
-                })
-                .unwrap_or_default();
+            let age = items.state_suffix(p);
             self.line(&format!("    -> in the History Spooler{age}"));
             self.line(&format!("       {}", clean(p)));
         }
