@@ -278,17 +278,15 @@ impl Correlator {
 
     /// Lets one attempt go: the oldest delivered in time, else the oldest.
     fn let_one_go(&mut self) {
-        let seq = loop {
-            match self.done_in_time.pop_front() {
-                Some(s) if self.attempts.contains_key(&s) => break Some(s),
-                Some(_) => continue,
-                None => break self.attempts.first_key_value().map(|(s, _)| *s),
-            }
-        };
-        let Some(mut a) = seq.and_then(|s| self.attempts.remove(&s)) else {
+        // Entries of `done_in_time` already let go (as the oldest) are skipped.
+        let in_time = std::iter::from_fn(|| self.done_in_time.pop_front())
+            .find(|s| self.attempts.contains_key(s));
+        let Some((seq, mut a)) = in_time
+            .and_then(|s| self.attempts.remove_entry(&s))
+            .or_else(|| self.attempts.pop_first())
+        else {
             return;
         };
-        let seq = seq.unwrap_or_default();
         if let Some(id) = &a.id {
             if self.by_id.get(id) == Some(&seq) {
                 self.by_id.remove(id);
