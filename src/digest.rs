@@ -62,47 +62,27 @@ pub fn event_evidence(e: &LogEvent) -> Evidence {
 #[derive(Debug)]
 pub struct LogDigest {
     now: DateTime<Utc>,
-    /// Users named by REGISTERs.
-    pub sip_users: BTreeSet<String>,
-    /// The last client build logged from an `OC/` part, and from `UCCAPI/`.
-    pub build_oc: Option<Told<String>>,
-    pub build_uccapi: Option<Told<String>>,
-    /// The EWS URL: autodiscover's answer (rank 0), else one used (1), else
-    /// any seen (2); the latest of the best rank.
-    pub ews_url: Option<(u8, Told<String>)>,
-    /// In-band provisioning: the last value of each property (lower-cased name).
-    pub provisioning: BTreeMap<String, Told<String>>,
-    /// The user's own option, as last published.
-    pub user_im_auto_archiving: Option<Told<bool>>,
-    pub ews_failures: Tally,
-    /// Events dated after the scan time.
-    pub future: Tally,
+    /// The facts so far (what `finish` hands on).
+    facts: LogFacts,
+    /// The rank of `facts.ews_url`: autodiscover's answer (0), else one
+    /// used (1), else any seen (2); the latest of the best rank wins.
+    ews_rank: u8,
     correlator: Correlator,
     /// The same moment told by two sources counts once: what this
     /// millisecond has told so far.
     moment: Option<i64>,
     told: HashSet<EventKind>,
-    pub events: u64,
-    pub duplicates: u64,
 }
 
 impl LogDigest {
     pub fn new(now: DateTime<Utc>) -> Self {
         LogDigest {
             now,
-            sip_users: BTreeSet::new(),
-            build_oc: None,
-            build_uccapi: None,
-            ews_url: None,
-            provisioning: BTreeMap::new(),
-            user_im_auto_archiving: None,
-            ews_failures: Tally::default(),
-            future: Tally::default(),
+            facts: LogFacts::default(),
+            ews_rank: u8::MAX,
             correlator: Correlator::new(now),
             moment: None,
             told: HashSet::new(),
-            events: 0,
-            duplicates: 0,
         }
     }
 
@@ -120,24 +100,25 @@ impl LogDigest {
                 self.told.clear();
             }
             if self.told.contains(&e.kind) {
-                self.duplicates += 1;
+                self.facts.duplicates += 1;
                 return;
             }
             self.told.insert(e.kind.clone());
         }
-        self.events += 1;
+        self.facts.events += 1;
         self.fold_facts(&e);
         if is_ews_failure(&e) {
             let label = failure_label(&e);
-            self.ews_failures.add(&e, label);
+            self.facts.ews_failures.add(&e, label);
         }
         if e.time.is_some_and(|t| t > self.now) {
-            self.future.add(&e, None);
+            self.facts.future.add(&e, None);
         }
         self.correlator.push(&e);
     }
 
     fn fold_facts(&mut self, e: &LogEvent) {
+        let f = &mut self.facts;
         fn told<T>(value: T, e: &LogEvent) -> Told<T> {
             Told {
                 value,
@@ -145,59 +126,47 @@ impl LogDigest {
             }
         }
         match &e.kind {
-            EventKind::SipUser { address } if !self.sip_users.contains(address) => {
-                self.sip_users.insert(address.clone());
+            EventKind::SipUser { address } if !f.sip_users.contains(address) => {
+                f.sip_users.insert(address.clone());
             }
             // Only a build that parses counts.
             EventKind::ClientBuild { build, from_oc }
                 if build.parse::<crate::build_version::ClientBuild>().is_ok() =>
             {
                 let slot = if *from_oc {
-                    &mut self.build_oc
+                    &mut f.build_oc
                 } else {
-                    &mut self.build_uccapi
+                    &mut f.build_uccapi
                 };
                 *slot = Some(told(build.clone(), e));
             }
             EventKind::Provisioning { name, value, .. }
                 if crate::facts::parse_bool(value).is_some() =>
             {
-                self.provisioning
+                f.provisioning
                     .insert(name.to_ascii_lowercase(), told(value.clone(), e));
             }
             EventKind::UserImAutoArchiving { enabled } => {
-                self.user_im_auto_archiving = Some(told(*enabled, e));
+                f.user_im_auto_archiving = Some(told(*enabled, e));
             }
             _ => {}
         }
         if let Some((rank, url)) = url_rank(&e.kind) {
-            if self.ews_url.as_ref().is_none_or(|(best, _)| rank <= *best) {
-                self.ews_url = Some((rank, told(url, e)));
+            if rank <= self.ews_rank {
+                self.ews_rank = rank;
+                self.facts.ews_url = Some(told(url, e));
             }
         }
     }
 
     /// Judges the messages. `sole_user`: see `Correlator::finish`.
     pub fn finish(self, sole_user: Option<&str>) -> (LogFacts, Attempts) {
-        let attempts = self.correlator.finish(sole_user);
-        let facts = LogFacts {
-            sip_users: self.sip_users,
-            build_oc: self.build_oc,
-            build_uccapi: self.build_uccapi,
-            ews_url: self.ews_url.map(|(_, t)| t),
-            provisioning: self.provisioning,
-            user_im_auto_archiving: self.user_im_auto_archiving,
-            ews_failures: self.ews_failures,
-            future: self.future,
-            events: self.events,
-            duplicates: self.duplicates,
-        };
-        (facts, attempts)
+        (self.facts, self.correlator.finish(sole_user))
     }
 
     /// The users REGISTERs named so far (to find the sole user before `finish`).
     pub fn users(&self) -> &BTreeSet<String> {
-        &self.sip_users
+        &self.facts.sip_users
     }
 }
 
