@@ -641,17 +641,7 @@ fn explain_unknown_rule_is_a_usage_error() {
 fn quiet_scan_says_nothing_on_stderr() {
     let env = stuck_env();
     for format in ["json", "text"] {
-        let r = env.run(&[
-            "scan",
-            ".",
-            "--format",
-            format,
-            "--now",
-            NOW,
-            "--utc-offset",
-            "+00:00",
-            "--quiet",
-        ]);
+        let r = env.scan_as(format);
         assert_eq!(r.code, 1, "{r:?}");
         assert!(r.stderr.is_empty(), "stderr: {}", r.stderr);
     }

@@ -807,17 +807,7 @@ fn more_messages_than_are_kept_are_all_counted() {
     );
     // People's formats say it too.
     for format in ["text", "markdown"] {
-        let r = env.run(&[
-            "scan",
-            ".",
-            "--format",
-            format,
-            "--now",
-            NOW,
-            "--utc-offset",
-            "+00:00",
-            "--quiet",
-        ]);
+        let r = env.scan_as(format);
         let flat = r.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
         assert!(
             flat.contains(&format!("The logs hold {total} offline messages")),

@@ -220,6 +220,22 @@ impl TestEnv {
         Scan::parse(r)
     }
 
+    /// `oimdiag scan . --format FORMAT --now NOW --utc-offset +00:00 --quiet`,
+    /// for the formats meant for people.
+    pub fn scan_as(&self, format: &str) -> RunResult {
+        self.run(&[
+            "scan",
+            ".",
+            "--format",
+            format,
+            "--now",
+            NOW,
+            "--utc-offset",
+            "+00:00",
+            "--quiet",
+        ])
+    }
+
     /// A JSON scan of the whole root.
     pub fn scan_root(&self, extra: &[&str]) -> Scan {
         self.scan(&[self.root()], extra)
