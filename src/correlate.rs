@@ -473,7 +473,10 @@ pub fn link_items(attempts: &mut [Attempt], items: &[SpoolItem]) {
             .iter()
             .filter(|(_, j)| {
                 let it = &items[*j];
-                !taken[*j] && (a.user.is_none() || it.profile.is_none() || it.profile == a.user)
+                !taken[*j]
+                    && (a.user.is_none()
+                        || it.profile.is_none()
+                        || it.profile.as_deref() == a.user.as_deref())
             })
             .map(|&(t, j)| (j, (t - a.queued_at).num_seconds().abs()))
             .filter(|(_, d)| *d <= LINK_WINDOW_SECS)
@@ -703,7 +706,7 @@ mod tests {
     #[test]
     fn items_link_by_spooled_file_name_else_by_recipient_and_time() {
         let item = |name: &str, to: &str, sent: &str| SpoolItem {
-            path: PathBuf::from(format!("History Spooler/{name}")),
+            path: PathBuf::from(format!("History Spooler/{name}")).into(),
             profile: Some("alice@x.com".into()),
             size_bytes: 10,
             sent_at: t(sent),

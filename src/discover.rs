@@ -9,6 +9,7 @@ use std::ffi::OsString;
 use std::fs;
 use std::io;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 use std::time::SystemTime;
 
 pub const SPOOLER_DIR: &str = "History Spooler";
@@ -18,17 +19,26 @@ const PROFILE_PREFIX: &str = "sip_";
 #[derive(Debug, Clone)]
 pub struct FoundFile {
     /// The path as met (or named): what the report shows, and where the file
-    /// sits in the tree (below a spooler, in a profile).
-    pub path: PathBuf,
-    /// What to open: the same path, except for a link the user named
-    /// directly, which is opened at its target.
-    pub open: PathBuf,
+    /// sits in the tree (below a spooler, in a profile). Shared with the
+    /// item and the `inputs` entry it becomes, not copied.
+    pub path: Arc<Path>,
+    /// For a link the user named directly: its target, which is opened
+    /// instead (see [`FoundFile::open`]).
+    pub link_target: Option<PathBuf>,
     pub size: u64,
     pub mtime: Option<SystemTime>,
     /// Below a `History Spooler` folder: a spooled message.
     pub in_spooler: bool,
-    /// Address of the nearest enclosing `sip_*` folder.
-    pub profile: Option<String>,
+    /// Address of the nearest enclosing `sip_*` folder, one string shared by
+    /// every file below it.
+    pub profile: Option<Arc<str>>,
+}
+
+impl FoundFile {
+    /// What to open: the path, or a named link's target.
+    pub fn open(&self) -> &Path {
+        self.link_target.as_deref().unwrap_or(&self.path)
+    }
 }
 
 #[derive(Debug, Default)]
@@ -126,7 +136,7 @@ pub fn discover(roots: &[PathBuf], strict_lync: bool) -> Discovery {
                 if fs::symlink_metadata(root).is_ok_and(|m| m.file_type().is_symlink()) {
                     if let (Some(f), Ok(target)) = (d.files.get_mut(before), fs::canonicalize(root))
                     {
-                        f.open = target;
+                        f.link_target = Some(target);
                     }
                 }
             }
@@ -233,7 +243,7 @@ fn walk_dir(d: &mut Discovery, seen: &mut Seen, dir: &Path, place: &mut Place) {
 #[derive(Debug, Clone)]
 struct Place {
     in_spooler: bool,
-    profile: Option<String>,
+    profile: Option<Arc<str>>,
 }
 
 impl Place {
@@ -256,7 +266,10 @@ impl Place {
         let name = name.to_string_lossy();
         Place {
             in_spooler: self.in_spooler || name.eq_ignore_ascii_case(SPOOLER_DIR),
-            profile: profile_address(&name).or_else(|| self.profile.clone()),
+            profile: match profile_address(&name) {
+                Some(p) => Some(p.into()),
+                None => self.profile.clone(),
+            },
         }
     }
 }
@@ -473,8 +486,8 @@ fn add_found(
         return;
     }
     d.files.push(FoundFile {
-        open: path.clone(),
-        path,
+        path: path.into(),
+        link_target: None,
         size: meta.len(),
         mtime: meta.modified().ok(),
         in_spooler: place.in_spooler,

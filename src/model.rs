@@ -3,7 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// What a file was recognised as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
@@ -23,7 +24,8 @@ impl InputKind {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScannedInput {
-    pub path: PathBuf,
+    /// Shared with the spool item the file is, if it is one.
+    pub path: Arc<Path>,
     pub kind: InputKind,
     /// What the reader could not use as-is (bad bytes, cut lines, ...), if anything.
     pub note: Option<String>,
@@ -63,17 +65,20 @@ pub enum TimeSource {
 /// One file below a `History Spooler` folder. Holds metadata only: the body is
 /// never read into this type, and the subject only when the user asked for it.
 #[derive(Debug, Clone, PartialEq)]
+// A spooler may hold 100,000 items: the path is shared with `inputs`, and the
+// strings that repeat (profile, addresses, message class) are shared among
+// items rather than copied into each.
 pub struct SpoolItem {
-    pub path: PathBuf,
+    pub path: Arc<Path>,
     /// The profile address this item belongs to, from the nearest `sip_*` folder.
-    pub profile: Option<String>,
+    pub profile: Option<Arc<str>>,
     pub size_bytes: u64,
     pub sent_at: DateTime<Utc>,
     pub sent_at_source: TimeSource,
     pub format: ItemFormat,
-    pub recipient: Option<String>,
-    pub sender: Option<String>,
-    pub message_class: Option<String>,
+    pub recipient: Option<Arc<str>>,
+    pub sender: Option<Arc<str>>,
+    pub message_class: Option<Arc<str>>,
     pub subject: Option<String>,
     /// Why the item could not be (fully) read or parsed, if it could not.
     pub problem: Option<String>,

@@ -670,7 +670,8 @@ mod tests {
     }
 
     /// Strings the program writes itself: rule ids and titles, enum values,
-    /// the tool's name and version. Everything else must be visited.
+    /// the tool's name and version, an item's sent time (formatted from its
+    /// date as the item is shown). Everything else must be visited.
     const PROGRAM_STRINGS: &[&str] = &[
         "schema_version",
         "name",
@@ -688,6 +689,7 @@ mod tests {
         "outcome",
         "attempt_outcome",
         "kind",
+        "sent_at",
     ];
 
     fn unvisited(v: &serde_json::Value, key: &str, at: String, out: &mut Vec<String>) {

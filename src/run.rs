@@ -27,6 +27,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::Arc;
 use std::thread::{Scope, ScopedJoinHandle};
 
 /// A scan that could not run at all (exit 2), with the message for stderr.
@@ -68,7 +69,7 @@ pub fn scan(cfg: &ScanConfig) -> Result<Report, UsageError> {
     };
     let attempts: Vec<Attempt> = std::mem::take(&mut data.attempts);
     let findings = rules::evaluate(&data, &facts, &attempts, &ctx);
-    Ok(report::build(&data, &facts, &attempts, findings, cfg))
+    Ok(report::build(data, &facts, &attempts, findings, cfg))
 }
 
 /// The regular files directly in `<Lync>\Tracing` of each root, largest
@@ -100,8 +101,8 @@ fn likely_logs(roots: &[PathBuf]) -> Vec<FoundFile> {
                     };
                     if meta.is_file() && seen.insert(path.clone()) {
                         out.push(FoundFile {
-                            open: path.clone(),
-                            path,
+                            path: path.into(),
+                            link_target: None,
                             size: meta.len(),
                             mtime: meta.modified().ok(),
                             in_spooler: false,
@@ -144,7 +145,7 @@ impl Readers<'_> {
         let done = s.spawn(move || {
             let kind = match kind {
                 Some(k) => Ok(k),
-                None => classify::classify(&f.open),
+                None => classify::classify(f.open()),
             };
             match kind {
                 Ok(k @ (InputKind::Uccapilog | InputKind::TracerptCsv)) => {
@@ -177,7 +178,7 @@ impl Readers<'_> {
             }
         };
         let result = logs::read_log(
-            &f.open,
+            f.open(),
             &f.path,
             kind,
             self.cfg.utc_offset,
@@ -190,13 +191,17 @@ impl Readers<'_> {
         FileResult::Log { kind, result }
     }
 
+    fn read_item(&self, f: &FoundFile, shared: &mut spooler::SharedStrings) -> FileResult {
+        FileResult::Spool(Box::new(spooler::read_item(f, &self.opts, shared)))
+    }
+
     /// Reads a file that is not a log (or was not recognised).
     fn read_other(&self, f: &FoundFile, kind: Result<InputKind, String>) -> FileResult {
         if f.in_spooler {
-            return FileResult::Spool(Box::new(spooler::read_item(f, &self.opts)));
+            return self.read_item(f, &mut spooler::SharedStrings::default());
         }
         match kind {
-            Ok(InputKind::AdminExport) => FileResult::Admin(logs::read_admin(&f.open, &f.path)),
+            Ok(InputKind::AdminExport) => FileResult::Admin(logs::read_admin(f.open(), &f.path)),
             Ok(kind) => FileResult::Other(kind),
             Err(reason) => FileResult::Skipped(reason),
         }
@@ -277,7 +282,7 @@ fn read_all<'scope, 'env>(
         ..ScanData::default()
     };
     let progress = progress_bar(readers.cfg, files.len() as u64);
-    let mut guesses: HashMap<PathBuf, LogThread> =
+    let mut guesses: HashMap<Arc<Path>, LogThread> =
         guesses.into_iter().map(|(g, t)| (g.path, t)).collect();
     // Discovery decides what is scanned: a guess is used only for a file it
     // lists at the same path, outside any spooler, opened where it is.
@@ -285,7 +290,7 @@ fn read_all<'scope, 'env>(
     let mut readings: Vec<Reading> = Vec::with_capacity(files.len());
     let mut logs: Vec<(usize, InputKind)> = Vec::new();
     for (i, f) in files.iter().enumerate() {
-        let guess = (!f.in_spooler && f.open == f.path)
+        let guess = (!f.in_spooler && f.link_target.is_none())
             .then(|| guesses.remove(&f.path))
             .flatten();
         readings.push(match guess {
@@ -294,7 +299,7 @@ fn read_all<'scope, 'env>(
                 pool_files.push(f);
                 Reading::Pool(pool_files.len() - 1)
             }
-            None => match classify::classify(&f.open) {
+            None => match classify::classify(f.open()) {
                 Ok(k @ (InputKind::Uccapilog | InputKind::TracerptCsv)) => {
                     logs.push((i, k));
                     Reading::Pending
@@ -323,10 +328,11 @@ fn read_all<'scope, 'env>(
             .map(|_| {
                 ps.spawn(move || {
                     let mut done = Vec::new();
+                    let mut shared = spooler::SharedStrings::default();
                     loop {
                         let k = next.fetch_add(1, Ordering::Relaxed);
                         let Some(f) = pool_files.get(k) else { break };
-                        done.push((k, readers.read_other(f, Err(String::new()))));
+                        done.push((k, readers.read_item(f, &mut shared)));
                         progress.inc(1);
                     }
                     done
@@ -481,7 +487,10 @@ fn worker_count(files: usize) -> usize {
 fn merge(f: FoundFile, r: FileResult, data: &mut ScanData) {
     let path = f.path;
     let scanned = |path, kind, note| ScannedInput { path, kind, note };
-    let skipped = |path, reason| SkippedInput { path, reason };
+    let skipped = |path: Arc<Path>, reason| SkippedInput {
+        path: path.to_path_buf(),
+        reason,
+    };
     match r {
         FileResult::Spool(item) => {
             let note = (item.size_bytes > spooler::ITEM_READ_LIMIT as u64).then(|| {

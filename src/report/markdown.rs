@@ -365,7 +365,7 @@ fn spool_items(o: &mut Spill<'_>, r: &Report) {
         o,
         "| State | Age | Sent (UTC) | Recipient | Format | Path |\n|---|---|---|---|---|---|"
     );
-    for i in &r.spool_items {
+    for i in r.spool_items.iter() {
         let mut state = enum_str(&i.state);
         if matches!(
             i.attempt_outcome,
@@ -389,7 +389,7 @@ fn spool_items(o: &mut Spill<'_>, r: &Report) {
             "| {state} | {} | {}{source} | {} | {} | {path} |",
             human_duration(i.age_seconds),
             text(&i.sent_at),
-            text(i.recipient.as_deref().unwrap_or("unknown")),
+            text(i.recipient.unwrap_or("unknown")),
             enum_str(&i.format),
         );
     }
@@ -425,7 +425,7 @@ fn inputs(o: &mut Spill<'_>, r: &Report) {
             let _ = writeln!(
                 o,
                 "| {} | {} |",
-                code(&s.path, true),
+                code(&s.path.to_string_lossy(), true),
                 text(s.note.as_deref().unwrap_or_default())
             );
         }

@@ -12,7 +12,7 @@ pub mod text;
 
 pub use model::{build, Report, Verdict};
 
-use model::SpoolItemOut;
+use model::{SpoolItemOut, SpoolItems};
 
 use std::fmt;
 use std::io::{self, Write};
@@ -74,28 +74,55 @@ impl fmt::Write for Spill<'_> {
     }
 }
 
+/// The first index in `0..n` for which `before` is false (`before` is true
+/// for a prefix of the range, as `slice::partition_point` asks).
+fn partition_point(n: usize, before: impl Fn(usize) -> bool) -> usize {
+    let (mut lo, mut hi) = (0, n);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if before(mid) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
 /// The spool items of a report by path, for renderers that show the items of
 /// each logged attempt: a binary search while the items are in path order
 /// (as built; redaction may reorder them), else a scan. Either way the first
 /// item with the path is found.
 pub(crate) struct ItemsByPath<'r> {
-    items: &'r [SpoolItemOut],
+    items: &'r SpoolItems,
     sorted: bool,
 }
 
 impl<'r> ItemsByPath<'r> {
-    pub(crate) fn new(items: &'r [SpoolItemOut]) -> Self {
-        let sorted = items.windows(2).all(|w| w[0].path <= w[1].path);
+    pub(crate) fn new(items: &'r SpoolItems) -> Self {
+        let mut paths = (0..items.len()).filter_map(|k| items.path(k));
+        let sorted = match paths.next() {
+            Some(mut last) => paths.all(|p| {
+                let ordered = last <= p;
+                last = p;
+                ordered
+            }),
+            None => true,
+        };
         ItemsByPath { items, sorted }
     }
 
-    pub(crate) fn get(&self, path: &str) -> Option<&'r SpoolItemOut> {
-        if self.sorted {
-            let k = self.items.partition_point(|i| &*i.path < path);
-            self.items.get(k).filter(|i| &*i.path == path)
+    pub(crate) fn get(&self, path: &str) -> Option<SpoolItemOut<'r>> {
+        let at = |k: usize| self.items.path(k).filter(|p| p == path).and(Some(k));
+        let k = if self.sorted {
+            let k = partition_point(self.items.len(), |k| {
+                self.items.path(k).is_some_and(|p| &*p < path)
+            });
+            at(k)
         } else {
-            self.items.iter().find(|i| &*i.path == path)
-        }
+            (0..self.items.len()).find_map(at)
+        }?;
+        self.items.get(k)
     }
 
     /// ": stuck for 2 h 45 min" for the item at `path`, as a message's
@@ -166,40 +193,46 @@ mod tests {
         }
     }
 
-    fn item(path: &str, age: i64) -> SpoolItemOut {
+    fn now() -> chrono::DateTime<chrono::Utc> {
+        "2026-11-23T09:00:00Z".parse().unwrap()
+    }
+
+    fn item(path: &str, age: i64) -> crate::model::SpoolItem {
         use crate::model::{ItemFormat, TimeSource};
-        SpoolItemOut {
-            path: path.into(),
-            user: None,
+        crate::model::SpoolItem {
+            path: std::path::Path::new(path).into(),
+            profile: None,
             size_bytes: 1,
-            sent_at: "2026-11-23T09:00:00Z".into(),
+            sent_at: now() - chrono::TimeDelta::seconds(age),
             sent_at_source: TimeSource::Content,
-            age_seconds: age,
-            state: crate::rules::spooler::ItemState::Stuck,
             recipient: None,
             sender: None,
             message_class: None,
             format: ItemFormat::Mime,
             subject: None,
             problem: None,
-            attempt_outcome: None,
         }
+    }
+
+    fn items(list: Vec<crate::model::SpoolItem>) -> SpoolItems {
+        let outcome = vec![None; list.len()];
+        SpoolItems::new(list, outcome, now())
     }
 
     /// An attempt's item is found whether the items are in path order (as
     /// built) or not (after redaction renamed them); the first of two alike wins.
     #[test]
     fn items_are_found_by_path_in_any_order() {
-        let sorted = [item("a", 1), item("b", 2), item("b", 3), item("c", 4)];
-        let shuffled = [item("c", 4), item("b", 2), item("a", 1), item("b", 3)];
-        for items in [&sorted[..], &shuffled[..]] {
+        let sorted = items(vec![item("a", 1), item("b", 2), item("b", 3), item("c", 4)]);
+        let shuffled = items(vec![item("c", 4), item("b", 2), item("a", 1), item("b", 3)]);
+        for items in [&sorted, &shuffled] {
             let by = ItemsByPath::new(items);
             assert_eq!(by.get("a").map(|i| i.age_seconds), Some(1));
             assert_eq!(by.get("b").map(|i| i.age_seconds), Some(2));
             assert_eq!(by.get("c").map(|i| i.age_seconds), Some(4));
             assert!(by.get("d").is_none() && by.get("").is_none());
         }
-        assert!(ItemsByPath::new(&[]).get("a").is_none());
+        assert!(ItemsByPath::new(&items(Vec::new())).get("a").is_none());
     }
 
     #[test]

@@ -6,13 +6,17 @@ use crate::config::ScanConfig;
 use crate::correlate::{Attempt, Outcome};
 use crate::events::EventKind;
 use crate::model::{
-    Facts, InputKind, ItemFormat, MailboxLocation, ScanData, Setting, Source, TimeSource,
+    Facts, InputKind, ItemFormat, MailboxLocation, ScanData, Setting, Source, SpoolItem, TimeSource,
 };
 use crate::rules::spooler::{delivered_items, item_state, ItemState};
 use crate::rules::{probable_causes, rule_info, Finding, Severity};
 use crate::timefmt::{offset_string, rfc3339};
+use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::ser::SerializeSeq;
+use serde::{Serialize, Serializer};
+use std::borrow::Cow;
+use std::path::Path;
 use std::sync::Arc;
 
 pub const SCHEMA_VERSION: &str = "1.0";
@@ -36,7 +40,8 @@ pub struct Report {
     pub summary: Summary,
     pub facts: FactsOut,
     /// Every History Spooler item, ordered by path.
-    pub spool_items: Vec<SpoolItemOut>,
+    #[schemars(with = "Vec<SpoolItemOut<'static>>")]
+    pub spool_items: SpoolItems,
     /// Offline messages seen in the logs, one per message.
     pub attempts: Vec<AttemptOut>,
     /// Ordered by severity, then rule id.
@@ -140,34 +145,128 @@ pub struct FactsOut {
 }
 
 /// One file below a History Spooler folder: an offline message not (yet) sent.
-// Strings that repeat across items (user, addresses, message class) and the
-// path (also in `inputs.scanned`) are shared, not copied per item.
+// Made from the scan's item as it is rendered (see `SpoolItems`), borrowing
+// its strings.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct SpoolItemOut {
-    #[serde(serialize_with = "shared::str")]
-    pub path: Arc<str>,
+pub struct SpoolItemOut<'a> {
+    pub path: Cow<'a, str>,
     /// The sip_* profile the item belongs to.
-    #[serde(serialize_with = "shared::opt")]
-    pub user: Option<Arc<str>>,
+    pub user: Option<&'a str>,
     pub size_bytes: u64,
     #[schemars(extend("format" = "date-time"))]
     pub sent_at: String,
     pub sent_at_source: TimeSource,
     pub age_seconds: i64,
     pub state: ItemState,
-    #[serde(serialize_with = "shared::opt")]
-    pub recipient: Option<Arc<str>>,
-    #[serde(serialize_with = "shared::opt")]
-    pub sender: Option<Arc<str>>,
-    #[serde(serialize_with = "shared::opt")]
-    pub message_class: Option<Arc<str>>,
+    pub recipient: Option<&'a str>,
+    pub sender: Option<&'a str>,
+    pub message_class: Option<&'a str>,
     pub format: ItemFormat,
     /// Only with --include-subjects; null otherwise.
-    pub subject: Option<String>,
+    pub subject: Option<&'a str>,
     /// Why the item could not be fully read, if it could not.
-    pub problem: Option<String>,
+    pub problem: Option<&'a str>,
     /// Outcome of the logged attempt this item belongs to, if one was linked.
     pub attempt_outcome: Option<Outcome>,
+}
+
+/// The report's spool items: the scan's own items, moved here in path order,
+/// each shown as a [`SpoolItemOut`] when it is rendered. A spooler of
+/// 100,000 items is thus held once, not once as scanned and again as reported.
+#[derive(Debug, Clone, Default)]
+pub struct SpoolItems {
+    items: Vec<SpoolItem>,
+    /// Outcome of the first attempt each item belongs to.
+    outcome: Vec<Option<Outcome>>,
+    /// What the ages are measured against.
+    now: DateTime<Utc>,
+}
+
+impl SpoolItems {
+    /// `items` as they are, with the outcome of each (same order).
+    pub(crate) fn new(
+        items: Vec<SpoolItem>,
+        outcome: Vec<Option<Outcome>>,
+        now: DateTime<Utc>,
+    ) -> Self {
+        debug_assert_eq!(items.len(), outcome.len());
+        SpoolItems {
+            items,
+            outcome,
+            now,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// The `k`th item as the report shows it.
+    pub fn get(&self, k: usize) -> Option<SpoolItemOut<'_>> {
+        let i = self.items.get(k)?;
+        Some(self.show(i, self.outcome.get(k).copied().flatten()))
+    }
+
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = SpoolItemOut<'_>> + '_ {
+        self.items
+            .iter()
+            .zip(&self.outcome)
+            .map(|(i, o)| self.show(i, *o))
+    }
+
+    fn show<'a>(&self, i: &'a SpoolItem, outcome: Option<Outcome>) -> SpoolItemOut<'a> {
+        let (age, state) = item_state(i, self.now);
+        SpoolItemOut {
+            path: i.path.to_string_lossy(),
+            user: i.profile.as_deref(),
+            size_bytes: i.size_bytes,
+            sent_at: rfc3339(i.sent_at),
+            sent_at_source: i.sent_at_source,
+            age_seconds: age,
+            state,
+            recipient: i.recipient.as_deref(),
+            sender: i.sender.as_deref(),
+            message_class: i.message_class.as_deref(),
+            format: i.format,
+            subject: i.subject.as_deref(),
+            problem: i.problem.as_deref(),
+            attempt_outcome: outcome,
+        }
+    }
+
+    /// The path of the `k`th item, as shown.
+    pub(crate) fn path(&self, k: usize) -> Option<Cow<'_, str>> {
+        self.items.get(k).map(|i| i.path.to_string_lossy())
+    }
+
+    /// Every string of every item that did not come from the program itself
+    /// (see [`Report::for_each_string_mut`]). The time is made from the
+    /// item's date when shown, so it is not one of them.
+    fn for_each_string_mut(&mut self, f: &mut dyn FnMut(&mut String)) {
+        for i in &mut self.items {
+            shared_path(&mut i.path, f);
+            shared_opt(&mut i.profile, f);
+            shared_opt(&mut i.recipient, f);
+            shared_opt(&mut i.sender, f);
+            shared_opt(&mut i.message_class, f);
+            opt(&mut i.subject, f);
+            opt(&mut i.problem, f);
+        }
+    }
+}
+
+impl Serialize for SpoolItems {
+    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        let mut seq = ser.serialize_seq(Some(self.len()))?;
+        for i in self.iter() {
+            seq.serialize_element(&i)?;
+        }
+        seq.end()
+    }
 }
 
 /// One offline message seen in the logs, from queued to its outcome.
@@ -202,8 +301,10 @@ pub struct TimelineEvent {
 /// A file that was read, and what it was read as.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ScannedOut {
-    #[serde(serialize_with = "shared::str")]
-    pub path: Arc<str>,
+    // Shared with the spool item the file is, if it is one.
+    #[serde(serialize_with = "shared::path")]
+    #[schemars(with = "String")]
+    pub path: Arc<Path>,
     pub kind: InputKind,
     /// What the reader could not use as-is, if anything.
     pub note: Option<String>,
@@ -225,8 +326,10 @@ pub struct Inputs {
     pub limits: Vec<String>,
 }
 
+/// The report, made from what the scan found (whose items and inputs it
+/// takes over rather than copies).
 pub fn build(
-    scan: &ScanData,
+    mut scan: ScanData,
     facts: &Facts,
     attempts: &[Attempt],
     findings: Vec<Finding>,
@@ -250,9 +353,10 @@ pub fn build(
     };
     let causes = probable_causes(&findings);
 
-    let (spool_items, item_paths) = spool_items_out(scan, attempts, cfg);
-
-    let headline = headline(verdict, &findings, &causes, scan, facts, attempts, cfg);
+    let headline = headline(verdict, &findings, &causes, &scan, facts, attempts, cfg);
+    let attempts_out = attempts.iter().map(|a| attempt_out(a, &scan)).collect();
+    let limits = limits(&scan, attempts);
+    let spool_items = spool_items_out(std::mem::take(&mut scan.spool_items), attempts, cfg.now);
     Report {
         schema_version: SCHEMA_VERSION,
         tool: Tool {
@@ -293,10 +397,10 @@ pub fn build(
             },
         },
         spool_items,
-        attempts: attempts.iter().map(|a| attempt_out(a, scan)).collect(),
+        attempts: attempts_out,
         findings,
         inputs: Inputs {
-            scanned: scanned_out(scan, &item_paths),
+            scanned: scanned_out(std::mem::take(&mut scan.scanned)),
             skipped: scan
                 .skipped
                 .iter()
@@ -305,7 +409,7 @@ pub fn build(
                     reason: s.reason.clone(),
                 })
                 .collect(),
-            limits: limits(scan, attempts),
+            limits,
         },
     }
 }
@@ -326,15 +430,12 @@ fn limits(scan: &ScanData, attempts: &[Attempt]) -> Vec<String> {
     out
 }
 
-/// The spool items as the report shows them, ordered by path, and each
-/// item's path (in scan order) for `inputs.scanned` to share.
-fn spool_items_out(
-    scan: &ScanData,
-    attempts: &[Attempt],
-    cfg: &ScanConfig,
-) -> (Vec<SpoolItemOut>, Vec<Arc<str>>) {
+/// The spool items as the report shows them: moved out of the scan in path
+/// order (ties, two names shown alike, in scan order), with the outcome of
+/// the first attempt each belongs to.
+fn spool_items_out(items: Vec<SpoolItem>, attempts: &[Attempt], now: DateTime<Utc>) -> SpoolItems {
     // Item → outcome of the first attempt it belongs to, built once.
-    let mut outcome: Vec<Option<Outcome>> = vec![None; scan.spool_items.len()];
+    let mut outcome: Vec<Option<Outcome>> = vec![None; items.len()];
     for a in attempts.iter().rev() {
         for &j in &a.spool_items {
             if let Some(o) = outcome.get_mut(j) {
@@ -342,90 +443,67 @@ fn spool_items_out(
             }
         }
     }
-    let mut shared = Interner::default();
-    let paths: Vec<Arc<str>> = scan
-        .spool_items
-        .iter()
-        .map(|i| i.path.to_string_lossy().into())
-        .collect();
-    // Ordered by path, ties (two names shown alike) in scan order; sorting
-    // indexes moves no item and needs no buffer of items.
-    let mut order: Vec<usize> = (0..paths.len()).collect();
-    order.sort_unstable_by(|&a, &b| paths[a].cmp(&paths[b]).then(a.cmp(&b)));
-    let items = order
-        .into_iter()
-        .map(|j| {
-            let i = &scan.spool_items[j];
-            let (age, state) = item_state(i, cfg.now);
-            SpoolItemOut {
-                path: Arc::clone(&paths[j]),
-                user: shared.get(i.profile.as_deref()),
-                size_bytes: i.size_bytes,
-                sent_at: rfc3339(i.sent_at),
-                sent_at_source: i.sent_at_source,
-                age_seconds: age,
-                state,
-                recipient: shared.get(i.recipient.as_deref()),
-                sender: shared.get(i.sender.as_deref()),
-                message_class: shared.get(i.message_class.as_deref()),
-                format: i.format,
-                subject: i.subject.clone(),
-                problem: i.problem.clone(),
-                attempt_outcome: outcome[j],
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    // Paths that are all UTF-8 (nearly always) sort by their bytes, which
+    // is their order as text; others by the text shown.
+    if items.iter().all(|i| i.path.to_str().is_some()) {
+        order.sort_by(|&a, &b| {
+            let key = |k: usize| items[k].path.as_os_str().as_encoded_bytes();
+            key(a).cmp(key(b))
+        });
+    } else {
+        order.sort_by(|&a, &b| {
+            items[a]
+                .path
+                .to_string_lossy()
+                .cmp(&items[b].path.to_string_lossy())
+        });
+    }
+    let outcome = order.iter().map(|&j| outcome[j]).collect();
+    let mut items = items;
+    permute(&mut items, order);
+    SpoolItems::new(items, outcome, now)
+}
+
+/// Reorders `items` in place so that the `k`th is the one that was at
+/// `order[k]`: no second list of items is made. `order` is a permutation.
+fn permute<T>(items: &mut [T], mut order: Vec<usize>) {
+    const DONE: usize = usize::MAX;
+    for start in 0..order.len() {
+        // Each cycle of the permutation is followed once, swapping as it goes.
+        let mut at = start;
+        while order[at] != DONE {
+            let from = order[at];
+            order[at] = DONE;
+            if from == start {
+                break;
             }
-        })
-        .collect();
-    (items, paths)
+            items.swap(at, from);
+            at = from;
+        }
+    }
 }
 
 /// Shared strings serialise as the strings they hold.
 mod shared {
     use serde::Serializer;
+    use std::path::Path;
     use std::sync::Arc;
 
-    pub fn str<S: Serializer>(s: &Arc<str>, ser: S) -> Result<S::Ok, S::Error> {
-        ser.serialize_str(s)
-    }
-
-    pub fn opt<S: Serializer>(s: &Option<Arc<str>>, ser: S) -> Result<S::Ok, S::Error> {
-        match s {
-            Some(s) => ser.serialize_some(&**s),
-            None => ser.serialize_none(),
-        }
+    pub fn path<S: Serializer>(p: &Arc<Path>, ser: S) -> Result<S::Ok, S::Error> {
+        ser.serialize_str(&p.to_string_lossy())
     }
 }
 
-/// One `Arc` per distinct string: a spooler of 100,000 items names a few
-/// users, recipients and message classes over and over.
-#[derive(Default)]
-struct Interner<'a>(std::collections::HashMap<&'a str, Arc<str>>);
-
-impl<'a> Interner<'a> {
-    fn get(&mut self, s: Option<&'a str>) -> Option<Arc<str>> {
-        s.map(|s| self.0.entry(s).or_insert_with(|| s.into()).clone())
-    }
-}
-
-/// `inputs.scanned`, sharing the path of each spool item: the items were
-/// merged in the order their files were scanned, so they are met in turn.
-fn scanned_out(scan: &ScanData, item_paths: &[Arc<str>]) -> Vec<ScannedOut> {
-    let mut next_item = scan.spool_items.iter().zip(item_paths).peekable();
-    scan.scanned
-        .iter()
-        .map(|s| {
-            let path = match next_item.peek() {
-                Some((i, p)) if s.kind == InputKind::SpoolItem && i.path == s.path => {
-                    let p = Arc::clone(p);
-                    next_item.next();
-                    p
-                }
-                _ => s.path.to_string_lossy().into(),
-            };
-            ScannedOut {
-                path,
-                kind: s.kind,
-                note: s.note.clone(),
-            }
+/// `inputs.scanned`, moved out of the scan (the paths of spool items are
+/// shared with the items).
+fn scanned_out(scanned: Vec<crate::model::ScannedInput>) -> Vec<ScannedOut> {
+    scanned
+        .into_iter()
+        .map(|s| ScannedOut {
+            path: s.path,
+            kind: s.kind,
+            note: s.note,
         })
         .collect()
 }
@@ -564,25 +642,6 @@ impl Report {
     /// `--redact` rewrites. A field added to the model must be added here;
     /// a test in `redact` fails if one is missed.
     pub fn for_each_string_mut(&mut self, f: &mut dyn FnMut(&mut String)) {
-        fn opt(s: &mut Option<String>, f: &mut dyn FnMut(&mut String)) {
-            if let Some(s) = s {
-                f(s);
-            }
-        }
-        // A shared string is replaced, never changed in place: the others
-        // holding it keep theirs until they are visited too.
-        fn shared(s: &mut Arc<str>, f: &mut dyn FnMut(&mut String)) {
-            let mut t = s.to_string();
-            f(&mut t);
-            if *t != **s {
-                *s = t.into();
-            }
-        }
-        fn shared_opt(s: &mut Option<Arc<str>>, f: &mut dyn FnMut(&mut String)) {
-            if let Some(s) = s {
-                shared(s, f);
-            }
-        }
         fn source(s: &mut SourceOut, f: &mut dyn FnMut(&mut String)) {
             f(&mut s.path);
             f(&mut s.excerpt);
@@ -613,16 +672,7 @@ impl Report {
             source(&mut s.source, f);
         }
 
-        for i in &mut self.spool_items {
-            shared(&mut i.path, f);
-            shared_opt(&mut i.user, f);
-            f(&mut i.sent_at);
-            shared_opt(&mut i.recipient, f);
-            shared_opt(&mut i.sender, f);
-            shared_opt(&mut i.message_class, f);
-            opt(&mut i.subject, f);
-            opt(&mut i.problem, f);
-        }
+        self.spool_items.for_each_string_mut(f);
         for a in &mut self.attempts {
             opt(&mut a.id, f);
             opt(&mut a.user, f);
@@ -647,7 +697,7 @@ impl Report {
             opt(&mut x.user, f);
         }
         for s in &mut self.inputs.scanned {
-            shared(&mut s.path, f);
+            shared_path(&mut s.path, f);
             opt(&mut s.note, f);
         }
         for s in &mut self.inputs.skipped {
@@ -657,5 +707,49 @@ impl Report {
         for l in &mut self.inputs.limits {
             f(l);
         }
+    }
+}
+
+fn opt(s: &mut Option<String>, f: &mut dyn FnMut(&mut String)) {
+    if let Some(s) = s {
+        f(s);
+    }
+}
+
+// A shared string is replaced, never changed in place: the others holding it
+// keep theirs until they are visited too.
+fn shared_opt(s: &mut Option<Arc<str>>, f: &mut dyn FnMut(&mut String)) {
+    if let Some(s) = s {
+        let mut t = s.to_string();
+        f(&mut t);
+        if *t != **s {
+            *s = t.into();
+        }
+    }
+}
+
+/// A path is rewritten as the text it is shown as.
+fn shared_path(p: &mut Arc<Path>, f: &mut dyn FnMut(&mut String)) {
+    let shown = p.to_string_lossy();
+    let mut t = shown.to_string();
+    f(&mut t);
+    if *t != *shown {
+        *p = Path::new(&t).into();
+    }
+}
+
+#[cfg(test)]
+mod permute_tests {
+    use super::permute;
+
+    #[test]
+    fn permute_puts_each_item_where_the_order_says() {
+        let order = vec![3, 0, 4, 1, 2, 5];
+        let mut items = vec!['a', 'b', 'c', 'd', 'e', 'f'];
+        permute(&mut items, order);
+        assert_eq!(items, ['d', 'a', 'e', 'b', 'c', 'f']);
+        let mut none: Vec<char> = Vec::new();
+        permute(&mut none, Vec::new());
+        assert!(none.is_empty());
     }
 }

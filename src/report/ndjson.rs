@@ -61,8 +61,8 @@ pub fn write(r: &Report, mut w: impl Write) -> io::Result<()> {
     for f in &r.findings {
         line(&mut w, "finding", f)?;
     }
-    for i in &r.spool_items {
-        line(&mut w, "spool_item", i)?;
+    for i in r.spool_items.iter() {
+        line(&mut w, "spool_item", &i)?;
     }
     for a in &r.attempts {
         line(&mut w, "attempt", a)?;

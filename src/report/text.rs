@@ -393,7 +393,7 @@ impl Writer<'_> {
             return;
         }
         self.heading(&format!("History Spooler items ({})", r.spool_items.len()));
-        for i in &r.spool_items {
+        for i in r.spool_items.iter() {
             let state = enum_str(&i.state);
             let state = self.p.paint(
                 if state == "stuck" {
@@ -414,7 +414,7 @@ impl Writer<'_> {
             let mut text = format!(
                 "{} old, to {} ({}, {when})",
                 human_duration(i.age_seconds),
-                clean(i.recipient.as_deref().unwrap_or("unknown recipient")),
+                clean(i.recipient.unwrap_or("unknown recipient")),
                 enum_str(&i.format),
             );
             if delivered {
@@ -459,7 +459,7 @@ impl Writer<'_> {
             self.wrap(&format!("Read: {}.", list.join(", ")), "  ", "    ");
         }
         for s in ins.scanned.iter().filter(|s| s.note.is_some()) {
-            self.line(&format!("  read {}", clean(&s.path)));
+            self.line(&format!("  read {}", clean(&s.path.to_string_lossy())));
             self.wrap(
                 &clean(s.note.as_deref().unwrap_or_default()),
                 "      note: ",

@@ -189,7 +189,7 @@ fn federated(scan: &ScanData, attempts: &[Attempt], out: &mut Vec<Finding>) {
         let sender = it.sender.as_ref().or(it.profile.as_ref());
         if let (Some(u), Some(r)) = (sender, &it.recipient) {
             if other_domain(u, r) {
-                seen.entry((u.clone(), r.clone()))
+                seen.entry((u.to_string(), r.to_string()))
                     .or_insert_with(|| Evidence {
                         path: it.path.display().to_string(),
                         line: None,

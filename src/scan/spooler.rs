@@ -11,7 +11,8 @@ use crate::timefmt::parse_content_date;
 use chrono::{DateTime, FixedOffset, Utc};
 use regex::Regex;
 use std::borrow::Cow;
-use std::sync::LazyLock;
+use std::collections::HashSet;
+use std::sync::{Arc, LazyLock};
 
 /// How much of an item is read. Headers live at the start; an item of
 /// gigabytes costs this much and no more.
@@ -35,10 +36,28 @@ pub struct Sniffed {
     pub subject: Option<String>,
 }
 
-pub fn read_item(found: &FoundFile, opts: &ItemOptions) -> SpoolItem {
+/// One copy of each string that repeats across items (addresses, message
+/// classes): a reader keeps one for all the items it reads, and the items
+/// share its strings.
+#[derive(Default)]
+pub struct SharedStrings(HashSet<Arc<str>>);
+
+impl SharedStrings {
+    pub fn get(&mut self, s: Option<String>) -> Option<Arc<str>> {
+        let s = s?;
+        if let Some(shared) = self.0.get(s.as_str()) {
+            return Some(Arc::clone(shared));
+        }
+        let shared: Arc<str> = s.into();
+        self.0.insert(Arc::clone(&shared));
+        Some(shared)
+    }
+}
+
+pub fn read_item(found: &FoundFile, opts: &ItemOptions, shared: &mut SharedStrings) -> SpoolItem {
     let mtime = found.mtime.and_then(system_time_utc);
     let mut item = SpoolItem {
-        path: found.path.clone(),
+        path: Arc::clone(&found.path),
         profile: found.profile.clone(),
         size_bytes: found.size,
         sent_at: mtime.unwrap_or(opts.now),
@@ -54,7 +73,7 @@ pub fn read_item(found: &FoundFile, opts: &ItemOptions) -> SpoolItem {
         item.problem = Some("no file time and no date in the content: age unknown".into());
     }
     // One byte past the limit tells an item of exactly the limit from a longer one.
-    let mut bytes = match fsread::open_evidence(&found.open)
+    let mut bytes = match fsread::open_evidence(found.open())
         .and_then(|mut f| fsread::read_prefix(&mut f, ITEM_READ_LIMIT + 1))
     {
         Ok(b) => b,
@@ -92,9 +111,9 @@ pub fn read_item(found: &FoundFile, opts: &ItemOptions) -> SpoolItem {
         return item;
     };
     item.format = format;
-    item.recipient = s.recipient;
-    item.sender = s.sender;
-    item.message_class = s.message_class;
+    item.recipient = shared.get(s.recipient);
+    item.sender = shared.get(s.sender);
+    item.message_class = shared.get(s.message_class);
     if opts.include_subjects {
         item.subject = s.subject;
     }
