@@ -25,7 +25,6 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 use std::thread::{Scope, ScopedJoinHandle};
@@ -33,6 +32,9 @@ use std::thread::{Scope, ScopedJoinHandle};
 /// A scan that could not run at all (exit 2), with the message for stderr.
 #[derive(Debug)]
 pub struct UsageError(pub String);
+
+/// Spool items a pool worker takes at a time.
+const POOL_CHUNK: usize = 64;
 
 /// Events a log thread sends at a time.
 const BATCH: usize = 256;
@@ -191,15 +193,9 @@ impl Readers<'_> {
         FileResult::Log { kind, result }
     }
 
-    fn read_item(&self, f: &FoundFile, shared: &mut spooler::SharedStrings) -> FileResult {
-        FileResult::Spool(Box::new(spooler::read_item(f, &self.opts, shared)))
-    }
-
-    /// Reads a file that is not a log (or was not recognised).
+    /// Reads a file that is not a log (or was not recognised) and not a
+    /// spool item (those are read by the pool).
     fn read_other(&self, f: &FoundFile, kind: Result<InputKind, String>) -> FileResult {
-        if f.in_spooler {
-            return self.read_item(f, &mut spooler::SharedStrings::default());
-        }
         match kind {
             Ok(InputKind::AdminExport) => FileResult::Admin(logs::read_admin(f.open(), &f.path)),
             Ok(kind) => FileResult::Other(kind),
@@ -246,14 +242,15 @@ fn discover_and_read(
     })
 }
 
-/// How one discovered file is being read.
+/// How one discovered file is being read. Small (one per file, and a
+/// spooler may hold 100,000): what is big is boxed.
 enum Reading<'scope> {
     /// On a thread of its own (logs, and guesses of logs).
-    Thread(LogThread<'scope>),
-    /// By the worker pool (spool items): index into the pool's results.
-    Pool(usize),
+    Thread(Box<LogThread<'scope>>),
+    /// By the worker pool: a spool item.
+    Pool,
     /// Already, here.
-    Done(FileResult),
+    Done(Box<FileResult>),
     /// A log about to get its thread.
     Pending,
 }
@@ -270,14 +267,12 @@ fn read_all<'scope, 'env>(
         spoolers,
         skipped,
     } = found;
-    let items = files.iter().filter(|f| f.in_spooler).count();
     let mut data = ScanData {
         profiles,
         spoolers,
         skipped,
-        // Sized once: a spooler of 100,000 items would otherwise grow them
+        // Sized once: a spooler of 100,000 items would otherwise grow it
         // by doubling, to twice the room.
-        spool_items: Vec::with_capacity(items),
         scanned: Vec::with_capacity(files.len()),
         ..ScanData::default()
     };
@@ -294,48 +289,51 @@ fn read_all<'scope, 'env>(
             .then(|| guesses.remove(&f.path))
             .flatten();
         readings.push(match guess {
-            Some(t) => Reading::Thread(t),
+            Some(t) => Reading::Thread(Box::new(t)),
             None if f.in_spooler => {
                 pool_files.push(f);
-                Reading::Pool(pool_files.len() - 1)
+                Reading::Pool
             }
             None => match classify::classify(f.open()) {
                 Ok(k @ (InputKind::Uccapilog | InputKind::TracerptCsv)) => {
                     logs.push((i, k));
                     Reading::Pending
                 }
-                other => Reading::Done(readers.read_other(f, other)),
+                other => Reading::Done(Box::new(readers.read_other(f, other))),
             },
         });
     }
     // The other logs, now that it is known how many there are.
     let ahead = batches_ahead(logs.len());
     for (i, k) in logs {
-        readings[i] = Reading::Thread(readers.spawn(s, files[i].clone(), Some(k), ahead));
+        readings[i] = Reading::Thread(Box::new(readers.spawn(s, files[i].clone(), Some(k), ahead)));
     }
     // Guesses discovery did not confirm: their events are not wanted.
     drop(guesses);
 
-    // Spool items on the pool while the logs are merged here.
-    let mut pooled: Vec<Option<FileResult>> = Vec::new();
-    pooled.resize_with(pool_files.len(), || None);
+    // Spool items on the pool while the logs are merged here, each into its
+    // own slot: the items end in discovery order with no list but this one.
+    let mut items: Vec<Option<SpoolItem>> = Vec::new();
+    items.resize_with(pool_files.len(), || None);
     let mut digest = LogDigest::new(readers.cfg.now);
-    let next = AtomicUsize::new(0);
+    // Shared out a chunk at a time, to whichever worker is free.
+    let chunks = std::sync::Mutex::new(items.chunks_mut(POOL_CHUNK).enumerate());
     std::thread::scope(|ps| {
-        let (pool_files, next, progress) = (&pool_files, &next, &progress);
+        let (pool_files, chunks, progress) = (&pool_files, &chunks, &progress);
         let pool: Vec<_> = (0..worker_count(pool_files.len()))
             .filter(|_| !pool_files.is_empty())
             .map(|_| {
                 ps.spawn(move || {
-                    let mut done = Vec::new();
                     let mut shared = spooler::SharedStrings::default();
                     loop {
-                        let k = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(f) = pool_files.get(k) else { break };
-                        done.push((k, readers.read_item(f, &mut shared)));
-                        progress.inc(1);
+                        let next = chunks.lock().unwrap_or_else(|e| e.into_inner()).next();
+                        let Some((c, chunk)) = next else { break };
+                        let files = pool_files.iter().skip(c * POOL_CHUNK);
+                        for (slot, f) in chunk.iter_mut().zip(files) {
+                            *slot = Some(spooler::read_item(f, &readers.opts, &mut shared));
+                            progress.inc(1);
+                        }
                     }
-                    done
                 })
             })
             .collect();
@@ -355,20 +353,28 @@ fn read_all<'scope, 'env>(
         });
 
         for h in pool {
-            match h.join() {
-                Ok(done) => {
-                    for (k, r) in done {
-                        pooled[k] = Some(r);
-                    }
-                }
-                Err(panic) => std::panic::resume_unwind(panic),
+            if let Err(panic) = h.join() {
+                std::panic::resume_unwind(panic);
             }
         }
     });
+    // Every spool item was read into its slot, in discovery order.
+    data.spool_items = items
+        .into_iter()
+        .map(|i| i.expect("the pool read every item"))
+        .collect();
     // Merged in discovery order, so the result is the same however the
     // files were shared out.
     for (f, r) in files.into_iter().zip(readings) {
         let r = match r {
+            Reading::Pool => {
+                data.scanned.push(ScannedInput {
+                    note: spooler::window_note(f.size),
+                    path: f.path,
+                    kind: InputKind::SpoolItem,
+                });
+                continue;
+            }
             Reading::Thread(t) => {
                 drop(t.events);
                 let r = match t.done.join() {
@@ -378,10 +384,9 @@ fn read_all<'scope, 'env>(
                 progress.inc(1);
                 r
             }
-            Reading::Pool(k) => pooled[k].take().expect("the pool read every item"),
             Reading::Done(r) => {
                 progress.inc(1);
-                r
+                *r
             }
             Reading::Pending => unreachable!("every log was given a thread"),
         };
@@ -457,7 +462,6 @@ fn merge_logs(streams: Vec<&Receiver<Vec<LogEvent>>>, out: &mut dyn FnMut(LogEve
 
 /// What reading one file gave (a log's events went to the merge).
 enum FileResult {
-    Spool(Box<SpoolItem>),
     Log {
         kind: InputKind,
         result: Result<(ReadStats, Option<String>), String>,
@@ -492,17 +496,6 @@ fn merge(f: FoundFile, r: FileResult, data: &mut ScanData) {
         reason,
     };
     match r {
-        FileResult::Spool(item) => {
-            let note = (item.size_bytes > spooler::ITEM_READ_LIMIT as u64).then(|| {
-                format!(
-                    "larger than {} KiB: its fields were read from the first {} KiB only",
-                    spooler::ITEM_READ_LIMIT >> 10,
-                    spooler::ITEM_READ_LIMIT >> 10
-                )
-            });
-            data.spool_items.push(*item);
-            data.scanned.push(scanned(path, InputKind::SpoolItem, note));
-        }
         FileResult::Log { kind, result } => match result {
             Ok((stats, broke_off)) => {
                 let note = match (logs::stats_note(&stats), broke_off) {

@@ -36,6 +36,18 @@ pub struct Sniffed {
     pub subject: Option<String>,
 }
 
+/// The note `inputs` gives an item of `size` bytes: whether its fields were
+/// read from the read window only.
+pub fn window_note(size: u64) -> Option<String> {
+    (size > ITEM_READ_LIMIT as u64).then(|| {
+        format!(
+            "larger than {} KiB: its fields were read from the first {} KiB only",
+            ITEM_READ_LIMIT >> 10,
+            ITEM_READ_LIMIT >> 10
+        )
+    })
+}
+
 /// One copy of each string that repeats across items (addresses, message
 /// classes): a reader keeps one for all the items it reads, and the items
 /// share its strings.
