@@ -400,22 +400,14 @@ fn judge(a: &mut Attempt, now: DateTime<Utc>) {
 ///
 /// Indexed, not nested: items by lower-cased file name and by recipient
 /// (sorted by time), so thousands of attempts against a hundred thousand
-/// items cost lookups, not a scan of every item per attempt. The result is
-/// the same as trying every item in order for every attempt.
+/// items cost lookups, not a scan of every item per attempt. Only the names
+/// and recipients the attempts ask for are indexed: this runs while every
+/// item is held. The result is the same as trying every item in order for
+/// every attempt.
 pub fn link_items(attempts: &mut [Attempt], items: &[SpoolItem]) {
     let mut taken = vec![false; items.len()];
-    let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
-    for (j, it) in items.iter().enumerate() {
-        if let Some(n) = it.path.file_name() {
-            by_name
-                .entry(n.to_string_lossy().to_lowercase())
-                .or_default()
-                .push(j);
-        }
-    }
-    for a in attempts.iter_mut() {
-        let mut named: Vec<String> = a
-            .events
+    let named_in = |a: &Attempt| -> Vec<String> {
+        a.events
             .iter()
             .filter_map(|e| match &e.kind {
                 EventKind::Signature {
@@ -424,7 +416,27 @@ pub fn link_items(attempts: &mut [Attempt], items: &[SpoolItem]) {
                 } => fields.file.as_ref().map(|f| base_name(f).to_lowercase()),
                 _ => None,
             })
-            .collect();
+            .collect()
+    };
+    let mut by_name: HashMap<String, Vec<usize>> = attempts
+        .iter()
+        .flat_map(named_in)
+        .map(|n| (n, Vec::new()))
+        .collect();
+    if !by_name.is_empty() {
+        let mut lower = String::new();
+        for (j, it) in items.iter().enumerate() {
+            if let Some(n) = it.path.file_name() {
+                lower.clear();
+                lower.extend(n.to_string_lossy().chars().flat_map(char::to_lowercase));
+                if let Some(v) = by_name.get_mut(lower.as_str()) {
+                    v.push(j);
+                }
+            }
+        }
+    }
+    for a in attempts.iter_mut() {
+        let mut named = named_in(a);
         if named.is_empty() {
             continue;
         }
@@ -444,10 +456,16 @@ pub fn link_items(attempts: &mut [Attempt], items: &[SpoolItem]) {
             a.spool_items.push(j);
         }
     }
-    // Per recipient, items ordered by (sent time, index).
+    // Per recipient an attempt without items has, items ordered by (sent
+    // time, index).
+    let wanted: std::collections::HashSet<String> = attempts
+        .iter()
+        .filter(|a| a.spool_items.is_empty())
+        .filter_map(|a| a.recipient.clone())
+        .collect();
     let mut by_recipient: HashMap<&str, Vec<(DateTime<Utc>, usize)>> = HashMap::new();
     for (j, it) in items.iter().enumerate() {
-        if let Some(r) = it.recipient.as_deref() {
+        if let Some(r) = it.recipient.as_deref().filter(|r| wanted.contains(*r)) {
             by_recipient.entry(r).or_default().push((it.sent_at, j));
         }
     }

@@ -4,7 +4,10 @@
 //! files. Links are never followed below a root; what is not a regular file is
 //! recorded as skipped with its reason.
 
+use crate::model::SpoolItem;
 use crate::model::{Profile, SkippedInput};
+use crate::scan::spooler;
+use chrono::{DateTime, Utc};
 use std::ffi::OsString;
 use std::fs;
 use std::io;
@@ -27,8 +30,6 @@ pub struct FoundFile {
     pub link_target: Option<PathBuf>,
     pub size: u64,
     pub mtime: Option<SystemTime>,
-    /// Below a `History Spooler` folder: a spooled message.
-    pub in_spooler: bool,
     /// Address of the nearest enclosing `sip_*` folder, one string shared by
     /// every file below it.
     pub profile: Option<Arc<str>>,
@@ -41,9 +42,28 @@ impl FoundFile {
     }
 }
 
+/// One regular file met, in discovery order.
+#[derive(Debug)]
+pub enum Found {
+    /// A file to read whole (a log, an export...); boxed, as 100,000 spool
+    /// items may stand beside it.
+    File(Box<FoundFile>),
+    /// Below a `History Spooler` folder: a spooled message, `items[k]`.
+    Item(usize),
+}
+
 #[derive(Debug, Default)]
 pub struct Discovery {
-    pub files: Vec<FoundFile>,
+    /// Every regular file met, in discovery order.
+    pub files: Vec<Found>,
+    /// The spool items among them, in the same order, as far as their
+    /// folder listing tells (path, size, file time, profile): their content
+    /// is read into them later. Not a `FoundFile` each and an item each.
+    pub items: Vec<SpoolItem>,
+    /// Items the user named as links: what to open for `items[k]`.
+    pub item_targets: Vec<(usize, PathBuf)>,
+    /// The date of an item with no file time.
+    now: DateTime<Utc>,
     pub profiles: Vec<Profile>,
     pub spoolers: Vec<PathBuf>,
     pub skipped: Vec<SkippedInput>,
@@ -109,8 +129,12 @@ pub fn check_roots(roots: &[PathBuf]) -> Result<(), RootError> {
 
 /// `strict_lync`: for the default root, look only inside Lync folders (all of
 /// `%LOCALAPPDATA%` is not ours to walk); a named folder without one is walked whole.
-pub fn discover(roots: &[PathBuf], strict_lync: bool) -> Discovery {
-    let mut d = Discovery::default();
+/// `now`: the date of a spool item whose file has no time.
+pub fn discover(roots: &[PathBuf], strict_lync: bool, now: DateTime<Utc>) -> Discovery {
+    let mut d = Discovery {
+        now,
+        ..Discovery::default()
+    };
     let mut seen = Seen::default();
     for root in roots {
         // Windows: `C:/x` and `\\?\C:\x` are reported as `C:\x` (see friendly_root).
@@ -134,9 +158,12 @@ pub fn discover(roots: &[PathBuf], strict_lync: bool) -> Discovery {
                 let before = d.files.len();
                 add_file(&mut d, &mut seen, root.clone(), &meta);
                 if fs::symlink_metadata(root).is_ok_and(|m| m.file_type().is_symlink()) {
-                    if let (Some(f), Ok(target)) = (d.files.get_mut(before), fs::canonicalize(root))
-                    {
-                        f.link_target = Some(target);
+                    if let Ok(target) = fs::canonicalize(root) {
+                        match d.files.get_mut(before) {
+                            Some(Found::File(f)) => f.link_target = Some(target),
+                            Some(Found::Item(k)) => d.item_targets.push((*k, target)),
+                            None => {}
+                        }
                     }
                 }
             }
@@ -225,7 +252,10 @@ fn walk_dir(d: &mut Discovery, seen: &mut Seen, dir: &Path, place: &mut Place) {
                 &path,
                 "symbolic link: not followed (evidence is read only where it lies)".to_string(),
             )),
-            Kind::File => match entry.meta.map_or_else(|| fs::symlink_metadata(&path), Ok) {
+            Kind::File => match entry
+                .meta
+                .map_or_else(|| fs::symlink_metadata(&path), |m| Ok(*m))
+            {
                 Ok(m) => add_found(d, seen, path, &m, place),
                 Err(e) => d.skipped.push(skip(&path, format!("cannot be read: {e}"))),
             },
@@ -304,7 +334,9 @@ struct Entry {
     /// The entry's metadata, when the listing gave it for free (Windows:
     /// the directory enumeration carries size, times and attributes; asking
     /// each file again costs an open per file, 10 s per 20,000 under Wine).
-    meta: Option<fs::Metadata>,
+    /// Boxed: a listing of 100,000 entries is held while its folder is
+    /// walked, and metadata is large (and absent on Unix).
+    meta: Option<Box<fs::Metadata>>,
 }
 
 /// The names in a folder, sorted, listed as discovery lists folders: without
@@ -414,7 +446,7 @@ fn list_dir(dir: &Path) -> io::Result<Vec<Entry>> {
         entries.push(Entry {
             kind: e.file_type().ok().map(Kind::of),
             name: e.file_name(),
-            meta: e.metadata().ok(),
+            meta: e.metadata().ok().map(Box::new),
         });
     }
     entries.sort_unstable_by(|a, b| a.name.cmp(&b.name));
@@ -485,14 +517,19 @@ fn add_found(
     if !seen.insert(identity(&path, meta)) {
         return;
     }
-    d.files.push(FoundFile {
+    let f = FoundFile {
         path: path.into(),
         link_target: None,
         size: meta.len(),
         mtime: meta.modified().ok(),
-        in_spooler: place.in_spooler,
         profile: place.profile.clone(),
-    });
+    };
+    if place.in_spooler {
+        d.files.push(Found::Item(d.items.len()));
+        d.items.push(spooler::listed_item(&f, d.now));
+    } else {
+        d.files.push(Found::File(Box::new(f)));
+    }
 }
 
 /// The files met so far, by identity.
@@ -784,6 +821,11 @@ mod windows {
 mod tests {
     use super::*;
 
+    /// Discovery as the tests use it: an item with no file time is dated at the epoch.
+    fn discover(roots: &[PathBuf], strict_lync: bool) -> Discovery {
+        super::discover(roots, strict_lync, DateTime::UNIX_EPOCH)
+    }
+
     #[test]
     fn profile_names() {
         assert_eq!(
@@ -879,8 +921,8 @@ mod tests {
         );
         let d = discover(&[tmp.path().to_path_buf()], true);
         assert_eq!(d.files.len(), 1, "{:?}", d.skipped);
-        assert!(d.files[0].in_spooler);
-        assert_eq!(d.files[0].profile.as_deref(), Some("alice@contoso.com"));
+        assert!(matches!(d.files[0], Found::Item(0)));
+        assert_eq!(d.items[0].profile.as_deref(), Some("alice@contoso.com"));
         assert_eq!(d.spoolers.len(), 1);
     }
 
@@ -960,14 +1002,14 @@ mod tests {
         let verbatim = PathBuf::from(format!(r"\\?\{}", base.display()));
         let d = discover(&[verbatim.clone(), base.join("microsoft")], false);
         assert_eq!(d.files.len(), 1, "{:?}", d.skipped);
-        let shown = d.files[0].path.to_str().unwrap();
+        let shown = d.items[0].path.to_str().unwrap();
         assert!(!shown.starts_with(r"\\?\"), "{shown}");
         assert!(shown.ends_with(r"\HISTORY SPOOLER\7f.hist"), "{shown}");
-        assert!(d.files[0].in_spooler);
-        assert_eq!(d.files[0].profile.as_deref(), Some("alice@contoso.com"));
-        assert!(d.files[0].size > 0);
+        assert!(matches!(d.files[0], Found::Item(0)));
+        assert_eq!(d.items[0].profile.as_deref(), Some("alice@contoso.com"));
+        assert!(d.items[0].size_bytes > 0);
         // and it can be opened for reading through its plain (long) name
-        crate::fsread::open_evidence(&d.files[0].path).unwrap();
+        crate::fsread::open_evidence(&d.items[0].path).unwrap();
     }
 
     /// Windows only (runs under Wine in CI): non-ASCII names are found and
@@ -980,8 +1022,8 @@ mod tests {
         write(&spool.join("Ärger 東京.hist"), "x");
         let d = discover(&[tmp.path().to_path_buf()], false);
         assert_eq!(d.files.len(), 1, "{:?}", d.skipped);
-        assert_eq!(d.files[0].profile.as_deref(), Some("jürgen@contoso.com"));
-        assert!(d.files[0]
+        assert_eq!(d.items[0].profile.as_deref(), Some("jürgen@contoso.com"));
+        assert!(d.items[0]
             .path
             .display()
             .to_string()
@@ -1025,7 +1067,7 @@ mod tests {
         let slashed = PathBuf::from(tmp.path().to_str().unwrap().replace('\\', "/"));
         let d = discover(&[slashed], false);
         assert_eq!(d.files.len(), 1);
-        assert!(!d.files[0].path.to_str().unwrap().contains('/'));
+        assert!(!d.items[0].path.to_str().unwrap().contains('/'));
     }
 
     #[cfg(windows)]

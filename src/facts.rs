@@ -53,11 +53,13 @@ pub fn derive(scan: &ScanData, cfg: &ScanConfig) -> Facts {
 /// and users the logs' REGISTERs named.
 pub fn sip_users(scan: &ScanData, logged: &BTreeSet<String>) -> Vec<String> {
     let mut users: Vec<String> = scan.profiles.iter().map(|p| p.address.clone()).collect();
-    users.extend(
-        scan.spool_items
-            .iter()
-            .filter_map(|i| i.profile.as_deref().map(str::to_owned)),
-    );
+    // A hundred thousand items name a few profiles: each is copied once.
+    let of_items: BTreeSet<&str> = scan
+        .spool_items
+        .iter()
+        .filter_map(|i| i.profile.as_deref())
+        .collect();
+    users.extend(of_items.into_iter().map(str::to_owned));
     users.extend(logged.iter().cloned());
     users.sort();
     users.dedup();

@@ -670,8 +670,8 @@ mod tests {
     }
 
     /// Strings the program writes itself: rule ids and titles, enum values,
-    /// the tool's name and version, an item's sent time (formatted from its
-    /// date as the item is shown). Everything else must be visited.
+    /// the tool's name and version, the times of items and messages and the
+    /// names of events (made as they are shown). Everything else must be visited.
     const PROGRAM_STRINGS: &[&str] = &[
         "schema_version",
         "name",
@@ -690,6 +690,10 @@ mod tests {
         "attempt_outcome",
         "kind",
         "sent_at",
+        "queued_at",
+        "resolved_at",
+        "time",
+        "event",
     ];
 
     fn unvisited(v: &serde_json::Value, key: &str, at: String, out: &mut Vec<String>) {

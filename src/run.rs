@@ -10,10 +10,10 @@
 use crate::config::{Format, ScanConfig};
 use crate::correlate::{self, Attempt};
 use crate::digest::LogDigest;
-use crate::discover::{self, Discovery, FoundFile};
+use crate::discover::{self, Discovery, Found, FoundFile};
 use crate::events::{AdminSetting, LogEvent, ReadStats};
 use crate::exit::ExitStatus;
-use crate::model::{InputKind, ScanData, ScannedInput, SkippedInput, SpoolItem};
+use crate::model::{InputKind, ScanData, ScannedInput, SkippedInput};
 use crate::report::{self, Report};
 use crate::rules::{self, RuleContext};
 use crate::scan::{classify, logs, spooler};
@@ -71,7 +71,7 @@ pub fn scan(cfg: &ScanConfig) -> Result<Report, UsageError> {
     };
     let attempts: Vec<Attempt> = std::mem::take(&mut data.attempts);
     let findings = rules::evaluate(&data, &facts, &attempts, &ctx);
-    Ok(report::build(data, &facts, &attempts, findings, cfg))
+    Ok(report::build(data, &facts, attempts, findings, cfg))
 }
 
 /// The regular files directly in `<Lync>\Tracing` of each root, largest
@@ -107,7 +107,6 @@ fn likely_logs(roots: &[PathBuf]) -> Vec<FoundFile> {
                             link_target: None,
                             size: meta.len(),
                             mtime: meta.modified().ok(),
-                            in_spooler: false,
                             profile: None,
                         });
                     }
@@ -217,7 +216,6 @@ fn discover_and_read(
         opts: spooler::ItemOptions {
             utc_offset: cfg.utc_offset,
             include_subjects: cfg.include_subjects,
-            now: cfg.now,
         },
     };
     let readers = &readers;
@@ -237,7 +235,7 @@ fn discover_and_read(
         } else {
             Vec::new()
         };
-        let found = discover::discover(roots, strict_lync);
+        let found = discover::discover(roots, strict_lync, cfg.now);
         read_all(s, found, readers, guesses)
     })
 }
@@ -263,9 +261,12 @@ fn read_all<'scope, 'env>(
 ) -> ScanData {
     let Discovery {
         files,
+        mut items,
+        item_targets,
         profiles,
         spoolers,
         skipped,
+        ..
     } = found;
     let mut data = ScanData {
         profiles,
@@ -281,19 +282,20 @@ fn read_all<'scope, 'env>(
         guesses.into_iter().map(|(g, t)| (g.path, t)).collect();
     // Discovery decides what is scanned: a guess is used only for a file it
     // lists at the same path, outside any spooler, opened where it is.
-    let mut pool_files: Vec<&FoundFile> = Vec::new();
     let mut readings: Vec<Reading> = Vec::with_capacity(files.len());
     let mut logs: Vec<(usize, InputKind)> = Vec::new();
-    for (i, f) in files.iter().enumerate() {
-        let guess = (!f.in_spooler && f.link_target.is_none())
+    for (i, found) in files.iter().enumerate() {
+        let Found::File(f) = found else {
+            readings.push(Reading::Pool);
+            continue;
+        };
+        let guess = f
+            .link_target
+            .is_none()
             .then(|| guesses.remove(&f.path))
             .flatten();
         readings.push(match guess {
             Some(t) => Reading::Thread(Box::new(t)),
-            None if f.in_spooler => {
-                pool_files.push(f);
-                Reading::Pool
-            }
             None => match classify::classify(f.open()) {
                 Ok(k @ (InputKind::Uccapilog | InputKind::TracerptCsv)) => {
                     logs.push((i, k));
@@ -306,31 +308,39 @@ fn read_all<'scope, 'env>(
     // The other logs, now that it is known how many there are.
     let ahead = batches_ahead(logs.len());
     for (i, k) in logs {
-        readings[i] = Reading::Thread(Box::new(readers.spawn(s, files[i].clone(), Some(k), ahead)));
+        if let Some(Found::File(f)) = files.get(i) {
+            let f = FoundFile::clone(f);
+            readings[i] = Reading::Thread(Box::new(readers.spawn(s, f, Some(k), ahead)));
+        }
     }
     // Guesses discovery did not confirm: their events are not wanted.
     drop(guesses);
 
-    // Spool items on the pool while the logs are merged here, each into its
-    // own slot: the items end in discovery order with no list but this one.
-    let mut items: Vec<Option<SpoolItem>> = Vec::new();
-    items.resize_with(pool_files.len(), || None);
+    // Spool items are read on the pool while the logs are merged here, each
+    // into its place in discovery's list: no second list of items is made.
+    let targets: HashMap<usize, PathBuf> = item_targets.into_iter().collect();
     let mut digest = LogDigest::new(readers.cfg.now);
+    let workers = match items.len() {
+        0 => 0,
+        n => worker_count(n),
+    };
     // Shared out a chunk at a time, to whichever worker is free.
     let chunks = std::sync::Mutex::new(items.chunks_mut(POOL_CHUNK).enumerate());
     std::thread::scope(|ps| {
-        let (pool_files, chunks, progress) = (&pool_files, &chunks, &progress);
-        let pool: Vec<_> = (0..worker_count(pool_files.len()))
-            .filter(|_| !pool_files.is_empty())
+        let (chunks, targets, progress) = (&chunks, &targets, &progress);
+        let pool: Vec<_> = (0..workers)
             .map(|_| {
                 ps.spawn(move || {
                     let mut shared = spooler::SharedStrings::default();
                     loop {
                         let next = chunks.lock().unwrap_or_else(|e| e.into_inner()).next();
                         let Some((c, chunk)) = next else { break };
-                        let files = pool_files.iter().skip(c * POOL_CHUNK);
-                        for (slot, f) in chunk.iter_mut().zip(files) {
-                            *slot = Some(spooler::read_item(f, &readers.opts, &mut shared));
+                        for (k, item) in chunk.iter_mut().enumerate() {
+                            let open = match targets.get(&(c * POOL_CHUNK + k)) {
+                                Some(target) => target.clone(),
+                                None => item.path.to_path_buf(),
+                            };
+                            spooler::read_item(item, &open, &readers.opts, &mut shared);
                             progress.inc(1);
                         }
                     }
@@ -342,8 +352,8 @@ fn read_all<'scope, 'env>(
         let mut streams: Vec<(&FoundFile, &Receiver<Vec<LogEvent>>)> = files
             .iter()
             .zip(&readings)
-            .filter_map(|(f, r)| match r {
-                Reading::Thread(t) => Some((f, &t.events)),
+            .filter_map(|(f, r)| match (f, r) {
+                (Found::File(f), Reading::Thread(t)) => Some((&**f, &t.events)),
                 _ => None,
             })
             .collect();
@@ -358,23 +368,23 @@ fn read_all<'scope, 'env>(
             }
         }
     });
-    // Every spool item was read into its slot, in discovery order.
-    data.spool_items = items
-        .into_iter()
-        .map(|i| i.expect("the pool read every item"))
-        .collect();
     // Merged in discovery order, so the result is the same however the
     // files were shared out.
     for (f, r) in files.into_iter().zip(readings) {
-        let r = match r {
-            Reading::Pool => {
-                data.scanned.push(ScannedInput {
-                    note: spooler::window_note(f.size),
-                    path: f.path,
-                    kind: InputKind::SpoolItem,
-                });
+        let f = match f {
+            Found::Item(k) => {
+                if let Some(item) = items.get(k) {
+                    data.scanned.push(ScannedInput {
+                        path: Arc::clone(&item.path),
+                        kind: InputKind::SpoolItem,
+                        note: spooler::window_note(item.size_bytes),
+                    });
+                }
                 continue;
             }
+            Found::File(f) => *f,
+        };
+        let r = match r {
             Reading::Thread(t) => {
                 drop(t.events);
                 let r = match t.done.join() {
@@ -388,10 +398,11 @@ fn read_all<'scope, 'env>(
                 progress.inc(1);
                 *r
             }
-            Reading::Pending => unreachable!("every log was given a thread"),
+            Reading::Pool | Reading::Pending => unreachable!("every file was given its reader"),
         };
         merge(f, r, &mut data);
     }
+    data.spool_items = items;
     progress.finish_and_clear();
     data.skipped.sort_by(|a, b| a.path.cmp(&b.path));
 

@@ -306,18 +306,17 @@ fn timeline(o: &mut Spill<'_>, r: &Report) {
         r.attempts.len()
     );
     let items = ItemsByPath::new(&r.spool_items);
-    for a in &r.attempts {
-        attempt(o, r, a, &items);
+    for a in r.attempts.iter() {
+        attempt(o, r, &a, &items);
     }
 }
 
 fn attempt(o: &mut Spill<'_>, r: &Report, a: &AttemptOut, items: &ItemsByPath<'_>) {
     let offset = parse_utc_offset(&r.utc_offset).ok();
-    let id = a.id.as_deref().map(text).unwrap_or_default();
-    let to = text(a.recipient.as_deref().unwrap_or("unknown recipient"));
+    let id = a.id.map(text).unwrap_or_default();
+    let to = text(a.recipient.unwrap_or("unknown recipient"));
     let from = a
         .user
-        .as_deref()
         .map(|u| format!(" from {}", text(u)))
         .unwrap_or_default();
     let outcome = enum_str(&a.outcome).replace('_', " ");
@@ -339,9 +338,9 @@ fn attempt(o: &mut Spill<'_>, r: &Report, a: &AttemptOut, items: &ItemsByPath<'_
         let _ = writeln!(
             o,
             "| {utc} | {local} | {} | {} | {} |",
-            text(&e.event),
+            text(e.event),
             code(&location(&e.path, e.line), true),
-            code(&e.excerpt, true)
+            code(e.excerpt, true)
         );
     }
     if a.events_dropped > 0 {

@@ -43,7 +43,8 @@ pub struct Report {
     #[schemars(with = "Vec<SpoolItemOut<'static>>")]
     pub spool_items: SpoolItems,
     /// Offline messages seen in the logs, one per message.
-    pub attempts: Vec<AttemptOut>,
+    #[schemars(with = "Vec<AttemptOut<'static>>")]
+    pub attempts: Attempts,
     /// Ordered by severity, then rule id.
     pub findings: Vec<Finding>,
     pub inputs: Inputs,
@@ -270,32 +271,111 @@ impl Serialize for SpoolItems {
 }
 
 /// One offline message seen in the logs, from queued to its outcome.
+// Made from the scan's attempt as it is rendered (see `Attempts`).
 #[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct AttemptOut {
-    pub id: Option<String>,
-    pub user: Option<String>,
-    pub recipient: Option<String>,
+pub struct AttemptOut<'a> {
+    pub id: Option<&'a str>,
+    pub user: Option<&'a str>,
+    pub recipient: Option<&'a str>,
     #[schemars(extend("format" = "date-time"))]
     pub queued_at: String,
     #[schemars(extend("format" = "date-time"))]
     pub resolved_at: Option<String>,
     pub outcome: Outcome,
     /// Paths of the spool items that are this message.
-    pub spool_items: Vec<String>,
+    pub spool_items: Vec<Cow<'a, str>>,
     /// The message's events in time order (capped; see `events_dropped`).
-    pub evidence: Vec<TimelineEvent>,
+    pub evidence: Vec<TimelineEvent<'a>>,
     pub events_dropped: usize,
 }
 
 /// One step of a message's story, with its time in UTC.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct TimelineEvent {
+pub struct TimelineEvent<'a> {
     #[schemars(extend("format" = "date-time"))]
     pub time: Option<String>,
-    pub event: String,
-    pub path: String,
+    pub event: &'static str,
+    pub path: Cow<'a, str>,
     pub line: Option<u64>,
-    pub excerpt: String,
+    pub excerpt: &'a str,
+}
+
+/// The report's offline messages: the scan's own, moved here, each shown as
+/// an [`AttemptOut`] when it is rendered. Thousands of messages with their
+/// evidence are thus held once.
+#[derive(Debug, Clone, Default)]
+pub struct Attempts {
+    list: Vec<Attempt>,
+    /// The paths of each message's spool items.
+    items: Vec<Vec<Arc<Path>>>,
+}
+
+impl Attempts {
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = AttemptOut<'_>> + '_ {
+        self.list
+            .iter()
+            .zip(&self.items)
+            .map(|(a, items)| AttemptOut {
+                id: a.id.as_deref(),
+                user: a.user.as_deref(),
+                recipient: a.recipient.as_deref(),
+                queued_at: rfc3339(a.queued_at),
+                resolved_at: a.resolved_at.map(rfc3339),
+                outcome: a.outcome,
+                spool_items: items.iter().map(|p| p.to_string_lossy()).collect(),
+                evidence: a
+                    .events
+                    .iter()
+                    .map(|e| TimelineEvent {
+                        time: e.time.map(rfc3339),
+                        event: event_name(&e.kind),
+                        path: e.origin.path.to_string_lossy(),
+                        line: e.origin.line,
+                        excerpt: &e.origin.excerpt,
+                    })
+                    .collect(),
+                events_dropped: a.events_dropped,
+            })
+    }
+
+    /// Every string of every message that did not come from the program
+    /// itself (see [`Report::for_each_string_mut`]). Times and event names
+    /// are made by the program as a message is shown.
+    fn for_each_string_mut(&mut self, f: &mut dyn FnMut(&mut String)) {
+        for (a, items) in self.list.iter_mut().zip(&mut self.items) {
+            opt(&mut a.id, f);
+            opt(&mut a.user, f);
+            opt(&mut a.recipient, f);
+            items.iter_mut().for_each(|p| shared_path(p, f));
+            for e in &mut a.events {
+                let shown = e.origin.path.to_string_lossy();
+                let mut t = shown.to_string();
+                f(&mut t);
+                if *t != *shown {
+                    e.origin.path = t.into();
+                }
+                f(&mut e.origin.excerpt);
+            }
+        }
+    }
+}
+
+impl Serialize for Attempts {
+    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        let mut seq = ser.serialize_seq(Some(self.len()))?;
+        for a in self.iter() {
+            seq.serialize_element(&a)?;
+        }
+        seq.end()
+    }
 }
 
 /// A file that was read, and what it was read as.
@@ -331,7 +411,7 @@ pub struct Inputs {
 pub fn build(
     mut scan: ScanData,
     facts: &Facts,
-    attempts: &[Attempt],
+    attempts: Vec<Attempt>,
     findings: Vec<Finding>,
     cfg: &ScanConfig,
 ) -> Report {
@@ -353,10 +433,23 @@ pub fn build(
     };
     let causes = probable_causes(&findings);
 
-    let headline = headline(verdict, &findings, &causes, &scan, facts, attempts, cfg);
-    let attempts_out = attempts.iter().map(|a| attempt_out(a, &scan)).collect();
-    let limits = limits(&scan, attempts);
-    let spool_items = spool_items_out(std::mem::take(&mut scan.spool_items), attempts, cfg.now);
+    let headline = headline(verdict, &findings, &causes, &scan, facts, &attempts, cfg);
+    let limits = limits(&scan, &attempts);
+    let items = attempts
+        .iter()
+        .map(|a| {
+            a.spool_items
+                .iter()
+                .filter_map(|&j| scan.spool_items.get(j))
+                .map(|i| Arc::clone(&i.path))
+                .collect()
+        })
+        .collect();
+    let spool_items = spool_items_out(std::mem::take(&mut scan.spool_items), &attempts, cfg.now);
+    let attempts_out = Attempts {
+        list: attempts,
+        items,
+    };
     Report {
         schema_version: SCHEMA_VERSION,
         tool: Tool {
@@ -596,43 +689,15 @@ fn headline(
     }
 }
 
-fn attempt_out(a: &Attempt, scan: &ScanData) -> AttemptOut {
-    AttemptOut {
-        id: a.id.clone(),
-        user: a.user.clone(),
-        recipient: a.recipient.clone(),
-        queued_at: rfc3339(a.queued_at),
-        resolved_at: a.resolved_at.map(rfc3339),
-        outcome: a.outcome,
-        spool_items: a
-            .spool_items
-            .iter()
-            .map(|&j| scan.spool_items[j].path.display().to_string())
-            .collect(),
-        evidence: a
-            .events
-            .iter()
-            .map(|e| TimelineEvent {
-                time: e.time.map(rfc3339),
-                event: event_name(&e.kind),
-                path: e.origin.path.display().to_string(),
-                line: e.origin.line,
-                excerpt: e.origin.excerpt.clone(),
-            })
-            .collect(),
-        events_dropped: a.events_dropped,
-    }
-}
-
-fn event_name(k: &EventKind) -> String {
+fn event_name(k: &EventKind) -> &'static str {
     match k {
-        EventKind::Signature { event, .. } => event.name().to_string(),
-        EventKind::ClientBuild { .. } => "sip.client_build".into(),
-        EventKind::SipUser { .. } => "sip.register".into(),
-        EventKind::CalleeOffline { .. } => "sip.callee_offline".into(),
-        EventKind::Provisioning { .. } => "sip.provisioning".into(),
-        EventKind::UserImAutoArchiving { .. } => "sip.user_im_auto_archiving".into(),
-        EventKind::EwsUrl { .. } => "ews.url".into(),
+        EventKind::Signature { event, .. } => event.name(),
+        EventKind::ClientBuild { .. } => "sip.client_build",
+        EventKind::SipUser { .. } => "sip.register",
+        EventKind::CalleeOffline { .. } => "sip.callee_offline",
+        EventKind::Provisioning { .. } => "sip.provisioning",
+        EventKind::UserImAutoArchiving { .. } => "sip.user_im_auto_archiving",
+        EventKind::EwsUrl { .. } => "ews.url",
     }
 }
 
@@ -673,20 +738,7 @@ impl Report {
         }
 
         self.spool_items.for_each_string_mut(f);
-        for a in &mut self.attempts {
-            opt(&mut a.id, f);
-            opt(&mut a.user, f);
-            opt(&mut a.recipient, f);
-            f(&mut a.queued_at);
-            opt(&mut a.resolved_at, f);
-            a.spool_items.iter_mut().for_each(&mut *f);
-            for e in &mut a.evidence {
-                opt(&mut e.time, f);
-                f(&mut e.event);
-                f(&mut e.path);
-                f(&mut e.excerpt);
-            }
-        }
+        self.attempts.for_each_string_mut(f);
         for x in &mut self.findings {
             f(&mut x.message);
             for e in &mut x.evidence {

@@ -64,8 +64,8 @@ pub fn write(r: &Report, mut w: impl Write) -> io::Result<()> {
     for i in r.spool_items.iter() {
         line(&mut w, "spool_item", &i)?;
     }
-    for a in &r.attempts {
-        line(&mut w, "attempt", a)?;
+    for a in r.attempts.iter() {
+        line(&mut w, "attempt", &a)?;
     }
     for s in &r.inputs.scanned {
         line(&mut w, "scanned", s)?;

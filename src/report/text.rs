@@ -318,9 +318,9 @@ impl Writer<'_> {
             "  ",
         );
         let items = ItemsByPath::new(&r.spool_items);
-        for a in &r.attempts {
+        for a in r.attempts.iter() {
             self.line("");
-            self.attempt(a, &items, offset, now);
+            self.attempt(&a, &items, offset, now);
         }
     }
 
@@ -332,13 +332,11 @@ impl Writer<'_> {
         now: Option<DateTime<FixedOffset>>,
     ) {
         let id =
-            a.id.as_deref()
-                .map(|i| format!("Message {} ", clean(i)))
+            a.id.map(|i| format!("Message {} ", clean(i)))
                 .unwrap_or_else(|| "Message ".into());
-        let to = clean(a.recipient.as_deref().unwrap_or("unknown recipient"));
+        let to = clean(a.recipient.unwrap_or("unknown recipient"));
         let from = a
             .user
-            .as_deref()
             .map(|u| format!(" from {}", clean(u)))
             .unwrap_or_default();
         let outcome = self.p.paint(
@@ -363,12 +361,12 @@ impl Writer<'_> {
             };
             prev = t.or(prev);
             self.wrap(
-                &format!("{when}{gap}  {}", clean(&e.event)),
+                &format!("{when}{gap}  {}", clean(e.event)),
                 "    ",
                 "      ",
             );
             self.line(&format!("        {}", location(&e.path, e.line)));
-            self.wrap(&clean(&e.excerpt), "        ", "        ");
+            self.wrap(&clean(e.excerpt), "        ", "        ");
         }
         if a.events_dropped > 0 {
             self.line(&format!("    … {} more events not kept", a.events_dropped));

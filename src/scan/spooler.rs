@@ -12,6 +12,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use regex::Regex;
 use std::borrow::Cow;
 use std::collections::HashSet;
+use std::path::Path;
 use std::sync::{Arc, LazyLock};
 
 /// How much of an item is read. Headers live at the start; an item of
@@ -21,8 +22,6 @@ pub const ITEM_READ_LIMIT: usize = 64 * 1024;
 pub struct ItemOptions {
     pub utc_offset: FixedOffset,
     pub include_subjects: bool,
-    /// Used only when an item has neither a content date nor a file time.
-    pub now: DateTime<Utc>,
 }
 
 /// Fields found in an item's content.
@@ -66,26 +65,37 @@ impl SharedStrings {
     }
 }
 
-pub fn read_item(found: &FoundFile, opts: &ItemOptions, shared: &mut SharedStrings) -> SpoolItem {
+/// An item as its folder listing tells it: path, size, file time (`now`
+/// when it has none) and profile. [`read_item`] reads the rest.
+pub fn listed_item(found: &FoundFile, now: DateTime<Utc>) -> SpoolItem {
     let mtime = found.mtime.and_then(system_time_utc);
-    let mut item = SpoolItem {
+    SpoolItem {
         path: Arc::clone(&found.path),
         profile: found.profile.clone(),
         size_bytes: found.size,
-        sent_at: mtime.unwrap_or(opts.now),
+        sent_at: mtime.unwrap_or(now),
         sent_at_source: TimeSource::Mtime,
         format: ItemFormat::Opaque,
         recipient: None,
         sender: None,
         message_class: None,
         subject: None,
-        problem: None,
-    };
-    if mtime.is_none() {
-        item.problem = Some("no file time and no date in the content: age unknown".into());
+        problem: mtime
+            .is_none()
+            .then(|| "no file time and no date in the content: age unknown".into()),
     }
+}
+
+/// Reads a listed item's content (from `open`: its path, or a named link's
+/// target) into it.
+pub fn read_item(
+    item: &mut SpoolItem,
+    open: &Path,
+    opts: &ItemOptions,
+    shared: &mut SharedStrings,
+) {
     // One byte past the limit tells an item of exactly the limit from a longer one.
-    let mut bytes = match fsread::open_evidence(found.open())
+    let mut bytes = match fsread::open_evidence(open)
         .and_then(|mut f| fsread::read_prefix(&mut f, ITEM_READ_LIMIT + 1))
     {
         Ok(b) => b,
@@ -94,12 +104,12 @@ pub fn read_item(found: &FoundFile, opts: &ItemOptions, shared: &mut SharedStrin
                 "could not be read: {}",
                 fsread::describe_io_error(&e)
             ));
-            return item;
+            return;
         }
     };
     if bytes.is_empty() {
         item.problem = Some("empty file: nothing to read".into());
-        return item;
+        return;
     }
     let cut = bytes.len() > ITEM_READ_LIMIT;
     bytes.truncate(ITEM_READ_LIMIT);
@@ -120,7 +130,7 @@ pub fn read_item(found: &FoundFile, opts: &ItemOptions, shared: &mut SharedStrin
                 ITEM_READ_LIMIT >> 10
             ));
         }
-        return item;
+        return;
     };
     item.format = format;
     item.recipient = shared.get(s.recipient);
@@ -155,8 +165,8 @@ pub fn read_item(found: &FoundFile, opts: &ItemOptions, shared: &mut SharedStrin
             ITEM_READ_LIMIT >> 10
         ));
     }
-    match s.date_text {
-        Some(d) => match parse_content_date(&d, opts.utc_offset) {
+    if let Some(d) = s.date_text {
+        match parse_content_date(&d, opts.utc_offset) {
             Some(t) => {
                 item.sent_at = t;
                 item.sent_at_source = TimeSource::Content;
@@ -167,11 +177,8 @@ pub fn read_item(found: &FoundFile, opts: &ItemOptions, shared: &mut SharedStrin
                     excerpt(&d, 40)
                 ));
             }
-        },
-        None if item.problem.is_none() && mtime.is_some() => {}
-        None => {}
+        }
     }
-    item
 }
 
 /// A file time as UTC, or `None` when it is outside what a date can hold
