@@ -62,6 +62,9 @@ pub struct Discovery {
     pub items: Vec<SpoolItem>,
     /// Items the user named as links: what to open for `items[k]`.
     pub item_targets: Vec<(usize, PathBuf)>,
+    /// For each item: its size and times are to be taken when it is read
+    /// (the listing did not ask for them).
+    pub item_stat_at_read: Vec<bool>,
     /// The date of an item with no file time.
     now: DateTime<Utc>,
     pub profiles: Vec<Profile>,
@@ -229,6 +232,8 @@ fn walk_dir(d: &mut Discovery, seen: &mut Seen, dir: &Path, place: &mut Place) {
             return;
         }
     };
+    // The folder's device, asked once when an entry needs it.
+    let mut dir_dev = None;
     for entry in entries {
         let path = dir.join(&entry.name);
         let kind = match entry.kind {
@@ -252,6 +257,18 @@ fn walk_dir(d: &mut Discovery, seen: &mut Seen, dir: &Path, place: &mut Place) {
                 &path,
                 "symbolic link: not followed (evidence is read only where it lies)".to_string(),
             )),
+            // A spool item the listing says is a regular file is not asked
+            // for its size and times: its reader takes them from the file it
+            // opens, one system call per item fewer (100,000 in a big spooler).
+            Kind::File if place.in_spooler && entry.kind.is_some() && entry.meta.is_none() => {
+                match listing_identity(dir, &mut dir_dev, &entry) {
+                    Some(id) => add_listed_item(d, seen, path, id, place),
+                    None => match fs::symlink_metadata(&path) {
+                        Ok(m) => add_found(d, seen, path, &m, place),
+                        Err(e) => d.skipped.push(skip(&path, format!("cannot be read: {e}"))),
+                    },
+                }
+            }
             Kind::File => match entry
                 .meta
                 .map_or_else(|| fs::symlink_metadata(&path), |m| Ok(*m))
@@ -337,6 +354,9 @@ struct Entry {
     /// Boxed: a listing of 100,000 entries is held while its folder is
     /// walked, and metadata is large (and absent on Unix).
     meta: Option<Box<fs::Metadata>>,
+    /// Unix: the entry's inode number, as the listing gives it.
+    #[cfg(unix)]
+    ino: u64,
 }
 
 /// The names in a folder, sorted, listed as discovery lists folders: without
@@ -414,6 +434,7 @@ fn list_dir(dir: &Path) -> io::Result<Vec<Entry>> {
                 name: OsStr::from_bytes(name).to_os_string(),
                 kind,
                 meta: None,
+                ino: (*e).d_ino,
             });
         }
     };
@@ -527,9 +548,28 @@ fn add_found(
     if place.in_spooler {
         d.files.push(Found::Item(d.items.len()));
         d.items.push(spooler::listed_item(&f, d.now));
+        d.item_stat_at_read.push(false);
     } else {
         d.files.push(Found::File(Box::new(f)));
     }
+}
+
+/// A spool item known from its listing only: its size and times are taken
+/// when it is read.
+fn add_listed_item(d: &mut Discovery, seen: &mut Seen, path: PathBuf, id: Identity, place: &Place) {
+    if !seen.insert(id) {
+        return;
+    }
+    let f = FoundFile {
+        path: path.into(),
+        link_target: None,
+        size: 0,
+        mtime: None,
+        profile: place.profile.clone(),
+    };
+    d.files.push(Found::Item(d.items.len()));
+    d.items.push(spooler::listed_item(&f, d.now));
+    d.item_stat_at_read.push(true);
 }
 
 /// The files met so far, by identity.
@@ -541,6 +581,23 @@ type Seen = std::collections::HashSet<Identity>;
 type Identity = (u64, u64);
 #[cfg(not(unix))]
 type Identity = PathBuf;
+
+/// A file's identity from its folder listing: the folder's device (asked
+/// once per folder) and the inode number the listing gave. `None` where the
+/// listing does not give one.
+#[cfg(unix)]
+fn listing_identity(dir: &Path, dev: &mut Option<u64>, entry: &Entry) -> Option<Identity> {
+    use std::os::unix::fs::MetadataExt;
+    if dev.is_none() {
+        *dev = fs::symlink_metadata(dir).ok().map(|m| m.dev());
+    }
+    Some(((*dev)?, entry.ino))
+}
+
+#[cfg(not(unix))]
+fn listing_identity(_dir: &Path, _dev: &mut Option<u64>, _entry: &Entry) -> Option<Identity> {
+    None
+}
 
 #[cfg(unix)]
 fn identity(_path: &Path, meta: &fs::Metadata) -> Identity {

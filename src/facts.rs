@@ -54,11 +54,11 @@ pub fn derive(scan: &ScanData, cfg: &ScanConfig) -> Facts {
 pub fn sip_users(scan: &ScanData, logged: &BTreeSet<String>) -> Vec<String> {
     let mut users: Vec<String> = scan.profiles.iter().map(|p| p.address.clone()).collect();
     // A hundred thousand items name a few profiles: each is copied once.
-    let of_items: BTreeSet<&str> = scan
-        .spool_items
-        .iter()
-        .filter_map(|i| i.profile.as_deref())
-        .collect();
+    // (Inserted one by one: collecting a set first lists every item's.)
+    let mut of_items: BTreeSet<&str> = BTreeSet::new();
+    for p in scan.spool_items.iter().filter_map(|i| i.profile.as_deref()) {
+        of_items.insert(p);
+    }
     users.extend(of_items.into_iter().map(str::to_owned));
     users.extend(logged.iter().cloned());
     users.sort();

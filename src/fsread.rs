@@ -2,7 +2,7 @@
 //! never blocking on a FIFO or device, and (where the OS allows) without
 //! touching the access time. Every read of a user file goes through here.
 
-use std::fs::{File, OpenOptions};
+use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read};
 use std::path::Path;
 
@@ -38,6 +38,11 @@ impl Read for Evidence {
 /// Opens `path` for reading only. Fails with a plain reason when the path is
 /// not (or is no longer) a regular file.
 pub fn open_evidence(path: &Path) -> io::Result<Evidence> {
+    Ok(open_evidence_with_metadata(path)?.0)
+}
+
+/// [`open_evidence`], with the metadata of the file opened.
+pub fn open_evidence_with_metadata(path: &Path) -> io::Result<(Evidence, fs::Metadata)> {
     let file = open_readonly(path)?;
     let meta = file.metadata()?;
     if !meta.is_file() {
@@ -46,9 +51,8 @@ pub fn open_evidence(path: &Path) -> io::Result<Evidence> {
             "not a regular file",
         ));
     }
-    Ok(Evidence {
-        inner: file.take(meta.len()),
-    })
+    let inner = file.take(meta.len());
+    Ok((Evidence { inner }, meta))
 }
 
 #[cfg(unix)]

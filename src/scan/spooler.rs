@@ -22,6 +22,8 @@ pub const ITEM_READ_LIMIT: usize = 64 * 1024;
 pub struct ItemOptions {
     pub utc_offset: FixedOffset,
     pub include_subjects: bool,
+    /// The date of an item with no file time.
+    pub now: DateTime<Utc>,
 }
 
 /// Fields found in an item's content.
@@ -68,45 +70,74 @@ impl SharedStrings {
 /// An item as its folder listing tells it: path, size, file time (`now`
 /// when it has none) and profile. [`read_item`] reads the rest.
 pub fn listed_item(found: &FoundFile, now: DateTime<Utc>) -> SpoolItem {
-    let mtime = found.mtime.and_then(system_time_utc);
-    SpoolItem {
+    let mut item = SpoolItem {
         path: Arc::clone(&found.path),
         profile: found.profile.clone(),
         size_bytes: found.size,
-        sent_at: mtime.unwrap_or(now),
+        sent_at: now,
         sent_at_source: TimeSource::Mtime,
         format: ItemFormat::Opaque,
         recipient: None,
         sender: None,
         message_class: None,
         subject: None,
-        problem: mtime
-            .is_none()
-            .then(|| "no file time and no date in the content: age unknown".into()),
+        problem: None,
+    };
+    set_file_time(&mut item, found.mtime, now);
+    item
+}
+
+/// The item's date from its file time, or `now` (and a problem) without one.
+fn set_file_time(item: &mut SpoolItem, mtime: Option<std::time::SystemTime>, now: DateTime<Utc>) {
+    match mtime.and_then(system_time_utc) {
+        Some(t) => {
+            item.sent_at = t;
+            item.problem = None;
+        }
+        None => {
+            item.sent_at = now;
+            item.problem = Some("no file time and no date in the content: age unknown".into());
+        }
     }
 }
 
 /// Reads a listed item's content (from `open`: its path, or a named link's
-/// target) into it.
+/// target) into it. `stat_at_read`: the listing did not give its size and
+/// times, so they are taken from the file opened (or, when it cannot be
+/// opened, asked of its path).
 pub fn read_item(
     item: &mut SpoolItem,
     open: &Path,
+    stat_at_read: bool,
     opts: &ItemOptions,
     shared: &mut SharedStrings,
 ) {
-    // One byte past the limit tells an item of exactly the limit from a longer one.
-    let mut bytes = match fsread::open_evidence(open)
-        .and_then(|mut f| fsread::read_prefix(&mut f, ITEM_READ_LIMIT + 1))
-    {
-        Ok(b) => b,
-        Err(e) => {
-            item.problem = Some(format!(
-                "could not be read: {}",
-                fsread::describe_io_error(&e)
-            ));
-            return;
+    let opened = fsread::open_evidence_with_metadata(open);
+    if stat_at_read {
+        let meta = match &opened {
+            Ok((_, m)) => Ok(m.clone()),
+            Err(_) => std::fs::symlink_metadata(open),
+        };
+        match meta {
+            Ok(m) => {
+                item.size_bytes = m.len();
+                set_file_time(item, m.modified().ok(), opts.now);
+            }
+            Err(_) => set_file_time(item, None, opts.now),
         }
-    };
+    }
+    // One byte past the limit tells an item of exactly the limit from a longer one.
+    let mut bytes =
+        match opened.and_then(|(mut f, _)| fsread::read_prefix(&mut f, ITEM_READ_LIMIT + 1)) {
+            Ok(b) => b,
+            Err(e) => {
+                item.problem = Some(format!(
+                    "could not be read: {}",
+                    fsread::describe_io_error(&e)
+                ));
+                return;
+            }
+        };
     if bytes.is_empty() {
         item.problem = Some("empty file: nothing to read".into());
         return;
