@@ -42,7 +42,7 @@ const BATCH: usize = 256;
 /// wait: enough for logs of sparse events to be read while others are
 /// merged, and a bound (about 6 MiB of events) for logs that are nothing but
 /// events. Shared out among the logs, between 2 and 16 each.
-const BATCHES_AHEAD: usize = 64;
+const BATCHES_AHEAD: usize = 16;
 
 fn batches_ahead(logs: usize) -> usize {
     (BATCHES_AHEAD / logs.max(1)).clamp(2, 16)

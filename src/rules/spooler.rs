@@ -7,7 +7,7 @@ use crate::model::{ScanData, SpoolItem, TimeSource};
 use crate::timefmt::{human_duration, rfc3339};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeSet, HashSet};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -41,6 +41,53 @@ pub fn delivered_items(attempts: &[Attempt]) -> HashSet<usize> {
         .collect()
 }
 
+/// What a finding needs of a group of items, gathered as the items go by:
+/// how many, the first `MAX_EVIDENCE` with their ages, and the extremes.
+/// No list of every item is made (a spooler may hold 100,000).
+struct Group<'a> {
+    count: usize,
+    first: Vec<(&'a SpoolItem, i64)>,
+    max_age: i64,
+    min_age: i64,
+    min_sent: Option<DateTime<Utc>>,
+    max_sent: Option<DateTime<Utc>>,
+}
+
+impl<'a> Group<'a> {
+    fn new() -> Self {
+        Group {
+            count: 0,
+            first: Vec::new(),
+            max_age: i64::MIN,
+            min_age: i64::MAX,
+            min_sent: None,
+            max_sent: None,
+        }
+    }
+
+    fn add(&mut self, item: &'a SpoolItem, age: i64) {
+        self.count += 1;
+        if self.first.len() < MAX_EVIDENCE {
+            self.first.push((item, age));
+        }
+        self.max_age = self.max_age.max(age);
+        self.min_age = self.min_age.min(age);
+        self.min_sent = Some(self.min_sent.map_or(item.sent_at, |t| t.min(item.sent_at)));
+        self.max_sent = Some(self.max_sent.map_or(item.sent_at, |t| t.max(item.sent_at)));
+    }
+
+    /// The evidence, as [`capped`] gives it for the whole group.
+    fn evidence(&self) -> Vec<Evidence> {
+        let mut ev: Vec<Evidence> = self
+            .first
+            .iter()
+            .map(|(i, a)| item_evidence(i, *a))
+            .collect();
+        more_items(&mut ev, self.count);
+        ev
+    }
+}
+
 pub(super) fn evaluate(
     scan: &ScanData,
     attempts: &[Attempt],
@@ -48,101 +95,91 @@ pub(super) fn evaluate(
     out: &mut Vec<Finding>,
 ) {
     let delivered = delivered_items(attempts);
-    let mut by_user: BTreeMap<Option<&str>, Vec<(usize, &SpoolItem)>> = BTreeMap::new();
-    for (j, item) in scan.spool_items.iter().enumerate() {
-        by_user
-            .entry(item.profile.as_deref())
-            .or_default()
-            .push((j, item));
+    // Each user's items in turn, in item order.
+    let mut users: BTreeSet<Option<&str>> = BTreeSet::new();
+    for item in &scan.spool_items {
+        users.insert(item.profile.as_deref());
     }
-    for (user, items) in by_user {
+    for user in users {
         let user_s = user.map(str::to_string);
         let whose = user.map_or("the History Spooler".to_string(), |u| {
             format!("the History Spooler of {u}")
         });
-        let mut stuck = Vec::new();
-        let mut pending = Vec::new();
-        let mut broken = Vec::new();
-        let mut future = Vec::new();
-        for (j, item) in items {
+        let mut stuck = Group::new();
+        let mut stuck_to: BTreeSet<&str> = BTreeSet::new();
+        let mut fresh = Group::new();
+        let mut broken = Group::new();
+        let mut future = Group::new();
+        let items = scan.spool_items.iter().enumerate();
+        for (j, item) in items.filter(|(_, i)| i.profile.as_deref() == user) {
             let (age, state) = item_state(item, ctx.now);
             match state {
                 ItemState::Stuck if delivered.contains(&j) => {}
-                ItemState::Stuck => stuck.push((item, age)),
-                ItemState::Pending => pending.push((item, age)),
+                ItemState::Stuck => {
+                    stuck.add(item, age);
+                    stuck_to.extend(item.recipient.as_deref());
+                }
+                // Pending and not dated after the scan: still within its timer.
+                ItemState::Pending if item.sent_at <= ctx.now => fresh.add(item, age),
+                ItemState::Pending => {}
             }
             if item.problem.is_some() {
-                broken.push(item);
+                broken.add(item, age);
             }
             if item.sent_at > ctx.now {
-                future.push((item, age));
+                future.add(item, age);
             }
         }
-        if !stuck.is_empty() {
-            let oldest = stuck.iter().map(|(_, a)| *a).max().unwrap_or(0);
-            let since = stuck
-                .iter()
-                .map(|(i, _)| i.sent_at)
-                .min()
-                .unwrap_or(ctx.now);
-            let recipients = recipients(stuck.iter().map(|(i, _)| *i));
+        if stuck.count > 0 {
             let message = format!(
                 "{} in {whose} {} older than the two-minute timer{}; the oldest has waited {} (since {}).",
-                count(stuck.len(), "offline message"),
-                if stuck.len() == 1 { "is" } else { "are" },
-                recipients,
-                human_duration(oldest),
-                rfc3339(since),
+                count(stuck.count, "offline message"),
+                if stuck.count == 1 { "is" } else { "are" },
+                recipients(&stuck_to),
+                human_duration(stuck.max_age),
+                rfc3339(stuck.min_sent.unwrap_or(ctx.now)),
             );
-            let ev = capped(&stuck, |(i, a)| item_evidence(i, *a));
-            out.push(Finding::new("OIM001", message, ev).for_user(user_s.clone()));
+            out.push(Finding::new("OIM001", message, stuck.evidence()).for_user(user_s.clone()));
         }
-        let fresh: Vec<_> = pending
-            .iter()
-            .filter(|(i, _)| i.sent_at <= ctx.now)
-            .collect();
-        if !fresh.is_empty() {
-            let deadline = fresh
-                .iter()
-                .map(|(i, _)| i.sent_at)
-                .max()
-                .unwrap_or(ctx.now)
-                + Duration::seconds(TIMER_SECS + 1);
+        if fresh.count > 0 {
+            let deadline = fresh.max_sent.unwrap_or(ctx.now) + Duration::seconds(TIMER_SECS + 1);
             let wait = (deadline - ctx.now).num_seconds().max(0);
             let message = format!(
                 "{} in {whose} {} still within the two-minute timer: run oimdiag again after {} (in {}).",
-                count(fresh.len(), "offline message"),
-                if fresh.len() == 1 { "is" } else { "are" },
+                count(fresh.count, "offline message"),
+                if fresh.count == 1 { "is" } else { "are" },
                 rfc3339(deadline),
                 human_duration(wait),
             );
-            let ev = capped(&fresh, |(i, a)| item_evidence(i, *a));
-            out.push(Finding::new("OIM002", message, ev).for_user(user_s.clone()));
+            out.push(Finding::new("OIM002", message, fresh.evidence()).for_user(user_s.clone()));
         }
-        if !broken.is_empty() {
+        if broken.count > 0 {
             let message = format!(
                 "{} in {whose} could not be read or parsed; {} age comes from the file time.",
-                count(broken.len(), "item"),
-                if broken.len() == 1 { "its" } else { "their" },
+                count(broken.count, "item"),
+                if broken.count == 1 { "its" } else { "their" },
             );
-            let ev = capped(&broken, |i| Evidence {
-                path: i.path.display().to_string(),
-                line: None,
-                excerpt: i.problem.clone().unwrap_or_default(),
-            });
+            let mut ev: Vec<Evidence> = broken
+                .first
+                .iter()
+                .map(|(i, _)| Evidence {
+                    path: i.path.display().to_string(),
+                    line: None,
+                    excerpt: i.problem.clone().unwrap_or_default(),
+                })
+                .collect();
+            more_items(&mut ev, broken.count);
             out.push(Finding::new("OIM050", message, ev).for_user(user_s.clone()));
         }
-        if !future.is_empty() {
-            let ahead = future.iter().map(|(_, a)| -a).max().unwrap_or(0);
+        if future.count > 0 {
             let message = format!(
                 "{} in {whose} {} dated after the scan time {} (up to {} ahead): a clock is wrong, so ages are too.",
-                count(future.len(), "item"),
-                if future.len() == 1 { "is" } else { "are" },
+                count(future.count, "item"),
+                if future.count == 1 { "is" } else { "are" },
                 rfc3339(ctx.now),
-                human_duration(ahead),
+                human_duration(-future.min_age),
             );
-            let ev = capped(&future, |(i, a)| item_evidence(i, *a));
-            out.push(Finding::new("OIM051", message, ev).for_user(user_s));
+            out.push(Finding::new("OIM051", message, future.evidence()).for_user(user_s));
         }
     }
 }
@@ -150,17 +187,23 @@ pub(super) fn evaluate(
 /// Evidence for a finding about `items`, as `cap_evidence` leaves it: the
 /// first `MAX_EVIDENCE`, then a line counting the rest. Only the items kept are
 /// formatted (a spooler may hold 100,000 stuck items).
+#[cfg(test)]
 fn capped<T>(items: &[T], evidence: impl Fn(&T) -> Evidence) -> Vec<Evidence> {
     let mut ev: Vec<Evidence> = items.iter().take(MAX_EVIDENCE).map(evidence).collect();
-    if items.len() > MAX_EVIDENCE {
-        let more = items.len() - MAX_EVIDENCE;
+    more_items(&mut ev, items.len());
+    ev
+}
+
+/// The line that counts the items of `total` not in the evidence.
+fn more_items(ev: &mut Vec<Evidence>, total: usize) {
+    if total > MAX_EVIDENCE {
+        let more = total - MAX_EVIDENCE;
         ev.push(Evidence {
             path: String::new(),
             line: None,
             excerpt: format!("… and {more} more items (all listed in the report's details)"),
         });
     }
-    ev
 }
 
 fn item_evidence(item: &SpoolItem, age: i64) -> Evidence {
@@ -180,14 +223,12 @@ fn item_evidence(item: &SpoolItem, age: i64) -> Evidence {
     }
 }
 
-fn recipients<'a>(items: impl Iterator<Item = &'a SpoolItem>) -> String {
-    let mut r: Vec<&str> = items.filter_map(|i| i.recipient.as_deref()).collect();
-    r.sort_unstable();
-    r.dedup();
-    match r.len() {
+fn recipients(to: &BTreeSet<&str>) -> String {
+    let r: Vec<&str> = to.iter().take(3).copied().collect();
+    match to.len() {
         0 => String::new(),
         1..=3 => format!(" (to {})", r.join(", ")),
-        n => format!(" (to {} and {} others)", r[..3].join(", "), n - 3),
+        n => format!(" (to {} and {} others)", r.join(", "), n - 3),
     }
 }
 
