@@ -531,7 +531,7 @@ mod tests {
         LogEvent {
             time: Some(t(time)),
             origin: Origin {
-                path: PathBuf::from("Lync-UccApi-0.UccApilog"),
+                path: PathBuf::from("Lync-UccApi-0.UccApilog").into(),
                 line: Some(1),
                 excerpt: String::new(),
             },
@@ -691,7 +691,7 @@ mod tests {
         let user = |time: &str, who: &str| LogEvent {
             time: Some(t(time)),
             origin: Origin {
-                path: PathBuf::from("log"),
+                path: PathBuf::from("log").into(),
                 line: Some(1),
                 excerpt: String::new(),
             },
@@ -784,7 +784,7 @@ mod tests {
         let offline = LogEvent {
             time: Some(t("2026-11-23T10:00:00Z")),
             origin: Origin {
-                path: PathBuf::from("log"),
+                path: PathBuf::from("log").into(),
                 line: Some(5),
                 excerpt: String::new(),
             },

@@ -255,7 +255,7 @@ mod tests {
         LogEvent {
             time: time.map(t),
             origin: Origin {
-                path: PathBuf::from(path),
+                path: PathBuf::from(path).into(),
                 line: Some(1),
                 excerpt: String::new(),
             },

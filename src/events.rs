@@ -3,7 +3,8 @@
 //! admin exports give `AdminSetting`s. Rules read only these types.
 
 use chrono::{DateTime, Utc};
-use std::path::PathBuf;
+use std::path::Path;
+use std::sync::Arc;
 
 /// One log record: a UccApilog line with its continuation lines, or one
 /// tracerpt CSV row.
@@ -51,7 +52,8 @@ impl ReadStats {
 /// Where an event came from.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Origin {
-    pub path: PathBuf,
+    /// One string for every event of a file, shared.
+    pub path: Arc<Path>,
     pub line: Option<u64>,
     /// A short excerpt of the record's first line; never a message body.
     pub excerpt: String,

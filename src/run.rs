@@ -40,7 +40,7 @@ const POOL_CHUNK: usize = 64;
 const BATCH: usize = 256;
 /// Batches all log threads together may read ahead of the merge before they
 /// wait: enough for logs of sparse events to be read while others are
-/// merged, and a bound (about 6 MiB of events) for logs that are nothing but
+/// merged, and a bound (about 2 MiB of events) for logs that are nothing but
 /// events. Shared out among the logs, between 2 and 16 each.
 const BATCHES_AHEAD: usize = 16;
 

@@ -360,7 +360,7 @@ impl Attempts {
                 let mut t = shown.to_string();
                 f(&mut t);
                 if *t != *shown {
-                    e.origin.path = t.into();
+                    e.origin.path = Path::new(&t).into();
                 }
                 f(&mut e.origin.excerpt);
             }

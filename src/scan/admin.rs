@@ -155,7 +155,7 @@ fn parse_list(t: &str, path: &Path) -> Result<Vec<AdminSetting>, String> {
                 name: p.name.clone(),
                 value,
                 origin: Origin {
-                    path: path.to_path_buf(),
+                    path: path.into(),
                     line: Some(p.line),
                     excerpt: short(&format!("{} : {}", p.name, p.value.trim()), MAX_EXCERPT),
                 },
@@ -247,7 +247,7 @@ fn parse_json(t: &str, path: &Path) -> Result<(Vec<AdminSetting>, bool), String>
                 name: key.clone(),
                 value,
                 origin: Origin {
-                    path: path.to_path_buf(),
+                    path: path.into(),
                     line,
                     excerpt: short(&format!("\"{key}\": {raw}"), MAX_EXCERPT),
                 },
@@ -583,7 +583,7 @@ TracingLevel                                : Off
         );
         assert_eq!(v[0].origin.excerpt, "EnableOfflineIM : False");
         assert_eq!(v[1].origin.excerpt, "EnableOfflineIM : $True");
-        assert_eq!(v[0].origin.path, p());
+        assert_eq!(*v[0].origin.path, *p());
     }
 
     #[test]
@@ -860,7 +860,7 @@ TracingLevel                                : Off
             )]
         );
         assert_eq!(v[0].origin.excerpt, "EnableOfflineIM : True");
-        assert_eq!(v[0].origin.path, path);
+        assert_eq!(*v[0].origin.path, *path);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use aho_corasick::AhoCorasick;
 use chrono::FixedOffset;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 /// Admin exports are small; a larger file is read up to here.
 const ADMIN_READ_LIMIT: usize = 16 * 1024 * 1024;
@@ -131,7 +131,7 @@ pub fn stats_note(s: &ReadStats) -> Option<String> {
 }
 
 struct Interpreter<'a> {
-    path: PathBuf,
+    path: Arc<Path>,
     sigs: &'a Signatures,
     out: &'a mut dyn FnMut(LogEvent),
     seen_urls: HashSet<String>,
@@ -144,7 +144,7 @@ struct Interpreter<'a> {
 impl<'a> Interpreter<'a> {
     fn new(path: PathBuf, sigs: &'a Signatures, out: &'a mut dyn FnMut(LogEvent)) -> Self {
         Interpreter {
-            path,
+            path: path.into(),
             sigs,
             out,
             seen_urls: HashSet::new(),
