@@ -568,7 +568,7 @@ fn add_listed_item(d: &mut Discovery, seen: &mut Seen, path: PathBuf, id: Identi
         profile: place.profile.clone(),
     };
     d.files.push(Found::Item(d.items.len()));
-    d.items.push(spooler::listed_item(&f, d.now));
+    d.items.push(spooler::unstated_item(&f, d.now));
     d.item_stat_at_read.push(true);
 }
 

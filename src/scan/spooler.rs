@@ -70,7 +70,15 @@ impl SharedStrings {
 /// An item as its folder listing tells it: path, size, file time (`now`
 /// when it has none) and profile. [`read_item`] reads the rest.
 pub fn listed_item(found: &FoundFile, now: DateTime<Utc>) -> SpoolItem {
-    let mut item = SpoolItem {
+    let mut item = unstated_item(found, now);
+    set_file_time(&mut item, found.mtime, now);
+    item
+}
+
+/// An item whose size and times [`read_item`] is to take (`stat_at_read`):
+/// dated `now` until then.
+pub fn unstated_item(found: &FoundFile, now: DateTime<Utc>) -> SpoolItem {
+    SpoolItem {
         path: Arc::clone(&found.path),
         profile: found.profile.clone(),
         size_bytes: found.size,
@@ -82,9 +90,7 @@ pub fn listed_item(found: &FoundFile, now: DateTime<Utc>) -> SpoolItem {
         message_class: None,
         subject: None,
         problem: None,
-    };
-    set_file_time(&mut item, found.mtime, now);
-    item
+    }
 }
 
 /// The item's date from its file time, or `now` (and a problem) without one.
