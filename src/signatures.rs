@@ -67,10 +67,13 @@ pub struct Signatures {
     /// The `require` literals, lower-cased: which occur in a text is found
     /// before any regex runs.
     literals: Vec<CiLiteral>,
+    lowered: Vec<String>,
     /// The order to look for them in (shortest first), each with the earlier
     /// literals it contains: absent one of those, it is absent too
     /// (`ews information` is not looked for in a text without `ews`).
     search: Vec<(usize, Vec<usize>)>,
+    /// Every entry has a `require` list: a text without any literal matches none.
+    all_required: bool,
 }
 
 impl Signatures {
@@ -165,10 +168,12 @@ impl Signatures {
             });
         }
         Ok(Signatures {
+            all_required: compiled.iter().all(|c| !c.require.is_empty()),
             entries,
             compiled,
             literals: literals.iter().map(|l| CiLiteral::new(l)).collect(),
             search: search_order(&literals),
+            lowered: literals,
         })
     }
 
@@ -182,19 +187,34 @@ impl Signatures {
         }
     }
 
+    /// The `require` literals, lower-cased, in the order of the bits
+    /// [`match_present`](Self::match_present) takes.
+    pub fn literals(&self) -> &[String] {
+        &self.lowered
+    }
+
     /// The first signature matching `text`, with its captures.
     pub fn match_text(&self, text: &str) -> Option<(SigEvent, SigFields)> {
         // Which required literals occur at all; most log lines contain none.
-        let mut present = [false; 64];
-        let mut any = false;
+        let mut present = 0u64;
         for (i, contains) in &self.search {
-            if contains.iter().any(|&j| !present[j]) {
+            if contains.iter().any(|&j| present & (1 << j) == 0) {
                 continue;
             }
             if self.literals[*i].occurs_in(text.as_bytes()) {
-                present[*i] = true;
-                any = true;
+                present |= 1 << i;
             }
+        }
+        self.match_present(text, present)
+    }
+
+    /// [`match_text`](Self::match_text) when which literals occur in `text`
+    /// is known: bit `i` for literal `i` of [`literals`](Self::literals),
+    /// exact for the first 64 (any later one counts as present).
+    pub fn match_present(&self, text: &str, present: u64) -> Option<(SigEvent, SigFields)> {
+        let any = present != 0;
+        if !any && self.all_required {
+            return None;
         }
         for c in &self.compiled {
             let required = !c.require.is_empty();
@@ -203,7 +223,7 @@ impl Signatures {
                     || !c
                         .require
                         .iter()
-                        .any(|&i| present.get(i).copied().unwrap_or(true)))
+                        .any(|&i| i >= 64 || present & (1 << i) != 0))
             {
                 continue;
             }
