@@ -841,6 +841,18 @@ pub fn sip_events_with(text: &str, continuation: &str, body_words: bool) -> Vec<
     let Some((_, first)) = lines.by_ref().find(|(_, l)| !is_blank(l)) else {
         return Vec::new();
     };
+    if dir == Direction::Received && !body_words {
+        // Only a REGISTER or a 480 could yield anything: its method starts
+        // the line, its code is in it.
+        let register_like = first
+            .trim_start()
+            .as_bytes()
+            .first()
+            .is_some_and(|c| c.eq_ignore_ascii_case(&b'r'));
+        if !register_like && memchr::memmem::find(first.as_bytes(), b"480").is_none() {
+            return Vec::new();
+        }
+    }
     let Some(start) = parse_start_line(first) else {
         return Vec::new();
     };
@@ -866,8 +878,20 @@ pub fn sip_events_with(text: &str, continuation: &str, body_words: bool) -> Vec<
             break;
         }
         let folded = line.starts_with([' ', '\t']);
-        if only_ua && !folded && values.get(UA).is_some_and(Option::is_some) {
-            break;
+        if only_ua && !folded {
+            if values.get(UA).is_some_and(Option::is_some) {
+                break;
+            }
+            // Before the User-Agent, no other header is read: one whose
+            // name cannot be it (first byte neither `u` nor a blank a trim
+            // would remove) is passed over.
+            if line
+                .as_bytes()
+                .first()
+                .is_some_and(|&c| c.is_ascii_graphic() && !c.eq_ignore_ascii_case(&b'u'))
+            {
+                continue;
+            }
         }
         if folded {
             if let Some(Some(k)) = last {
