@@ -194,13 +194,12 @@ impl<'a> Interpreter<'a> {
             let excerpt = excerpt(r.text);
             self.push(r, EventKind::Signature { event, fields }, excerpt);
         }
-        if is_sip_record(r.text) {
-            let body_words = found.continuation & BODY_WORDS != 0;
-            for kind in sip::sip_events_with(r.text, r.continuation, body_words) {
-                if self.is_new(&kind) {
-                    let excerpt = describe(&kind);
-                    self.push(r, kind, excerpt);
-                }
+        // Nothing, and no allocation, unless the record is a packet.
+        let body_words = found.continuation & BODY_WORDS != 0;
+        for kind in sip::sip_events_with(r.text, r.continuation, body_words) {
+            if self.is_new(&kind) {
+                let excerpt = describe(&kind);
+                self.push(r, kind, excerpt);
             }
         }
         if found.text & EWS_PATH_BIT != 0 {
@@ -281,15 +280,6 @@ const OWN_LITERALS: [&str; 4] = [
 ];
 const EWS_PATH_BIT: u64 = 1;
 const BODY_WORDS: u64 = 0b1110;
-
-fn is_sip_record(text: &str) -> bool {
-    let t = text.trim_start().as_bytes();
-    let starts = |p: &str| {
-        t.get(..p.len())
-            .is_some_and(|h| h.eq_ignore_ascii_case(p.as_bytes()))
-    };
-    starts("sending packet") || starts("data received")
-}
 
 /// Evidence text for SIP-derived facts: the fact, never a packet body.
 fn describe(kind: &EventKind) -> String {

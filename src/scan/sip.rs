@@ -725,6 +725,15 @@ pub enum Direction {
 /// `Sending Packet ...` → sent, `Data Received ...` → received; anything else
 /// (including `End of Sending Packet`) is not a packet record.
 pub fn packet_direction(text: &str) -> Option<Direction> {
+    // Most records are not packets: told from the first byte, unless a
+    // trim could remove it.
+    if text
+        .as_bytes()
+        .first()
+        .is_some_and(|c| c.is_ascii_graphic() && !matches!(c | 0x20, b's' | b'd'))
+    {
+        return None;
+    }
     let t = text.trim_start();
     if strip_prefix_ci(t, "Sending Packet").is_some() {
         Some(Direction::Sent)
