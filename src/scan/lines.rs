@@ -41,15 +41,17 @@ pub struct Scratch {
 }
 
 /// The lines of a [`Piece::Lines`] (or any part of one made of whole lines,
-/// `first` being the number of its first line) as [`LineReader`] would give them.
+/// `first` being the number of its first line) as [`LineReader`] would give
+/// them; how many there were.
 pub fn lines_of(
     text: &str,
     first: u64,
     max_line: usize,
     scratch: &mut Scratch,
     f: &mut dyn FnMut(Line<'_>),
-) {
-    let mut number = first.saturating_sub(1);
+) -> u64 {
+    let before = first.saturating_sub(1);
+    let mut number = before;
     lines_in(
         text.as_bytes(),
         &mut scratch.raw,
@@ -59,6 +61,7 @@ pub fn lines_of(
         Encoding::Utf8,
         f,
     );
+    number - before
 }
 
 pub struct LineReader<R: Read> {
@@ -225,15 +228,23 @@ impl<R: Read> LineReader<R> {
         let max_line = self.max_line;
         let mut scratch = Scratch::default();
         self.for_each_piece(&mut |piece| match piece {
-            Piece::Lines { text, first } => lines_of(text, first, max_line, &mut scratch, f),
-            Piece::Line(line) => f(line),
+            Piece::Lines { text, first } => Some(lines_of(text, first, max_line, &mut scratch, f)),
+            Piece::Line(line) => {
+                f(line);
+                None
+            }
         })
     }
 
     /// The input in order, as [`for_each_line`](Self::for_each_line) would
     /// give it, but the complete lines of a block of a UTF-8 file in one
-    /// piece when they are valid: the caller decides what to look at line by line.
-    pub fn for_each_piece(&mut self, f: &mut dyn FnMut(Piece<'_>)) -> io::Result<()> {
+    /// piece when they are valid: the caller decides what to look at line by
+    /// line. For a [`Piece::Lines`], `f` may say how many lines it held (it
+    /// has counted them anyway); `None`, and the reader counts them.
+    pub fn for_each_piece(
+        &mut self,
+        f: &mut dyn FnMut(Piece<'_>) -> Option<u64>,
+    ) -> io::Result<()> {
         loop {
             match memchr::memrchr(b'\n', self.pending()) {
                 Some(i) => {
@@ -242,8 +253,10 @@ impl<R: Read> LineReader<R> {
                     match std::str::from_utf8(region) {
                         Ok(text) if self.encoding == Encoding::Utf8 => {
                             let first = self.number + 1;
-                            self.number += memchr::memchr_iter(b'\n', region).count() as u64;
-                            f(Piece::Lines { text, first });
+                            self.number += match f(Piece::Lines { text, first }) {
+                                Some(n) => n,
+                                None => memchr::memchr_iter(b'\n', region).count() as u64,
+                            };
                         }
                         _ => lines_in(
                             region,
@@ -252,7 +265,9 @@ impl<R: Read> LineReader<R> {
                             &mut self.number,
                             self.max_line,
                             self.encoding,
-                            &mut |line| f(Piece::Line(line)),
+                            &mut |line| {
+                                f(Piece::Line(line));
+                            },
                         ),
                     }
                     self.pos = end;

@@ -167,8 +167,11 @@ pub fn read_views_finding<R: Read>(
         times: TimeCache::default(),
     };
     lines.for_each_piece(&mut |piece| match piece {
-        Piece::Line(line) => asm.line(&line, on_record),
-        Piece::Lines { text, first } => asm.block(text, first, on_record),
+        Piece::Line(line) => {
+            asm.line(&line, on_record);
+            None
+        }
+        Piece::Lines { text, first } => Some(asm.block(text, first, on_record)),
     })?;
     asm.flush(on_record);
     Ok(asm.stats)
@@ -254,17 +257,18 @@ impl Assembler<'_> {
         }
     }
 
-    /// Whole lines of `text` (a part of a block), one by one.
-    fn lines(&mut self, text: &str, first: u64, on_record: &mut OnRecord<'_>) {
+    /// Whole lines of `text` (a part of a block), one by one; how many.
+    fn lines(&mut self, text: &str, first: u64, on_record: &mut OnRecord<'_>) -> u64 {
         let mut scratch = std::mem::take(&mut self.scratch);
-        lines_of(text, first, self.max_line, &mut scratch, &mut |l| {
+        let n = lines_of(text, first, self.max_line, &mut scratch, &mut |l| {
             self.line(&l, on_record)
         });
         self.scratch = scratch;
+        n
     }
 
-    /// The whole, valid lines of a block, numbered from `first`.
-    fn block(&mut self, text: &str, first: u64, on_record: &mut OnRecord<'_>) {
+    /// The whole, valid lines of a block, numbered from `first`; how many.
+    fn block(&mut self, text: &str, first: u64, on_record: &mut OnRecord<'_>) -> u64 {
         let b = text.as_bytes();
         if !self.literals.is_empty() {
             self.literals.search_block(text, &mut self.hits);
@@ -274,7 +278,13 @@ impl Assembler<'_> {
         let mut open: Option<(usize, usize, RecordStart<'_>, u64)> = None;
         // A record starts with `MM/DD/YYYY|` at the start of a line: the `|`
         // is rare elsewhere.
-        for bar in memchr::memchr_iter(b'|', b) {
+        let mut from = 0;
+        while let Some(bar) = b
+            .get(from..)
+            .and_then(|rest| memchr::memchr(b'|', rest))
+            .map(|i| from + i)
+        {
+            from = bar + 1;
             let Some(start) = bar.checked_sub(10) else {
                 continue;
             };
@@ -291,23 +301,22 @@ impl Assembler<'_> {
             else {
                 continue;
             };
+            // The next record starts on a later line.
+            from = eol + 1;
             let line = match open.take() {
                 Some((s, e, p, n)) => {
                     self.lend(text, (s, e, p, n), start, on_record);
                     n + count_lines(b.get(s..start).unwrap_or_default())
                 }
-                None => {
-                    // Lines before the block's first record: the end of the
-                    // record in `cur`, or lines outside any record.
-                    self.lines(text.get(..start).unwrap_or(""), first, on_record);
-                    first + count_lines(b.get(..start).unwrap_or_default())
-                }
+                // Lines before the block's first record: the end of the
+                // record in `cur`, or lines outside any record.
+                None => first + self.lines(text.get(..start).unwrap_or(""), first, on_record),
             };
             open = Some((start, eol, prefix, line));
         }
         match open {
             // The last record may go on in the next block: line by line.
-            Some((s, _, _, n)) => self.lines(text.get(s..).unwrap_or(""), n, on_record),
+            Some((s, _, _, n)) => n - first + self.lines(text.get(s..).unwrap_or(""), n, on_record),
             None => self.lines(text, first, on_record),
         }
     }
