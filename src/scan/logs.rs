@@ -196,7 +196,10 @@ impl<'a> Interpreter<'a> {
         }
         // Nothing, and no allocation, unless the record is a packet.
         let body_words = found.continuation & BODY_WORDS != 0;
-        for kind in sip::sip_events_with(r.text, r.continuation, body_words) {
+        // The build every sent packet repeats is not even copied when it is
+        // the one already noted (`is_new` would drop it).
+        let known = self.last_build.as_ref().map(|(b, o)| (b.as_str(), *o));
+        for kind in sip::sip_events_with(r.text, r.continuation, body_words, known) {
             if self.is_new(&kind) {
                 let excerpt = describe(&kind);
                 self.push(r, kind, excerpt);
@@ -229,17 +232,25 @@ impl<'a> Interpreter<'a> {
     /// Whether a SIP-derived fact is news (first sight or a change).
     fn is_new(&mut self, kind: &EventKind) -> bool {
         match kind {
+            // Every packet the client sends repeats its build: copied only
+            // when it changes.
             EventKind::ClientBuild { build, from_oc } => {
-                let key = (build.clone(), *from_oc);
-                let new = self.last_build.as_ref() != Some(&key);
-                self.last_build = Some(key);
+                let new = self
+                    .last_build
+                    .as_ref()
+                    .is_none_or(|(b, o)| b != build || o != from_oc);
+                if new {
+                    self.last_build = Some((build.clone(), *from_oc));
+                }
                 new
             }
             // Who is signed in changes over a log: note each change, not
             // each REGISTER refresh.
             EventKind::SipUser { address } => {
                 let new = self.last_user.as_deref() != Some(address.as_str());
-                self.last_user = Some(address.clone());
+                if new {
+                    self.last_user = Some(address.clone());
+                }
                 new
             }
             EventKind::Provisioning { name, value, .. } => {

@@ -802,15 +802,19 @@ thread_local! {
         const { std::cell::RefCell::new((String::new(), None)) };
 }
 
-/// [`client_build_from_user_agent`], remembered for the last value seen.
-fn cached_client_build(ua: &str) -> Option<(String, bool)> {
+/// [`client_build_from_user_agent`], remembered for the last value seen;
+/// `None` too when it is `known` (no copy of what the caller has already).
+fn cached_client_build(ua: &str, known: Option<(&str, bool)>) -> Option<(String, bool)> {
     LAST_USER_AGENT.with_borrow_mut(|(last, build)| {
         if last.as_str() != ua || last.is_empty() {
             *build = client_build_from_user_agent(ua);
             last.clear();
             last.push_str(ua);
         }
-        build.clone()
+        build
+            .as_ref()
+            .filter(|(b, o)| known != Some((b.as_str(), *o)))
+            .cloned()
     })
 }
 
@@ -837,12 +841,18 @@ fn is_blank(line: &str) -> bool {
 /// keeps only the first value of the five that matter (as
 /// [`SipMessage::header`] would find them).
 pub fn sip_events_in(text: &str, continuation: &str) -> Vec<EventKind> {
-    sip_events_with(text, continuation, has_body_words(continuation))
+    sip_events_with(text, continuation, has_body_words(continuation), None)
 }
 
 /// [`sip_events_in`] when whether any of [`BODY_WORD_LITERALS`] occurs in
-/// `continuation` (any ASCII case) is already known.
-pub fn sip_events_with(text: &str, continuation: &str, body_words: bool) -> Vec<EventKind> {
+/// `continuation` (any ASCII case) is already known, leaving out a
+/// [`EventKind::ClientBuild`] equal to `known_build` (the caller's last).
+pub fn sip_events_with(
+    text: &str,
+    continuation: &str,
+    body_words: bool,
+    known_build: Option<(&str, bool)>,
+) -> Vec<EventKind> {
     let Some(dir) = packet_direction(text) else {
         return Vec::new();
     };
@@ -935,7 +945,9 @@ pub fn sip_events_with(text: &str, continuation: &str, body_words: bool) -> Vec<
     let header = |k: usize| values.get(k).and_then(Option::as_deref);
     let mut out = Vec::new();
     if dir == Direction::Sent {
-        if let Some((build, from_oc)) = header(UA).and_then(cached_client_build) {
+        if let Some((build, from_oc)) =
+            header(UA).and_then(|ua| cached_client_build(ua, known_build))
+        {
             out.push(EventKind::ClientBuild { build, from_oc });
         }
     }
