@@ -14,6 +14,10 @@ use memchr::memmem::Finder;
 /// At most this many literals: one bit each.
 pub const MAX_LITERALS: usize = 64;
 
+/// Occurrences kept per block: a block denser than this (hostile input,
+/// a one-letter literal) is not searched as a whole, so memory stays bounded.
+const MAX_HITS: usize = 1 << 16;
+
 /// Bit `i` set: literal `i` occurs.
 pub type Bits = u64;
 
@@ -104,6 +108,10 @@ impl LiteralSet {
                 };
                 let start = m.start();
                 let here = hay.get(start..).unwrap_or_default();
+                if hits.list.len() >= MAX_HITS {
+                    hits.too_many();
+                    return;
+                }
                 for (i, f) in self.finders.iter().enumerate() {
                     let n = f.needle();
                     if !n.is_empty() && here.starts_with(n) {
@@ -116,8 +124,7 @@ impl LiteralSet {
                 }
                 from = start + 1;
             }
-            hits.next = 0;
-            hits.always = self.always;
+            hits.done(self.always);
             return;
         }
         for (i, f) in self.finders.iter().enumerate() {
@@ -130,6 +137,10 @@ impl LiteralSet {
             // text may hide another inside it.
             while let Some(at) = hits.lower.get(from..).and_then(|h| f.find(h)) {
                 let start = from + at;
+                if hits.list.len() >= MAX_HITS {
+                    hits.too_many();
+                    return;
+                }
                 hits.list.push(Hit {
                     start,
                     end: start + len,
@@ -139,8 +150,7 @@ impl LiteralSet {
             }
         }
         hits.list.sort_unstable_by_key(|h| h.start);
-        hits.next = 0;
-        hits.always = self.always;
+        hits.done(self.always);
     }
 }
 
@@ -159,19 +169,37 @@ pub struct Hits {
     /// The first hit not before the last record asked about.
     next: usize,
     always: Bits,
+    /// More than [`MAX_HITS`]: the block's records are searched one by one.
+    dense: bool,
 }
 
 impl Hits {
+    fn done(&mut self, always: Bits) {
+        self.next = 0;
+        self.always = always;
+        self.dense = false;
+    }
+
+    fn too_many(&mut self) {
+        self.list.clear();
+        self.list.shrink_to(MAX_HITS);
+        self.dense = true;
+    }
+
     /// Which literals lie wholly within `text` and within `continuation`
     /// (byte ranges of the block); records must be asked about in order,
     /// each starting at or after the end of the one before (`record_start`).
+    /// `None` when the block had too many to keep: search the record itself.
     pub fn found(
         &mut self,
         record_start: usize,
         text: (usize, usize),
         continuation: (usize, usize),
         record_end: usize,
-    ) -> Found {
+    ) -> Option<Found> {
+        if self.dense {
+            return None;
+        }
         let mut found = Found {
             text: self.always,
             continuation: self.always,
@@ -197,7 +225,7 @@ impl Hits {
             i += 1;
         }
         self.next = i;
-        found
+        Some(found)
     }
 }
 
@@ -213,15 +241,21 @@ mod tests {
         set.search_block(block, &mut hits);
         // Ranges: every pair of boundaries, in order, as records would be.
         let n = block.len();
-        let f = hits.found(0, (3, 10), (11, 23), 23);
+        let f = hits.found(0, (3, 10), (11, 23), 23).unwrap();
         assert_eq!(f.text, set.in_text(&block[3..10]));
         assert_eq!(f.continuation, set.in_text(&block[11..23]));
-        let f = hits.found(23, (24, 28), (28, n), n);
+        let f = hits.found(23, (24, 28), (28, n), n).unwrap();
         assert_eq!(f.text, set.in_text(&block[24..28]));
         assert_eq!(f.continuation, set.in_text(&block[28..n]));
         // Overlapping: "aa" inside "xaaa" starting after the first `a`.
         let mut hits = Hits::default();
         set.search_block("aaa", &mut hits);
-        assert_eq!(hits.found(0, (1, 3), (3, 3), 3).text & 2, 2);
+        assert_eq!(hits.found(0, (1, 3), (3, 3), 3).unwrap().text & 2, 2);
+        // A block too dense to keep every occurrence: none kept, records
+        // searched one by one.
+        let set = LiteralSet::new(&["a", "aa"]);
+        set.search_block(&"a".repeat(MAX_HITS), &mut hits);
+        assert_eq!(hits.found(0, (0, 1), (1, 2), 2), None);
+        assert!(hits.list.capacity() <= 2 * MAX_HITS);
     }
 }
