@@ -2,11 +2,15 @@
 //! `MM/DD/YYYY|HH:MM:SS.mmm <pid hex>:<tid hex> <LEVEL> :: <text>`, followed by
 //! any number of continuation lines (a SIP packet's start line, headers, body).
 //!
-//! Built on [`LineReader`] (encoding, CRLF, line length cap). The record prefix
-//! is parsed by hand on bytes: a continuation line is rejected after looking at
-//! its first three bytes. Records are assembled in buffers reused from one
-//! record to the next and lent out as [`RecordView`]s: nothing is allocated
-//! per line or per record on the scan's path.
+//! Built on [`LineReader`] (encoding, CRLF, line length cap). A block of
+//! valid UTF-8 is not split into lines: records are found by the `|` of their
+//! prefix (parsed by hand on bytes), their lines counted, and each record that
+//! lies whole in the block is lent out as a [`RecordView`] of it, with which
+//! of the caller's literals occur in it (searched once per block, see
+//! [`literals`](crate::scan::literals)). The record that may run into the
+//! next block, and any line the reader had to copy (invalid UTF-8, cut, from
+//! UTF-16), go line by line into buffers reused from one record to the next.
+//! Nothing is allocated per line or per record on the scan's path.
 
 use crate::events::{ReadStats, Record};
 use crate::scan::lines::{lines_of, Line, LineReader, Piece, Scratch};
