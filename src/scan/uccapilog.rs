@@ -169,6 +169,7 @@ pub fn read_views_finding<R: Read>(
         scratch: Scratch::default(),
         hits: Hits::default(),
         times: TimeCache::default(),
+        tails: Tails::default(),
     };
     lines.for_each_piece(&mut |piece| match piece {
         Piece::Line(line) => {
@@ -193,6 +194,7 @@ struct Assembler<'l> {
     scratch: Scratch,
     hits: Hits,
     times: TimeCache,
+    tails: Tails,
 }
 
 type OnRecord<'f> = dyn FnMut(&RecordView<'_>, Found) + 'f;
@@ -301,9 +303,16 @@ impl Assembler<'_> {
                 continue;
             };
             let first_line = text.get(start..eol).unwrap_or("");
-            let Some(prefix) = parse_prefix(first_line.strip_suffix('\r').unwrap_or(first_line))
-            else {
+            let first_line = first_line.strip_suffix('\r').unwrap_or(first_line);
+            let Some((stamp, after)) = parse_stamp(first_line) else {
                 continue;
+            };
+            let (thread, level, rest) = self.tails.split(first_line.get(after..).unwrap_or(""));
+            let prefix = RecordStart {
+                stamp,
+                thread,
+                level,
+                text: rest,
             };
             // The next record starts on a later line.
             from = eol + 1;
@@ -464,6 +473,18 @@ fn normalise_level(level: &str) -> String {
 /// is the marker; `pid:tid LEVEL ::` is parsed when present and tolerated when
 /// not (a line with a timestamp but an odd tail still starts a record).
 pub fn parse_prefix(line: &str) -> Option<RecordStart<'_>> {
+    let (stamp, i) = parse_stamp(line)?;
+    let (thread, level, text) = split_tail(line.get(i..)?);
+    Some(RecordStart {
+        stamp,
+        thread,
+        level,
+        text,
+    })
+}
+
+/// The timestamp of a record's first line, and where what follows it starts.
+fn parse_stamp(line: &str) -> Option<(Stamp, usize)> {
     let b = line.as_bytes();
     // Cheap rejection first: continuation lines almost never look like `DD/`.
     let head: &[u8; 19] = b.first_chunk()?;
@@ -512,14 +533,7 @@ pub fn parse_prefix(line: &str) -> Option<RecordStart<'_>> {
         second,
         nanos,
     };
-    let rest = line.get(i..)?;
-    let (thread, level, text) = split_tail(rest);
-    Some(RecordStart {
-        stamp,
-        thread,
-        level,
-        text,
-    })
+    Some((stamp, i))
 }
 
 /// Splits ` 1F68:C14 INFO  :: text` into its parts, tolerating what is
@@ -552,6 +566,53 @@ fn split_tail(rest: &str) -> (Option<&str>, Option<&str>, &str) {
     }
     // No `LEVEL ::`: keep whatever follows as the text.
     (thread, None, trim(rest.get(i..).unwrap_or("")))
+}
+
+/// How the last few records' first lines went on after the timestamp, up
+/// to `LEVEL ::` (` 1F68:C14 INFO  :: `): a line with the same bytes there is
+/// split the same way, since [`split_tail`] decides from those bytes alone.
+#[derive(Default)]
+struct Tails {
+    heads: [Head; 4],
+    next: usize,
+}
+
+#[derive(Default)]
+struct Head {
+    bytes: Vec<u8>,
+    thread: Option<(usize, usize)>,
+    level: (usize, usize),
+}
+
+impl Tails {
+    /// [`split_tail`], remembered.
+    fn split<'r>(&mut self, rest: &'r str) -> (Option<&'r str>, Option<&'r str>, &'r str) {
+        let b = rest.as_bytes();
+        for h in &self.heads {
+            if !h.bytes.is_empty() && b.starts_with(&h.bytes) {
+                return (
+                    h.thread.and_then(|(x, y)| rest.get(x..y)),
+                    rest.get(h.level.0..h.level.1),
+                    trim(rest.get(h.bytes.len()..).unwrap_or("")),
+                );
+            }
+        }
+        let (thread, level, text) = split_tail(rest);
+        if let Some(level) = level {
+            // Only a `LEVEL ::` split is remembered: its head ends at the `::`.
+            let at = |s: &str| (s.as_ptr() as usize).saturating_sub(rest.as_ptr() as usize);
+            let level_at = (at(level), at(level) + level.len());
+            let end = skip_blanks(b, level_at.1) + 2;
+            if let (Some(bytes), Some(h)) = (b.get(..end), self.heads.get_mut(self.next)) {
+                h.bytes.clear();
+                h.bytes.extend_from_slice(bytes);
+                h.thread = thread.map(|t| (at(t), at(t) + t.len()));
+                h.level = level_at;
+                self.next = (self.next + 1) % 4;
+            }
+        }
+        (thread, level, text)
+    }
 }
 
 fn is_blank(c: u8) -> bool {
@@ -706,6 +767,7 @@ CSeq: 2 MESSAGE
             scratch: Scratch::default(),
             hits: Hits::default(),
             times: TimeCache::default(),
+            tails: Tails::default(),
         };
         let mut out = Vec::new();
         let mut on = |v: &RecordView<'_>, f: Found| out.push((v.to_record(), f));
@@ -827,6 +889,42 @@ CSeq: 2 MESSAGE
             assert!(got == want, "crlf {crlf}");
             let got = read_finding(Trickle(&log, 0), literals);
             assert!(got == want, "crlf {crlf}, small reads");
+        }
+    }
+
+    #[test]
+    fn remembered_splits_agree_with_split_tail() {
+        let rests = [
+            " 1F68:C14 INFO  :: text",
+            " 1F68:C14 INFO  ::  more text\t",
+            " 1F68:C14 INFO  :: ",
+            " 1F68:C14 INFO  ::",
+            " 1F68:C14 INFO  ::x",
+            " 1F68:C14 INFO  :",
+            " 1F68:C14 INFOX :: longer level",
+            " 1F68:C14 INF :: shorter level",
+            " 1F68:C14x INFO :: odd thread",
+            " 1F68:C14 :: no level",
+            " 1F68:1A0C ERROR\t::\ttabs",
+            "\t1F68:1A0C ERROR\t::\ttabs",
+            " no thread here",
+            " 1F68:C14 INFO  :: text",
+            " 1F68:C14 WARN :: w",
+            " 1F68:C14 WARN :: w2",
+            " 1F68:C14 Audit :: odd level",
+            " 1F68:C14 AAAAAAAAAAAAAAAAA :: level too long",
+            "",
+        ];
+        let mut tails = Tails::default();
+        for round in 0..3 {
+            for k in 0..rests.len() {
+                // Orders that bring heads back after others pushed them out.
+                let r = rests[(k * (round + 1)) % rests.len()];
+                let r2 = rests[k];
+                for x in [r, r2] {
+                    assert_eq!(tails.split(x), split_tail(x), "{x:?}");
+                }
+            }
         }
     }
 
