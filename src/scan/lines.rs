@@ -8,7 +8,7 @@ use std::io::{self, Read};
 
 /// Lines longer than this are cut here (the rest is skipped and counted).
 pub const MAX_LINE: usize = 64 * 1024;
-const BLOCK: usize = 256 * 1024;
+const BLOCK: usize = 1024 * 1024;
 
 pub struct Line<'a> {
     /// 1-based.
@@ -18,6 +18,50 @@ pub struct Line<'a> {
     pub lossy: bool,
     /// The line was longer than the limit and was cut.
     pub cut: bool,
+}
+
+/// What [`LineReader::for_each_piece`] hands out.
+pub enum Piece<'a> {
+    /// Whole lines of a UTF-8 file, valid, numbered from `first`: each is
+    /// ended by `\n`, and a `\r` before that belongs to the line ending.
+    /// A line may be longer than the limit: [`lines_of`] hands them out as
+    /// [`Line`]s, cut as the reader would cut them.
+    Lines {
+        text: &'a str,
+        first: u64,
+    },
+    Line(Line<'a>),
+}
+
+/// Buffers for the lines [`lines_of`] has to copy (cut ones).
+#[derive(Default)]
+pub struct Scratch {
+    raw: Vec<u8>,
+    text: String,
+}
+
+/// The lines of a [`Piece::Lines`] (or any part of one made of whole lines,
+/// `first` being the number of its first line) as [`LineReader`] would give
+/// them; how many there were.
+pub fn lines_of(
+    text: &str,
+    first: u64,
+    max_line: usize,
+    scratch: &mut Scratch,
+    f: &mut dyn FnMut(Line<'_>),
+) -> u64 {
+    let before = first.saturating_sub(1);
+    let mut number = before;
+    lines_in(
+        text.as_bytes(),
+        &mut scratch.raw,
+        &mut scratch.text,
+        &mut number,
+        max_line,
+        Encoding::Utf8,
+        f,
+    );
+    number - before
 }
 
 pub struct LineReader<R: Read> {
@@ -71,6 +115,10 @@ impl<R: Read> LineReader<R> {
 
     pub fn encoding(&self) -> Encoding {
         self.encoding
+    }
+
+    pub fn max_line(&self) -> usize {
+        self.max_line
     }
 
     /// Moves the unread bytes to the front and reads more behind them;
@@ -177,33 +225,65 @@ impl<R: Read> LineReader<R> {
     /// in one pass and handed out as slices of it, instead of one check and
     /// one call per line.
     pub fn for_each_line(&mut self, f: &mut dyn FnMut(Line<'_>)) -> io::Result<()> {
+        let max_line = self.max_line;
+        let mut scratch = Scratch::default();
+        self.for_each_piece(&mut |piece| match piece {
+            Piece::Lines { text, first } => Some(lines_of(text, first, max_line, &mut scratch, f)),
+            Piece::Line(line) => {
+                f(line);
+                None
+            }
+        })
+    }
+
+    /// The input in order, as [`for_each_line`](Self::for_each_line) would
+    /// give it, but the complete lines of a block of a UTF-8 file in one
+    /// piece when they are valid: the caller decides what to look at line by
+    /// line. For a [`Piece::Lines`], `f` may say how many lines it held (it
+    /// has counted them anyway); `None`, and the reader counts them.
+    pub fn for_each_piece(
+        &mut self,
+        f: &mut dyn FnMut(Piece<'_>) -> Option<u64>,
+    ) -> io::Result<()> {
         loop {
             match memchr::memrchr(b'\n', self.pending()) {
                 Some(i) => {
                     let end = self.pos + i + 1;
-                    lines_in(
-                        self.buf.get(self.pos..end).unwrap_or_default(),
-                        &mut self.raw,
-                        &mut self.text,
-                        &mut self.number,
-                        self.max_line,
-                        self.encoding,
-                        f,
-                    );
+                    let region = self.buf.get(self.pos..end).unwrap_or_default();
+                    match std::str::from_utf8(region) {
+                        Ok(text) if self.encoding == Encoding::Utf8 => {
+                            let first = self.number + 1;
+                            self.number += match f(Piece::Lines { text, first }) {
+                                Some(n) => n,
+                                None => memchr::memchr_iter(b'\n', region).count() as u64,
+                            };
+                        }
+                        _ => lines_in(
+                            region,
+                            &mut self.raw,
+                            &mut self.text,
+                            &mut self.number,
+                            self.max_line,
+                            self.encoding,
+                            &mut |line| {
+                                f(Piece::Line(line));
+                            },
+                        ),
+                    }
                     self.pos = end;
                 }
                 // What is left is the start of a line: longer than the
                 // limit already, or to be completed by the next read.
                 None if self.end - self.pos > self.max_line => {
                     if let Some(line) = self.long_line()? {
-                        f(line);
+                        f(Piece::Line(line));
                     }
                 }
                 None => {
                     if !self.fill()? {
                         // The last line, without a line ending.
                         if let Some(line) = self.next_line()? {
-                            f(line);
+                            f(Piece::Line(line));
                         }
                         return Ok(());
                     }

@@ -7,6 +7,7 @@ use crate::events::{EventKind, LogEvent, Origin, ReadStats, Record};
 use crate::fsread;
 use crate::model::InputKind;
 use crate::scan::ci::CiLiteral;
+use crate::scan::literals::{Found, LiteralSet, MAX_LITERALS};
 use crate::scan::uccapilog::RecordView;
 use crate::scan::{admin, sip, tracerpt, uccapilog};
 use crate::signatures::Signatures;
@@ -33,9 +34,12 @@ pub fn read_log(
     let file = fsread::open_evidence(open)
         .map_err(|e| format!("cannot be read: {}", fsread::describe_io_error(&e)))?;
     let mut interp = Interpreter::new(path.to_path_buf(), sigs, out);
+    let literals = interp.literal_set();
     let result = match kind {
         InputKind::Uccapilog => {
-            uccapilog::read_views(file, offset, &mut |r: &RecordView| interp.record(r))
+            uccapilog::read_views_finding(file, offset, &literals, &mut |r, found| {
+                interp.record(r, found)
+            })
         }
         InputKind::TracerptCsv => {
             // Rows are few: each is lent out through one reused buffer.
@@ -46,13 +50,20 @@ pub fn read_log(
                     joined.push_str(l);
                     joined.push('\n');
                 }
-                interp.record(&RecordView {
-                    line: r.line,
-                    time: r.time,
-                    level: r.level.as_deref(),
-                    text: &r.text,
-                    continuation: &joined,
-                });
+                let found = Found {
+                    text: literals.in_text(&r.text),
+                    continuation: literals.in_text(&joined),
+                };
+                interp.record(
+                    &RecordView {
+                        line: r.line,
+                        time: r.time,
+                        level: r.level.as_deref(),
+                        text: &r.text,
+                        continuation: &joined,
+                    },
+                    found,
+                );
             })
         }
         _ => return Err("not a log".into()),
@@ -155,25 +166,50 @@ impl<'a> Interpreter<'a> {
         }
     }
 
-    fn record(&mut self, r: &RecordView) {
-        if let Some((event, fields)) = self.sigs.match_text(r.text) {
+    /// The literals [`record`](Self::record) wants found: its own, then the
+    /// signatures' (when they all fit).
+    fn literal_set(&self) -> LiteralSet {
+        let mut all: Vec<&str> = OWN_LITERALS.to_vec();
+        let sig = self.sigs.literals();
+        if sig.len() <= MAX_LITERALS - OWN_LITERALS.len() {
+            all.extend(sig.iter().map(String::as_str));
+        }
+        LiteralSet::new(&all)
+    }
+
+    /// `found`: which of [`literal_set`](Self::literal_set)'s literals occur
+    /// in the record's text and continuation.
+    fn record(&mut self, r: &RecordView, found: Found) {
+        let sig_literals = self.sigs.literals().len();
+        let matched = if sig_literals <= MAX_LITERALS - OWN_LITERALS.len() {
+            self.sigs
+                .match_present(r.text, found.text >> OWN_LITERALS.len())
+        } else {
+            self.sigs.match_text(r.text)
+        };
+        if let Some((event, fields)) = matched {
             for url in [&fields.url, &fields.url2].into_iter().flatten() {
                 self.seen_urls.insert(url.to_ascii_lowercase());
             }
             let excerpt = excerpt(r.text);
             self.push(r, EventKind::Signature { event, fields }, excerpt);
         }
-        if is_sip_record(r.text) {
-            for kind in sip::sip_events_in(r.text, r.continuation) {
-                if self.is_new(&kind) {
-                    let excerpt = describe(&kind);
-                    self.push(r, kind, excerpt);
-                }
+        // Nothing, and no allocation, unless the record is a packet.
+        let body_words = found.continuation & BODY_WORDS != 0;
+        // The build every sent packet repeats is not even copied when it is
+        // the one already noted (`is_new` would drop it).
+        let known = self.last_build.as_ref().map(|(b, o)| (b.as_str(), *o));
+        for kind in sip::sip_events_with(r.text, r.continuation, body_words, known) {
+            if self.is_new(&kind) {
+                let excerpt = describe(&kind);
+                self.push(r, kind, excerpt);
             }
         }
-        self.note_urls(r, r.text);
-        // One search over all continuation lines; line by line only on a hit.
-        if EWS_PATH_LITERAL.occurs_in(r.continuation.as_bytes()) {
+        if found.text & EWS_PATH_BIT != 0 {
+            self.note_urls(r, r.text);
+        }
+        // Line by line only when the path is in the continuation at all.
+        if found.continuation & EWS_PATH_BIT != 0 {
             for line in r.lines() {
                 self.note_urls(r, line);
             }
@@ -196,17 +232,25 @@ impl<'a> Interpreter<'a> {
     /// Whether a SIP-derived fact is news (first sight or a change).
     fn is_new(&mut self, kind: &EventKind) -> bool {
         match kind {
+            // Every packet the client sends repeats its build: copied only
+            // when it changes.
             EventKind::ClientBuild { build, from_oc } => {
-                let key = (build.clone(), *from_oc);
-                let new = self.last_build.as_ref() != Some(&key);
-                self.last_build = Some(key);
+                let new = self
+                    .last_build
+                    .as_ref()
+                    .is_none_or(|(b, o)| b != build || o != from_oc);
+                if new {
+                    self.last_build = Some((build.clone(), *from_oc));
+                }
                 new
             }
             // Who is signed in changes over a log: note each change, not
             // each REGISTER refresh.
             EventKind::SipUser { address } => {
                 let new = self.last_user.as_deref() != Some(address.as_str());
-                self.last_user = Some(address.clone());
+                if new {
+                    self.last_user = Some(address.clone());
+                }
                 new
             }
             EventKind::Provisioning { name, value, .. } => {
@@ -237,14 +281,16 @@ impl<'a> Interpreter<'a> {
     }
 }
 
-fn is_sip_record(text: &str) -> bool {
-    let t = text.trim_start().as_bytes();
-    let starts = |p: &str| {
-        t.get(..p.len())
-            .is_some_and(|h| h.eq_ignore_ascii_case(p.as_bytes()))
-    };
-    starts("sending packet") || starts("data received")
-}
+/// The literals [`Interpreter::record`] looks for itself, before the
+/// signatures': the EWS path, then the words that make a SIP body worth reading.
+const OWN_LITERALS: [&str; 4] = [
+    "/ews/exchange.asmx",
+    sip::BODY_WORD_LITERALS[0],
+    sip::BODY_WORD_LITERALS[1],
+    sip::BODY_WORD_LITERALS[2],
+];
+const EWS_PATH_BIT: u64 = 1;
+const BODY_WORDS: u64 = 0b1110;
 
 /// Evidence text for SIP-derived facts: the fact, never a packet body.
 fn describe(kind: &EventKind) -> String {

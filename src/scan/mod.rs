@@ -31,6 +31,7 @@ pub mod admin;
 pub mod ci;
 pub mod classify;
 pub mod lines;
+pub mod literals;
 pub mod logs;
 pub mod sip;
 pub mod spooler;

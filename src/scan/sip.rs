@@ -12,6 +12,7 @@
 //! specific fields named above.
 
 use crate::events::{EventKind, Record};
+use crate::scan::ci::CiLiteral;
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
@@ -724,6 +725,15 @@ pub enum Direction {
 /// `Sending Packet ...` → sent, `Data Received ...` → received; anything else
 /// (including `End of Sending Packet`) is not a packet record.
 pub fn packet_direction(text: &str) -> Option<Direction> {
+    // Most records are not packets: told from the first byte, unless a
+    // trim could remove it.
+    if text
+        .as_bytes()
+        .first()
+        .is_some_and(|c| c.is_ascii_graphic() && !matches!(c | 0x20, b's' | b'd'))
+    {
+        return None;
+    }
     let t = text.trim_start();
     if strip_prefix_ci(t, "Sending Packet").is_some() {
         Some(Direction::Sent)
@@ -774,44 +784,54 @@ fn lines_at(s: &str) -> impl Iterator<Item = (usize, &str)> {
 }
 
 /// The words that make a body worth parsing, and the provisioning content
-/// type, lower-cased: searched in a lower-cased copy of the packet.
-static BODY_WORDS: LazyLock<[memchr::memmem::Finder<'static>; 3]> = LazyLock::new(|| {
-    [
-        memchr::memmem::Finder::new(b"provisiongroup"),
-        memchr::memmem::Finder::new(b"otheroptions"),
-        memchr::memmem::Finder::new(b"application/vnd-microsoft-roaming-provisioning-v2+xml"),
-    ]
-});
+/// type: looked for in the whole packet, in any ASCII case.
+pub const BODY_WORD_LITERALS: [&str; 3] =
+    ["provisiongroup", "otheroptions", PROVISIONING_CONTENT_TYPE];
+
+static BODY_WORDS: LazyLock<[CiLiteral; 3]> =
+    LazyLock::new(|| BODY_WORD_LITERALS.map(CiLiteral::new));
+
+/// In both `provisiongroup` and the provisioning content type: absent, so
+/// are they (one search instead of two on most packets).
+static PROVISION: LazyLock<CiLiteral> = LazyLock::new(|| CiLiteral::new("provision"));
 
 thread_local! {
     /// The last User-Agent read and its build: every packet the client sends
     /// repeats the same one.
     static LAST_USER_AGENT: std::cell::RefCell<(String, Option<(String, bool)>)> =
         const { std::cell::RefCell::new((String::new(), None)) };
-    /// A packet lower-cased (ASCII only, as `contains_ci` compares), reused.
-    static LOWERED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// [`client_build_from_user_agent`], remembered for the last value seen.
-fn cached_client_build(ua: &str) -> Option<(String, bool)> {
+/// [`client_build_from_user_agent`], remembered for the last value seen;
+/// `None` too when it is `known` (no copy of what the caller has already).
+fn cached_client_build(ua: &str, known: Option<(&str, bool)>) -> Option<(String, bool)> {
     LAST_USER_AGENT.with_borrow_mut(|(last, build)| {
         if last.as_str() != ua || last.is_empty() {
             *build = client_build_from_user_agent(ua);
             last.clear();
             last.push_str(ua);
         }
-        build.clone()
+        build
+            .as_ref()
+            .filter(|(b, o)| known != Some((b.as_str(), *o)))
+            .cloned()
     })
 }
 
 /// Whether any of [`BODY_WORDS`] occurs in `s`, in any ASCII case.
 fn has_body_words(s: &str) -> bool {
-    LOWERED.with_borrow_mut(|low| {
-        low.clear();
-        low.extend_from_slice(s.as_bytes());
-        low.make_ascii_lowercase();
-        BODY_WORDS.iter().any(|f| f.find(low).is_some())
-    })
+    let b = s.as_bytes();
+    let [group, options, content_type] = &*BODY_WORDS;
+    options.occurs_in(b)
+        || (PROVISION.occurs_in(b) && (group.occurs_in(b) || content_type.occurs_in(b)))
+}
+
+/// `line.trim().is_empty()`, answered from the first byte for most lines.
+fn is_blank(line: &str) -> bool {
+    match line.as_bytes().first() {
+        Some(c) if c.is_ascii_graphic() => false,
+        _ => line.trim().is_empty(),
+    }
 }
 
 /// [`sip_events`] for a record's text and its continuation lines, each
@@ -821,13 +841,37 @@ fn has_body_words(s: &str) -> bool {
 /// keeps only the first value of the five that matter (as
 /// [`SipMessage::header`] would find them).
 pub fn sip_events_in(text: &str, continuation: &str) -> Vec<EventKind> {
+    sip_events_with(text, continuation, has_body_words(continuation), None)
+}
+
+/// [`sip_events_in`] when whether any of [`BODY_WORD_LITERALS`] occurs in
+/// `continuation` (any ASCII case) is already known, leaving out a
+/// [`EventKind::ClientBuild`] equal to `known_build` (the caller's last).
+pub fn sip_events_with(
+    text: &str,
+    continuation: &str,
+    body_words: bool,
+    known_build: Option<(&str, bool)>,
+) -> Vec<EventKind> {
     let Some(dir) = packet_direction(text) else {
         return Vec::new();
     };
     let mut lines = lines_at(continuation).map(|(next, l)| (next, l.trim_end_matches('\r')));
-    let Some((_, first)) = lines.by_ref().find(|(_, l)| !l.trim().is_empty()) else {
+    let Some((_, first)) = lines.by_ref().find(|(_, l)| !is_blank(l)) else {
         return Vec::new();
     };
+    if dir == Direction::Received && !body_words {
+        // Only a REGISTER or a 480 could yield anything: its method starts
+        // the line, its code is in it.
+        let register_like = first
+            .trim_start()
+            .as_bytes()
+            .first()
+            .is_some_and(|c| c.eq_ignore_ascii_case(&b'r'));
+        if !register_like && memchr::memmem::find(first.as_bytes(), b"480").is_none() {
+            return Vec::new();
+        }
+    }
     let Some(start) = parse_start_line(first) else {
         return Vec::new();
     };
@@ -836,21 +880,39 @@ pub fn sip_events_in(text: &str, continuation: &str) -> Vec<EventKind> {
         dir == Direction::Received && matches!(start, StartRef::Response { code: 480, .. });
     // The words are looked for in the body below; absent from the whole
     // packet, they are absent from its body and its Content-Type.
-    let body_words = has_body_words(continuation);
     if dir == Direction::Received && !register && !offline && !body_words {
         return Vec::new();
     }
+    // A packet the client sends that is neither a REGISTER nor carries the
+    // words: only its User-Agent is read, and the headers after it are not.
+    let only_ua = !register && !offline && !body_words;
     let mut values: [Option<Cow<str>>; 5] = Default::default();
     // The header a folded line continues: `Some(k)` when it is the first of
     // wanted header `k` (later ones are never read), `None` for any other.
     let mut last: Option<Option<usize>> = None;
     let mut body_at = continuation.len();
     for (next, line) in lines.by_ref() {
-        if line.trim().is_empty() {
+        if is_blank(line) {
             body_at = next;
             break;
         }
-        if line.starts_with([' ', '\t']) {
+        let folded = line.starts_with([' ', '\t']);
+        if only_ua && !folded {
+            if values.get(UA).is_some_and(Option::is_some) {
+                break;
+            }
+            // Before the User-Agent, no other header is read: one whose
+            // name cannot be it (first byte neither `u` nor a blank a trim
+            // would remove) is passed over.
+            if line
+                .as_bytes()
+                .first()
+                .is_some_and(|&c| c.is_ascii_graphic() && !c.eq_ignore_ascii_case(&b'u'))
+            {
+                continue;
+            }
+        }
+        if folded {
             if let Some(Some(k)) = last {
                 if let Some(v) = values.get_mut(k).and_then(Option::as_mut) {
                     let v = v.to_mut();
@@ -883,7 +945,9 @@ pub fn sip_events_in(text: &str, continuation: &str) -> Vec<EventKind> {
     let header = |k: usize| values.get(k).and_then(Option::as_deref);
     let mut out = Vec::new();
     if dir == Direction::Sent {
-        if let Some((build, from_oc)) = header(UA).and_then(cached_client_build) {
+        if let Some((build, from_oc)) =
+            header(UA).and_then(|ua| cached_client_build(ua, known_build))
+        {
             out.push(EventKind::ClientBuild { build, from_oc });
         }
     }

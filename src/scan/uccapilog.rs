@@ -2,15 +2,20 @@
 //! `MM/DD/YYYY|HH:MM:SS.mmm <pid hex>:<tid hex> <LEVEL> :: <text>`, followed by
 //! any number of continuation lines (a SIP packet's start line, headers, body).
 //!
-//! Built on [`LineReader`] (encoding, CRLF, line length cap). The record prefix
-//! is parsed by hand on bytes: a continuation line is rejected after looking at
-//! its first three bytes. Records are assembled in buffers reused from one
-//! record to the next and lent out as [`RecordView`]s: nothing is allocated
-//! per line or per record on the scan's path.
+//! Built on [`LineReader`] (encoding, CRLF, line length cap). A block of
+//! valid UTF-8 is not split into lines: records are found by the `|` of their
+//! prefix (parsed by hand on bytes), their lines counted, and each record that
+//! lies whole in the block is lent out as a [`RecordView`] of it, with which
+//! of the caller's literals occur in it (searched once per block, see
+//! [`literals`](crate::scan::literals)). The record that may run into the
+//! next block, and any line the reader had to copy (invalid UTF-8, cut, from
+//! UTF-16), go line by line into buffers reused from one record to the next.
+//! Nothing is allocated per line or per record on the scan's path.
 
 use crate::events::{ReadStats, Record};
-use crate::scan::lines::LineReader;
-use chrono::{DateTime, FixedOffset, NaiveDate, TimeDelta, Utc};
+use crate::scan::lines::{lines_of, Line, LineReader, Piece, Scratch};
+use crate::scan::literals::{Found, Hits, LiteralSet};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, TimeDelta, Utc};
 use std::io::{self, Read};
 
 /// Continuation lines kept per record; further ones are dropped and counted,
@@ -73,14 +78,18 @@ pub struct RecordView<'a> {
     /// The level word as written (normalised by [`RecordView::to_record`]).
     pub level: Option<&'a str>,
     pub text: &'a str,
-    /// The continuation lines, each followed by `\n`.
+    /// The continuation lines, each ended by `\n`; a `\r` just before the
+    /// `\n` belongs to the line ending, not to the line (the lines are lent
+    /// as they lie in the file, CRLF or LF).
     pub continuation: &'a str,
 }
 
 impl<'a> RecordView<'a> {
-    /// The continuation lines, without their `\n`.
-    pub fn lines(&self) -> std::str::SplitTerminator<'a, char> {
-        self.continuation.split_terminator('\n')
+    /// The continuation lines, without their line endings.
+    pub fn lines(&self) -> impl Iterator<Item = &'a str> + 'a {
+        self.continuation
+            .split_terminator('\n')
+            .map(|l| l.strip_suffix('\r').unwrap_or(l))
     }
 
     pub fn to_record(&self) -> Record {
@@ -136,26 +145,90 @@ pub fn read_views<R: Read>(
     offset: FixedOffset,
     on_record: &mut dyn FnMut(&RecordView<'_>),
 ) -> io::Result<ReadStats> {
+    let none: [&str; 0] = [];
+    read_views_finding(reader, offset, &LiteralSet::new(&none), &mut |v, _| {
+        on_record(v)
+    })
+}
+
+/// [`read_views`], each record lent with which of `literals` occur in its
+/// text and in its continuation lines.
+pub fn read_views_finding<R: Read>(
+    reader: R,
+    offset: FixedOffset,
+    literals: &LiteralSet,
+    on_record: &mut dyn FnMut(&RecordView<'_>, Found),
+) -> io::Result<ReadStats> {
     let mut lines = LineReader::new(reader)?;
-    let mut stats = ReadStats::default();
-    let mut cur = Building::default();
-    lines.for_each_line(&mut |line| {
+    let mut asm = Assembler {
+        offset,
+        max_line: lines.max_line(),
+        literals,
+        stats: ReadStats::default(),
+        cur: Building::default(),
+        scratch: Scratch::default(),
+        hits: Hits::default(),
+        times: TimeCache::default(),
+        tails: Tails::default(),
+    };
+    lines.for_each_piece(&mut |piece| match piece {
+        Piece::Line(line) => {
+            asm.line(&line, on_record);
+            None
+        }
+        Piece::Lines { text, first } => Some(asm.block(text, first, on_record)),
+    })?;
+    asm.flush(on_record);
+    Ok(asm.stats)
+}
+
+/// Turns lines into records. A record that lies whole inside a block (nearly
+/// all) is lent straight from it; one that may go on into the next block,
+/// and any line the reader had to copy, goes line by line through `cur`.
+struct Assembler<'l> {
+    offset: FixedOffset,
+    max_line: usize,
+    literals: &'l LiteralSet,
+    stats: ReadStats,
+    cur: Building,
+    scratch: Scratch,
+    hits: Hits,
+    times: TimeCache,
+    tails: Tails,
+}
+
+type OnRecord<'f> = dyn FnMut(&RecordView<'_>, Found) + 'f;
+
+impl Assembler<'_> {
+    /// Hands out the record in `cur`, if any.
+    fn flush(&mut self, on_record: &mut OnRecord<'_>) {
+        if self.cur.active {
+            let v = self.cur.view();
+            let found = Found {
+                text: self.literals.in_text(v.text),
+                continuation: self.literals.in_text(v.continuation),
+            };
+            on_record(&v, found);
+            self.cur.active = false;
+        }
+    }
+
+    fn line(&mut self, line: &Line<'_>, on_record: &mut OnRecord<'_>) {
         if line.lossy {
-            stats.lossy_lines += 1;
+            self.stats.lossy_lines += 1;
         }
         if line.cut {
-            stats.cut_lines += 1;
+            self.stats.cut_lines += 1;
         }
         match parse_prefix(line.text) {
             Some(start) => {
-                if cur.active {
-                    on_record(&cur.view());
-                }
-                let time = start.stamp.to_utc(offset);
+                self.flush(on_record);
+                let time = self.times.utc(&start.stamp, self.offset);
                 if time.is_none() {
-                    stats.bad_times += 1;
+                    self.stats.bad_times += 1;
                 }
-                stats.records += 1;
+                self.stats.records += 1;
+                let cur = &mut self.cur;
                 cur.active = true;
                 cur.line = line.number;
                 cur.time = time;
@@ -167,26 +240,219 @@ pub fn read_views<R: Read>(
                 cur.continuation.clear();
                 cur.lines = 0;
             }
-            None if cur.active => {
+            None if self.cur.active => {
+                let cur = &mut self.cur;
                 if cur.lines < MAX_CONTINUATION {
                     cur.continuation.push_str(line.text);
-                    cur.continuation.push('\n');
+                    // A line that itself ends in `\r` keeps it.
+                    cur.continuation.push_str(if line.text.ends_with('\r') {
+                        "\r\n"
+                    } else {
+                        "\n"
+                    });
                     cur.lines += 1;
                 } else {
-                    stats.dropped_lines += 1;
+                    self.stats.dropped_lines += 1;
                 }
             }
             None => {
                 if !line.text.trim().is_empty() {
-                    stats.malformed_lines += 1;
+                    self.stats.malformed_lines += 1;
                 }
             }
         }
-    })?;
-    if cur.active {
-        on_record(&cur.view());
     }
-    Ok(stats)
+
+    /// Whole lines of `text` (a part of a block), one by one; how many.
+    fn lines(&mut self, text: &str, first: u64, on_record: &mut OnRecord<'_>) -> u64 {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let n = lines_of(text, first, self.max_line, &mut scratch, &mut |l| {
+            self.line(&l, on_record)
+        });
+        self.scratch = scratch;
+        n
+    }
+
+    /// The whole, valid lines of a block, numbered from `first`; how many.
+    fn block(&mut self, text: &str, first: u64, on_record: &mut OnRecord<'_>) -> u64 {
+        let b = text.as_bytes();
+        if !self.literals.is_empty() {
+            self.literals.search_block(text, &mut self.hits);
+        }
+        // The record being read: where it starts, its first line's end, its
+        // parsed prefix and its line number.
+        let mut open: Option<(usize, usize, RecordStart<'_>, u64)> = None;
+        // A record starts with `MM/DD/YYYY|` at the start of a line: the `|`
+        // is rare elsewhere.
+        let mut from = 0;
+        while let Some(bar) = b
+            .get(from..)
+            .and_then(|rest| memchr::memchr(b'|', rest))
+            .map(|i| from + i)
+        {
+            from = bar + 1;
+            let Some(start) = bar.checked_sub(10) else {
+                continue;
+            };
+            if start > 0 && b.get(start - 1) != Some(&b'\n') {
+                continue;
+            }
+            let Some(eol) =
+                memchr::memchr(b'\n', b.get(bar..).unwrap_or_default()).map(|i| bar + i)
+            else {
+                continue;
+            };
+            let first_line = text.get(start..eol).unwrap_or("");
+            let first_line = first_line.strip_suffix('\r').unwrap_or(first_line);
+            let Some((stamp, after)) = parse_stamp(first_line) else {
+                continue;
+            };
+            let (thread, level, rest) = self.tails.split(first_line.get(after..).unwrap_or(""));
+            let prefix = RecordStart {
+                stamp,
+                thread,
+                level,
+                text: rest,
+            };
+            // The next record starts on a later line.
+            from = eol + 1;
+            let line = match open.take() {
+                Some((s, e, p, n)) => {
+                    self.lend(text, (s, e, p, n), start, on_record);
+                    n + count_lines(b.get(s..start).unwrap_or_default())
+                }
+                // Lines before the block's first record: the end of the
+                // record in `cur`, or lines outside any record.
+                None => first + self.lines(text.get(..start).unwrap_or(""), first, on_record),
+            };
+            open = Some((start, eol, prefix, line));
+        }
+        match open {
+            // The last record may go on in the next block: line by line.
+            Some((s, _, _, n)) => n - first + self.lines(text.get(s..).unwrap_or(""), n, on_record),
+            None => self.lines(text, first, on_record),
+        }
+    }
+
+    /// Lends the record that starts at `s` (first line ending at `e`) and
+    /// ends where the next one starts.
+    fn lend(
+        &mut self,
+        text: &str,
+        (s, e, prefix, number): (usize, usize, RecordStart<'_>, u64),
+        next: usize,
+        on_record: &mut OnRecord<'_>,
+    ) {
+        self.flush(on_record);
+        if next - s > self.max_line {
+            // Perhaps a line to cut: as the reader would.
+            self.lines(text.get(s..next).unwrap_or(""), number, on_record);
+            return;
+        }
+        let mut cont_end = next;
+        let cont = text.as_bytes().get(e + 1..next).unwrap_or_default();
+        if cont.len() > MAX_CONTINUATION {
+            let n = count_lines(cont);
+            if n > MAX_CONTINUATION as u64 {
+                if let Some(i) = memchr::memchr_iter(b'\n', cont).nth(MAX_CONTINUATION - 1) {
+                    cont_end = e + 1 + i + 1;
+                }
+                self.stats.dropped_lines += n - MAX_CONTINUATION as u64;
+            }
+        }
+        let time = self.times.utc(&prefix.stamp, self.offset);
+        if time.is_none() {
+            self.stats.bad_times += 1;
+        }
+        self.stats.records += 1;
+        let base = text.as_ptr() as usize;
+        let text_at = (prefix.text.as_ptr() as usize).saturating_sub(base);
+        let view = RecordView {
+            line: number,
+            time,
+            level: prefix.level,
+            text: prefix.text,
+            continuation: text.get(e + 1..cont_end).unwrap_or(""),
+        };
+        let found = if self.literals.is_empty() {
+            Found::default()
+        } else {
+            self.hits
+                .found(
+                    s,
+                    (text_at, text_at + prefix.text.len()),
+                    (e + 1, cont_end),
+                    next,
+                )
+                .unwrap_or_else(|| Found {
+                    text: self.literals.in_text(view.text),
+                    continuation: self.literals.in_text(view.continuation),
+                })
+        };
+        on_record(&view, found);
+    }
+}
+
+/// How many `\n` in `b`: loops the compiler turns into vector compares,
+/// cheaper than a search call on a record's few hundred bytes.
+fn count_lines(b: &[u8]) -> u64 {
+    // At most 64 a chunk: byte-wide sums, which vectorise.
+    fn chunk(c: &[u8]) -> usize {
+        usize::from(
+            c.iter()
+                .fold(0u8, |k, &x| k.wrapping_add(u8::from(x == b'\n'))),
+        )
+    }
+    let mut big = b.chunks_exact(64);
+    let mut n: usize = big.by_ref().map(chunk).sum();
+    let mut small = big.remainder().chunks_exact(16);
+    n += small.by_ref().map(chunk).sum::<usize>();
+    n += chunk(small.remainder());
+    n as u64
+}
+
+/// [`Stamp::to_utc`] for records in a row, which share their date: the
+/// local day and the UTC day are each looked up once, the rest is arithmetic.
+#[derive(Default)]
+struct TimeCache {
+    date: Option<(i32, u32, u32)>,
+    /// Days from 1970-01-01 to `date`, when it is a real date.
+    days: Option<i64>,
+    /// A UTC day (from 1970-01-01) and its date, when plausible.
+    utc_day: Option<i64>,
+    utc_date: Option<NaiveDate>,
+}
+
+/// Days from 0001-01-01 to 1970-01-01.
+const UNIX_EPOCH_DAY_CE: i64 = 719_163;
+
+impl TimeCache {
+    fn utc(&mut self, s: &Stamp, offset: FixedOffset) -> Option<DateTime<Utc>> {
+        let key = (s.year, s.month, s.day);
+        if self.date != Some(key) {
+            self.date = Some(key);
+            self.days = NaiveDate::from_ymd_opt(s.year, s.month, s.day)
+                .map(|d| i64::from(d.num_days_from_ce()) - UNIX_EPOCH_DAY_CE);
+        }
+        let days = self.days?;
+        // As `and_hms_nano_opt` checks them (the fraction is below a second).
+        if s.hour >= 24 || s.minute >= 60 || s.second >= 60 || s.nanos >= 1_000_000_000 {
+            return None;
+        }
+        let secs = days * 86_400 + i64::from(s.hour * 3600 + s.minute * 60 + s.second)
+            - i64::from(offset.local_minus_utc());
+        // As `DateTime::from_timestamp` splits it.
+        let (day, second) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+        if self.utc_day != Some(day) {
+            self.utc_day = Some(day);
+            self.utc_date = DateTime::from_timestamp(day * 86_400, 0)
+                .filter(|t| crate::timefmt::plausible(*t))
+                .map(|t| t.date_naive());
+        }
+        let time =
+            NaiveTime::from_num_seconds_from_midnight_opt(u32::try_from(second).ok()?, s.nanos)?;
+        Some(self.utc_date?.and_time(time).and_utc())
+    }
 }
 
 /// Reads every record into a vector (tests, small files).
@@ -207,6 +473,18 @@ fn normalise_level(level: &str) -> String {
 /// is the marker; `pid:tid LEVEL ::` is parsed when present and tolerated when
 /// not (a line with a timestamp but an odd tail still starts a record).
 pub fn parse_prefix(line: &str) -> Option<RecordStart<'_>> {
+    let (stamp, i) = parse_stamp(line)?;
+    let (thread, level, text) = split_tail(line.get(i..)?);
+    Some(RecordStart {
+        stamp,
+        thread,
+        level,
+        text,
+    })
+}
+
+/// The timestamp of a record's first line, and where what follows it starts.
+fn parse_stamp(line: &str) -> Option<(Stamp, usize)> {
     let b = line.as_bytes();
     // Cheap rejection first: continuation lines almost never look like `DD/`.
     let head: &[u8; 19] = b.first_chunk()?;
@@ -255,14 +533,7 @@ pub fn parse_prefix(line: &str) -> Option<RecordStart<'_>> {
         second,
         nanos,
     };
-    let rest = line.get(i..)?;
-    let (thread, level, text) = split_tail(rest);
-    Some(RecordStart {
-        stamp,
-        thread,
-        level,
-        text,
-    })
+    Some((stamp, i))
 }
 
 /// Splits ` 1F68:C14 INFO  :: text` into its parts, tolerating what is
@@ -295,6 +566,53 @@ fn split_tail(rest: &str) -> (Option<&str>, Option<&str>, &str) {
     }
     // No `LEVEL ::`: keep whatever follows as the text.
     (thread, None, trim(rest.get(i..).unwrap_or("")))
+}
+
+/// How the last few records' first lines went on after the timestamp, up
+/// to `LEVEL ::` (` 1F68:C14 INFO  :: `): a line with the same bytes there is
+/// split the same way, since [`split_tail`] decides from those bytes alone.
+#[derive(Default)]
+struct Tails {
+    heads: [Head; 4],
+    next: usize,
+}
+
+#[derive(Default)]
+struct Head {
+    bytes: Vec<u8>,
+    thread: Option<(usize, usize)>,
+    level: (usize, usize),
+}
+
+impl Tails {
+    /// [`split_tail`], remembered.
+    fn split<'r>(&mut self, rest: &'r str) -> (Option<&'r str>, Option<&'r str>, &'r str) {
+        let b = rest.as_bytes();
+        for h in &self.heads {
+            if !h.bytes.is_empty() && b.starts_with(&h.bytes) {
+                return (
+                    h.thread.and_then(|(x, y)| rest.get(x..y)),
+                    rest.get(h.level.0..h.level.1),
+                    trim(rest.get(h.bytes.len()..).unwrap_or("")),
+                );
+            }
+        }
+        let (thread, level, text) = split_tail(rest);
+        if let Some(level) = level {
+            // Only a `LEVEL ::` split is remembered: its head ends at the `::`.
+            let at = |s: &str| (s.as_ptr() as usize).saturating_sub(rest.as_ptr() as usize);
+            let level_at = (at(level), at(level) + level.len());
+            let end = skip_blanks(b, level_at.1) + 2;
+            if let (Some(bytes), Some(h)) = (b.get(..end), self.heads.get_mut(self.next)) {
+                h.bytes.clear();
+                h.bytes.extend_from_slice(bytes);
+                h.thread = thread.map(|t| (at(t), at(t) + t.len()));
+                h.level = level_at;
+                self.next = (self.next + 1) % 4;
+            }
+        }
+        (thread, level, text)
+    }
 }
 
 fn is_blank(c: u8) -> bool {
@@ -432,6 +750,231 @@ CSeq: 2 MESSAGE
             "04/16/2013|03:17:3",
         ] {
             assert!(parse_prefix(not).is_none(), "{not:?}");
+        }
+    }
+
+    type Seen = (Vec<(Record, Found)>, ReadStats);
+
+    /// Line by line only: what the block path must agree with.
+    fn read_slowly(bytes: &[u8], literals: &LiteralSet) -> Seen {
+        let mut lines = LineReader::new(bytes).unwrap();
+        let mut asm = Assembler {
+            offset: plus1(),
+            max_line: lines.max_line(),
+            literals,
+            stats: ReadStats::default(),
+            cur: Building::default(),
+            scratch: Scratch::default(),
+            hits: Hits::default(),
+            times: TimeCache::default(),
+            tails: Tails::default(),
+        };
+        let mut out = Vec::new();
+        let mut on = |v: &RecordView<'_>, f: Found| out.push((v.to_record(), f));
+        lines.for_each_line(&mut |l| asm.line(&l, &mut on)).unwrap();
+        asm.flush(&mut on);
+        (out, asm.stats)
+    }
+
+    fn read_finding<R: Read>(r: R, literals: &LiteralSet) -> Seen {
+        let mut out = Vec::new();
+        let stats = read_views_finding(r, plus1(), literals, &mut |v, f| {
+            // What the block search found is what a search of the parts finds.
+            assert_eq!(f.text, literals.in_text(v.text), "{v:?}");
+            assert_eq!(f.continuation, literals.in_text(v.continuation), "{v:?}");
+            out.push((v.to_record(), f));
+        })
+        .unwrap();
+        (out, stats)
+    }
+
+    /// A log of every awkward shape, several blocks long.
+    fn awkward_log(crlf: bool) -> Vec<u8> {
+        let mut b: Vec<u8> = b"junk before\n\n  \n".to_vec();
+        let mut seed = 12345u64;
+        let mut rnd = |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        let eol: &[u8] = if crlf { b"\r\n" } else { b"\n" };
+        let mut i = 0;
+        while b.len() < 3 << 20 {
+            i += 1;
+            let kind = rnd(14);
+            let day = 1 + rnd(3);
+            let head = format!(
+                "11/0{day}/2026|10:00:{:02}.{:03} 1F68:C14 INFO  :: ",
+                i % 60,
+                i % 1000
+            );
+            let text = match kind {
+                0 => "Sending Packet - 10.0.0.1:5061 12 bytes:".to_string(),
+                1 => "news reviews EWS https://m.contoso.com/EWS/Exchange.asmx".to_string(),
+                2 => "aaa ProvisionGroup".to_string(),
+                _ => format!("record {i} |x|"),
+            };
+            b.extend_from_slice(head.as_bytes());
+            b.extend_from_slice(text.as_bytes());
+            b.extend_from_slice(eol);
+            let lines = match (i % 400, rnd(30)) {
+                (7, _) => MAX_CONTINUATION as u64 + 2,
+                (107, _) => MAX_CONTINUATION as u64,
+                (_, 0) => 0,
+                _ => rnd(12),
+            };
+            for j in 0..lines {
+                let pick = match (lines > 100, rnd(400)) {
+                    // Long records: only lines that cannot start a record.
+                    (true, 0) => 0,
+                    (true, _) => 399,
+                    (false, r) => r,
+                };
+                let line: Vec<u8> = match pick {
+                    0 => vec![b'y'; crate::scan::lines::MAX_LINE + rnd(3) as usize - 1],
+                    // Only early: a block with a bad byte is read line by line.
+                    1 if i < 300 => b"bad \xFF byte".to_vec(),
+                    2..=9 => b"0123456789|not a record".to_vec(),
+                    10..=19 => b"1".to_vec(),
+                    50..=54 => b"13/45/2026|10:00:00.000 1:2 INFO :: impossible date".to_vec(),
+                    20..=24 => b"01/02/2026|25:00:00.000 1:2 INFO :: impossible hour".to_vec(),
+                    25..=29 => b"01/02/2026|00:00:0".to_vec(),
+                    30..=39 => b"https://x.contoso.com/ews/exchange.asmx <otherOptions>".to_vec(),
+                    40..=49 => b"ends in cr\r".to_vec(),
+                    _ => format!("Header-{j}: value {j} aa").into_bytes(),
+                };
+                b.extend_from_slice(&line);
+                b.extend_from_slice(eol);
+            }
+        }
+        b.extend_from_slice(b"01/01/2026|00:00:00.000 1:2 INFO :: last, unended");
+        b
+    }
+
+    #[test]
+    fn blocks_agree_with_lines() {
+        struct Trickle<'a>(&'a [u8], usize);
+        impl Read for Trickle<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                // Reads of odd sizes, so blocks end anywhere.
+                self.1 = (self.1 * 7 + 3) % 4001;
+                let n = buf.len().min(self.0.len()).min(self.1 + 1);
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let sparse = LiteralSet::new(&[
+            "ews",
+            "/ews/exchange.asmx",
+            "provisiongroup",
+            "aa",
+            "|",
+            "x|",
+        ]);
+        // Too many occurrences to keep: records searched one by one.
+        let dense = LiteralSet::new(&["e", "a", "ews"]);
+        for (crlf, literals) in [(false, &sparse), (true, &sparse), (false, &dense)] {
+            let log = awkward_log(crlf);
+            let want = read_slowly(&log, literals);
+            assert!(want.0.len() > 300, "{} {:?}", want.0.len(), want.1);
+            assert!(
+                want.1.cut_lines > 0 && want.1.dropped_lines > 0 && want.1.lossy_lines > 0,
+                "{:?}",
+                want.1
+            );
+            assert!(want.1.bad_times > 0 && want.1.malformed_lines > 0);
+            let got = read_finding(log.as_slice(), literals);
+            assert!(got == want, "crlf {crlf}");
+            let got = read_finding(Trickle(&log, 0), literals);
+            assert!(got == want, "crlf {crlf}, small reads");
+        }
+    }
+
+    #[test]
+    fn remembered_splits_agree_with_split_tail() {
+        let rests = [
+            " 1F68:C14 INFO  :: text",
+            " 1F68:C14 INFO  ::  more text\t",
+            " 1F68:C14 INFO  :: ",
+            " 1F68:C14 INFO  ::",
+            " 1F68:C14 INFO  ::x",
+            " 1F68:C14 INFO  :",
+            " 1F68:C14 INFOX :: longer level",
+            " 1F68:C14 INF :: shorter level",
+            " 1F68:C14x INFO :: odd thread",
+            " 1F68:C14 :: no level",
+            " 1F68:1A0C ERROR\t::\ttabs",
+            "\t1F68:1A0C ERROR\t::\ttabs",
+            " no thread here",
+            " 1F68:C14 INFO  :: text",
+            " 1F68:C14 WARN :: w",
+            " 1F68:C14 WARN :: w2",
+            " 1F68:C14 Audit :: odd level",
+            " 1F68:C14 AAAAAAAAAAAAAAAAA :: level too long",
+            "",
+        ];
+        let mut tails = Tails::default();
+        for round in 0..3 {
+            for k in 0..rests.len() {
+                // Orders that bring heads back after others pushed them out.
+                let r = rests[(k * (round + 1)) % rests.len()];
+                let r2 = rests[k];
+                for x in [r, r2] {
+                    assert_eq!(tails.split(x), split_tail(x), "{x:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn counts_lines_of_any_length() {
+        let b: Vec<u8> = (0..300u32)
+            .map(|i| {
+                if i % 7 == 0 || i % 11 == 0 {
+                    b'\n'
+                } else {
+                    b'x'
+                }
+            })
+            .collect();
+        for from in 0..20 {
+            for to in from..b.len() {
+                let want = b[from..to].iter().filter(|&&c| c == b'\n').count() as u64;
+                assert_eq!(count_lines(&b[from..to]), want);
+            }
+        }
+        assert_eq!(count_lines(&[b'\n'; 1000]), 1000);
+    }
+
+    #[test]
+    fn time_cache_agrees_with_to_utc() {
+        let mut cache = TimeCache::default();
+        let mut n = 0u32;
+        for year in [0, 1, 1969, 1970, 1979, 1980, 2000, 2024, 2026, 9999] {
+            for month in [0, 1, 2, 12, 13] {
+                for day in [0, 1, 28, 29, 30, 31, 32] {
+                    for (hour, minute, second) in
+                        [(0, 0, 0), (23, 59, 59), (24, 0, 0), (0, 60, 0), (0, 0, 60)]
+                    {
+                        for off in ["+00:00", "+14:00", "-12:00", "+05:30"] {
+                            n = n.wrapping_mul(31).wrapping_add(7);
+                            let s = Stamp {
+                                year,
+                                month,
+                                day,
+                                hour,
+                                minute,
+                                second,
+                                nanos: n % 1_000_000_000,
+                            };
+                            let o = parse_utc_offset(off).unwrap();
+                            assert_eq!(cache.utc(&s, o), s.to_utc(o), "{s:?} {off}");
+                        }
+                    }
+                }
+            }
         }
     }
 

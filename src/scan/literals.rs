@@ -1,0 +1,261 @@
+//! Which of a few ASCII-case-insensitive literals occur in a record's text
+//! and in its continuation lines, found for a whole block of records at
+//! once: the block is lower-cased once and each literal searched with
+//! memmem, so a record without any of them (nearly all) costs a comparison,
+//! not a search per literal.
+//!
+//! Semantics are those of [`CiLiteral`]: ASCII letters match either case,
+//! every other byte matches itself.
+
+use crate::scan::ci::CiLiteral;
+use aho_corasick::packed;
+use memchr::memmem::Finder;
+
+/// At most this many literals: one bit each.
+pub const MAX_LITERALS: usize = 64;
+
+/// Occurrences kept per block: a block denser than this (hostile input,
+/// a one-letter literal) is not searched as a whole, so memory stays bounded.
+const MAX_HITS: usize = 1 << 16;
+
+/// Bit `i` set: literal `i` occurs.
+pub type Bits = u64;
+
+/// Which literals occur in a record's text and in its continuation lines.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Found {
+    pub text: Bits,
+    pub continuation: Bits,
+}
+
+/// A set of literals, prepared for searching.
+pub struct LiteralSet {
+    /// ASCII-lower-cased.
+    finders: Vec<Finder<'static>>,
+    /// All of them at once (SIMD, when the CPU has it): where any starts.
+    any: Option<packed::Searcher>,
+    one_by_one: Vec<CiLiteral>,
+    /// Empty literals: they occur everywhere.
+    always: Bits,
+}
+
+impl LiteralSet {
+    /// The first [`MAX_LITERALS`] of `literals`; later ones are ignored.
+    pub fn new<S: AsRef<str>>(literals: &[S]) -> LiteralSet {
+        let literals = literals.get(..MAX_LITERALS).unwrap_or(literals);
+        let mut always = 0;
+        for (i, l) in literals.iter().enumerate() {
+            if l.as_ref().is_empty() {
+                always |= 1 << i;
+            }
+        }
+        let lowered: Vec<Vec<u8>> = literals
+            .iter()
+            .map(|l| l.as_ref().to_ascii_lowercase().into_bytes())
+            .filter(|l| !l.is_empty())
+            .collect();
+        let any = (!lowered.is_empty())
+            .then(|| {
+                packed::Config::new()
+                    .match_kind(packed::MatchKind::LeftmostFirst)
+                    .builder()
+                    .extend(&lowered)
+                    .build()
+            })
+            .flatten();
+        LiteralSet {
+            any,
+            finders: literals
+                .iter()
+                .map(|l| Finder::new(l.as_ref().to_ascii_lowercase().as_bytes()).into_owned())
+                .collect(),
+            one_by_one: literals
+                .iter()
+                .map(|l| CiLiteral::new(l.as_ref()))
+                .collect(),
+            always,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.finders.is_empty()
+    }
+
+    /// Which literals occur in `hay`, searched for one by one.
+    pub fn in_text(&self, hay: &str) -> Bits {
+        let mut bits = 0;
+        for (i, l) in self.one_by_one.iter().enumerate() {
+            if l.occurs_in(hay.as_bytes()) {
+                bits |= 1 << i;
+            }
+        }
+        bits
+    }
+
+    /// Every occurrence of every literal in `block`, for [`Hits::found`].
+    pub fn search_block(&self, block: &str, hits: &mut Hits) {
+        hits.lower.clear();
+        hits.lower
+            .extend(block.as_bytes().iter().map(u8::to_ascii_lowercase));
+        hits.list.clear();
+        if let Some(any) = &self.any {
+            // Each place where one starts, then which ones start there.
+            let hay = hits.lower.as_slice();
+            let mut from = 0;
+            while from < hay.len() {
+                let Some(m) = any.find_in(hay, aho_corasick::Span::from(from..hay.len())) else {
+                    break;
+                };
+                let start = m.start();
+                let here = hay.get(start..).unwrap_or_default();
+                if hits.list.len() >= MAX_HITS {
+                    hits.too_many();
+                    return;
+                }
+                for (i, f) in self.finders.iter().enumerate() {
+                    let n = f.needle();
+                    if !n.is_empty() && here.starts_with(n) {
+                        hits.list.push(Hit {
+                            start,
+                            end: start + n.len(),
+                            literal: i as u32,
+                        });
+                    }
+                }
+                from = start + 1;
+            }
+            hits.done(self.always);
+            return;
+        }
+        for (i, f) in self.finders.iter().enumerate() {
+            let len = f.needle().len();
+            if len == 0 {
+                continue;
+            }
+            let mut from = 0;
+            // Overlapping occurrences too: one that starts before a record's
+            // text may hide another inside it.
+            while let Some(at) = hits.lower.get(from..).and_then(|h| f.find(h)) {
+                let start = from + at;
+                if hits.list.len() >= MAX_HITS {
+                    hits.too_many();
+                    return;
+                }
+                hits.list.push(Hit {
+                    start,
+                    end: start + len,
+                    literal: i as u32,
+                });
+                from = start + 1;
+            }
+        }
+        hits.list.sort_unstable_by_key(|h| h.start);
+        hits.done(self.always);
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Hit {
+    start: usize,
+    end: usize,
+    literal: u32,
+}
+
+/// The occurrences in one block, read record by record in block order.
+#[derive(Default)]
+pub struct Hits {
+    lower: Vec<u8>,
+    list: Vec<Hit>,
+    /// The first hit not before the last record asked about.
+    next: usize,
+    always: Bits,
+    /// More than [`MAX_HITS`]: the block's records are searched one by one.
+    dense: bool,
+}
+
+impl Hits {
+    fn done(&mut self, always: Bits) {
+        self.next = 0;
+        self.always = always;
+        self.dense = false;
+    }
+
+    fn too_many(&mut self) {
+        self.list.clear();
+        self.list.shrink_to(MAX_HITS);
+        self.dense = true;
+    }
+
+    /// Which literals lie wholly within `text` and within `continuation`
+    /// (byte ranges of the block); records must be asked about in order,
+    /// each starting at or after the end of the one before (`record_start`).
+    /// `None` when the block had too many to keep: search the record itself.
+    pub fn found(
+        &mut self,
+        record_start: usize,
+        text: (usize, usize),
+        continuation: (usize, usize),
+        record_end: usize,
+    ) -> Option<Found> {
+        if self.dense {
+            return None;
+        }
+        let mut found = Found {
+            text: self.always,
+            continuation: self.always,
+        };
+        while let Some(h) = self.list.get(self.next) {
+            if h.start >= record_start {
+                break;
+            }
+            self.next += 1;
+        }
+        let mut i = self.next;
+        while let Some(h) = self.list.get(i) {
+            if h.start >= record_end {
+                break;
+            }
+            let bit = 1u64 << (h.literal % 64);
+            if h.start >= text.0 && h.end <= text.1 {
+                found.text |= bit;
+            }
+            if h.start >= continuation.0 && h.end <= continuation.1 {
+                found.continuation |= bit;
+            }
+            i += 1;
+        }
+        self.next = i;
+        Some(found)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn block_search_agrees_with_one_by_one() {
+        let set = LiteralSet::new(&["ews", "aa", "OfflineIM", "é", ""]);
+        let block = "xx EWS aaa\nOFFLINEim é\nnews\naAa";
+        let mut hits = Hits::default();
+        set.search_block(block, &mut hits);
+        // Ranges: every pair of boundaries, in order, as records would be.
+        let n = block.len();
+        let f = hits.found(0, (3, 10), (11, 23), 23).unwrap();
+        assert_eq!(f.text, set.in_text(&block[3..10]));
+        assert_eq!(f.continuation, set.in_text(&block[11..23]));
+        let f = hits.found(23, (24, 28), (28, n), n).unwrap();
+        assert_eq!(f.text, set.in_text(&block[24..28]));
+        assert_eq!(f.continuation, set.in_text(&block[28..n]));
+        // Overlapping: "aa" inside "xaaa" starting after the first `a`.
+        let mut hits = Hits::default();
+        set.search_block("aaa", &mut hits);
+        assert_eq!(hits.found(0, (1, 3), (3, 3), 3).unwrap().text & 2, 2);
+        // A block too dense to keep every occurrence: none kept, records
+        // searched one by one.
+        let set = LiteralSet::new(&["a", "aa"]);
+        set.search_block(&"a".repeat(MAX_HITS), &mut hits);
+        assert_eq!(hits.found(0, (0, 1), (1, 2), 2), None);
+        assert!(hits.list.capacity() <= 2 * MAX_HITS);
+    }
+}
