@@ -42,23 +42,16 @@ impl FoundFile {
     }
 }
 
-/// One regular file met, in discovery order.
-#[derive(Debug)]
-pub enum Found {
-    /// A file to read whole (a log, an export...); boxed, as 100,000 spool
-    /// items may stand beside it.
-    File(Box<FoundFile>),
-    /// Below a `History Spooler` folder: a spooled message, `items[k]`.
-    Item(usize),
-}
-
 #[derive(Debug, Default)]
 pub struct Discovery {
-    /// Every regular file met, in discovery order.
-    pub files: Vec<Found>,
-    /// The spool items among them, in the same order, as far as their
-    /// folder listing tells (path, size, file time, profile): their content
-    /// is read into them later. Not a `FoundFile` each and an item each.
+    /// The regular files met outside spoolers (logs, exports...), in
+    /// discovery order, each with the number of spool items met before it:
+    /// files and items interleave in that order. (A list of every file would
+    /// be 100,000 entries for a big spooler.)
+    pub files: Vec<(usize, FoundFile)>,
+    /// The spool items, in discovery order, as far as their folder listing
+    /// tells (path, size, file time, profile): their content is read into
+    /// them later. Not a `FoundFile` each and an item each.
     pub items: Vec<SpoolItem>,
     /// Items the user named as links: what to open for `items[k]`.
     pub item_targets: Vec<(usize, PathBuf)>,
@@ -158,14 +151,14 @@ pub fn discover(roots: &[PathBuf], strict_lync: bool, now: DateTime<Utc>) -> Dis
                     "not a regular file (FIFO, socket or device): not opened".to_string(),
                 ));
             } else {
-                let before = d.files.len();
+                let (files, items) = (d.files.len(), d.items.len());
                 add_file(&mut d, &mut seen, root.clone(), &meta);
                 if fs::symlink_metadata(root).is_ok_and(|m| m.file_type().is_symlink()) {
                     if let Ok(target) = fs::canonicalize(root) {
-                        match d.files.get_mut(before) {
-                            Some(Found::File(f)) => f.link_target = Some(target),
-                            Some(Found::Item(k)) => d.item_targets.push((*k, target)),
-                            None => {}
+                        if let Some((_, f)) = d.files.get_mut(files) {
+                            f.link_target = Some(target);
+                        } else if d.items.len() > items {
+                            d.item_targets.push((items, target));
                         }
                     }
                 }
@@ -546,11 +539,10 @@ fn add_found(
         profile: place.profile.clone(),
     };
     if place.in_spooler {
-        d.files.push(Found::Item(d.items.len()));
         d.items.push(spooler::listed_item(&f, d.now));
         d.item_stat_at_read.push(false);
     } else {
-        d.files.push(Found::File(Box::new(f)));
+        d.files.push((d.items.len(), f));
     }
 }
 
@@ -567,7 +559,6 @@ fn add_listed_item(d: &mut Discovery, seen: &mut Seen, path: PathBuf, id: Identi
         mtime: None,
         profile: place.profile.clone(),
     };
-    d.files.push(Found::Item(d.items.len()));
     d.items.push(spooler::unstated_item(&f, d.now));
     d.item_stat_at_read.push(true);
 }
@@ -977,8 +968,8 @@ mod tests {
             "x",
         );
         let d = discover(&[tmp.path().to_path_buf()], true);
-        assert_eq!(d.files.len(), 1, "{:?}", d.skipped);
-        assert!(matches!(d.files[0], Found::Item(0)));
+        assert_eq!(d.items.len(), 1, "{:?}", d.skipped);
+        assert!(d.files.is_empty());
         assert_eq!(d.items[0].profile.as_deref(), Some("alice@contoso.com"));
         assert_eq!(d.spoolers.len(), 1);
     }
@@ -992,7 +983,8 @@ mod tests {
             &[tmp.path().join("Lync"), spool.clone(), spool.join("1.hist")],
             false,
         );
-        assert_eq!(d.files.len(), 1);
+        assert_eq!(d.items.len(), 1);
+        assert!(d.files.is_empty());
     }
 
     /// Listing a folder reads it: discovery must not move folder access times
@@ -1027,7 +1019,8 @@ mod tests {
         }
         for strict in [true, false] {
             let d = discover(&[tmp.path().to_path_buf()], strict);
-            assert_eq!(d.files.len(), if strict { 2 } else { 3 }, "{:?}", d.skipped);
+            let found = d.files.len() + d.items.len();
+            assert_eq!(found, if strict { 2 } else { 3 }, "{:?}", d.skipped);
         }
         for d in &dirs {
             let atime = fs::metadata(d).unwrap().atime();
@@ -1058,11 +1051,10 @@ mod tests {
         write(&item, "From: <sip:alice@contoso.com>\r\n\r\n");
         let verbatim = PathBuf::from(format!(r"\\?\{}", base.display()));
         let d = discover(&[verbatim.clone(), base.join("microsoft")], false);
-        assert_eq!(d.files.len(), 1, "{:?}", d.skipped);
+        assert_eq!(d.items.len(), 1, "{:?}", d.skipped);
         let shown = d.items[0].path.to_str().unwrap();
         assert!(!shown.starts_with(r"\\?\"), "{shown}");
         assert!(shown.ends_with(r"\HISTORY SPOOLER\7f.hist"), "{shown}");
-        assert!(matches!(d.files[0], Found::Item(0)));
         assert_eq!(d.items[0].profile.as_deref(), Some("alice@contoso.com"));
         assert!(d.items[0].size_bytes > 0);
         // and it can be opened for reading through its plain (long) name
@@ -1078,7 +1070,7 @@ mod tests {
         let spool = tmp.path().join("sip_jürgen@contoso.com").join(SPOOLER_DIR);
         write(&spool.join("Ärger 東京.hist"), "x");
         let d = discover(&[tmp.path().to_path_buf()], false);
-        assert_eq!(d.files.len(), 1, "{:?}", d.skipped);
+        assert_eq!(d.items.len(), 1, "{:?}", d.skipped);
         assert_eq!(d.items[0].profile.as_deref(), Some("jürgen@contoso.com"));
         assert!(d.items[0]
             .path
@@ -1123,7 +1115,7 @@ mod tests {
         );
         let slashed = PathBuf::from(tmp.path().to_str().unwrap().replace('\\', "/"));
         let d = discover(&[slashed], false);
-        assert_eq!(d.files.len(), 1);
+        assert_eq!(d.items.len(), 1);
         assert!(!d.items[0].path.to_str().unwrap().contains('/'));
     }
 

@@ -115,11 +115,11 @@ impl LiteralSet {
                 for (i, f) in self.finders.iter().enumerate() {
                     let n = f.needle();
                     if !n.is_empty() && here.starts_with(n) {
-                        hits.list.push(Hit {
-                            start,
-                            end: start + n.len(),
-                            literal: i as u32,
-                        });
+                        let Some(hit) = Hit::new(start, n.len(), i) else {
+                            hits.too_many();
+                            return;
+                        };
+                        hits.list.push(hit);
                     }
                 }
                 from = start + 1;
@@ -141,11 +141,11 @@ impl LiteralSet {
                     hits.too_many();
                     return;
                 }
-                hits.list.push(Hit {
-                    start,
-                    end: start + len,
-                    literal: i as u32,
-                });
+                let Some(hit) = Hit::new(start, len, i) else {
+                    hits.too_many();
+                    return;
+                };
+                hits.list.push(hit);
                 from = start + 1;
             }
         }
@@ -154,11 +154,32 @@ impl LiteralSet {
     }
 }
 
+/// One occurrence: byte offsets in the block (a block is far below 4 GiB),
+/// 12 bytes rather than 24, for up to `MAX_HITS` per block and log.
 #[derive(Debug, Clone, Copy)]
 struct Hit {
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
     literal: u32,
+}
+
+impl Hit {
+    /// `None` past what 32 bits hold (then the block is searched record by record).
+    fn new(start: usize, len: usize, literal: usize) -> Option<Hit> {
+        Some(Hit {
+            start: u32::try_from(start).ok()?,
+            end: u32::try_from(start.checked_add(len)?).ok()?,
+            literal: u32::try_from(literal).ok()?,
+        })
+    }
+
+    fn start(&self) -> usize {
+        self.start as usize
+    }
+
+    fn end(&self) -> usize {
+        self.end as usize
+    }
 }
 
 /// The occurrences in one block, read record by record in block order.
@@ -205,21 +226,21 @@ impl Hits {
             continuation: self.always,
         };
         while let Some(h) = self.list.get(self.next) {
-            if h.start >= record_start {
+            if h.start() >= record_start {
                 break;
             }
             self.next += 1;
         }
         let mut i = self.next;
         while let Some(h) = self.list.get(i) {
-            if h.start >= record_end {
+            if h.start() >= record_end {
                 break;
             }
             let bit = 1u64 << (h.literal % 64);
-            if h.start >= text.0 && h.end <= text.1 {
+            if h.start() >= text.0 && h.end() <= text.1 {
                 found.text |= bit;
             }
-            if h.start >= continuation.0 && h.end <= continuation.1 {
+            if h.start() >= continuation.0 && h.end() <= continuation.1 {
                 found.continuation |= bit;
             }
             i += 1;
