@@ -158,8 +158,14 @@ fn open_readonly(path: &Path) -> io::Result<File> {
 /// costs one bounded read.
 pub fn read_prefix<R: Read>(file: &mut R, limit: usize) -> io::Result<Vec<u8>> {
     let mut buf = Vec::with_capacity(limit.min(64 * 1024));
-    file.take(limit as u64).read_to_end(&mut buf)?;
+    read_prefix_into(file, limit, &mut buf)?;
     Ok(buf)
+}
+
+/// [`read_prefix`] appended to `buf` (a buffer reused from file to file).
+pub fn read_prefix_into<R: Read>(file: &mut R, limit: usize, buf: &mut Vec<u8>) -> io::Result<()> {
+    file.take(limit as u64).read_to_end(buf)?;
+    Ok(())
 }
 
 /// A short, user-facing reason for an I/O error.

@@ -348,6 +348,7 @@ fn read_all<'scope, 'env>(
             .map(|_| {
                 ps.spawn(move || {
                     let mut shared = spooler::SharedStrings::default();
+                    let mut buf = Vec::with_capacity(spooler::ITEM_READ_LIMIT + 1);
                     loop {
                         let next = chunks.lock().unwrap_or_else(|e| e.into_inner()).next();
                         let Some((c, chunk)) = next else { break };
@@ -358,7 +359,8 @@ fn read_all<'scope, 'env>(
                                 None => item.path.to_path_buf(),
                             };
                             let stat = stat_at_read.get(k).copied().unwrap_or(false);
-                            spooler::read_item(item, &open, stat, &readers.opts, &mut shared);
+                            let (opts, shared) = (&readers.opts, &mut shared);
+                            spooler::read_item(item, &open, stat, opts, shared, &mut buf);
                             progress.inc(1);
                         }
                     }

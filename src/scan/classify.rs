@@ -24,7 +24,7 @@ pub fn classify(path: &Path) -> Result<InputKind, String> {
         );
     }
     let decoded = text::decode(&bytes);
-    let t = decoded.text.as_str();
+    let t: &str = &decoded.text;
     // The reader's own prefix parser decides, so what it reads and what is
     // recognised cannot drift apart. A rotated log may begin with the tail of
     // a packet longer than the sniffed prefix: its name then speaks for it.

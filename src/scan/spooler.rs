@@ -117,6 +117,7 @@ pub fn read_item(
     stat_at_read: bool,
     opts: &ItemOptions,
     shared: &mut SharedStrings,
+    buf: &mut Vec<u8>,
 ) {
     let opened = fsread::open_evidence_with_metadata(open);
     if stat_at_read {
@@ -132,25 +133,26 @@ pub fn read_item(
             Err(_) => set_file_time(item, None, opts.now),
         }
     }
-    // One byte past the limit tells an item of exactly the limit from a longer one.
-    let mut bytes =
-        match opened.and_then(|(mut f, _)| fsread::read_prefix(&mut f, ITEM_READ_LIMIT + 1)) {
-            Ok(b) => b,
-            Err(e) => {
-                item.problem = Some(format!(
-                    "could not be read: {}",
-                    fsread::describe_io_error(&e)
-                ));
-                return;
-            }
-        };
-    if bytes.is_empty() {
+    // One byte past the limit tells an item of exactly the limit from a longer
+    // one. Read into the caller's buffer, which serves item after item.
+    buf.clear();
+    let read =
+        opened.and_then(|(mut f, _)| fsread::read_prefix_into(&mut f, ITEM_READ_LIMIT + 1, buf));
+    if let Err(e) = read {
+        item.problem = Some(format!(
+            "could not be read: {}",
+            fsread::describe_io_error(&e)
+        ));
+        return;
+    }
+    if buf.is_empty() {
         item.problem = Some("empty file: nothing to read".into());
         return;
     }
-    let cut = bytes.len() > ITEM_READ_LIMIT;
-    bytes.truncate(ITEM_READ_LIMIT);
-    let decoded = text::decode(&bytes);
+    let cut = buf.len() > ITEM_READ_LIMIT;
+    buf.truncate(ITEM_READ_LIMIT);
+    let bytes: &[u8] = buf;
+    let decoded = text::decode(bytes);
     // Sniffed before any "is this text" test: a header block may be followed
     // by a binary body. Binary from the first byte matches no shape.
     let s = sniff(&decoded.text);
@@ -181,7 +183,7 @@ pub fn read_item(
     // that is ours, not the file's.
     let fields_text = match format {
         ItemFormat::Mime => header_block(&decoded.text),
-        _ => decoded.text.as_str(),
+        _ => &decoded.text,
     };
     let odd_utf16 =
         matches!(decoded.encoding, Encoding::Utf16Le | Encoding::Utf16Be) && bytes.len() % 2 == 1;

@@ -2,6 +2,8 @@
 //! with BOM, and UTF-16LE without BOM (recognised by its NUL high bytes).
 //! Decoding is lossy and never fails: a bad byte costs one U+FFFD, not the file.
 
+use std::borrow::Cow;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Encoding {
     Utf8,
@@ -10,8 +12,9 @@ pub enum Encoding {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Decoded {
-    pub text: String,
+pub struct Decoded<'a> {
+    /// Borrowed when the bytes were valid UTF-8 already (no copy).
+    pub text: Cow<'a, str>,
     pub encoding: Encoding,
     /// Some bytes were not valid in the detected encoding.
     pub lossy: bool,
@@ -47,16 +50,22 @@ fn looks_like_utf16le(bytes: &[u8]) -> bool {
     odd_nuls * 10 >= pairs * 9 && even_nuls * 10 <= pairs
 }
 
-pub fn decode(bytes: &[u8]) -> Decoded {
+pub fn decode(bytes: &[u8]) -> Decoded<'_> {
     let (encoding, bom) = detect(bytes);
     let body = bytes.get(bom..).unwrap_or_default();
     let (text, lossy) = match encoding {
         Encoding::Utf8 => match std::str::from_utf8(body) {
-            Ok(s) => (s.to_owned(), false),
-            Err(_) => (String::from_utf8_lossy(body).into_owned(), true),
+            Ok(s) => (Cow::Borrowed(s), false),
+            Err(_) => (String::from_utf8_lossy(body), true),
         },
-        Encoding::Utf16Le => decode_utf16(body, u16::from_le_bytes),
-        Encoding::Utf16Be => decode_utf16(body, u16::from_be_bytes),
+        Encoding::Utf16Le => {
+            let (t, lossy) = decode_utf16(body, u16::from_le_bytes);
+            (Cow::Owned(t), lossy)
+        }
+        Encoding::Utf16Be => {
+            let (t, lossy) = decode_utf16(body, u16::from_be_bytes);
+            (Cow::Owned(t), lossy)
+        }
     };
     Decoded {
         text,
@@ -128,7 +137,8 @@ mod tests {
     #[test]
     fn utf16le_with_and_without_bom() {
         for bom in [true, false] {
-            let d = decode(&utf16le("To: <sip:bob@contoso.com>\r\n", bom));
+            let bytes = utf16le("To: <sip:bob@contoso.com>\r\n", bom);
+            let d = decode(&bytes);
             assert_eq!(d.text, "To: <sip:bob@contoso.com>\r\n");
             assert_eq!(d.encoding, Encoding::Utf16Le);
         }
