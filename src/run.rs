@@ -18,7 +18,7 @@ use crate::report::{self, Report};
 use crate::rules::{self, RuleContext};
 use crate::scan::{classify, logs, spooler};
 use crate::signatures::Signatures;
-use crate::{facts, output, redact};
+use crate::{facts, fsread, output, redact};
 use chrono::{DateTime, Utc};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::cmp::Reverse;
@@ -349,6 +349,9 @@ fn read_all<'scope, 'env>(
                 ps.spawn(move || {
                     let mut shared = spooler::SharedStrings::default();
                     let mut buf = Vec::with_capacity(spooler::ITEM_READ_LIMIT + 1);
+                    // The folder of the items last read, held open (Linux).
+                    // (None when it could not be held: then by path.)
+                    let mut folder: Option<(PathBuf, Option<fsread::Folder>)> = None;
                     loop {
                         let next = chunks.lock().unwrap_or_else(|e| e.into_inner()).next();
                         let Some((c, chunk)) = next else { break };
@@ -359,8 +362,18 @@ fn read_all<'scope, 'env>(
                                 None => item.path.to_path_buf(),
                             };
                             let stat = stat_at_read.get(k).copied().unwrap_or(false);
+                            let dir = open.parent().filter(|_| !targets.contains_key(&k));
+                            if let Some(d) = dir {
+                                if folder.as_ref().is_none_or(|(p, _)| p != d) {
+                                    folder = Some((d.to_path_buf(), fsread::Folder::open(d).ok()));
+                                }
+                            }
+                            let held = folder
+                                .as_ref()
+                                .filter(|_| dir.is_some())
+                                .and_then(|(_, f)| f.as_ref());
                             let (opts, shared) = (&readers.opts, &mut shared);
-                            spooler::read_item(item, &open, stat, opts, shared, &mut buf);
+                            spooler::read_item(item, &open, stat, held, opts, shared, &mut buf);
                             progress.inc(1);
                         }
                     }

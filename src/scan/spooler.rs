@@ -108,18 +108,23 @@ fn set_file_time(item: &mut SpoolItem, mtime: Option<std::time::SystemTime>, now
 }
 
 /// Reads a listed item's content (from `open`: its path, or a named link's
-/// target) into it. `stat_at_read`: the listing did not give its size and
+/// target; opened by name in `folder` when that is its folder, held open)
+/// into it. `stat_at_read`: the listing did not give its size and
 /// times, so they are taken from the file opened (or, when it cannot be
 /// opened, asked of its path).
 pub fn read_item(
     item: &mut SpoolItem,
     open: &Path,
     stat_at_read: bool,
+    folder: Option<&fsread::Folder>,
     opts: &ItemOptions,
     shared: &mut SharedStrings,
     buf: &mut Vec<u8>,
 ) {
-    let opened = fsread::open_evidence_with_metadata(open);
+    let opened = match (folder, open.file_name()) {
+        (Some(folder), Some(name)) => folder.open_evidence_with_metadata(name),
+        _ => fsread::open_evidence_with_metadata(open),
+    };
     if stat_at_read {
         let meta = match &opened {
             Ok((_, m)) => Ok(m.clone()),
