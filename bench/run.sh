@@ -6,6 +6,9 @@
 #   BENCH_DIR=/data/b bench/run.sh    # where corpora live (default /tmp/oimdiag-bench)
 #   BENCH_SIZES="64:5000" bench/run.sh   # other sizes, MiB:items pairs (first = base of scaling)
 #   BENCH_RUNS=10 bench/run.sh        # hyperfine runs per command (default 5)
+#   BENCH_EQUAL="" bench/run.sh       # skip the extra corpus that grows logs and
+#                                     # items alike (default 1024:80000: 4× logs
+#                                     # and 4× items of the first size)
 #
 # Installs ripgrep, hyperfine and GNU time with apt when missing, builds release,
 # generates each corpus once (reused while its parameters and the generator are
@@ -18,6 +21,7 @@ ROOT=$(pwd)
 BENCH_DIR=${BENCH_DIR:-/tmp/oimdiag-bench}
 BENCH_SIZES=${BENCH_SIZES:-"256:20000 1024:100000"}
 BENCH_RUNS=${BENCH_RUNS:-5}
+BENCH_EQUAL=${BENCH_EQUAL-1024:80000}
 BENCH_SEED=${BENCH_SEED:-1}
 NOW=2026-11-30T00:00:00Z
 
@@ -61,7 +65,7 @@ mkdir -p "$BENCH_DIR"
 declare -a ROWS=()
 declare -A T_OIM T_RG RSS RATIO
 first=""
-for pair in $BENCH_SIZES; do
+for pair in $BENCH_SIZES $BENCH_EQUAL; do
     mib=${pair%%:*}
     items=${pair##*:}
     tree="$BENCH_DIR/log${mib}-items${items}-seed${BENCH_SEED}"
@@ -103,6 +107,10 @@ for pair in $BENCH_SIZES; do
     ROWS+=("$pair")
     [ -n "$first" ] || first=$pair
 done
+# The targets compare the first and the last of BENCH_SIZES; BENCH_EQUAL only
+# adds a scaling line.
+sizes=($BENCH_SIZES)
+last=${sizes[${#sizes[@]}-1]}
 
 # --- report -----------------------------------------------------------------
 out="$BENCH_DIR/results.md"
@@ -115,7 +123,6 @@ out="$BENCH_DIR/results.md"
             'BEGIN{printf "| %d MiB | %d | %.3f s | %.3f s | %s× | %.1f MiB |\n", mib, items, o, r, ratio, rss/1024}'
     done
     echo
-    last=${ROWS[${#ROWS[@]}-1]}
     status=0
     check() { # name, pass(0/1), detail
         if [ "$2" -eq 1 ]; then echo "PASS  $1 ($3)"; else echo "MISS  $1 ($3)"; fi
@@ -130,10 +137,20 @@ out="$BENCH_DIR/results.md"
         data=$(awk -v a="${first%%:*}" -v b="${last%%:*}" 'BEGIN{printf "%.2f", b/a}')
         scale=$(awk -v a="${T_OIM[$first]}" -v b="${T_OIM[$last]}" 'BEGIN{printf "%.2f", b/a}')
         limit=$(awk -v d="$data" 'BEGIN{printf "%.2f", d*1.05}')
-        echo "scaling: ${data}× the log data costs ${scale}× the time"
+        rg_scale=$(awk -v a="${T_RG[$first]}" -v b="${T_RG[$last]}" 'BEGIN{printf "%.2f", b/a}')
+        items=$(awk -v a="${first##*:}" -v b="${last##*:}" 'BEGIN{printf "%.2f", b/a}')
+        echo "scaling: ${data}× the log data (and ${items}× the items) costs ${scale}× the time (rg: ${rg_scale}×)"
         check "time scaling ≤ ${limit}× for ${data}× the data" \
             "$(awk -v s="$scale" -v l="$limit" 'BEGIN{print (s<=l)?1:0}')" "${scale}×"
     fi
+    for eq in $BENCH_EQUAL; do
+        [ -n "${T_OIM[$eq]:-}" ] || continue
+        d=$(awk -v a="${first%%:*}" -v b="${eq%%:*}" 'BEGIN{printf "%.2f", b/a}')
+        i=$(awk -v a="${first##*:}" -v b="${eq##*:}" 'BEGIN{printf "%.2f", b/a}')
+        sc=$(awk -v a="${T_OIM[$first]}" -v b="${T_OIM[$eq]}" 'BEGIN{printf "%.2f", b/a}')
+        rs=$(awk -v a="${T_RG[$first]}" -v b="${T_RG[$eq]}" 'BEGIN{printf "%.2f", b/a}')
+        echo "also:    ${d}× the log data and ${i}× the items (${eq%%:*} MiB + ${eq##*:}) cost ${sc}× the time (rg: ${rs}×)"
+    done
     rss_mib=$(awk -v k="${RSS[$last]}" 'BEGIN{printf "%.1f", k/1024}')
     check "peak RSS ≤ 64 MiB at ${last%%:*} MiB + ${last##*:} items" \
         "$(awk -v k="${RSS[$last]}" 'BEGIN{print (k<=65536)?1:0}')" "${rss_mib} MiB"
