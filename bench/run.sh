@@ -5,7 +5,8 @@
 #   bench/run.sh                      # 256 MiB + 20,000 items, then 1 GiB + 100,000 items
 #   BENCH_DIR=/data/b bench/run.sh    # where corpora live (default /tmp/oimdiag-bench)
 #   BENCH_SIZES="64:5000" bench/run.sh   # other sizes, MiB:items pairs (first = base of scaling)
-#   BENCH_RUNS=10 bench/run.sh        # hyperfine runs per command (default 5)
+#   BENCH_RUNS=5 bench/run.sh         # hyperfine runs per command (default 10: this
+#                                     # shared machine moves medians by ±15 %)
 #   BENCH_EQUAL="" bench/run.sh       # skip the extra corpus that grows logs and
 #                                     # items alike (default 1024:80000: 4× logs
 #                                     # and 4× items of the first size)
@@ -20,7 +21,7 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 BENCH_DIR=${BENCH_DIR:-/tmp/oimdiag-bench}
 BENCH_SIZES=${BENCH_SIZES:-"256:20000 1024:100000"}
-BENCH_RUNS=${BENCH_RUNS:-5}
+BENCH_RUNS=${BENCH_RUNS:-10}
 BENCH_EQUAL=${BENCH_EQUAL-1024:80000}
 BENCH_SEED=${BENCH_SEED:-1}
 NOW=2026-11-30T00:00:00Z
