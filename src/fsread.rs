@@ -320,6 +320,42 @@ mod tests {
         assert_eq!(read_prefix(&mut f, 1000).unwrap().len(), 18);
     }
 
+    /// Items opened by name in their folder held open are read as by path:
+    /// a regular file whole, its access time kept; a link or a FIFO swapped
+    /// in is refused, not followed or waited on.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_folder_held_open_opens_its_files_as_paths_do() {
+        use std::os::unix::fs::MetadataExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let p = tmp.path().join("7f3a.hist");
+        let content = b"To: <sip:bob@contoso.com>\r\n";
+        std::fs::write(&p, content).unwrap();
+        let old = filetime::FileTime::from_unix_time(1_577_836_800, 0);
+        filetime::set_file_times(&p, old, filetime::FileTime::from_unix_time(1_609_459_200, 0))
+            .unwrap();
+        std::os::unix::fs::symlink(&p, tmp.path().join("link.hist")).unwrap();
+        let fifo = tmp.path().join("fifo.hist");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: a NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+
+        let folder = Folder::open(tmp.path()).unwrap();
+        let (mut f, meta) = folder
+            .open_evidence_with_metadata(std::ffi::OsStr::new("7f3a.hist"))
+            .unwrap();
+        assert_eq!(meta.len(), content.len() as u64);
+        assert_eq!(read_prefix(&mut f, 100).unwrap(), content);
+        assert_eq!(std::fs::metadata(&p).unwrap().atime(), 1_577_836_800);
+        for name in ["link.hist", "fifo.hist", "missing.hist"] {
+            let r = folder.open_evidence_with_metadata(std::ffi::OsStr::new(name));
+            assert!(r.is_err(), "{name} was opened");
+        }
+        // A folder reached through a link is not held: items there are opened by path.
+        std::os::unix::fs::symlink(tmp.path(), tmp.path().join("again")).unwrap();
+        assert!(Folder::open(&tmp.path().join("again")).is_err());
+    }
+
     #[test]
     fn a_folder_is_not_evidence() {
         let tmp = tempfile::tempdir().unwrap();
