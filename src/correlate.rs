@@ -424,14 +424,27 @@ pub fn link_items(attempts: &mut [Attempt], items: &[SpoolItem]) {
         .map(|n| (n, Vec::new()))
         .collect();
     if !by_name.is_empty() {
+        // Only names as long as a named one can be it (lower-casing keeps an
+        // ASCII name's length; others are always compared).
+        let lengths: std::collections::HashSet<usize> = by_name.keys().map(String::len).collect();
         let mut lower = String::new();
         for (j, it) in items.iter().enumerate() {
-            if let Some(n) = it.path.file_name() {
-                lower.clear();
-                lower.extend(n.to_string_lossy().chars().flat_map(char::to_lowercase));
-                if let Some(v) = by_name.get_mut(lower.as_str()) {
-                    v.push(j);
+            let Some(n) = it.path.file_name() else {
+                continue;
+            };
+            let n = n.to_string_lossy();
+            lower.clear();
+            if n.is_ascii() {
+                if !lengths.contains(&n.len()) {
+                    continue;
                 }
+                lower.push_str(&n);
+                lower.make_ascii_lowercase();
+            } else {
+                lower.extend(n.chars().flat_map(char::to_lowercase));
+            }
+            if let Some(v) = by_name.get_mut(lower.as_str()) {
+                v.push(j);
             }
         }
     }
