@@ -23,6 +23,7 @@ pub mod rules;
 pub mod run;
 pub mod scan;
 pub mod signatures;
+pub mod threads;
 
 /// Modules outside `scan` that read file content (opening it, dates in it)
 /// get the scanners' no-panic lints too (see `scan`).

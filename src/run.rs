@@ -18,7 +18,7 @@ use crate::report::{self, Report};
 use crate::rules::{self, RuleContext};
 use crate::scan::{classify, logs, spooler};
 use crate::signatures::Signatures;
-use crate::{facts, fsread, output, redact};
+use crate::{facts, fsread, output, redact, threads};
 use chrono::{DateTime, Utc};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::cmp::Reverse;
@@ -242,7 +242,7 @@ fn discover_and_read(
     std::thread::scope(|s| {
         // With more than one core, the logs that can be seen at once are
         // read while the tree is still being walked.
-        let guesses: Vec<(FoundFile, LogThread)> = if worker_count(usize::MAX) > 1 {
+        let guesses: Vec<(FoundFile, LogThread)> = if threads::count(usize::MAX) > 1 {
             let likely = likely_logs(roots);
             let ahead = batches_ahead(likely.len());
             likely
@@ -337,7 +337,7 @@ fn read_all<'scope, 'env>(
     let mut digest = LogDigest::new(readers.cfg.now);
     let workers = match items.len() {
         0 => 0,
-        n => worker_count(n),
+        n => threads::count(n),
     };
     // Shared out a chunk at a time, to whichever worker is free.
     let chunks = std::sync::Mutex::new(items.chunks_mut(POOL_CHUNK).enumerate());
@@ -510,22 +510,6 @@ enum FileResult {
     Admin(Result<(Vec<AdminSetting>, Option<String>), String>),
     Other(InputKind),
     Skipped(String),
-}
-
-/// Threads for reading spool items: `OIMDIAG_THREADS` when set (1 = no
-/// reading ahead of discovery), else one per core, at most 8.
-fn worker_count(files: usize) -> usize {
-    let wanted = std::env::var("OIMDIAG_THREADS")
-        .ok()
-        .and_then(|v| v.trim().parse::<usize>().ok())
-        .filter(|&n| n > 0)
-        .unwrap_or_else(|| {
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1)
-                .min(8)
-        });
-    wanted.min(files).max(1)
 }
 
 /// Adds one file's result to the scan's data, as reading it in turn would have.
