@@ -227,27 +227,33 @@ fn walk_dir(d: &mut Discovery, seen: &mut Seen, dir: &Path, place: &mut Place) {
     };
     // The folder's device, asked once when an entry needs it.
     let mut dir_dev = None;
+    // Each entry's path, made in one buffer (`dir.join(name)` without
+    // allocating one per entry: a spooler has 100,000).
+    let mut path = PathBuf::new();
     for entry in entries {
-        let path = dir.join(&entry.name);
+        path.clear();
+        path.push(dir);
+        path.push(&entry.name);
+        let path = path.as_path();
         let kind = match entry.kind {
             Some(k) => k,
             // The folder did not say: ask the entry itself.
-            None => match fs::symlink_metadata(&path) {
+            None => match fs::symlink_metadata(path) {
                 Ok(m) => Kind::of(m.file_type()),
                 Err(e) => {
-                    d.skipped.push(skip(&path, format!("cannot be read: {e}")));
+                    d.skipped.push(skip(path, format!("cannot be read: {e}")));
                     continue;
                 }
             },
         };
         match kind {
             Kind::Dir => {
-                note_dir(d, &path);
+                note_dir(d, path);
                 let mut inner = place.enter(&entry.name);
-                walk_dir(d, seen, &path, &mut inner);
+                walk_dir(d, seen, path, &mut inner);
             }
             Kind::Symlink => d.skipped.push(skip(
-                &path,
+                path,
                 "symbolic link: not followed (evidence is read only where it lies)".to_string(),
             )),
             // A spool item the listing says is a regular file is not asked
@@ -256,21 +262,21 @@ fn walk_dir(d: &mut Discovery, seen: &mut Seen, dir: &Path, place: &mut Place) {
             Kind::File if place.in_spooler && entry.kind.is_some() && entry.meta.is_none() => {
                 match listing_identity(dir, &mut dir_dev, &entry) {
                     Some(id) => add_listed_item(d, seen, path, id, place),
-                    None => match fs::symlink_metadata(&path) {
+                    None => match fs::symlink_metadata(path) {
                         Ok(m) => add_found(d, seen, path, &m, place),
-                        Err(e) => d.skipped.push(skip(&path, format!("cannot be read: {e}"))),
+                        Err(e) => d.skipped.push(skip(path, format!("cannot be read: {e}"))),
                     },
                 }
             }
             Kind::File => match entry
                 .meta
-                .map_or_else(|| fs::symlink_metadata(&path), |m| Ok(*m))
+                .map_or_else(|| fs::symlink_metadata(path), |m| Ok(*m))
             {
                 Ok(m) => add_found(d, seen, path, &m, place),
-                Err(e) => d.skipped.push(skip(&path, format!("cannot be read: {e}"))),
+                Err(e) => d.skipped.push(skip(path, format!("cannot be read: {e}"))),
             },
             Kind::Other => d.skipped.push(skip(
-                &path,
+                path,
                 "not a regular file (FIFO, socket or device): not opened".to_string(),
             )),
         }
@@ -516,19 +522,13 @@ fn add_file(d: &mut Discovery, seen: &mut Seen, path: PathBuf, meta: &fs::Metada
         Some(dir) if !dir.as_os_str().is_empty() => Place::of(dir),
         _ => Place::of(Path::new(".")),
     };
-    add_found(d, seen, path, meta, &place);
+    add_found(d, seen, &path, meta, &place);
 }
 
-fn add_found(
-    d: &mut Discovery,
-    seen: &mut Seen,
-    path: PathBuf,
-    meta: &fs::Metadata,
-    place: &Place,
-) {
+fn add_found(d: &mut Discovery, seen: &mut Seen, path: &Path, meta: &fs::Metadata, place: &Place) {
     // The same file reached twice (PATHs `.` and its absolute form, or
     // overlapping roots) is read once.
-    if !seen.insert(identity(&path, meta)) {
+    if !seen.insert(identity(path, meta)) {
         return;
     }
     let f = FoundFile {
@@ -548,7 +548,7 @@ fn add_found(
 
 /// A spool item known from its listing only: its size and times are taken
 /// when it is read.
-fn add_listed_item(d: &mut Discovery, seen: &mut Seen, path: PathBuf, id: Identity, place: &Place) {
+fn add_listed_item(d: &mut Discovery, seen: &mut Seen, path: &Path, id: Identity, place: &Place) {
     if !seen.insert(id) {
         return;
     }

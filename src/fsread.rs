@@ -234,14 +234,33 @@ fn open_readonly(path: &Path) -> io::Result<File> {
 /// costs one bounded read.
 pub fn read_prefix<R: Read>(file: &mut R, limit: usize) -> io::Result<Vec<u8>> {
     let mut buf = Vec::with_capacity(limit.min(64 * 1024));
-    read_prefix_into(file, limit, &mut buf)?;
+    file.take(limit as u64).read_to_end(&mut buf)?;
     Ok(buf)
 }
 
-/// [`read_prefix`] appended to `buf` (a buffer reused from file to file).
-pub fn read_prefix_into<R: Read>(file: &mut R, limit: usize, buf: &mut Vec<u8>) -> io::Result<()> {
-    file.take(limit as u64).read_to_end(buf)?;
-    Ok(())
+/// [`read_prefix`] into `buf`, a buffer reused from file to file; returns
+/// how many bytes were read: the prefix is `buf[..n]`. The buffer is grown
+/// (and zeroed) to `limit` bytes once and keeps them: `read_to_end` zeroes
+/// the room it reads into on every call, 100,000 times in a big spooler.
+pub fn read_prefix_reusing<R: Read>(
+    file: &mut R,
+    limit: usize,
+    buf: &mut Vec<u8>,
+) -> io::Result<usize> {
+    if buf.len() < limit {
+        buf.resize(limit, 0);
+    }
+    let room = buf.get_mut(..limit).unwrap_or_default();
+    let mut n = 0;
+    while let Some(rest) = room.get_mut(n..).filter(|r| !r.is_empty()) {
+        match file.read(rest) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
 }
 
 /// A short, user-facing reason for an I/O error.
@@ -296,6 +315,41 @@ mod tests {
         std::fs::write(&p, b"0123456789").unwrap();
         let mut f = open_evidence(&p).unwrap();
         assert_eq!(read_prefix(&mut f, 4).unwrap(), b"0123");
+    }
+
+    /// A buffer reused from file to file shows each file's own bytes, never
+    /// what an earlier, longer one left in it; a file longer than the limit
+    /// gives the limit, in reads of any size.
+    #[test]
+    fn a_reused_buffer_gives_each_file_its_own_prefix() {
+        /// Gives its bytes `step` at a time, after an interruption.
+        struct Trickle<'a>(&'a [u8], usize, bool);
+        impl Read for Trickle<'_> {
+            fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+                if !self.2 {
+                    self.2 = true;
+                    return Err(io::ErrorKind::Interrupted.into());
+                }
+                let k = self.1.min(out.len()).min(self.0.len());
+                out[..k].copy_from_slice(&self.0[..k]);
+                self.0 = &self.0[k..];
+                Ok(k)
+            }
+        }
+        let mut buf = Vec::new();
+        let long = b"a long item, longer than the limit".as_slice();
+        let n = read_prefix_reusing(&mut Trickle(long, 3, false), 11, &mut buf).unwrap();
+        assert_eq!(&buf[..n], b"a long item");
+        let n = read_prefix_reusing(&mut Trickle(b"short", 2, false), 11, &mut buf).unwrap();
+        assert_eq!(&buf[..n], b"short");
+        let n = read_prefix_reusing(&mut Trickle(b"", 2, false), 11, &mut buf).unwrap();
+        assert_eq!(n, 0);
+        let tmp = tempfile::tempdir().unwrap();
+        let p = tmp.path().join("item.hist");
+        std::fs::write(&p, b"0123456789").unwrap();
+        let mut f = open_evidence(&p).unwrap();
+        let n = read_prefix_reusing(&mut f, 11, &mut buf).unwrap();
+        assert_eq!(&buf[..n], b"0123456789");
     }
 
     #[test]

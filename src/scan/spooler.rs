@@ -140,23 +140,24 @@ pub fn read_item(
     }
     // One byte past the limit tells an item of exactly the limit from a longer
     // one. Read into the caller's buffer, which serves item after item.
-    buf.clear();
     let read =
-        opened.and_then(|(mut f, _)| fsread::read_prefix_into(&mut f, ITEM_READ_LIMIT + 1, buf));
-    if let Err(e) = read {
-        item.problem = Some(format!(
-            "could not be read: {}",
-            fsread::describe_io_error(&e)
-        ));
-        return;
-    }
-    if buf.is_empty() {
+        opened.and_then(|(mut f, _)| fsread::read_prefix_reusing(&mut f, ITEM_READ_LIMIT + 1, buf));
+    let n = match read {
+        Ok(n) => n,
+        Err(e) => {
+            item.problem = Some(format!(
+                "could not be read: {}",
+                fsread::describe_io_error(&e)
+            ));
+            return;
+        }
+    };
+    if n == 0 {
         item.problem = Some("empty file: nothing to read".into());
         return;
     }
-    let cut = buf.len() > ITEM_READ_LIMIT;
-    buf.truncate(ITEM_READ_LIMIT);
-    let bytes: &[u8] = buf;
+    let cut = n > ITEM_READ_LIMIT;
+    let bytes: &[u8] = buf.get(..n.min(ITEM_READ_LIMIT)).unwrap_or_default();
     // An opaque item (binary, mostly) is told by its first bytes, before
     // it is decoded: replacing every bad byte of a binary item took as long
     // as the rest of reading it. (A cut one is decoded: its note asks.)
