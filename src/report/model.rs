@@ -222,7 +222,7 @@ impl SpoolItems {
     fn show<'a>(&self, i: &'a SpoolItem, outcome: Option<Outcome>) -> SpoolItemOut<'a> {
         let (age, state) = item_state(i, self.now);
         SpoolItemOut {
-            path: i.path.to_string_lossy(),
+            path: shown(&i.path),
             user: i.profile.as_deref(),
             size_bytes: i.size_bytes,
             sent_at: rfc3339(i.sent_at),
@@ -241,7 +241,7 @@ impl SpoolItems {
 
     /// The path of the `k`th item, as shown.
     pub(crate) fn path(&self, k: usize) -> Option<Cow<'_, str>> {
-        self.items.get(k).map(|i| i.path.to_string_lossy())
+        self.items.get(k).map(|i| shown(&i.path))
     }
 
     /// Every string of every item that did not come from the program itself
@@ -584,7 +584,17 @@ mod shared {
     use std::sync::Arc;
 
     pub fn path<S: Serializer>(p: &Arc<Path>, ser: S) -> Result<S::Ok, S::Error> {
-        ser.serialize_str(&p.to_string_lossy())
+        ser.serialize_str(&super::shown(p))
+    }
+}
+
+/// A path as the report shows it: as it is when it is UTF-8 (checked by
+/// `to_str`, several times faster than `to_string_lossy`'s own check),
+/// else with U+FFFD for what is not.
+pub(crate) fn shown(p: &Path) -> Cow<'_, str> {
+    match p.to_str() {
+        Some(s) => Cow::Borrowed(s),
+        None => p.to_string_lossy(),
     }
 }
 
