@@ -564,7 +564,7 @@ fn add_listed_item(d: &mut Discovery, seen: &mut Seen, path: &Path, id: Identity
 }
 
 /// The files met so far, by identity.
-type Seen = std::collections::HashSet<Identity>;
+type Seen = foldhash::HashSet<Identity>;
 
 /// What makes two paths the same file: device and inode where the OS has
 /// them, else the canonical path.
