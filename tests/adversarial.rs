@@ -1049,25 +1049,25 @@ fn scan_while(root: &Path, during: impl FnOnce(u32)) -> Scan {
 fn scan_while_with(root: &Path, envs: &[(&str, &str)], during: impl FnOnce(u32)) -> Scan {
     use std::io::Read;
     let start = std::time::Instant::now();
-    let mut child = std::process::Command::new(bin())
-        .envs(envs.iter().copied())
-        .arg("scan")
-        .arg(root)
-        .args([
-            "--format",
-            "json",
-            "--now",
-            NOW,
-            "--utc-offset",
-            "+00:00",
-            "-q",
-        ])
-        .env_remove("LOCALAPPDATA")
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = common::spawn(
+        std::process::Command::new(bin())
+            .envs(envs.iter().copied())
+            .arg("scan")
+            .arg(root)
+            .args([
+                "--format",
+                "json",
+                "--now",
+                NOW,
+                "--utc-offset",
+                "+00:00",
+                "-q",
+            ])
+            .env_remove("LOCALAPPDATA")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped()),
+    );
     let mut out = child.stdout.take().unwrap();
     let mut err = child.stderr.take().unwrap();
     let out_t = std::thread::spawn(move || {
@@ -1525,17 +1525,17 @@ mod read_only {
             vec!["scan", &root, "--now", NOW, "--include-subjects", "-q"],
         ];
         for args in runs {
-            let out = std::process::Command::new(bin())
-                .args(&args)
-                .current_dir(&cwd)
-                .env("TMPDIR", &tmp)
-                .env("TMP", &tmp)
-                .env("TEMP", &tmp)
-                .env("HOME", &home)
-                .env_remove("LOCALAPPDATA")
-                .stdin(std::process::Stdio::null())
-                .output()
-                .unwrap();
+            let out = common::output(
+                std::process::Command::new(bin())
+                    .args(&args)
+                    .current_dir(&cwd)
+                    .env("TMPDIR", &tmp)
+                    .env("TMP", &tmp)
+                    .env("TEMP", &tmp)
+                    .env("HOME", &home)
+                    .env_remove("LOCALAPPDATA")
+                    .stdin(std::process::Stdio::null()),
+            );
             assert!(
                 matches!(out.status.code(), Some(0 | 1)),
                 "{args:?}: {:?} {}",

@@ -50,7 +50,7 @@ fn report(cwd: &Path, paths: &[&Path], threads: Option<&str>) -> String {
         Some(t) => c.env("OIMDIAG_THREADS", t),
         None => c.env_remove("OIMDIAG_THREADS"),
     };
-    let out = c.output().expect("oimdiag runs");
+    let out = common::output(&mut c);
     assert!(
         out.status.code().is_some_and(|c| c <= 1),
         "{}",

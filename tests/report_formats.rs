@@ -199,12 +199,12 @@ fn verdict_is_coloured_only_when_asked_or_on_a_terminal() {
     }
     // NO_COLOR does not override an explicit --color always.
     let root = cases[0].0.to_str().unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_oimdiag"))
-        .args(["scan", root, "--now", NOW, "--utc-offset", OFFSET])
-        .args(["--color", "always"])
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
+    let out = retry_spawn::output(
+        std::process::Command::new(env!("CARGO_BIN_EXE_oimdiag"))
+            .args(["scan", root, "--now", NOW, "--utc-offset", OFFSET])
+            .args(["--color", "always"])
+            .env("NO_COLOR", "1"),
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("\x1b[1;31mFAILING"));
 }
 

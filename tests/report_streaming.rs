@@ -78,13 +78,13 @@ fn every_format_is_the_same_on_stdout_and_in_a_file() {
 fn a_reader_that_stops_early_ends_the_scan_quietly() {
     let env = big_spooler(1500);
     for format in ["json", "text"] {
-        let mut child = Command::new(bin())
-            .args(args(&env, format))
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut child = common::spawn(
+            Command::new(bin())
+                .args(args(&env, format))
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped()),
+        );
         // `oimdiag scan | head -c 1000`: read a little, then close the pipe.
         let mut stdout = child.stdout.take().unwrap();
         let mut first = [0u8; 1000];

@@ -4,6 +4,11 @@
 //! no test depends on the wall clock or the machine's timezone.
 #![allow(dead_code)]
 
+#[path = "../retry_spawn/mod.rs"]
+mod retry_spawn;
+#[allow(unused_imports)] // each test crate uses one or the other
+pub use retry_spawn::{output, spawn};
+
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use serde_json::Value;
 use std::ffi::{OsStr, OsString};
@@ -278,12 +283,11 @@ pub fn run_with_env<S: AsRef<OsStr>>(cwd: &Path, args: &[S], envs: &[(&str, &OsS
     for (k, v) in envs {
         cmd.env(k, v);
     }
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("oimdiag runs");
+    let mut child = spawn(
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+    );
     let mut out = child.stdout.take().unwrap();
     let mut err = child.stderr.take().unwrap();
     let out_t = std::thread::spawn(move || {

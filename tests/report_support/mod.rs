@@ -2,6 +2,9 @@
 //! binary, always with a fixed `--now` and `--utc-offset`.
 #![allow(dead_code)]
 
+#[path = "../retry_spawn/mod.rs"]
+pub mod retry_spawn;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -12,13 +15,13 @@ pub const OFFSET: &str = "+01:00";
 /// Runs `oimdiag` with `args` in `cwd` (NO_COLOR and TERM cleared so the
 /// caller's environment cannot change the output).
 pub fn oimdiag_in(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_oimdiag"))
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("NO_COLOR")
-        .env_remove("TERM")
-        .output()
-        .expect("the oimdiag binary runs")
+    retry_spawn::output(
+        Command::new(env!("CARGO_BIN_EXE_oimdiag"))
+            .args(args)
+            .current_dir(cwd)
+            .env_remove("NO_COLOR")
+            .env_remove("TERM"),
+    )
 }
 
 pub fn oimdiag(args: &[&str]) -> Output {
