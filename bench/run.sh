@@ -5,8 +5,9 @@
 #   bench/run.sh                      # 256 MiB + 20,000 items, then 1 GiB + 100,000 items
 #   BENCH_DIR=/data/b bench/run.sh    # where corpora live (default /tmp/oimdiag-bench)
 #   BENCH_SIZES="64:5000" bench/run.sh   # other sizes, MiB:items pairs (first = base of scaling)
-#   BENCH_RUNS=5 bench/run.sh         # hyperfine runs per command (default 10: this
-#                                     # shared machine moves medians by ±15 %)
+#   BENCH_RUNS=5 bench/run.sh         # rounds, each one run of oimdiag and one of rg
+#                                     # (default 10: this shared machine moves
+#                                     # single runs by ±15 %)
 #   BENCH_EQUAL="" bench/run.sh       # skip the extra corpus that grows logs and
 #                                     # items alike (default 1024:80000: 4× logs
 #                                     # and 4× items of the first size)
@@ -61,6 +62,9 @@ RG_ARGS=(-c -i)
 for l in "${LITERALS[@]}"; do RG_ARGS+=(-e "$l"); done
 
 q() { printf '%q' "$1"; }
+median() { # of the numbers on stdin, one a line
+    sort -g | awk '{v[NR] = $1} END {if (NR % 2) print v[(NR + 1) / 2]; else printf "%.6f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2}'
+}
 
 mkdir -p "$BENCH_DIR"
 declare -a ROWS=()
@@ -88,14 +92,40 @@ for pair in $BENCH_SIZES $BENCH_EQUAL; do
     for a in "${RG_ARGS[@]}"; do rg_cmd+=" $(q "$a")"; done
     rg_cmd+=" $(q "$tree")"
     json="$BENCH_DIR/hyperfine-${mib}-${items}.json"
-    say "timing ($BENCH_RUNS runs each)"
-    hyperfine --style basic --warmup 1 --runs "$BENCH_RUNS" --ignore-failure \
-        --export-json "$json" -n oimdiag "$oim_cmd" -n rg "$rg_cmd" >&2
-    # Medians in command order (oimdiag, rg).
-    mapfile -t med < <(grep -o '"median": *[0-9.e+-]*' "$json" | sed 's/.*: *//')
-    T_OIM[$pair]=${med[0]}
-    T_RG[$pair]=${med[1]}
-    RATIO[$pair]=$(awk -v a="${med[0]}" -v b="${med[1]}" 'BEGIN{printf "%.2f", a/b}')
+    times="$BENCH_DIR/times-${mib}-${items}.txt"
+    say "timing ($BENCH_RUNS runs each, oimdiag and rg taking turns)"
+    # One hyperfine call per round, each timing one run of both commands, the
+    # one that goes first alternating: on this shared machine the load drifts
+    # over seconds, and a block of ten runs of one command followed by a block
+    # of the other put that drift into the ratio (session 4: rg's median at
+    # 256 MiB moved 0.151-0.175 s between bench runs of the same code).
+    hyperfine --style none --runs 1 --ignore-failure -n oimdiag "$oim_cmd" -n rg "$rg_cmd" \
+        >/dev/null 2>&1 # warm-up round
+    : >"$times"
+    for ((round = 0; round < BENCH_RUNS; round++)); do
+        if ((round % 2 == 0)); then
+            first_cmd=(-n oimdiag "$oim_cmd" -n rg "$rg_cmd")
+        else
+            first_cmd=(-n rg "$rg_cmd" -n oimdiag "$oim_cmd")
+        fi
+        hyperfine --style none --runs 1 --ignore-failure --export-json "$json" \
+            "${first_cmd[@]}" >/dev/null 2>&1
+        # "command" then "median" for each result: "name seconds" lines.
+        grep -o '"command": *"[^"]*"\|"median": *[0-9.e+-]*' "$json" |
+            sed 's/.*: *//; s/"//g' | paste - - >>"$times"
+    done
+    median_of() { # name: the median of its times in $times
+        awk -v n="$1" '$1 == n {print $2}' "$times" | median
+    }
+    T_OIM[$pair]=$(median_of oimdiag)
+    T_RG[$pair]=$(median_of rg)
+    # The ratio is the median of each round's own ratio: the two runs of a
+    # round saw the same load, and their ratio is what the targets are about.
+    # (The ratio of the two medians can pair a quiet oimdiag run with a busy
+    # rg run and was 0.1 off the paired one on this machine.)
+    RATIO[$pair]=$(awk 'NR % 2 {n = $1; t = $2; next} {print (n == "oimdiag") ? t / $2 : $2 / t}' "$times" |
+        median | awk '{printf "%.2f", $1}')
+    say "  oimdiag median ${T_OIM[$pair]} s, rg median ${T_RG[$pair]} s, ratio ${RATIO[$pair]}× (every run: $times)"
 
     # Peak RSS: median of three runs of /usr/bin/time -v.
     rss=()
@@ -116,7 +146,7 @@ last=${sizes[${#sizes[@]}-1]}
 # --- report -----------------------------------------------------------------
 out="$BENCH_DIR/results.md"
 {
-    echo "| log size | items | oimdiag median | rg -c median | ratio | oimdiag peak RSS |"
+    echo "| log size | items | oimdiag median | rg -c median | ratio (median of rounds) | oimdiag peak RSS |"
     echo "|---:|---:|---:|---:|---:|---:|"
     for p in "${ROWS[@]}"; do
         awk -v mib="${p%%:*}" -v items="${p##*:}" -v o="${T_OIM[$p]}" -v r="${T_RG[$p]}" \
