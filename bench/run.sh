@@ -68,7 +68,7 @@ median() { # of the numbers on stdin, one a line
 
 mkdir -p "$BENCH_DIR"
 declare -a ROWS=()
-declare -A T_OIM T_RG RSS RATIO
+declare -A T_OIM T_RG RSS RATIO OIM_CMD RG_CMD
 first=""
 for pair in $BENCH_SIZES $BENCH_EQUAL; do
     mib=${pair%%:*}
@@ -84,59 +84,71 @@ for pair in $BENCH_SIZES $BENCH_EQUAL; do
         "$GEN" --out "$tree" --log-mib "$mib" --items "$items" --seed "$BENCH_SEED"
         printf '%s\n' "$want" >"$stamp"
     fi
-    say "warming the page cache"
-    find "$tree" -type f -print0 | xargs -0 cat >/dev/null
-
-    oim_cmd="$(q "$OIMDIAG") scan $(q "$tree") --format json --now $NOW --utc-offset +00:00 --quiet"
+    OIM_CMD[$pair]="$(q "$OIMDIAG") scan $(q "$tree") --format json --now $NOW --utc-offset +00:00 --quiet"
     rg_cmd="rg"
     for a in "${RG_ARGS[@]}"; do rg_cmd+=" $(q "$a")"; done
-    rg_cmd+=" $(q "$tree")"
-    json="$BENCH_DIR/hyperfine-${mib}-${items}.json"
-    times="$BENCH_DIR/times-${mib}-${items}.txt"
-    say "timing ($BENCH_RUNS runs each, oimdiag and rg taking turns)"
-    # One hyperfine call per round, each timing one run of both commands, the
-    # one that goes first alternating: on this shared machine the load drifts
-    # over seconds, and a block of ten runs of one command followed by a block
-    # of the other put that drift into the ratio (session 4: rg's median at
-    # 256 MiB moved 0.151-0.175 s between bench runs of the same code).
-    hyperfine --style none --runs 1 --ignore-failure -n oimdiag "$oim_cmd" -n rg "$rg_cmd" \
-        >/dev/null 2>&1 # warm-up round
-    : >"$times"
-    for ((round = 0; round < BENCH_RUNS; round++)); do
+    RG_CMD[$pair]="$rg_cmd $(q "$tree")"
+    ROWS+=("$pair")
+    [ -n "$first" ] || first=$pair
+done
+
+say "warming the page cache"
+for pair in "${ROWS[@]}"; do
+    find "$BENCH_DIR/log${pair%%:*}-items${pair##*:}-seed${BENCH_SEED}" -type f -print0 |
+        xargs -0 cat >/dev/null
+done
+
+# Timing, in rounds: each round times one run of oimdiag and one of rg on
+# every corpus (one hyperfine call a corpus, which of the two goes first
+# alternating). On this shared machine the load drifts over seconds: ten runs
+# of one command, then ten of the other, then the next corpus, put that drift
+# into the ratios (session 4: rg's median at 256 MiB moved 0.151-0.175 s
+# between bench runs of the same code, and the scaling 3.44-4.34× in session 5).
+# Every ratio below is the median of the rounds' own ratios, whose two sides
+# ran seconds apart under the same load.
+times="$BENCH_DIR/times.txt" # round corpus command seconds
+json="$BENCH_DIR/hyperfine-round.json"
+: >"$times"
+say "timing: a warm-up round, then $BENCH_RUNS rounds of oimdiag and rg on each corpus"
+for ((round = 0; round <= BENCH_RUNS; round++)); do
+    for pair in "${ROWS[@]}"; do
         if ((round % 2 == 0)); then
-            first_cmd=(-n oimdiag "$oim_cmd" -n rg "$rg_cmd")
+            cmds=(-n oimdiag "${OIM_CMD[$pair]}" -n rg "${RG_CMD[$pair]}")
         else
-            first_cmd=(-n rg "$rg_cmd" -n oimdiag "$oim_cmd")
+            cmds=(-n rg "${RG_CMD[$pair]}" -n oimdiag "${OIM_CMD[$pair]}")
         fi
         hyperfine --style none --runs 1 --ignore-failure --export-json "$json" \
-            "${first_cmd[@]}" >/dev/null 2>&1
-        # "command" then "median" for each result: "name seconds" lines.
+            "${cmds[@]}" >/dev/null 2>&1
+        ((round > 0)) || continue
+        # "command" then "median" for each result.
         grep -o '"command": *"[^"]*"\|"median": *[0-9.e+-]*' "$json" |
-            sed 's/.*: *//; s/"//g' | paste - - >>"$times"
+            sed 's/.*: *//; s/"//g' | paste - - | sed "s/^/$round $pair /" >>"$times"
     done
-    median_of() { # name: the median of its times in $times
-        awk -v n="$1" '$1 == n {print $2}' "$times" | median
-    }
-    T_OIM[$pair]=$(median_of oimdiag)
-    T_RG[$pair]=$(median_of rg)
-    # The ratio is the median of each round's own ratio: the two runs of a
-    # round saw the same load, and their ratio is what the targets are about.
-    # (The ratio of the two medians can pair a quiet oimdiag run with a busy
-    # rg run and was 0.1 off the paired one on this machine.)
-    RATIO[$pair]=$(awk 'NR % 2 {n = $1; t = $2; next} {print (n == "oimdiag") ? t / $2 : $2 / t}' "$times" |
-        median | awk '{printf "%.2f", $1}')
-    say "  oimdiag median ${T_OIM[$pair]} s, rg median ${T_RG[$pair]} s, ratio ${RATIO[$pair]}× (every run: $times)"
+done
+time_of() { # corpus command: "round seconds" lines
+    awk -v p="$1" -v c="$2" '$2 == p && $3 == c {print $1, $4}' "$times"
+}
+paired() { # corpus1 command1 corpus2 command2: the median over the rounds of time1 / time2
+    join <(time_of "$1" "$2" | sort) <(time_of "$3" "$4" | sort) |
+        awk '{print $2 / $3}' | median | awk '{printf "%.2f", $1}'
+}
+for pair in "${ROWS[@]}"; do
+    T_OIM[$pair]=$(time_of "$pair" oimdiag | awk '{print $2}' | median)
+    T_RG[$pair]=$(time_of "$pair" rg | awk '{print $2}' | median)
+    RATIO[$pair]=$(paired "$pair" oimdiag "$pair" rg)
+    say "  ${pair}: oimdiag median ${T_OIM[$pair]} s, rg median ${T_RG[$pair]} s, ratio ${RATIO[$pair]}×"
+done
+say "  every run: $times"
 
-    # Peak RSS: median of three runs of /usr/bin/time -v.
+# Peak RSS: median of three runs of /usr/bin/time -v.
+for pair in "${ROWS[@]}"; do
     rss=()
     for _ in 1 2 3; do
-        /usr/bin/time -v "$OIMDIAG" scan "$tree" --format json --now "$NOW" \
-            --utc-offset +00:00 --quiet >/dev/null 2>"$BENCH_DIR/time.txt" || true
+        /usr/bin/time -v "$OIMDIAG" scan "$BENCH_DIR/log${pair%%:*}-items${pair##*:}-seed${BENCH_SEED}" \
+            --format json --now "$NOW" --utc-offset +00:00 --quiet >/dev/null 2>"$BENCH_DIR/time.txt" || true
         rss+=("$(awk -F': *' '/Maximum resident set size/ {print $2}' "$BENCH_DIR/time.txt")")
     done
     RSS[$pair]=$(printf '%s\n' "${rss[@]}" | sort -n | sed -n 2p)
-    ROWS+=("$pair")
-    [ -n "$first" ] || first=$pair
 done
 # The targets compare the first and the last of BENCH_SIZES; BENCH_EQUAL only
 # adds a scaling line.
@@ -166,9 +178,9 @@ out="$BENCH_DIR/results.md"
         check "ratio does not grow from ${first%%:*} to ${last%%:*} MiB" \
             "$(awk -v a="$r" -v b="$r2" 'BEGIN{print (b<=a)?1:0}')" "${r}× → ${r2}×"
         data=$(awk -v a="${first%%:*}" -v b="${last%%:*}" 'BEGIN{printf "%.2f", b/a}')
-        scale=$(awk -v a="${T_OIM[$first]}" -v b="${T_OIM[$last]}" 'BEGIN{printf "%.2f", b/a}')
+        scale=$(paired "$last" oimdiag "$first" oimdiag)
         limit=$(awk -v d="$data" 'BEGIN{printf "%.2f", d*1.05}')
-        rg_scale=$(awk -v a="${T_RG[$first]}" -v b="${T_RG[$last]}" 'BEGIN{printf "%.2f", b/a}')
+        rg_scale=$(paired "$last" rg "$first" rg)
         items=$(awk -v a="${first##*:}" -v b="${last##*:}" 'BEGIN{printf "%.2f", b/a}')
         echo "scaling: ${data}× the log data (and ${items}× the items) costs ${scale}× the time (rg: ${rg_scale}×)"
         check "time scaling ≤ ${limit}× for ${data}× the data" \
@@ -178,8 +190,8 @@ out="$BENCH_DIR/results.md"
         [ -n "${T_OIM[$eq]:-}" ] || continue
         d=$(awk -v a="${first%%:*}" -v b="${eq%%:*}" 'BEGIN{printf "%.2f", b/a}')
         i=$(awk -v a="${first##*:}" -v b="${eq##*:}" 'BEGIN{printf "%.2f", b/a}')
-        sc=$(awk -v a="${T_OIM[$first]}" -v b="${T_OIM[$eq]}" 'BEGIN{printf "%.2f", b/a}')
-        rs=$(awk -v a="${T_RG[$first]}" -v b="${T_RG[$eq]}" 'BEGIN{printf "%.2f", b/a}')
+        sc=$(paired "$eq" oimdiag "$first" oimdiag)
+        rs=$(paired "$eq" rg "$first" rg)
         echo "also:    ${d}× the log data and ${i}× the items (${eq%%:*} MiB + ${eq##*:}) cost ${sc}× the time (rg: ${rs}×)"
     done
     rss_mib=$(awk -v k="${RSS[$last]}" 'BEGIN{printf "%.1f", k/1024}')
@@ -188,8 +200,8 @@ out="$BENCH_DIR/results.md"
     echo
     echo "machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)," \
         "$(free -h | awk '/^Mem:/ {print $2}') RAM, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-    echo "oimdiag: $oim_cmd"
-    echo "rg:      $rg_cmd"
+    echo "oimdiag: ${OIM_CMD[$last]}"
+    echo "rg:      ${RG_CMD[$last]}"
 } | tee "$out"
 say "written: $out"
 exit 0
