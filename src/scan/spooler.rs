@@ -319,12 +319,13 @@ fn sniff_mime(text: &str) -> Option<Sniffed> {
         let (name, value) = header_line(line)?;
         headers.push((name, Cow::Borrowed(value.trim())));
     }
-    let get = |name: &str| {
+    let value = |name: &str| {
         headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.to_string())
+            .map(|(_, v)| v.as_ref())
     };
+    let get = |name: &str| value(name).map(str::to_string);
     let class = headers
         .iter()
         .find(|(n, _)| {
@@ -336,8 +337,8 @@ fn sniff_mime(text: &str) -> Option<Sniffed> {
     let s = Sniffed {
         format: Some(ItemFormat::Mime),
         date_text: get("Date"),
-        recipient: get("To").and_then(|v| first_address(&v)),
-        sender: get("From").and_then(|v| first_address(&v)),
+        recipient: value("To").and_then(first_address),
+        sender: value("From").and_then(first_address),
         message_class: class,
         subject: get("Subject"),
     };
