@@ -6,10 +6,10 @@
 use super::model::{AttemptOut, Report, SettingOut, SourceOut, Verdict};
 use super::term::clean;
 use super::text::kind_count;
-use super::{enum_str, event_time, plural, ItemsByPath, Spill};
+use super::{enum_str, event_time, plural, severity_groups, ItemsByPath, Spill};
 use crate::correlate::Outcome;
 use crate::model::InputKind;
-use crate::rules::{rule_info, Finding, Severity};
+use crate::rules::{rule_info, Finding};
 use crate::timefmt::{human_duration, parse_utc_offset};
 use std::fmt::Write;
 use std::io;
@@ -170,15 +170,7 @@ fn findings(o: &mut Spill<'_>, r: &Report) {
         let _ = writeln!(o, "\nNone.");
         return;
     }
-    for (sev, name) in [
-        (Severity::Error, "Errors"),
-        (Severity::Warning, "Warnings"),
-        (Severity::Info, "Information"),
-    ] {
-        let group: Vec<&Finding> = r.findings.iter().filter(|f| f.severity == sev).collect();
-        if group.is_empty() {
-            continue;
-        }
+    for (_, name, group) in severity_groups(r) {
         let _ = writeln!(o, "\n### {name} ({})", group.len());
         for f in group {
             finding(o, f);

@@ -12,6 +12,7 @@ pub mod text;
 
 pub use model::{build, Report, Verdict};
 
+use crate::rules::{Finding, Severity};
 use model::{SpoolItemOut, SpoolItems};
 
 use std::fmt;
@@ -151,6 +152,23 @@ pub(crate) fn enum_str<T: serde::Serialize>(v: &T) -> String {
 /// "1 file", "3 files".
 pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The findings by severity, errors first, each group with its heading;
+/// the text and Markdown reports list them so. Empty groups are left out.
+pub(crate) fn severity_groups(
+    r: &Report,
+) -> impl Iterator<Item = (Severity, &'static str, Vec<&Finding>)> {
+    [
+        (Severity::Error, "Errors"),
+        (Severity::Warning, "Warnings"),
+        (Severity::Info, "Information"),
+    ]
+    .into_iter()
+    .filter_map(|(sev, name)| {
+        let group: Vec<_> = r.findings.iter().filter(|f| f.severity == sev).collect();
+        (!group.is_empty()).then_some((sev, name, group))
+    })
 }
 
 /// When a timeline event happened, if its time is known.

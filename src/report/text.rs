@@ -6,7 +6,7 @@
 
 use super::model::{AttemptOut, Report, SettingOut, SourceOut, Verdict};
 use super::term::{wrap_into, Paint, Style};
-use super::{enum_str, event_time, plural, ItemsByPath, Spill};
+use super::{enum_str, event_time, plural, severity_groups, ItemsByPath, Spill};
 use crate::config::ColorChoice;
 use crate::correlate::Outcome;
 use crate::model::InputKind;
@@ -188,15 +188,7 @@ impl Writer<'_> {
             return;
         }
         let top = r.summary.probable_causes.first().copied();
-        for (sev, name) in [
-            (Severity::Error, "Errors"),
-            (Severity::Warning, "Warnings"),
-            (Severity::Info, "Information"),
-        ] {
-            let group: Vec<&Finding> = r.findings.iter().filter(|f| f.severity == sev).collect();
-            if group.is_empty() {
-                continue;
-            }
+        for (sev, name, group) in severity_groups(r) {
             self.heading(&format!("{name} ({})", group.len()));
             for (i, f) in group.iter().enumerate() {
                 if i > 0 {
