@@ -1047,57 +1047,21 @@ fn scan_while(root: &Path, during: impl FnOnce(u32)) -> Scan {
 /// `scan_while` with extra environment variables for the child.
 #[cfg(target_os = "linux")]
 fn scan_while_with(root: &Path, envs: &[(&str, &str)], during: impl FnOnce(u32)) -> Scan {
-    use std::io::Read;
-    let start = std::time::Instant::now();
-    let mut child = common::spawn(
-        std::process::Command::new(bin())
-            .envs(envs.iter().copied())
-            .arg("scan")
-            .arg(root)
-            .args([
-                "--format",
-                "json",
-                "--now",
-                NOW,
-                "--utc-offset",
-                "+00:00",
-                "-q",
-            ])
-            .env_remove("LOCALAPPDATA")
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped()),
-    );
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let out_t = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        out.read_to_end(&mut v).ok();
-        v
-    });
-    let err_t = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        err.read_to_end(&mut v).ok();
-        v
-    });
-    during(child.id());
-    let status = loop {
-        if let Some(st) = child.try_wait().unwrap() {
-            break st;
-        }
-        if start.elapsed() > RUN_TIMEOUT {
-            child.kill().ok();
-            child.wait().ok();
-            panic!("scan did not finish within {RUN_TIMEOUT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    Scan::parse(RunResult {
-        code: status.code().expect("exited, not killed by a signal"),
-        stdout: String::from_utf8(out_t.join().unwrap()).unwrap(),
-        stderr: String::from_utf8_lossy(&err_t.join().unwrap()).into_owned(),
-        elapsed: start.elapsed(),
-    })
+    let mut cmd = std::process::Command::new(bin());
+    cmd.envs(envs.iter().copied())
+        .arg("scan")
+        .arg(root)
+        .args([
+            "--format",
+            "json",
+            "--now",
+            NOW,
+            "--utc-offset",
+            "+00:00",
+            "-q",
+        ])
+        .env_remove("LOCALAPPDATA");
+    Scan::parse(common::run_child(&mut cmd, "scan", during))
 }
 
 /// Whether process `pid` has a file open whose path contains `needle`.

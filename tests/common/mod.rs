@@ -277,12 +277,20 @@ pub fn run_in<S: AsRef<OsStr>>(cwd: &Path, args: &[S]) -> RunResult {
 /// [`run_in`] with extra environment variables (`LOCALAPPDATA` is unset
 /// unless given here).
 pub fn run_with_env<S: AsRef<OsStr>>(cwd: &Path, args: &[S], envs: &[(&str, &OsStr)]) -> RunResult {
-    let start = Instant::now();
     let mut cmd = Command::new(bin());
     cmd.args(args).current_dir(cwd).env_remove("LOCALAPPDATA");
     for (k, v) in envs {
         cmd.env(k, v);
     }
+    let what = format!("oimdiag {:?}", args_dbg(args));
+    run_child(&mut cmd, &what, |_| {})
+}
+
+/// Runs `cmd` (stdin closed, stdout and stderr collected), calling `during`
+/// with its process id once it has started, and kills it (and fails, naming
+/// `what`) if it runs longer than [`RUN_TIMEOUT`].
+pub fn run_child(cmd: &mut Command, what: &str, during: impl FnOnce(u32)) -> RunResult {
+    let start = Instant::now();
     let mut child = spawn(
         cmd.stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -300,6 +308,7 @@ pub fn run_with_env<S: AsRef<OsStr>>(cwd: &Path, args: &[S], envs: &[(&str, &OsS
         err.read_to_end(&mut v).ok();
         v
     });
+    during(child.id());
     let status = loop {
         if let Some(st) = child.try_wait().unwrap() {
             break st;
@@ -307,10 +316,7 @@ pub fn run_with_env<S: AsRef<OsStr>>(cwd: &Path, args: &[S], envs: &[(&str, &OsS
         if start.elapsed() > RUN_TIMEOUT {
             child.kill().ok();
             child.wait().ok();
-            panic!(
-                "oimdiag {:?} did not finish within {RUN_TIMEOUT:?}",
-                args_dbg(args)
-            );
+            panic!("{what} did not finish within {RUN_TIMEOUT:?}");
         }
         std::thread::sleep(std::time::Duration::from_millis(5));
     };
