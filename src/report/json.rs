@@ -90,6 +90,28 @@ fn indent<W: ?Sized + Write>(w: &mut W, levels: usize) -> io::Result<()> {
     Ok(())
 }
 
+/// Before an element or a key `levels` deep: a new line (after a comma
+/// unless it is the first) and the indent.
+fn line_start<W: ?Sized + Write>(w: &mut W, first: bool, levels: usize) -> io::Result<()> {
+    w.write_all(if first { b"\n" } else { b",\n" })?;
+    indent(w, levels)
+}
+
+/// A closing `bracket` for a value `levels` deep: on a line of its own
+/// after any element, right after the opening one if there was none.
+fn close_line<W: ?Sized + Write>(
+    w: &mut W,
+    levels: usize,
+    any: bool,
+    bracket: &[u8],
+) -> io::Result<()> {
+    if any {
+        w.write_all(b"\n")?;
+        indent(w, levels)?;
+    }
+    w.write_all(bracket)
+}
+
 impl Pretty {
     /// `[` or `{`: one level deeper, nothing in it yet.
     fn open<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> io::Result<()> {
@@ -101,17 +123,12 @@ impl Pretty {
     /// `]` or `}`, on a line of its own after any value.
     fn close<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> io::Result<()> {
         self.indent -= 1;
-        if self.has_value {
-            w.write_all(b"\n")?;
-            indent(w, self.indent)?;
-        }
-        w.write_all(bracket)
+        close_line(w, self.indent, self.has_value, bracket)
     }
 
     /// Before an element or a key: a new line, after a comma unless first.
     fn next<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
-        w.write_all(if first { b"\n" } else { b",\n" })?;
-        indent(w, self.indent)
+        line_start(w, first, self.indent)
     }
 }
 
@@ -190,20 +207,15 @@ impl<'w> Object<'w> {
         key: &str,
         render: impl FnOnce(&mut dyn Write, usize) -> io::Result<()>,
     ) -> io::Result<()> {
-        self.w.write_all(if self.first { b"\n" } else { b",\n" })?;
+        line_start(self.w, self.first, self.depth + 1)?;
         self.first = false;
-        indent(self.w, self.depth + 1)?;
         value(self.w, 0, key)?;
         self.w.write_all(b": ")?;
         render(self.w, self.depth + 1)
     }
 
     fn end(self) -> io::Result<()> {
-        if !self.first {
-            self.w.write_all(b"\n")?;
-            indent(self.w, self.depth)?;
-        }
-        self.w.write_all(b"}")
+        close_line(self.w, self.depth, !self.first, b"}")
     }
 }
 
@@ -227,8 +239,7 @@ where
     // The elements of chunk `c`, each after its separator, into `out`.
     let render = |c: usize, out: &mut Vec<u8>| -> io::Result<()> {
         for k in c * CHUNK..len.min((c + 1) * CHUNK) {
-            out.extend_from_slice(if k == 0 { b"\n" } else { b",\n" });
-            indent(out, depth + 1)?;
+            line_start(out, k == 0, depth + 1)?;
             element(out, k, depth + 1);
         }
         Ok(())
@@ -271,9 +282,7 @@ where
             Ok(())
         })?;
     }
-    w.write_all(b"\n")?;
-    indent(w, depth)?;
-    w.write_all(b"]")
+    close_line(w, depth, true, b"]")
 }
 
 /// One spool item, `depth` levels down: its fields in the order of
@@ -328,10 +337,9 @@ impl<'o> Fields<'o> {
 
     fn key(&mut self, key: &str) {
         debug_assert!(!key.bytes().any(needs_escape));
-        self.out
-            .extend_from_slice(if self.first { b"\n" } else { b",\n" });
+        // Writing to a Vec does not fail.
+        let _ = line_start(self.out, self.first, self.depth + 1);
         self.first = false;
-        let _ = indent(self.out, self.depth + 1);
         self.out.push(b'"');
         self.out.extend_from_slice(key.as_bytes());
         self.out.extend_from_slice(b"\": ");
@@ -358,11 +366,7 @@ impl<'o> Fields<'o> {
     }
 
     fn end(self) {
-        if !self.first {
-            self.out.push(b'\n');
-            let _ = indent(self.out, self.depth);
-        }
-        self.out.push(b'}');
+        let _ = close_line(self.out, self.depth, !self.first, b"}");
     }
 }
 
