@@ -771,6 +771,15 @@ X-MS-Message-Class: IM.Note.MissedConversation\r\nContent-Type: text/plain\r\n\r
         assert_eq!(sniff("<html><body>x</body></html>").format, None);
     }
 
+    /// One of `frags`, drawn by a xorshift step of `seed`: the random
+    /// splices of the agreement tests, the same on every run.
+    fn pick<'f, T: ?Sized>(seed: &mut u64, frags: &[&'f T]) -> &'f T {
+        *seed ^= *seed << 13;
+        *seed ^= *seed >> 7;
+        *seed ^= *seed << 17;
+        frags[(*seed % frags.len() as u64) as usize]
+    }
+
     /// What `first_address` was before its byte searches: the oracle.
     fn first_address_oracle(v: &str) -> Option<String> {
         let first = v.split([',', ';']).find(|p| !p.trim().is_empty())?;
@@ -824,10 +833,7 @@ X-MS-Message-Class: IM.Note.MissedConversation\r\nContent-Type: text/plain\r\n\r
         for _ in 0..200_000 {
             let mut v = String::new();
             for _ in 0..1 + seed % 12 {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                v.push_str(frags[(seed % frags.len() as u64) as usize]);
+                v.push_str(pick(&mut seed, &frags));
             }
             let got = first_address(&v);
             assert_eq!(got, first_address_oracle(&v), "{v:?}");
@@ -913,10 +919,7 @@ X-MS-Message-Class: IM.Note.MissedConversation\r\nContent-Type: text/plain\r\n\r
             let mut d = String::from(starts[i % starts.len()]);
             let n = 1 + (seed % 24) as usize;
             for _ in 0..n {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                d.push_str(frags[(seed % frags.len() as u64) as usize]);
+                d.push_str(pick(&mut seed, &frags));
             }
             docs.push(d);
         }
@@ -974,10 +977,7 @@ X-MS-Message-Class: IM.Note.MissedConversation\r\nContent-Type: text/plain\r\n\r
         for i in 0..20_000 {
             let mut d = starts[i % starts.len()].to_vec();
             for _ in 0..1 + seed % 12 {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                d.extend_from_slice(frags[(seed % frags.len() as u64) as usize]);
+                d.extend_from_slice(pick(&mut seed, &frags));
             }
             let found = sniff(&text::decode(&d).text).format.is_some();
             if may_sniff(&d) {
