@@ -12,10 +12,11 @@
 #                                     # items alike (default 1024:80000: 4× logs
 #                                     # and 4× items of the first size)
 #
-# Installs ripgrep, hyperfine and GNU time with apt when missing, builds release,
-# generates each corpus once (reused while its parameters and the generator are
-# unchanged), warms the page cache, and prints medians. Always exits 0; targets
-# are reported as PASS/MISS.
+# Installs ripgrep, hyperfine, vmtouch and GNU time with apt when missing, builds
+# release, generates each corpus once (reused while its parameters and the
+# generator are unchanged), locks the corpora in the page cache (as root; else
+# warms it), and prints medians. Always exits 0; targets are reported as
+# PASS/MISS.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -33,6 +34,7 @@ say() { printf '%s\n' "$*" >&2; }
 need=()
 command -v rg >/dev/null || need+=(ripgrep)
 command -v hyperfine >/dev/null || need+=(hyperfine)
+command -v vmtouch >/dev/null || need+=(vmtouch)
 [ -x /usr/bin/time ] || need+=(time)
 if [ ${#need[@]} -gt 0 ]; then
     say "installing: ${need[*]}"
@@ -92,11 +94,40 @@ for pair in $BENCH_SIZES $BENCH_EQUAL; do
     [ -n "$first" ] || first=$pair
 done
 
-say "warming the page cache"
-for pair in "${ROWS[@]}"; do
-    find "$BENCH_DIR/log${pair%%:*}-items${pair##*:}-seed${BENCH_SEED}" -type f -print0 |
-        xargs -0 cat >/dev/null
-done
+# The page cache. Warming it (reading every file once) is not enough on a
+# machine whose host takes page cache back: on the Firecracker VM of
+# bench/RESULTS.md the cache drained by 10-50 MB/s while idle, and a
+# "warm" run of 1 GiB + 100k read 20-325 MB from disk again (1.4-2.9 s
+# instead of 1.0 s), more at 1 GiB than at 256 MiB. So the corpora are
+# locked in memory (vmtouch -l, mlock) for the timing, and the disk reads
+# during the timing are reported. vmtouch maps every file it locks: the
+# map count limit is raised for that (as root), and put back at the end.
+trees=()
+for pair in "${ROWS[@]}"; do trees+=("$BENCH_DIR/log${pair%%:*}-items${pair##*:}-seed${BENCH_SEED}"); done
+locker=""
+old_maps=""
+unlock() {
+    [ -z "$locker" ] || kill "$locker" 2>/dev/null || true
+    [ -z "$old_maps" ] || sysctl -qw vm.max_map_count="$old_maps" || true
+}
+trap unlock EXIT
+files=$(find "${trees[@]}" -type f | wc -l)
+maps=$(sysctl -n vm.max_map_count 2>/dev/null || echo 0)
+if [ "$(id -u)" -eq 0 ] && [ "$maps" -lt $((files + 65536)) ]; then
+    sysctl -qw vm.max_map_count=$((files + 65536)) && old_maps=$maps
+fi
+say "locking the corpora in the page cache ($files files; vmtouch -l)"
+pidfile="$BENCH_DIR/vmtouch.pid"
+rm -f "$pidfile"
+if vmtouch -q -d -l -w -P "$pidfile" "${trees[@]}" && [ -s "$pidfile" ]; then
+    locker=$(cat "$pidfile")
+    CACHE="locked in memory (vmtouch -l, $(awk '/^Mlocked/ {printf "%.0f MiB", $2/1024}' /proc/meminfo))"
+else
+    say "  could not lock them (memory, or not root): warming only; the host may take pages back"
+    find "${trees[@]}" -type f -print0 | xargs -0 cat >/dev/null
+    CACHE="warmed by reading every file once (not locked: vmtouch -l failed)"
+fi
+paged_in() { awk '/^pgpgin / {print $2}' /proc/vmstat; } # KiB read from storage since boot
 
 # Timing, in rounds: each round times one run of oimdiag and one of rg on
 # every corpus (one hyperfine call a corpus, which of the two goes first
@@ -107,6 +138,7 @@ done
 # Every ratio below is the median of the rounds' own ratios, whose two sides
 # ran seconds apart under the same load.
 times="$BENCH_DIR/times.txt" # round corpus command seconds
+disk_before=$(paged_in)
 json="$BENCH_DIR/hyperfine-round.json"
 : >"$times"
 say "timing: a warm-up round, then $BENCH_RUNS rounds of oimdiag and rg on each corpus"
@@ -125,6 +157,8 @@ for ((round = 0; round <= BENCH_RUNS; round++)); do
             sed 's/.*: *//; s/"//g' | paste - - | sed "s/^/$round $pair /" >>"$times"
     done
 done
+DISK_MIB=$(awk -v a="$disk_before" -v b="$(paged_in)" 'BEGIN{printf "%.0f", (b - a) / 1024}')
+say "  read from disk during the timing: $DISK_MIB MiB"
 time_of() { # corpus command: "round seconds" lines
     awk -v p="$1" -v c="$2" '$2 == p && $3 == c {print $1, $4}' "$times"
 }
@@ -200,6 +234,7 @@ out="$BENCH_DIR/results.md"
     echo
     echo "machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)," \
         "$(free -h | awk '/^Mem:/ {print $2}') RAM, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "page cache: corpora $CACHE; read from disk during the timing: $DISK_MIB MiB"
     echo "oimdiag: ${OIM_CMD[$last]}"
     echo "rg:      ${RG_CMD[$last]}"
 } | tee "$out"
