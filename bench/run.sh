@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # oimdiag scan benchmark (issue 8): oimdiag's full scan against `rg -c` with the
-# signature literals over the same generated tree.
+# signature literals over the same generated tree, and both against the read
+# floor (examples/read_floor.rs: every file opened, read once and closed).
 #
 #   bench/run.sh                      # 256 MiB + 20,000 items, then 1 GiB + 100,000 items
 #   BENCH_DIR=/data/b bench/run.sh    # where corpora live (default /tmp/oimdiag-bench)
 #   BENCH_SIZES="64:5000" bench/run.sh   # other sizes, MiB:items pairs (first = base of scaling)
-#   BENCH_RUNS=5 bench/run.sh         # rounds, each one run of oimdiag and one of rg
-#                                     # (default 10: this shared machine moves
-#                                     # single runs by ±15 %)
+#   BENCH_RUNS=5 bench/run.sh         # rounds, each one run of oimdiag, rg and the floor
+#                                     # (default 20: this shared machine moves
+#                                     # single runs by ±15 %, and one round's
+#                                     # 1 GiB / 256 MiB by ±0.4)
 #   BENCH_EQUAL="" bench/run.sh       # skip the extra corpus that grows logs and
 #                                     # items alike (default 1024:80000: 4× logs
 #                                     # and 4× items of the first size)
@@ -23,7 +25,7 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 BENCH_DIR=${BENCH_DIR:-/tmp/oimdiag-bench}
 BENCH_SIZES=${BENCH_SIZES:-"256:20000 1024:100000"}
-BENCH_RUNS=${BENCH_RUNS:-10}
+BENCH_RUNS=${BENCH_RUNS:-20}
 BENCH_EQUAL=${BENCH_EQUAL-1024:80000}
 BENCH_SEED=${BENCH_SEED:-1}
 NOW=2026-11-30T00:00:00Z
@@ -45,9 +47,10 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 say "building release binaries"
-cargo build --release --quiet --bin oimdiag --example gen_corpus
+cargo build --release --quiet --bin oimdiag --example gen_corpus --example read_floor
 OIMDIAG="$ROOT/target/release/oimdiag"
 GEN="$ROOT/target/release/examples/gen_corpus"
+FLOOR="$ROOT/target/release/examples/read_floor"
 GEN_HASH=$(sha256sum examples/gen_corpus.rs | cut -c1-16)
 
 # The signature literals: every `require` literal of signatures.json, plus the
@@ -70,7 +73,7 @@ median() { # of the numbers on stdin, one a line
 
 mkdir -p "$BENCH_DIR"
 declare -a ROWS=()
-declare -A T_OIM T_RG RSS RATIO OIM_CMD RG_CMD
+declare -A T_OIM T_RG T_FLOOR RSS RATIO OIM_CMD RG_CMD FLOOR_CMD
 first=""
 for pair in $BENCH_SIZES $BENCH_EQUAL; do
     mib=${pair%%:*}
@@ -90,6 +93,7 @@ for pair in $BENCH_SIZES $BENCH_EQUAL; do
     rg_cmd="rg"
     for a in "${RG_ARGS[@]}"; do rg_cmd+=" $(q "$a")"; done
     RG_CMD[$pair]="$rg_cmd $(q "$tree")"
+    FLOOR_CMD[$pair]="$(q "$FLOOR") $(q "$tree")"
     ROWS+=("$pair")
     [ -n "$first" ] || first=$pair
 done
@@ -119,7 +123,9 @@ fi
 say "locking the corpora in the page cache ($files files; vmtouch -l)"
 pidfile="$BENCH_DIR/vmtouch.pid"
 rm -f "$pidfile"
-if vmtouch -q -d -l -w -P "$pidfile" "${trees[@]}" && [ -s "$pidfile" ]; then
+# The three programs timed are locked too (the host took their pages as well).
+if vmtouch -q -d -l -w -P "$pidfile" "${trees[@]}" "$OIMDIAG" "$FLOOR" "$(command -v rg)" &&
+    [ -s "$pidfile" ]; then
     locker=$(cat "$pidfile")
     CACHE="locked in memory (vmtouch -l, $(awk '/^Mlocked/ {printf "%.0f MiB", $2/1024}' /proc/meminfo))"
 else
@@ -149,6 +155,7 @@ for ((round = 0; round <= BENCH_RUNS; round++)); do
         else
             cmds=(-n rg "${RG_CMD[$pair]}" -n oimdiag "${OIM_CMD[$pair]}")
         fi
+        cmds+=(-n floor "${FLOOR_CMD[$pair]}")
         hyperfine --style none --runs 1 --ignore-failure --export-json "$json" \
             "${cmds[@]}" >/dev/null 2>&1
         ((round > 0)) || continue
@@ -169,6 +176,7 @@ paired() { # corpus1 command1 corpus2 command2: the median over the rounds of ti
 for pair in "${ROWS[@]}"; do
     T_OIM[$pair]=$(time_of "$pair" oimdiag | awk '{print $2}' | median)
     T_RG[$pair]=$(time_of "$pair" rg | awk '{print $2}' | median)
+    T_FLOOR[$pair]=$(time_of "$pair" floor | awk '{print $2}' | median)
     RATIO[$pair]=$(paired "$pair" oimdiag "$pair" rg)
     say "  ${pair}: oimdiag median ${T_OIM[$pair]} s, rg median ${T_RG[$pair]} s, ratio ${RATIO[$pair]}×"
 done
@@ -192,12 +200,12 @@ last=${sizes[${#sizes[@]}-1]}
 # --- report -----------------------------------------------------------------
 out="$BENCH_DIR/results.md"
 {
-    echo "| log size | items | oimdiag median | rg -c median | ratio (median of rounds) | oimdiag peak RSS |"
-    echo "|---:|---:|---:|---:|---:|---:|"
+    echo "| log size | items | oimdiag median | rg -c median | ratio (median of rounds) | read floor median | oimdiag peak RSS |"
+    echo "|---:|---:|---:|---:|---:|---:|---:|"
     for p in "${ROWS[@]}"; do
         awk -v mib="${p%%:*}" -v items="${p##*:}" -v o="${T_OIM[$p]}" -v r="${T_RG[$p]}" \
-            -v ratio="${RATIO[$p]}" -v rss="${RSS[$p]}" \
-            'BEGIN{printf "| %d MiB | %d | %.3f s | %.3f s | %s× | %.1f MiB |\n", mib, items, o, r, ratio, rss/1024}'
+            -v ratio="${RATIO[$p]}" -v f="${T_FLOOR[$p]}" -v rss="${RSS[$p]}" \
+            'BEGIN{printf "| %d MiB | %d | %.3f s | %.3f s | %s× | %.3f s | %.1f MiB |\n", mib, items, o, r, ratio, f, rss/1024}'
     done
     echo
     status=0
@@ -215,8 +223,9 @@ out="$BENCH_DIR/results.md"
         scale=$(paired "$last" oimdiag "$first" oimdiag)
         limit=$(awk -v d="$data" 'BEGIN{printf "%.2f", d*1.05}')
         rg_scale=$(paired "$last" rg "$first" rg)
+        floor_scale=$(paired "$last" floor "$first" floor)
         items=$(awk -v a="${first##*:}" -v b="${last##*:}" 'BEGIN{printf "%.2f", b/a}')
-        echo "scaling: ${data}× the log data (and ${items}× the items) costs ${scale}× the time (rg: ${rg_scale}×)"
+        echo "scaling: ${data}× the log data (and ${items}× the items) costs ${scale}× the time (rg: ${rg_scale}×, read floor: ${floor_scale}×)"
         check "time scaling ≤ ${limit}× for ${data}× the data" \
             "$(awk -v s="$scale" -v l="$limit" 'BEGIN{print (s<=l)?1:0}')" "${scale}×"
     fi
@@ -226,7 +235,8 @@ out="$BENCH_DIR/results.md"
         i=$(awk -v a="${first##*:}" -v b="${eq##*:}" 'BEGIN{printf "%.2f", b/a}')
         sc=$(paired "$eq" oimdiag "$first" oimdiag)
         rs=$(paired "$eq" rg "$first" rg)
-        echo "also:    ${d}× the log data and ${i}× the items (${eq%%:*} MiB + ${eq##*:}) cost ${sc}× the time (rg: ${rs}×)"
+        fs=$(paired "$eq" floor "$first" floor)
+        echo "also:    ${d}× the log data and ${i}× the items (${eq%%:*} MiB + ${eq##*:}) cost ${sc}× the time (rg: ${rs}×, read floor: ${fs}×)"
     done
     rss_mib=$(awk -v k="${RSS[$last]}" 'BEGIN{printf "%.1f", k/1024}')
     check "peak RSS ≤ 64 MiB at ${last%%:*} MiB + ${last##*:} items" \
