@@ -73,7 +73,7 @@ median() { # of the numbers on stdin, one a line
 
 mkdir -p "$BENCH_DIR"
 declare -a ROWS=()
-declare -A T_OIM T_RG T_FLOOR RSS RATIO OIM_CMD RG_CMD FLOOR_CMD
+declare -A TREE T_OIM T_RG T_FLOOR RSS RATIO OIM_CMD RG_CMD FLOOR_CMD
 first=""
 for pair in $BENCH_SIZES $BENCH_EQUAL; do
     mib=${pair%%:*}
@@ -94,6 +94,7 @@ for pair in $BENCH_SIZES $BENCH_EQUAL; do
     for a in "${RG_ARGS[@]}"; do rg_cmd+=" $(q "$a")"; done
     RG_CMD[$pair]="$rg_cmd $(q "$tree")"
     FLOOR_CMD[$pair]="$(q "$FLOOR") $(q "$tree")"
+    TREE[$pair]=$tree
     ROWS+=("$pair")
     [ -n "$first" ] || first=$pair
 done
@@ -107,7 +108,7 @@ done
 # during the timing are reported. vmtouch maps every file it locks: the
 # map count limit is raised for that (as root), and put back at the end.
 trees=()
-for pair in "${ROWS[@]}"; do trees+=("$BENCH_DIR/log${pair%%:*}-items${pair##*:}-seed${BENCH_SEED}"); done
+for pair in "${ROWS[@]}"; do trees+=("${TREE[$pair]}"); done
 locker=""
 old_maps=""
 unlock() {
@@ -135,9 +136,9 @@ else
 fi
 paged_in() { awk '/^pgpgin / {print $2}' /proc/vmstat; } # KiB read from storage since boot
 
-# Timing, in rounds: each round times one run of oimdiag and one of rg on
-# every corpus (one hyperfine call a corpus, which of the two goes first
-# alternating). On this shared machine the load drifts over seconds: ten runs
+# Timing, in rounds: each round times one run of oimdiag, one of rg and one
+# of the read floor on every corpus (one hyperfine call a corpus, which of
+# oimdiag and rg goes first alternating). On this shared machine the load drifts over seconds: ten runs
 # of one command, then ten of the other, then the next corpus, put that drift
 # into the ratios (session 4: rg's median at 256 MiB moved 0.151-0.175 s
 # between bench runs of the same code, and the scaling 3.44-4.34× in session 5).
@@ -147,7 +148,7 @@ times="$BENCH_DIR/times.txt" # round corpus command seconds
 disk_before=$(paged_in)
 json="$BENCH_DIR/hyperfine-round.json"
 : >"$times"
-say "timing: a warm-up round, then $BENCH_RUNS rounds of oimdiag and rg on each corpus"
+say "timing: a warm-up round, then $BENCH_RUNS rounds of oimdiag, rg and the read floor on each corpus"
 for ((round = 0; round <= BENCH_RUNS; round++)); do
     for pair in "${ROWS[@]}"; do
         if ((round % 2 == 0)); then
@@ -186,7 +187,7 @@ say "  every run: $times"
 for pair in "${ROWS[@]}"; do
     rss=()
     for _ in 1 2 3; do
-        /usr/bin/time -v "$OIMDIAG" scan "$BENCH_DIR/log${pair%%:*}-items${pair##*:}-seed${BENCH_SEED}" \
+        /usr/bin/time -v "$OIMDIAG" scan "${TREE[$pair]}" \
             --format json --now "$NOW" --utc-offset +00:00 --quiet >/dev/null 2>"$BENCH_DIR/time.txt" || true
         rss+=("$(awk -F': *' '/Maximum resident set size/ {print $2}' "$BENCH_DIR/time.txt")")
     done
