@@ -16,8 +16,11 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// Every adversarial scan finishes within this, even on a loaded machine.
-const BOUND: Duration = Duration::from_secs(20);
+/// A scan longer than this is a hang, not a slow machine: the slowest seen was
+/// 30 s (debug build under Wine, loaded host), so this is four times that.
+/// It stays below the harness's kill timeout (`RUN_TIMEOUT`), so a hang is
+/// reported by this bound with the scan's own output.
+const BOUND: Duration = Duration::from_secs(120);
 
 const ALICE: &str = "alice@contoso.com";
 
@@ -447,10 +450,10 @@ mod unix {
             if let Some(st) = child.try_wait().unwrap() {
                 break st;
             }
-            if start.elapsed() > Duration::from_secs(10) {
+            if start.elapsed() > BOUND {
                 child.kill().ok();
                 child.wait().ok();
-                panic!("still reading /dev/zero after 10 s");
+                panic!("still reading /dev/zero after {BOUND:?}");
             }
             std::thread::sleep(Duration::from_millis(20));
         };
@@ -581,7 +584,7 @@ mod unix {
 // ------------------------------------------------------------ size and shape
 
 #[test]
-fn sparse_4_gib_spool_item_costs_one_bounded_read() {
+fn sparse_4_tib_spool_item_costs_one_bounded_read() {
     let env = TestEnv::new();
     let p = env.write_item(
         ALICE,
@@ -592,15 +595,20 @@ fn sparse_4_gib_spool_item_costs_one_bounded_read() {
         .write(true)
         .open(&p)
         .unwrap()
-        .set_len(4 << 30)
+        .set_len(SPARSE_SIZE)
         .unwrap();
     let s = scan_checked(&env);
     let item = s.item("huge.hist");
-    assert_eq!(item["size_bytes"], 4u64 << 30);
+    assert_eq!(item["size_bytes"], SPARSE_SIZE);
     assert_eq!(item["recipient"], "bob@contoso.com");
     assert_eq!(item["sent_at_source"], "content");
-    assert!(s.elapsed < Duration::from_secs(5), "{:?}", s.elapsed);
+    // Reading 4 TiB of holes takes longer than BOUND at any memory speed;
+    // one bounded read takes milliseconds. `check` held the scan to BOUND.
 }
+
+/// Large enough that reading it whole could never fit in [`BOUND`]: it is
+/// sparse, so it costs no disk (ext4 allows 16 TiB).
+const SPARSE_SIZE: u64 = 4 << 40;
 
 #[test]
 fn items_120_levels_below_the_spooler_are_found() {
