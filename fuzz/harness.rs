@@ -104,7 +104,7 @@ pub fn spool_item(data: &[u8]) {
             let _ = timefmt::parse_content_date(d, offset);
         }
     }
-    for v in [&s.recipient, &s.sender].into_iter().flatten() {
+    for v in s.recipients.iter().chain(&s.sender) {
         assert!(v.contains('@'), "an address has an @: {v:?}");
     }
 }

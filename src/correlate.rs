@@ -754,6 +754,7 @@ mod tests {
             sent_at_source: TimeSource::Content,
             format: ItemFormat::Mime,
             recipient: Some(to.into()),
+            other_recipients: Box::default(),
             sender: None,
             message_class: None,
             subject: None,

@@ -76,12 +76,24 @@ pub struct SpoolItem {
     pub sent_at: DateTime<Utc>,
     pub sent_at_source: TimeSource,
     pub format: ItemFormat,
+    /// The first address in `To` (then `Cc`): what the item is linked to a
+    /// logged message by.
     pub recipient: Option<Arc<str>>,
+    /// The addresses after `recipient`, in order. Most items have none: an
+    /// empty box costs no allocation.
+    pub other_recipients: Box<[Arc<str>]>,
     pub sender: Option<Arc<str>>,
     pub message_class: Option<Arc<str>>,
     pub subject: Option<String>,
     /// Why the item could not be (fully) read or parsed, if it could not.
     pub problem: Option<String>,
+}
+
+impl SpoolItem {
+    /// Every recipient: `recipient`, then `other_recipients`.
+    pub fn recipients(&self) -> impl Iterator<Item = &Arc<str>> + '_ {
+        self.recipient.iter().chain(self.other_recipients.iter())
+    }
 }
 
 /// Everything the scanners found; the only input of the rules.

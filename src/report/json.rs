@@ -298,6 +298,7 @@ fn spool_item(out: &mut Vec<u8>, depth: usize, i: &SpoolItemOut) {
     o.ser("age_seconds", &i.age_seconds);
     o.ser("state", &i.state);
     o.opt("recipient", i.recipient);
+    o.strs("recipients", i.recipients.iter());
     o.opt("sender", i.sender);
     o.opt("message_class", i.message_class);
     o.ser("format", &i.format);
@@ -356,6 +357,19 @@ impl<'o> Fields<'o> {
             Some(v) => string(self.out, v),
             None => self.out.extend_from_slice(b"null"),
         }
+    }
+
+    /// A list of strings, one a line as serde writes it (`[]` when empty).
+    fn strs<'s>(&mut self, key: &str, v: impl Iterator<Item = &'s str>) {
+        self.key(key);
+        self.out.push(b'[');
+        let mut first = true;
+        for s in v {
+            let _ = line_start(self.out, first, self.depth + 2);
+            first = false;
+            string(self.out, s);
+        }
+        let _ = close_line(self.out, self.depth + 1, !first, b"]");
     }
 
     /// A number, or a value serde writes on one line (an enum's name).
@@ -458,6 +472,9 @@ mod tests {
                 sent_at: now - chrono::TimeDelta::seconds(i as i64),
                 sent_at_source: TimeSource::Content,
                 recipient: Some(format!("user{i}@fabrikam.com").into()),
+                other_recipients: (0..i % 3)
+                    .map(|k| format!("other{k}\"@fabrikam.com").into())
+                    .collect(),
                 sender: None,
                 message_class: Some("IM\u{7}.Note".into()),
                 format: ItemFormat::Mime,

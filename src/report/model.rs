@@ -159,7 +159,12 @@ pub struct SpoolItemOut<'a> {
     pub sent_at_source: TimeSource,
     pub age_seconds: i64,
     pub state: ItemState,
+    /// The first recipient (`To`, then `Cc`): what the item is linked to a
+    /// logged message by.
     pub recipient: Option<&'a str>,
+    /// Every recipient in `To` and `Cc`, in order, `recipient` first.
+    #[schemars(with = "Vec<String>")]
+    pub recipients: Recipients<'a>,
     pub sender: Option<&'a str>,
     pub message_class: Option<&'a str>,
     pub format: ItemFormat,
@@ -169,6 +174,23 @@ pub struct SpoolItemOut<'a> {
     pub problem: Option<&'a str>,
     /// Outcome of the logged attempt this item belongs to, if one was linked.
     pub attempt_outcome: Option<Outcome>,
+}
+
+/// An item's recipients as the report lists them, borrowed from the item
+/// (no list is made per item when a report is rendered).
+#[derive(Debug, Clone, Copy)]
+pub struct Recipients<'a>(&'a SpoolItem);
+
+impl<'a> Recipients<'a> {
+    pub fn iter(&self) -> impl Iterator<Item = &'a str> + 'a {
+        self.0.recipients().map(|r| &**r)
+    }
+}
+
+impl Serialize for Recipients<'_> {
+    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        ser.collect_seq(self.iter())
+    }
 }
 
 /// The report's spool items: the scan's own items, moved here in path order,
@@ -230,6 +252,7 @@ impl SpoolItems {
             age_seconds: age,
             state,
             recipient: i.recipient.as_deref(),
+            recipients: Recipients(i),
             sender: i.sender.as_deref(),
             message_class: i.message_class.as_deref(),
             format: i.format,
@@ -252,6 +275,9 @@ impl SpoolItems {
             shared_path(&mut i.path, f);
             shared_opt(&mut i.profile, f);
             shared_opt(&mut i.recipient, f);
+            for r in i.other_recipients.iter_mut() {
+                shared(r, f);
+            }
             shared_opt(&mut i.sender, f);
             shared_opt(&mut i.message_class, f);
             opt(&mut i.subject, f);
@@ -782,11 +808,15 @@ fn opt(s: &mut Option<String>, f: &mut dyn FnMut(&mut String)) {
 // keep theirs until they are visited too.
 fn shared_opt(s: &mut Option<Arc<str>>, f: &mut dyn FnMut(&mut String)) {
     if let Some(s) = s {
-        let mut t = s.to_string();
-        f(&mut t);
-        if *t != **s {
-            *s = t.into();
-        }
+        shared(s, f);
+    }
+}
+
+fn shared(s: &mut Arc<str>, f: &mut dyn FnMut(&mut String)) {
+    let mut t = s.to_string();
+    f(&mut t);
+    if *t != **s {
+        *s = t.into();
     }
 }
 

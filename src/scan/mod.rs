@@ -27,6 +27,7 @@
     )
 )]
 
+pub mod address;
 pub mod admin;
 pub mod ci;
 pub mod classify;

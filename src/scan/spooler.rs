@@ -6,6 +6,7 @@
 use crate::discover::FoundFile;
 use crate::fsread;
 use crate::model::{ItemFormat, SpoolItem, TimeSource};
+use crate::scan::address::{addresses, first_address};
 use crate::scan::text::{self, Encoding};
 use crate::timefmt::parse_content_date;
 use chrono::{DateTime, FixedOffset, Utc};
@@ -30,7 +31,9 @@ pub struct ItemOptions {
 pub struct Sniffed {
     pub format: Option<ItemFormat>,
     pub date_text: Option<String>,
-    pub recipient: Option<String>,
+    /// Every address in `To`, then `Cc` (EWS: `ToRecipients`, then
+    /// `CcRecipients`), each once.
+    pub recipients: Vec<String>,
     pub sender: Option<String>,
     pub message_class: Option<String>,
     pub subject: Option<String>,
@@ -57,13 +60,23 @@ pub struct SharedStrings(foldhash::HashSet<Arc<str>>);
 
 impl SharedStrings {
     pub fn get(&mut self, s: Option<String>) -> Option<Arc<str>> {
-        let s = s?;
+        Some(self.share(s?))
+    }
+
+    fn share(&mut self, s: String) -> Arc<str> {
         if let Some(shared) = self.0.get(s.as_str()) {
-            return Some(Arc::clone(shared));
+            return Arc::clone(shared);
         }
         let shared: Arc<str> = s.into();
         self.0.insert(Arc::clone(&shared));
-        Some(shared)
+        shared
+    }
+}
+
+impl Sniffed {
+    /// The first recipient: what items are matched to logged messages by.
+    pub fn recipient(&self) -> Option<&str> {
+        self.recipients.first().map(String::as_str)
     }
 }
 
@@ -87,6 +100,7 @@ pub fn unstated_item(found: &FoundFile, now: DateTime<Utc>) -> SpoolItem {
         format: ItemFormat::Opaque,
         recipient: None,
         sender: None,
+        other_recipients: Box::default(),
         message_class: None,
         subject: None,
         problem: None,
@@ -184,7 +198,10 @@ pub fn read_item(
         return;
     };
     item.format = format;
-    item.recipient = shared.get(s.recipient);
+    let recipient_found = !s.recipients.is_empty();
+    let mut recipients = s.recipients.into_iter().map(|r| shared.share(r));
+    item.recipient = recipients.next();
+    item.other_recipients = recipients.collect();
     item.sender = shared.get(s.sender);
     item.message_class = shared.get(s.message_class);
     if opts.include_subjects {
@@ -208,7 +225,7 @@ pub fn read_item(
                 "text has bytes that are not valid in its encoding: read what could be".into(),
             );
         }
-    } else if item.recipient.is_none() || s.date_text.is_none() {
+    } else if !recipient_found || s.date_text.is_none() {
         // The read window bit: what is missing may lie past it.
         item.problem = Some(format!(
             "larger than {} KiB and its recipient or date is not in the first {} KiB",
@@ -337,13 +354,13 @@ fn sniff_mime(text: &str) -> Option<Sniffed> {
     let s = Sniffed {
         format: Some(ItemFormat::Mime),
         date_text: get("Date"),
-        recipient: value("To").and_then(first_address),
+        recipients: recipients(["To", "Cc"].into_iter().filter_map(value)),
         sender: value("From").and_then(first_address),
         message_class: class,
         subject: get("Subject"),
     };
     let known = s.date_text.is_some()
-        || s.recipient.is_some()
+        || !s.recipients.is_empty()
         || s.sender.is_some()
         || s.message_class.is_some();
     known.then_some(s)
@@ -504,16 +521,49 @@ fn sniff_xml(text: &str) -> Option<Sniffed> {
             .and_then(|inner| one("EmailAddress", inner))
             .and_then(|v| first_address(&v))
     };
+    // Every mailbox of a recipient block, not only the first.
+    let all_in = |block: &str| {
+        xml_block(text, block)
+            .into_iter()
+            .flat_map(|inner| xml_texts(inner, "EmailAddress"))
+            .map(xml_unescape)
+    };
     let s = Sniffed {
         format: Some(ItemFormat::Xml),
         date_text: one("DateTimeSent", text).or_else(|| one("DateTimeCreated", text)),
-        recipient: address_in("ToRecipients"),
+        recipients: recipients(all_in("ToRecipients").chain(all_in("CcRecipients"))),
         sender: address_in("From"),
         message_class: one("ItemClass", text),
         subject: one("Subject", text),
     };
-    let known = s.message_class.is_some() || s.date_text.is_some() || s.recipient.is_some();
+    let known = s.message_class.is_some() || s.date_text.is_some() || !s.recipients.is_empty();
     known.then_some(s)
+}
+
+/// [`xml_text`] of every `element` in `text`, in order: each search goes on
+/// past the `<` that ended the text before.
+fn xml_texts<'t>(text: &'t str, element: &'t str) -> impl Iterator<Item = &'t str> + 't {
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        let hay = text.get(from..)?;
+        let after = open_tags(hay, element).next()?;
+        let lt = memchr::memchr(b'<', hay.as_bytes().get(after..)?)?;
+        from += after + lt + 1;
+        Some(hay.get(after..after + lt)?.trim())
+    })
+}
+
+/// The addresses in header values (or EWS mailboxes), in order, each once.
+fn recipients<S: AsRef<str>>(values: impl Iterator<Item = S>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for v in values {
+        for a in addresses(v.as_ref()) {
+            if !out.contains(&a) {
+                out.push(a);
+            }
+        }
+    }
+    out
 }
 
 fn xml_unescape(s: &str) -> String {
@@ -525,47 +575,6 @@ fn xml_unescape(s: &str) -> String {
         .replace("&quot;", "\"")
         .replace("&apos;", "'")
         .replace("&amp;", "&")
-}
-
-/// `"Bob" <sip:Bob@Contoso.com>, <sip:x@y>` → `bob@contoso.com`.
-/// Byte searches throughout (the separators are ASCII): every MIME item
-/// reads two addresses, and `str::split` with a set of chars and Unicode
-/// lowercasing made this an eighth of reading an item.
-pub fn first_address(v: &str) -> Option<String> {
-    let b = v.as_bytes();
-    let mut start = 0;
-    let first = loop {
-        let rest = b.get(start..)?;
-        let end = memchr::memchr2(b',', b';', rest).map_or(b.len(), |i| start + i);
-        let piece = v.get(start..end)?;
-        if !piece.trim().is_empty() {
-            break piece;
-        }
-        start = end + 1;
-    };
-    let fb = first.as_bytes();
-    let inner = match (memchr::memchr(b'<', fb), memchr::memrchr(b'>', fb)) {
-        (Some(a), Some(b)) if a < b => first.get(a + 1..b).unwrap_or(first),
-        _ => first,
-    };
-    let mut addr = inner.trim();
-    for scheme in ["sip:", "mailto:", "smtp:"] {
-        // Checked: a multibyte character may straddle the scheme's length.
-        if let Some((p, rest)) = addr.split_at_checked(scheme.len()) {
-            if p.eq_ignore_ascii_case(scheme) {
-                addr = rest;
-            }
-        }
-    }
-    let addr = addr.trim();
-    if addr.is_empty() || memchr::memchr(b'@', addr.as_bytes()).is_none() {
-        return None;
-    }
-    Some(if addr.is_ascii() {
-        addr.to_ascii_lowercase()
-    } else {
-        addr.to_lowercase()
-    })
 }
 
 fn excerpt(s: &str, max: usize) -> String {
@@ -583,7 +592,7 @@ mod tests {
     // The regex implementation the hand-written sniffers replace: the oracle
     // they must agree with.
     mod oracle {
-        use super::super::{first_address, xml_unescape, ItemFormat, Sniffed};
+        use super::super::{addresses, first_address, xml_unescape, ItemFormat, Sniffed};
         use regex::Regex;
         use std::sync::LazyLock;
 
@@ -624,13 +633,13 @@ mod tests {
             let s = Sniffed {
                 format: Some(ItemFormat::Mime),
                 date_text: get("Date"),
-                recipient: get("To").and_then(|v| first_address(&v)),
+                recipients: each_once(["To", "Cc"].into_iter().filter_map(get)),
                 sender: get("From").and_then(|v| first_address(&v)),
                 message_class: class,
                 subject: get("Subject"),
             };
             let known = s.date_text.is_some()
-                || s.recipient.is_some()
+                || !s.recipients.is_empty()
                 || s.sender.is_some()
                 || s.message_class.is_some();
             known.then_some(s)
@@ -649,6 +658,16 @@ mod tests {
             .expect("valid regex")
         }
 
+        fn each_once(values: impl Iterator<Item = String>) -> Vec<String> {
+            let mut out = Vec::new();
+            for a in values.flat_map(|v| addresses(&v)) {
+                if !out.contains(&a) {
+                    out.push(a);
+                }
+            }
+            out
+        }
+
         struct XmlRes {
             item_class: Regex,
             subject: Regex,
@@ -656,6 +675,7 @@ mod tests {
             created: Regex,
             email: Regex,
             to: Regex,
+            cc: Regex,
             from: Regex,
         }
 
@@ -666,6 +686,7 @@ mod tests {
             created: xml_re("DateTimeCreated"),
             email: xml_re("EmailAddress"),
             to: xml_block_re("ToRecipients"),
+            cc: xml_block_re("CcRecipients"),
             from: xml_block_re("From"),
         });
 
@@ -688,15 +709,26 @@ mod tests {
                     .and_then(|c| one(&x.email, c.get(1).map_or("", |m| m.as_str())))
                     .and_then(|v| first_address(&v))
             };
+            let all_in = |block: &Regex| -> Vec<String> {
+                let Some(c) = block.captures(text) else {
+                    return Vec::new();
+                };
+                let inner = c.get(1).map_or("", |m| m.as_str());
+                x.email
+                    .captures_iter(inner)
+                    .map(|c| xml_unescape(c.get(1).map_or("", |m| m.as_str())))
+                    .collect()
+            };
             let s = Sniffed {
                 format: Some(ItemFormat::Xml),
                 date_text: one(&x.sent, text).or_else(|| one(&x.created, text)),
-                recipient: address_in(&x.to),
+                recipients: each_once(all_in(&x.to).into_iter().chain(all_in(&x.cc))),
                 sender: address_in(&x.from),
                 message_class: one(&x.item_class, text),
                 subject: one(&x.subject, text),
             };
-            let known = s.message_class.is_some() || s.date_text.is_some() || s.recipient.is_some();
+            let known =
+                s.message_class.is_some() || s.date_text.is_some() || !s.recipients.is_empty();
             known.then_some(s)
         }
 
@@ -725,7 +757,7 @@ X-MS-Message-Class: IM.Note.MissedConversation\r\nContent-Type: text/plain\r\n\r
     fn mime_headers() {
         let s = sniff(MIME);
         assert_eq!(s.format, Some(ItemFormat::Mime));
-        assert_eq!(s.recipient.as_deref(), Some("bob@contoso.com"));
+        assert_eq!(s.recipient(), Some("bob@contoso.com"));
         assert_eq!(s.sender.as_deref(), Some("alice@contoso.com"));
         assert_eq!(
             s.message_class.as_deref(),
@@ -741,7 +773,7 @@ X-MS-Message-Class: IM.Note.MissedConversation\r\nContent-Type: text/plain\r\n\r
     #[test]
     fn mime_folded_header_and_no_blank_line() {
         let s = sniff("To:\r\n <sip:bob@contoso.com>\r\nDate: Mon, 23 Nov 2026 09:14:03 +0000");
-        assert_eq!(s.recipient.as_deref(), Some("bob@contoso.com"));
+        assert_eq!(s.recipient(), Some("bob@contoso.com"));
     }
 
     #[test]
@@ -749,7 +781,7 @@ X-MS-Message-Class: IM.Note.MissedConversation\r\nContent-Type: text/plain\r\n\r
         for doc in [XML_ITEM.to_string(), XML_ITEM.replace("t:", "")] {
             let s = sniff(&doc);
             assert_eq!(s.format, Some(ItemFormat::Xml));
-            assert_eq!(s.recipient.as_deref(), Some("bob@contoso.com"));
+            assert_eq!(s.recipient(), Some("bob@contoso.com"));
             assert_eq!(s.sender.as_deref(), Some("alice@contoso.com"));
             assert_eq!(s.date_text.as_deref(), Some("2026-11-23T09:14:03Z"));
             assert_eq!(s.subject.as_deref(), Some("Hi & bye"));
@@ -762,7 +794,33 @@ X-MS-Message-Class: IM.Note.MissedConversation\r\nContent-Type: text/plain\r\n\r
         let s = sniff(doc);
         assert_eq!(s.format, Some(ItemFormat::Xml));
         assert_eq!(s.date_text.as_deref(), Some("2026-11-23T09:00:00Z"));
-        assert_eq!(s.recipient, None);
+        assert_eq!(s.recipient(), None);
+    }
+
+    #[test]
+    fn every_recipient_in_to_and_cc_once() {
+        let s = sniff(
+            "To: \"Smith, Bob\" <sip:bob@contoso.com>, Team: carol@contoso.com;\r\n\
+             Cc: <sip:Bob@Contoso.com>, dave@fabrikam.com\r\nFrom: \"Wong, Alice\" \
+             <sip:alice@contoso.com>\r\n\r\n",
+        );
+        assert_eq!(
+            s.recipients,
+            ["bob@contoso.com", "carol@contoso.com", "dave@fabrikam.com"]
+        );
+        assert_eq!(s.sender.as_deref(), Some("alice@contoso.com"));
+        // An item with only a Cc has that as its recipient.
+        assert_eq!(sniff("Cc: <sip:x@y.org>\r\n").recipient(), Some("x@y.org"));
+        let xml = XML_ITEM.replace(
+            "</t:Mailbox></t:ToRecipients>",
+            "</t:Mailbox><t:Mailbox><t:EmailAddress>carol@contoso.com</t:EmailAddress>\
+             </t:Mailbox></t:ToRecipients><t:CcRecipients><t:Mailbox><t:EmailAddress>\
+             dave@fabrikam.com</t:EmailAddress></t:Mailbox></t:CcRecipients>",
+        );
+        assert_eq!(
+            sniff(&xml).recipients,
+            ["bob@contoso.com", "carol@contoso.com", "dave@fabrikam.com"]
+        );
     }
 
     #[test]
@@ -778,68 +836,6 @@ X-MS-Message-Class: IM.Note.MissedConversation\r\nContent-Type: text/plain\r\n\r
         *seed ^= *seed >> 7;
         *seed ^= *seed << 17;
         frags[(*seed % frags.len() as u64) as usize]
-    }
-
-    /// What `first_address` was before its byte searches: the oracle.
-    fn first_address_oracle(v: &str) -> Option<String> {
-        let first = v.split([',', ';']).find(|p| !p.trim().is_empty())?;
-        let inner = match (first.find('<'), first.rfind('>')) {
-            (Some(a), Some(b)) if a < b => first.get(a + 1..b).unwrap_or(first),
-            _ => first,
-        };
-        let mut addr = inner.trim();
-        for scheme in ["sip:", "mailto:", "smtp:"] {
-            if let Some((p, rest)) = addr.split_at_checked(scheme.len()) {
-                if p.eq_ignore_ascii_case(scheme) {
-                    addr = rest;
-                }
-            }
-        }
-        let addr = addr.split(';').next().unwrap_or("").trim();
-        (!addr.is_empty() && addr.contains('@')).then(|| addr.to_lowercase())
-    }
-
-    #[test]
-    fn first_address_agrees_with_its_oracle() {
-        let frags = [
-            ",",
-            ";",
-            "<",
-            ">",
-            " ",
-            "\t",
-            "\u{a0}",
-            "\u{3000}",
-            "sip:",
-            "SIP:",
-            "mailto:",
-            "smtp:",
-            "Smtp:",
-            "s",
-            "@",
-            "a",
-            "B",
-            "é",
-            "É",
-            "İ",
-            "ß",
-            "\"Bob\"",
-            "x@y.org",
-            "Bob@Contoso.COM",
-            "tag=1",
-        ];
-        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
-        let mut some = 0;
-        for _ in 0..200_000 {
-            let mut v = String::new();
-            for _ in 0..1 + seed % 12 {
-                v.push_str(pick(&mut seed, &frags));
-            }
-            let got = first_address(&v);
-            assert_eq!(got, first_address_oracle(&v), "{v:?}");
-            some += usize::from(got.is_some());
-        }
-        assert!(some > 10_000, "only {some} addresses found");
     }
 
     /// The hand-written sniffers agree with the regexes they replace, on the
@@ -929,7 +925,7 @@ X-MS-Message-Class: IM.Note.MissedConversation\r\nContent-Type: text/plain\r\n\r
             assert_eq!(got, oracle::sniff(d), "{d:?}");
             found[0] += usize::from(got.format == Some(ItemFormat::Xml));
             found[1] += usize::from(got.format == Some(ItemFormat::Mime));
-            found[2] += usize::from(got.recipient.is_some());
+            found[2] += usize::from(got.recipient().is_some());
             found[3] += usize::from(got.message_class.is_some() || got.date_text.is_some());
         }
         // The random documents reach every branch many times.
@@ -994,6 +990,43 @@ X-MS-Message-Class: IM.Note.MissedConversation\r\nContent-Type: text/plain\r\n\r
         assert!(may_sniff(MIME.as_bytes()) && may_sniff(XML_ITEM.as_bytes()));
     }
 
+    /// Rough cost of sniffing items, run by hand on a folder of items (e.g.
+    /// `examples/gen_corpus.rs`'s spooler):
+    /// `OIMDIAG_BENCH_ITEMS=DIR cargo test --release --lib -- --ignored --nocapture sniff_throughput`
+    #[test]
+    #[ignore]
+    fn sniff_throughput() {
+        let dir = std::env::var("OIMDIAG_BENCH_ITEMS").expect("OIMDIAG_BENCH_ITEMS=DIR");
+        let items: Vec<Vec<u8>> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| std::fs::read(e.unwrap().path()).unwrap())
+            .map(|mut b| {
+                b.truncate(ITEM_READ_LIMIT);
+                b
+            })
+            .collect();
+        let mut best = f64::MAX;
+        let mut found = 0;
+        for _ in 0..7 {
+            let t = std::time::Instant::now();
+            found = 0;
+            for b in &items {
+                if may_sniff(b) {
+                    let s = sniff(&text::decode(b).text);
+                    found += usize::from(s.recipient().is_some());
+                    std::hint::black_box(s);
+                }
+            }
+            best = best.min(t.elapsed().as_secs_f64());
+        }
+        eprintln!(
+            "{} items ({found} with a recipient): best of 7 {:.1} ms, {:.2} µs an item",
+            items.len(),
+            best * 1e3,
+            best * 1e6 / items.len() as f64
+        );
+    }
+
     #[test]
     fn header_block_ends_at_the_first_blank_line() {
         assert_eq!(
@@ -1025,9 +1058,6 @@ X-MS-Message-Class: IM.Note.MissedConversation\r\nContent-Type: text/plain\r\n\r
         assert_eq!(first_address("nobody"), None);
         // Used to panic: a multibyte character across the length of `sip:`.
         assert_eq!(first_address("<abcé@x>"), Some("abcé@x".to_string()));
-        assert_eq!(
-            sniff("To: <abcé@x>\r\n").recipient.as_deref(),
-            Some("abcé@x")
-        );
+        assert_eq!(sniff("To: <abcé@x>\r\n").recipient(), Some("abcé@x"));
     }
 }

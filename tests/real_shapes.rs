@@ -1,0 +1,312 @@
+//! What real machines hand over (issue 16): the same evidence in the shapes
+//! seen in the field must give the same facts and findings as its canonical
+//! shape. Each test builds one tree in the canonical shape and one in the
+//! real one, scans both, and compares the reports with the scanned root
+//! (and any name that differs by design) taken out.
+
+mod common;
+
+use chrono::{DateTime, Duration, Utc};
+use common::*;
+use serde_json::Value;
+
+const ALICE: &str = "alice@contoso.com";
+const BOB: &str = "bob@contoso.com";
+const LOG0: &str = "Microsoft/Office/16.0/Lync/Tracing/Lync-UccApi-0.UccApilog";
+const UA_C2R: &str = "UCCAPI/16.0.6965.5308 OC/16.0.6965.2117 (Skype for Business)";
+const EWS_ONPREM: &str = "https://mail.contoso.com/EWS/Exchange.asmx";
+
+// ------------------------------------------------------------------ helpers
+
+/// How a UccApilog record's prefix is written.
+#[derive(Clone, Copy)]
+struct Prefix {
+    /// `MM/DD/YYYY` (false) or `DD/MM/YYYY` (true).
+    day_first: bool,
+    /// `03:17:30.168 PM` instead of `15:17:30.168`.
+    twelve_hour: bool,
+    /// What stands between `pid:tid` and `::`, `{L}` for the level word.
+    between: &'static str,
+    /// The level words, e.g. `["INFO", "ERROR"]` or `["TRACE_VERBOSE", "Error"]`.
+    info: &'static str,
+    error: &'static str,
+}
+
+const CANONICAL: Prefix = Prefix {
+    day_first: false,
+    twelve_hour: false,
+    between: "{L} ",
+    info: "INFO ",
+    error: "ERROR",
+};
+
+/// A UccApilog written with local times at UTC+00:00.
+struct Log {
+    prefix: Prefix,
+    lines: Vec<String>,
+}
+
+impl Log {
+    fn new(prefix: Prefix) -> Log {
+        Log {
+            prefix,
+            lines: Vec::new(),
+        }
+    }
+
+    fn rec(mut self, t: DateTime<Utc>, error: bool, text: &str) -> Log {
+        let p = self.prefix;
+        let date = if p.day_first { "%d/%m/%Y" } else { "%m/%d/%Y" };
+        let time = if p.twelve_hour {
+            "%I:%M:%S%.3f %p"
+        } else {
+            "%H:%M:%S%.3f"
+        };
+        let stamp = t.format(&format!("{date}|{time}")).to_string();
+        let level = if error { p.error } else { p.info };
+        let between = p.between.replace("{L}", level);
+        self.lines
+            .push(format!("{stamp} 1F68:C14 {between}:: {text}"));
+        self
+    }
+
+    fn info(self, t: DateTime<Utc>, text: &str) -> Log {
+        self.rec(t, false, text)
+    }
+
+    fn error(self, t: DateTime<Utc>, text: &str) -> Log {
+        self.rec(t, true, text)
+    }
+
+    /// A SIP message sent (`sent`) or received, with its `End of` record.
+    fn packet(mut self, t: DateTime<Utc>, sent: bool, sip: &str) -> Log {
+        let (start, end) = if sent {
+            ("Sending Packet - 10.10.1.20:5061 (From Local Address: 192.168.103.35:50331) 1022 bytes:",
+             "End of Sending Packet - 10.10.1.20:5061 (From Local Address: 192.168.103.35:50331) 1022 bytes")
+        } else {
+            ("Data Received - 10.10.1.20:5061 (To Local Address: 192.168.103.35:50331) 684 bytes:",
+             "End of Data Received - 10.10.1.20:5061 (To Local Address: 192.168.103.35:50331) 684 bytes")
+        };
+        self = self.info(t, start);
+        self.lines.extend(sip.lines().map(str::to_string));
+        self.lines.push(String::new());
+        self.info(t, end)
+    }
+
+    fn text(&self) -> String {
+        let mut s = self.lines.join("\r\n");
+        s.push_str("\r\n");
+        s
+    }
+}
+
+fn register(user: &str) -> String {
+    format!(
+        "REGISTER sip:contoso.com SIP/2.0\n\
+         From: <sip:{user}>;tag=4c5e3f1a2b;epid=7b1e2d3c4f\n\
+         To: <sip:{user}>\n\
+         Call-ID: 9a3c1f6e0d2b4a5c8e7f6a5b4c3d2e1f\n\
+         CSeq: 1 REGISTER\n\
+         User-Agent: {UA_C2R}\n\
+         Content-Length: 0"
+    )
+}
+
+fn invite(from: &str, to: &str) -> String {
+    format!(
+        "INVITE sip:{to} SIP/2.0\n\
+         From: <sip:{from}>;tag=77\n\
+         To: <sip:{to}>\n\
+         Call-ID: c0ffee\n\
+         CSeq: 1 INVITE\n\
+         User-Agent: {UA_C2R}\n\
+         Content-Length: 0"
+    )
+}
+
+fn offline_480(from: &str, to: &str) -> String {
+    format!(
+        "SIP/2.0 480 Temporarily Unavailable\n\
+         From: <sip:{from}>;tag=77\n\
+         To: <sip:{to}>;tag=88\n\
+         Call-ID: c0ffee\n\
+         CSeq: 1 INVITE\n\
+         Content-Length: 0"
+    )
+}
+
+/// Alice signs in on a C2R build against an on-premises EWS; at `q` she
+/// writes to Bob, who is offline (480); the message fails with EWS 401.
+/// Times span midnight and both halves of the day, so a 12-hour clock and a
+/// day-first date are both put to the test.
+fn story(prefix: Prefix, q: DateTime<Utc>) -> Log {
+    let signed_in = q - Duration::hours(13);
+    Log::new(prefix)
+        .packet(signed_in, true, &register(ALICE))
+        .info(
+            signed_in + Duration::seconds(5),
+            &format!("Autodiscover: EWS internal URL {EWS_ONPREM}, external URL {EWS_ONPREM}"),
+        )
+        .packet(q - Duration::seconds(2), true, &invite(ALICE, BOB))
+        .packet(q - Duration::seconds(1), false, &offline_480(ALICE, BOB))
+        .info(q, &format!("OfflineIM: queued message 42 for sip:{BOB}"))
+        .error(
+            q + Duration::seconds(120),
+            &format!("EWS: POST {EWS_ONPREM} CreateItem -> 401 Unauthorized"),
+        )
+        .error(
+            q + Duration::seconds(120),
+            "OfflineIM: message 42 failed: EWS returned 401 Unauthorized",
+        )
+}
+
+/// The report as a value with `root` (and each `(from, to)` of `renames`)
+/// written the same whichever tree it came from, without `inputs` (what a
+/// reader could not use as-is is said there, and differs by design) and
+/// without the items' sizes (other bytes, same evidence).
+fn judged(s: &Scan, root: &std::path::Path, renames: &[(&str, &str)]) -> Value {
+    // As the JSON spells it (Windows' `\` escaped).
+    let root = serde_json::to_string(&root.display().to_string()).unwrap();
+    let mut text = s.stdout.replace(root.trim_matches('"'), "ROOT");
+    for (from, to) in renames {
+        text = text.replace(from, to);
+    }
+    let mut v: Value = serde_json::from_str(&text).unwrap();
+    v.as_object_mut().unwrap().remove("inputs");
+    for item in v["spool_items"].as_array_mut().unwrap() {
+        item.as_object_mut().unwrap().remove("size_bytes");
+    }
+    v
+}
+
+/// The same tree written twice, once per shape, scanned with `extra`.
+fn both(extra: &[&str], write: impl Fn(&TestEnv, bool)) -> [(TestEnv, Scan); 2] {
+    [false, true].map(|real| {
+        let env = TestEnv::new();
+        write(&env, real);
+        let s = env.scan_root(extra);
+        (env, s)
+    })
+}
+
+/// Both reports judge alike, and the real shape's report is not empty.
+fn assert_same_judgement(runs: &[(TestEnv, Scan); 2], renames: &[(&str, &str)]) {
+    let [(e0, s0), (e1, s1)] = runs;
+    let want = judged(s0, e0.root(), renames);
+    let got = judged(s1, e1.root(), renames);
+    assert!(
+        want == got,
+        "canonical:\n{want:#}\nreal shape:\n{got:#}\nreal shape's inputs:\n{:#}",
+        s1.json["inputs"]
+    );
+}
+
+// ---------------------------------------------------- addresses (item 2)
+
+/// A MIME item with the given header lines, dated `sent`.
+fn item_with(from: &str, to: &str, extra: &str, sent: DateTime<Utc>) -> String {
+    format!(
+        "From: {from}\r\nTo: {to}\r\n{extra}Date: {}\r\nSubject: {SUBJECT_MARKER}\r\n\
+         X-MS-Message-Class: IM.Note.MissedConversation\r\n\r\n{BODY_MARKER}\r\n",
+        rfc2822(sent)
+    )
+}
+
+#[test]
+fn a_quoted_display_name_with_a_comma_links_like_a_bare_address() {
+    let q = ago(3600);
+    let runs = both(&[], |env, real| {
+        env.write_file(LOG0, story(CANONICAL, q).text());
+        let (from, to) = if real {
+            (
+                "\"Wong, Alice\" <sip:alice@contoso.com>",
+                "\"Smith, Bob\" <sip:bob@contoso.com>",
+            )
+        } else {
+            ("<sip:alice@contoso.com>", "<sip:bob@contoso.com>")
+        };
+        env.write_item(ALICE, "7f3a9c.hist", item_with(from, to, "", q));
+    });
+    assert_same_judgement(&runs, &[]);
+    let s = &runs[1].1;
+    let item = s.item("7f3a9c.hist");
+    assert_eq!(item["recipient"], BOB);
+    assert_eq!(item["recipients"], serde_json::json!([BOB]));
+    assert_eq!(item["sender"], ALICE);
+    assert_eq!(item["attempt_outcome"], "failed");
+    let a = &s.json["attempts"][0];
+    assert_eq!(a["spool_items"].as_array().unwrap().len(), 1, "{a:#}");
+}
+
+#[test]
+fn federated_recipient_behind_a_display_name_is_oim040() {
+    let runs = both(&[], |env, real| {
+        let to = if real {
+            "=?utf-8?Q?M=C3=BCller=2C_Dave?= <sip:dave@fabrikam.com> (external)"
+        } else {
+            "<sip:dave@fabrikam.com>"
+        };
+        let from = if real {
+            "\"Wong, Alice\" (Sales) <sip:alice@contoso.com>"
+        } else {
+            "<sip:alice@contoso.com>"
+        };
+        env.write_item(ALICE, "a.hist", item_with(from, to, "", ago(600)));
+    });
+    assert_same_judgement(&runs, &[]);
+    let s = &runs[1].1;
+    assert!(s.has("OIM040"), "{:?}", s.rule_ids());
+    let m = s.finding("OIM040")["message"].as_str().unwrap();
+    assert!(m.contains("dave@fabrikam.com"), "{m}");
+}
+
+#[test]
+fn every_recipient_is_listed_and_the_first_is_the_recipient() {
+    let env = TestEnv::new();
+    env.write_item(
+        ALICE,
+        "group.hist",
+        item_with(
+            "<sip:alice@contoso.com>",
+            "Project: \"Smith, Bob\" <sip:bob@contoso.com>, mailto:carol@contoso.com;",
+            "Cc: (copy) <sip:Dave@Fabrikam.com>, \"Smith, Bob\" <sip:bob@contoso.com>\r\n",
+            ago(600),
+        ),
+    );
+    let s = env.scan_root(&[]);
+    let item = s.item("group.hist");
+    assert_eq!(item["recipient"], BOB);
+    assert_eq!(
+        item["recipients"],
+        serde_json::json!([BOB, "carol@contoso.com", "dave@fabrikam.com"])
+    );
+    // The JSON lists `recipients` right after `recipient`.
+    let keys: Vec<&String> = item.as_object().unwrap().keys().collect();
+    let at = keys.iter().position(|k| *k == "recipient").unwrap();
+    assert_eq!(keys[at + 1], "recipients", "{keys:?}");
+    // An item with one recipient lists it; one with none lists none.
+    env.write_item(
+        ALICE,
+        "one.hist",
+        item_with(
+            "<sip:alice@contoso.com>",
+            "<sip:bob@contoso.com>",
+            "",
+            ago(600),
+        ),
+    );
+    env.write_item(
+        ALICE,
+        "none.hist",
+        item_with(
+            "<sip:alice@contoso.com>",
+            "undisclosed-recipients:;",
+            "",
+            ago(600),
+        ),
+    );
+    let s = env.scan_root(&[]);
+    assert_eq!(s.item("one.hist")["recipients"], serde_json::json!([BOB]));
+    assert_eq!(s.item("none.hist")["recipients"], serde_json::json!([]));
+    assert!(s.item("none.hist")["recipient"].is_null());
+}
