@@ -36,6 +36,16 @@ pub struct ReadStats {
     pub dropped_lines: u64,
     /// Records whose timestamp could not be read.
     pub bad_times: u64,
+    /// Lines not valid UTF-8 in a file without a byte-order mark, read as
+    /// Windows-1252 (what Windows' ANSI code page is in the West).
+    pub ansi_lines: u64,
+    /// Dates were read day first (`DD/MM/YYYY`): the file's start proved it.
+    pub day_first: bool,
+    /// Records whose date reads only the other way round from the file's
+    /// order (read that way).
+    pub date_order_contradictions: u64,
+    /// Records that name a SIP packet that could not be read.
+    pub unparsed_packets: u64,
 }
 
 impl ReadStats {
@@ -46,6 +56,10 @@ impl ReadStats {
         self.cut_lines += o.cut_lines;
         self.dropped_lines += o.dropped_lines;
         self.bad_times += o.bad_times;
+        self.ansi_lines += o.ansi_lines;
+        self.day_first |= o.day_first;
+        self.date_order_contradictions += o.date_order_contradictions;
+        self.unparsed_packets += o.unparsed_packets;
     }
 }
 

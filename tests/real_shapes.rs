@@ -310,3 +310,144 @@ fn every_recipient_is_listed_and_the_first_is_the_recipient() {
     assert_eq!(s.item("none.hist")["recipients"], serde_json::json!([]));
     assert!(s.item("none.hist")["recipient"].is_null());
 }
+
+// ------------------------------------------------ UccApilog prefixes (item 5)
+
+/// The story's log written in `prefix` judges as the canonical one does,
+/// and shows the build, the user and the 480 that started the message:
+/// the real shape's scan.
+fn assert_story_reads_alike(prefix: Prefix) -> Scan {
+    let q = ago(3600);
+    let runs = both(&[], |env, real| {
+        let p = if real { prefix } else { CANONICAL };
+        env.write_file(LOG0, story(p, q).text());
+    });
+    assert_same_judgement(&runs, &[]);
+    let [_, (_, s)] = runs;
+    let facts = &s.json["facts"];
+    assert_eq!(facts["client_build"], "16.0.6965.2117", "{facts:#}");
+    assert_eq!(facts["sip_users"], serde_json::json!([ALICE]));
+    assert!(!s.has("OIM013"), "{:?}", s.rule_ids());
+    let a = &s.json["attempts"][0];
+    assert_eq!(a["queued_at"], rfc3339(q), "{a:#}");
+    assert_eq!(a["outcome"], "failed", "{a:#}");
+    assert_eq!(a["evidence"][0]["event"], "sip.callee_offline", "{a:#}");
+    s
+}
+
+fn log_note(s: &Scan) -> String {
+    s.json["inputs"]["scanned"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "uccapilog")
+        .map(|f| f["note"].as_str().unwrap_or("").to_string())
+        .unwrap_or_else(|| panic!("no log scanned: {:#}", s.json["inputs"]))
+}
+
+#[test]
+fn verbose_level_words_read_like_info_and_error() {
+    let s = assert_story_reads_alike(Prefix {
+        info: "TRACE_VERBOSE",
+        error: "Error",
+        ..CANONICAL
+    });
+    assert_eq!(log_note(&s), "");
+}
+
+#[test]
+fn extra_tokens_before_the_separator_are_passed_over() {
+    assert_story_reads_alike(Prefix {
+        between: "[SIP] {L} 0x1 ",
+        ..CANONICAL
+    });
+    assert_story_reads_alike(Prefix {
+        between: "SipStack {L}",
+        info: "Info",
+        error: "Warning",
+        ..CANONICAL
+    });
+}
+
+#[test]
+fn twelve_hour_times_read_like_the_24_hour_clock() {
+    // The story runs from 20:00 (PM) over midnight to 09:02 (AM).
+    let s = assert_story_reads_alike(Prefix {
+        twelve_hour: true,
+        ..CANONICAL
+    });
+    assert_eq!(log_note(&s), "");
+}
+
+#[test]
+fn day_first_dates_are_told_by_the_start_of_the_file() {
+    // 22/11/2026: a first field above 12 proves the order.
+    let s = assert_story_reads_alike(Prefix {
+        day_first: true,
+        ..CANONICAL
+    });
+    let note = log_note(&s);
+    assert!(note.contains("day first (DD/MM/YYYY)"), "{note}");
+}
+
+#[test]
+fn every_real_shape_at_once() {
+    let s = assert_story_reads_alike(Prefix {
+        day_first: true,
+        twelve_hour: true,
+        between: "[SIP] {L} ",
+        info: "TRACE_VERBOSE",
+        error: "TRACE_ERROR",
+    });
+    assert!(log_note(&s).contains("DD/MM/YYYY"), "{}", log_note(&s));
+}
+
+#[test]
+fn a_date_against_the_files_order_is_read_and_noted() {
+    // 01/11 to 12/11 reads either way: past 16 KiB of them, 13/11 can
+    // only be day first.
+    let env = TestEnv::new();
+    let mut log = String::new();
+    for k in 0..400 {
+        log.push_str(&format!(
+            "11/{:02}/2026|08:00:00.000 1F68:C14 INFO :: filler record {k} of some length\r\n",
+            1 + k % 12
+        ));
+    }
+    assert!(log.len() > 16 * 1024);
+    log.push_str("13/11/2026|08:00:00.000 1F68:C14 INFO :: OfflineIM: queued message 7 for sip:bob@contoso.com\r\n");
+    env.write_file(LOG0, log);
+    let s = env.scan_root(&[]);
+    let note = log_note(&s);
+    assert!(
+        note.contains("1 record(s) dated day first against the file's order"),
+        "{note}"
+    );
+    assert!(!note.contains("unreadable time"), "{note}");
+    assert_eq!(s.json["attempts"][0]["queued_at"], "2026-11-13T08:00:00Z");
+}
+
+#[test]
+fn a_packet_that_cannot_be_read_is_counted() {
+    let q = ago(3600);
+    let mut log = story(CANONICAL, q);
+    // A packet with no SIP message after it, and one named in a line with
+    // no `::` (the SIP reader cannot find it there).
+    log = log.info(q, "Sending Packet - 10.10.1.20:5061 1022 bytes:");
+    log.lines.push("\u{1}\u{2} not sip".into());
+    log.lines.push(format!(
+        "{} 1F68:C14 INFO Data Received - 10.10.1.20:5061 684 bytes:",
+        q.format("%m/%d/%Y|%H:%M:%S%.3f")
+    ));
+    log.lines.push("SIP/2.0 200 OK".into());
+    let env = TestEnv::new();
+    env.write_file(LOG0, log.text());
+    let s = env.scan_root(&[]);
+    let note = log_note(&s);
+    assert!(
+        note.contains("2 record(s) naming a SIP packet that could not be read"),
+        "{note}"
+    );
+    // The story's own packets were all read.
+    assert_eq!(s.json["facts"]["client_build"], "16.0.6965.2117");
+}

@@ -68,8 +68,12 @@ pub fn read_log(
         }
         _ => return Err("not a log".into()),
     };
+    let unreadable_packets = interp.unreadable_packets;
     Ok(match result {
-        Ok(stats) => (stats, None),
+        Ok(mut stats) => {
+            stats.unparsed_packets += unreadable_packets;
+            (stats, None)
+        }
         Err(e) => (
             ReadStats::default(),
             Some(format!(
@@ -122,6 +126,13 @@ pub fn read_admin(
 /// A one-line summary of what a reader could not use as-is, if anything.
 pub fn stats_note(s: &ReadStats) -> Option<String> {
     let mut parts = Vec::new();
+    if s.day_first {
+        parts.push(
+            "dates read day first (DD/MM/YYYY): a date in the first 16 KiB has a first field \
+             above 12"
+                .to_string(),
+        );
+    }
     let mut add = |n: u64, what: &str| {
         if n > 0 {
             parts.push(format!("{n} {what}"));
@@ -138,6 +149,22 @@ pub fn stats_note(s: &ReadStats) -> Option<String> {
         "continuation line(s) dropped past the per-record cap",
     );
     add(s.bad_times, "record(s) with an unreadable time");
+    add(
+        s.date_order_contradictions,
+        if s.day_first {
+            "record(s) dated month first against the file's order (read month first)"
+        } else {
+            "record(s) dated day first against the file's order (read day first)"
+        },
+    );
+    add(
+        s.ansi_lines,
+        "line(s) not valid UTF-8, read as Windows-1252",
+    );
+    add(
+        s.unparsed_packets,
+        "record(s) naming a SIP packet that could not be read",
+    );
     (!parts.is_empty()).then(|| format!("{} records; {}", s.records, parts.join("; ")))
 }
 
@@ -150,6 +177,8 @@ struct Interpreter<'a> {
     last_build: Option<(String, bool)>,
     last_provisioning: HashMap<String, String>,
     last_user_archiving: Option<bool>,
+    /// Records that named a SIP packet with no SIP message after them.
+    unreadable_packets: u64,
 }
 
 impl<'a> Interpreter<'a> {
@@ -163,6 +192,7 @@ impl<'a> Interpreter<'a> {
             last_build: None,
             last_provisioning: HashMap::new(),
             last_user_archiving: None,
+            unreadable_packets: 0,
         }
     }
 
@@ -199,7 +229,11 @@ impl<'a> Interpreter<'a> {
         // The build every sent packet repeats is not even copied when it is
         // the one already noted (`is_new` would drop it).
         let known = self.last_build.as_ref().map(|(b, o)| (b.as_str(), *o));
-        for kind in sip::sip_events_with(r.text, r.continuation, body_words, known) {
+        let (kinds, packet) = sip::sip_events_with(r.text, r.continuation, body_words, known);
+        if packet == sip::Packet::Unreadable {
+            self.unreadable_packets += 1;
+        }
+        for kind in kinds {
             if self.is_new(&kind) {
                 let excerpt = describe(&kind);
                 self.push(r, kind, excerpt);

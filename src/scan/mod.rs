@@ -34,6 +34,7 @@ pub mod classify;
 pub mod lines;
 pub mod literals;
 pub mod logs;
+pub mod prefix;
 pub mod sip;
 pub mod spooler;
 pub mod text;

@@ -841,7 +841,18 @@ fn is_blank(line: &str) -> bool {
 /// keeps only the first value of the five that matter (as
 /// [`SipMessage::header`] would find them).
 pub fn sip_events_in(text: &str, continuation: &str) -> Vec<EventKind> {
-    sip_events_with(text, continuation, has_body_words(continuation), None)
+    sip_events_with(text, continuation, has_body_words(continuation), None).0
+}
+
+/// What [`sip_events_with`] made of a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Packet {
+    /// The record names no packet.
+    None,
+    /// A packet whose start line was read.
+    Read,
+    /// A record named a packet, and no SIP start line follows it.
+    Unreadable,
 }
 
 /// [`sip_events_in`] when whether any of [`BODY_WORD_LITERALS`] occurs in
@@ -852,36 +863,35 @@ pub fn sip_events_with(
     continuation: &str,
     body_words: bool,
     known_build: Option<(&str, bool)>,
-) -> Vec<EventKind> {
+) -> (Vec<EventKind>, Packet) {
     let Some(dir) = packet_direction(text) else {
-        return Vec::new();
+        return (Vec::new(), Packet::None);
     };
     let mut lines = lines_at(continuation).map(|(next, l)| (next, l.trim_end_matches('\r')));
     let Some((_, first)) = lines.by_ref().find(|(_, l)| !is_blank(l)) else {
-        return Vec::new();
+        return (Vec::new(), Packet::Unreadable);
     };
+    // Read before anything is dismissed, so that a packet that cannot be
+    // read is counted whatever it is (one line: cheap beside the record).
+    let Some(start) = parse_start_line(first) else {
+        return (Vec::new(), Packet::Unreadable);
+    };
+    let done = (Vec::new(), Packet::Read);
     if dir == Direction::Received && !body_words {
-        // Only a REGISTER or a 480 could yield anything: its method starts
-        // the line, its code is in it.
-        let register_like = first
-            .trim_start()
-            .as_bytes()
-            .first()
-            .is_some_and(|c| c.eq_ignore_ascii_case(&b'r'));
-        if !register_like && memchr::memmem::find(first.as_bytes(), b"480").is_none() {
-            return Vec::new();
+        // Only a REGISTER or a 480 could yield anything.
+        let register = matches!(start, StartRef::Request { method, .. }
+            if method.eq_ignore_ascii_case("REGISTER"));
+        if !register && !matches!(start, StartRef::Response { code: 480, .. }) {
+            return done;
         }
     }
-    let Some(start) = parse_start_line(first) else {
-        return Vec::new();
-    };
     let register = matches!(start, StartRef::Request { method, .. } if method.eq_ignore_ascii_case("REGISTER"));
     let offline =
         dir == Direction::Received && matches!(start, StartRef::Response { code: 480, .. });
     // The words are looked for in the body below; absent from the whole
     // packet, they are absent from its body and its Content-Type.
     if dir == Direction::Received && !register && !offline && !body_words {
-        return Vec::new();
+        return done;
     }
     // A packet the client sends that is neither a REGISTER nor carries the
     // words: only its User-Agent is read, and the headers after it are not.
@@ -976,14 +986,14 @@ pub fn sip_events_with(
     // The body: the lines after the blank line (none when there is none).
     let body_text = continuation.get(body_at..).unwrap_or("");
     if !body_words || body_text.trim().is_empty() {
-        return out;
+        return (out, Packet::Read);
     }
     let options = contains_ci(body_text, "otherOptions");
     let provisioning = header(CONTENT_TYPE)
         .is_some_and(|ct| contains_ci(ct, PROVISIONING_CONTENT_TYPE))
         || contains_ci(body_text, "provisionGroup");
     if !provisioning && !options {
-        return out;
+        return (out, Packet::Read);
     }
     // Body lines as the message holds them: `\r` trimmed, trailing blank lines dropped.
     let mut body: Vec<&str> = lines_at(body_text)
@@ -1008,7 +1018,7 @@ pub fn sip_events_with(
             out.push(EventKind::UserImAutoArchiving { enabled });
         }
     }
-    out
+    (out, Packet::Read)
 }
 
 #[cfg(test)]
