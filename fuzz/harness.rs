@@ -256,7 +256,17 @@ pub fn lines(data: &[u8]) {
                 if let Some(r) = raw.strip_suffix(b"\r") {
                     raw = r;
                 }
-                expect.push((String::from_utf8_lossy(raw).into_owned(), cut));
+                // Not UTF-8 without a BOM: Windows-1252, unless only a
+                // character cut at the limit is incomplete.
+                let cut_char = cut
+                    && text::without_cut_character(raw) < raw.len()
+                    && std::str::from_utf8(&raw[..text::without_cut_character(raw)]).is_ok();
+                let line = match std::str::from_utf8(raw) {
+                    Ok(s) => s.to_owned(),
+                    Err(_) if bom == 0 && !cut_char => text::windows_1252(raw).into_owned(),
+                    Err(_) => String::from_utf8_lossy(raw).into_owned(),
+                };
+                expect.push((line, cut));
             }
         }
         let got: Vec<(String, bool)> = whole.iter().map(|l| (l.1.clone(), l.3)).collect();

@@ -759,6 +759,7 @@ mod tests {
             message_class: None,
             subject: None,
             problem: None,
+            ansi_lines: 0,
         };
         let mut s = scan(vec![
             sig(

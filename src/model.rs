@@ -87,6 +87,9 @@ pub struct SpoolItem {
     pub subject: Option<String>,
     /// Why the item could not be (fully) read or parsed, if it could not.
     pub problem: Option<String>,
+    /// Lines of its fields that were not valid UTF-8 and were read as
+    /// Windows-1252 (the item has no byte-order mark).
+    pub ansi_lines: u32,
 }
 
 impl SpoolItem {

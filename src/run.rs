@@ -409,7 +409,7 @@ fn read_all<'scope, 'env>(
     let mut items_scanned = items.iter().map(|item| ScannedInput {
         path: Arc::clone(&item.path),
         kind: InputKind::SpoolItem,
-        note: spooler::window_note(item.size_bytes),
+        note: spooler::item_note(item),
     });
     let mut taken = 0;
     for ((before, f), r) in files.into_iter().zip(readings) {

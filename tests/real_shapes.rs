@@ -451,3 +451,156 @@ fn a_packet_that_cannot_be_read_is_counted() {
     // The story's own packets were all read.
     assert_eq!(s.json["facts"]["client_build"], "16.0.6965.2117");
 }
+
+// ---------------------------------------------------- encodings (item 6)
+
+/// `s` in Windows-1252 (the characters the tests use).
+fn cp1252(s: &str) -> Vec<u8> {
+    s.chars()
+        .map(|c| match c {
+            '€' => 0x80,
+            '“' => 0x93,
+            '”' => 0x94,
+            c if (c as u32) < 0x80 || (0xA0..0x100).contains(&(c as u32)) => c as u8,
+            c => panic!("{c:?} is not in the tests' Windows-1252"),
+        })
+        .collect()
+}
+
+fn note_of(s: &Scan, kind: &str) -> String {
+    s.json["inputs"]["scanned"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == kind)
+        .map(|f| f["note"].as_str().unwrap_or("").to_string())
+        .unwrap_or_else(|| panic!("no {kind} scanned: {:#}", s.json["inputs"]))
+}
+
+#[test]
+fn a_windows_1252_subject_reads_like_utf8() {
+    let subject = "Réunion “budget” à 10 €";
+    let item = item_with(
+        "<sip:alice@contoso.com>",
+        "<sip:bob@contoso.com>",
+        "",
+        ago(600),
+    )
+    .replace(SUBJECT_MARKER, subject);
+    let runs = both(&["--include-subjects"], |env, real| {
+        let bytes = if real {
+            cp1252(&item)
+        } else {
+            item.clone().into_bytes()
+        };
+        env.write_item(ALICE, "a.hist", bytes);
+    });
+    assert_same_judgement(&runs, &[]);
+    let s = &runs[1].1;
+    let i = s.item("a.hist");
+    assert_eq!(i["subject"], subject);
+    assert_eq!(i["sent_at_source"], "content");
+    assert!(!s.has("OIM050"), "{:?}", s.rule_ids());
+    assert_eq!(
+        note_of(s, "spool_item"),
+        "1 line(s) not valid UTF-8, read as Windows-1252"
+    );
+    // The canonical item has nothing to say.
+    assert!(runs[0].1.json["inputs"]["scanned"][0]["note"].is_null());
+}
+
+#[test]
+fn a_binary_body_after_the_headers_is_not_counted_as_1252() {
+    let env = TestEnv::new();
+    let mut b = item_with(
+        "<sip:alice@contoso.com>",
+        "<sip:bob@contoso.com>",
+        "",
+        ago(600),
+    )
+    .into_bytes();
+    b.extend_from_slice(&[0xFF, 0xFE, 0x00, 0x81, b'\n', 0xC3, b'\n']);
+    env.write_item(ALICE, "a.hist", b);
+    let s = env.scan_root(&[]);
+    assert!(
+        s.json["inputs"]["scanned"][0]["note"].is_null(),
+        "{:#}",
+        s.json["inputs"]
+    );
+    assert_eq!(s.item("a.hist")["recipient"], BOB);
+}
+
+#[test]
+fn unreadable_item_dated_inside_says_its_age_comes_from_that_date() {
+    // A UTF-8 BOM promises UTF-8: a 1252 byte after it is a bad byte.
+    let env = TestEnv::new();
+    let item = item_with(
+        "<sip:alice@contoso.com>",
+        "<sip:bob@contoso.com>",
+        "",
+        ago(600),
+    )
+    .replace(SUBJECT_MARKER, "Caf\u{e9}");
+    let mut b = vec![0xEF, 0xBB, 0xBF];
+    b.extend_from_slice(&cp1252(&item));
+    env.write_item(ALICE, "bom.hist", b);
+    let s = env.scan_root(&[]);
+    let i = s.item("bom.hist");
+    assert_eq!(i["sent_at_source"], "content");
+    let m = s.finding("OIM050")["message"].as_str().unwrap().to_string();
+    assert!(m.contains("its age comes from the date inside it"), "{m}");
+    assert!(!m.contains("file time"), "{m}");
+}
+
+#[test]
+fn a_windows_1252_log_reads_like_utf8() {
+    let q = ago(3600);
+    let log = story(CANONICAL, q)
+        .info(q, "Presence note: café “fermé”")
+        .text()
+        .replace(
+            "EWS returned 401 Unauthorized",
+            "EWS returned 401 Non autorisé",
+        );
+    let runs = both(&[], |env, real| {
+        let bytes = if real {
+            cp1252(&log)
+        } else {
+            log.clone().into_bytes()
+        };
+        env.write_file(LOG0, bytes);
+    });
+    assert_same_judgement(&runs, &[]);
+    let s = &runs[1].1;
+    let m = s.finding("OIM003")["message"].as_str().unwrap();
+    assert!(m.contains("Non autorisé"), "{m}");
+    assert!(
+        note_of(s, "uccapilog").contains("2 line(s) not valid UTF-8, read as Windows-1252"),
+        "{}",
+        note_of(s, "uccapilog")
+    );
+}
+
+#[test]
+fn a_windows_1252_admin_export_reads_like_utf8() {
+    // Global off fires OIM022, whose message names the scoped objects.
+    let export = "\r\nIdentity        : Global\r\nEnableOfflineIM : False\r\n\r\n\
+                  Identity        : Site:Zürich-Bâle\r\nEnableOfflineIM : False\r\n\r\n";
+    let runs = both(&[], |env, real| {
+        env.write_file(LOG0, story(CANONICAL, ago(3600)).text());
+        let bytes = if real {
+            cp1252(export)
+        } else {
+            export.as_bytes().to_vec()
+        };
+        env.write_file("admin/Get-CsImConfiguration.txt", bytes);
+    });
+    assert_same_judgement(&runs, &[]);
+    let s = &runs[1].1;
+    let m = s.finding("OIM022")["message"].as_str().unwrap();
+    assert!(m.contains("Site:Zürich-Bâle"), "{m}");
+    assert_eq!(
+        note_of(s, "admin_export"),
+        "1 line(s) not valid UTF-8, read as Windows-1252"
+    );
+}

@@ -480,6 +480,7 @@ mod tests {
                 format: ItemFormat::Mime,
                 subject: (i % 2 == 0).then(|| format!("é {i}\n")),
                 problem: None,
+                ansi_lines: 0,
             })
             .collect();
         report.inputs.scanned = items

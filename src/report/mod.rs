@@ -230,6 +230,7 @@ mod tests {
             format: ItemFormat::Mime,
             subject: None,
             problem: None,
+            ansi_lines: 0,
         }
     }
 

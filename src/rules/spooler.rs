@@ -109,6 +109,8 @@ pub(super) fn evaluate(
         let mut stuck_to: BTreeSet<&str> = BTreeSet::new();
         let mut fresh = Group::new();
         let mut broken = Group::new();
+        // Of the broken items, those whose date came from their content.
+        let mut dated_inside = 0;
         let mut future = Group::new();
         let items = scan.spool_items.iter().enumerate();
         for (j, item) in items.filter(|(_, i)| i.profile.as_deref() == user) {
@@ -125,6 +127,7 @@ pub(super) fn evaluate(
             }
             if item.problem.is_some() {
                 broken.add(item, age);
+                dated_inside += usize::from(item.sent_at_source == TimeSource::Content);
             }
             if item.sent_at > ctx.now {
                 future.add(item, age);
@@ -155,9 +158,9 @@ pub(super) fn evaluate(
         }
         if broken.count > 0 {
             let message = format!(
-                "{} in {whose} could not be read or parsed; {} age comes from the file time.",
+                "{} in {whose} could not be read or parsed; {}.",
                 count(broken.count, "item"),
-                if broken.count == 1 { "its" } else { "their" },
+                broken_ages(broken.count, dated_inside),
             );
             let mut ev: Vec<Evidence> = broken
                 .first
@@ -181,6 +184,22 @@ pub(super) fn evaluate(
             );
             out.push(Finding::new("OIM051", message, future.evidence()).for_user(user_s));
         }
+    }
+}
+
+/// Where the ages of `count` unreadable items come from, `inside` of them
+/// dated by their content: what was read is said, not what was not.
+fn broken_ages(count: usize, inside: usize) -> String {
+    let file = count - inside.min(count);
+    match (inside, file) {
+        (0, 1) => "its age comes from the file time".into(),
+        (0, _) => "their ages come from the file times".into(),
+        (1, 0) => "its age comes from the date inside it".into(),
+        (_, 0) => "their ages come from the dates inside them".into(),
+        _ => format!(
+            "{inside} {} dated by the date inside, {file} by the file time",
+            if inside == 1 { "is" } else { "are" }
+        ),
     }
 }
 
@@ -254,6 +273,25 @@ mod tests {
     }
 
     /// Formatting only what is kept says the same as formatting all and capping.
+    #[test]
+    fn unreadable_items_say_where_their_ages_come_from() {
+        assert_eq!(broken_ages(1, 0), "its age comes from the file time");
+        assert_eq!(broken_ages(3, 0), "their ages come from the file times");
+        assert_eq!(broken_ages(1, 1), "its age comes from the date inside it");
+        assert_eq!(
+            broken_ages(2, 2),
+            "their ages come from the dates inside them"
+        );
+        assert_eq!(
+            broken_ages(3, 1),
+            "1 is dated by the date inside, 2 by the file time"
+        );
+        assert_eq!(
+            broken_ages(5, 3),
+            "3 are dated by the date inside, 2 by the file time"
+        );
+    }
+
     #[test]
     fn capped_evidence_is_cap_evidence_of_all() {
         for n in [0, 1, MAX_EVIDENCE - 1, MAX_EVIDENCE, MAX_EVIDENCE + 1, 1000] {

@@ -1,9 +1,10 @@
 //! Streaming lines out of a log of any size: block reads, newline search with
 //! memchr, UTF-8 or UTF-16 (BOM or sniffed) transcoded on the fly, CRLF or LF,
 //! and a cap on line length so one 32 MiB line costs a bounded buffer.
-//! Memory stays flat whatever the file size.
+//! Memory stays flat whatever the file size. A line that is not valid UTF-8
+//! in a file without a BOM is read as Windows-1252 (see [`text`](crate::scan::text)).
 
-use crate::scan::text::{detect, Encoding};
+use crate::scan::text::{detect, windows_1252, Encoding};
 use std::io::{self, Read};
 
 /// Lines longer than this are cut here (the rest is skipped and counted).
@@ -16,8 +17,18 @@ pub struct Line<'a> {
     pub text: &'a str,
     /// Bytes invalid in the encoding were replaced with U+FFFD.
     pub lossy: bool,
+    /// The line was not valid UTF-8 and was read as Windows-1252.
+    pub ansi: bool,
     /// The line was longer than the limit and was cut.
     pub cut: bool,
+}
+
+/// How a line is made text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Decoding {
+    encoding: Encoding,
+    /// A line that is not valid UTF-8 may be Windows-1252: UTF-8 without a BOM.
+    ansi: bool,
 }
 
 /// What [`LineReader::for_each_piece`] hands out.
@@ -52,13 +63,19 @@ pub fn lines_of(
 ) -> u64 {
     let before = first.saturating_sub(1);
     let mut number = before;
+    // Valid UTF-8: only a line cut mid-character is not, and that is not
+    // another encoding.
+    let decoding = Decoding {
+        encoding: Encoding::Utf8,
+        ansi: false,
+    };
     lines_in(
         text.as_bytes(),
         &mut scratch.raw,
         &mut scratch.text,
         &mut number,
         max_line,
-        Encoding::Utf8,
+        decoding,
         f,
     );
     number - before
@@ -67,6 +84,7 @@ pub fn lines_of(
 pub struct LineReader<R: Read> {
     src: Decoder<R>,
     encoding: Encoding,
+    decoding: Decoding,
     /// Bytes read and not yet handed out are `buf[pos..end]`.
     buf: Vec<u8>,
     pos: usize,
@@ -102,6 +120,10 @@ impl<R: Read> LineReader<R> {
         Ok(LineReader {
             src: Decoder::new(reader, head, encoding),
             encoding,
+            decoding: Decoding {
+                encoding,
+                ansi: encoding == Encoding::Utf8 && bom == 0,
+            },
             buf: vec![0; BLOCK],
             pos: 0,
             end: 0,
@@ -202,6 +224,7 @@ impl<R: Read> LineReader<R> {
                 text: s,
                 // The UTF-16 decoder has already replaced bad units with U+FFFD.
                 lossy: self.encoding != Encoding::Utf8 && s.contains(char::REPLACEMENT_CHARACTER),
+                ansi: false,
                 cut: false,
             })),
             Err(_) => {
@@ -209,11 +232,12 @@ impl<R: Read> LineReader<R> {
                 self.raw.clear();
                 self.raw
                     .extend_from_slice(self.buf.get(start..line_end).unwrap_or_default());
-                let lossy = own(&mut self.raw, &mut self.text, self.encoding, false);
+                let (lossy, ansi) = own(&mut self.raw, &mut self.text, self.decoding, false);
                 Ok(Some(Line {
                     number: self.number,
                     text: &self.text,
                     lossy,
+                    ansi,
                     cut: false,
                 }))
             }
@@ -264,7 +288,7 @@ impl<R: Read> LineReader<R> {
                             &mut self.text,
                             &mut self.number,
                             self.max_line,
-                            self.encoding,
+                            self.decoding,
                             &mut |line| {
                                 f(Piece::Line(line));
                             },
@@ -322,11 +346,12 @@ impl<R: Read> LineReader<R> {
 
     /// The line in `raw`, as an owned copy.
     fn owned_line(&mut self, cut: bool) -> Line<'_> {
-        let lossy = own(&mut self.raw, &mut self.text, self.encoding, cut);
+        let (lossy, ansi) = own(&mut self.raw, &mut self.text, self.decoding, cut);
         Line {
             number: self.number,
             text: &self.text,
             lossy,
+            ansi,
             cut,
         }
     }
@@ -341,9 +366,10 @@ fn lines_in(
     text: &mut String,
     number: &mut u64,
     max_line: usize,
-    encoding: Encoding,
+    decoding: Decoding,
     f: &mut dyn FnMut(Line<'_>),
 ) {
+    let encoding = decoding.encoding;
     let valid = std::str::from_utf8(region).ok();
     let mut start = 0;
     for nl in memchr::memchr_iter(b'\n', region) {
@@ -354,11 +380,12 @@ fn lines_in(
         if bytes.len() > max_line {
             raw.clear();
             raw.extend_from_slice(bytes.get(..max_line).unwrap_or_default());
-            let lossy = own(raw, text, encoding, true);
+            let (lossy, ansi) = own(raw, text, decoding, true);
             f(Line {
                 number: *number,
                 text,
                 lossy,
+                ansi,
                 cut: true,
             });
             continue;
@@ -377,16 +404,18 @@ fn lines_in(
                 text: s,
                 // The UTF-16 decoder has already replaced bad units with U+FFFD.
                 lossy: encoding != Encoding::Utf8 && s.contains(char::REPLACEMENT_CHARACTER),
+                ansi: false,
                 cut: false,
             }),
             None => {
                 raw.clear();
                 raw.extend_from_slice(bytes);
-                let lossy = own(raw, text, encoding, false);
+                let (lossy, ansi) = own(raw, text, decoding, false);
                 f(Line {
                     number: *number,
                     text,
                     lossy,
+                    ansi,
                     cut: false,
                 });
             }
@@ -395,8 +424,9 @@ fn lines_in(
 }
 
 /// Decodes `raw` (a line, perhaps with its `\r`) into `text`; whether bytes
-/// were invalid in the file's encoding.
-fn own(raw: &mut Vec<u8>, text: &mut String, encoding: Encoding, cut: bool) -> bool {
+/// were invalid in the file's encoding, and whether it was read as
+/// Windows-1252.
+fn own(raw: &mut Vec<u8>, text: &mut String, decoding: Decoding, cut: bool) -> (bool, bool) {
     if raw.last() == Some(&b'\r') {
         raw.pop();
     }
@@ -405,12 +435,23 @@ fn own(raw: &mut Vec<u8>, text: &mut String, encoding: Encoding, cut: bool) -> b
         Ok(s) => {
             text.push_str(s);
             // The UTF-16 decoder has already replaced bad units with U+FFFD.
-            encoding != Encoding::Utf8 && s.contains(char::REPLACEMENT_CHARACTER)
+            let lossy =
+                decoding.encoding != Encoding::Utf8 && s.contains(char::REPLACEMENT_CHARACTER);
+            (lossy, false)
+        }
+        // A line cut at the limit may end inside a character: not the
+        // file's fault, nor a sign of another encoding.
+        Err(_) if cut && valid_up_to_last_char(raw) => {
+            text.push_str(&String::from_utf8_lossy(raw));
+            (false, false)
+        }
+        Err(_) if decoding.ansi => {
+            text.push_str(&windows_1252(raw));
+            (false, true)
         }
         Err(_) => {
-            // A line cut at the limit may end inside a character: not the file's fault.
             text.push_str(&String::from_utf8_lossy(raw));
-            !(cut && valid_up_to_last_char(raw))
+            (true, false)
         }
     }
 }
@@ -558,16 +599,24 @@ mod tests {
 
     /// The lines of `bytes`, read both ways; both must agree.
     fn collect(bytes: &[u8], limit: usize) -> Vec<(String, bool, bool)> {
+        collect_ansi(bytes, limit)
+            .into_iter()
+            .map(|(t, lossy, cut, _)| (t, lossy, cut))
+            .collect()
+    }
+
+    /// [`collect`], with whether each line was read as Windows-1252.
+    fn collect_ansi(bytes: &[u8], limit: usize) -> Vec<(String, bool, bool, bool)> {
         let mut r = LineReader::with_limit(bytes, limit).unwrap();
         let mut v = Vec::new();
         while let Some(l) = r.next_line().unwrap() {
-            v.push((l.text.to_string(), l.lossy, l.cut));
+            v.push((l.text.to_string(), l.lossy, l.cut, l.ansi));
         }
         let mut r = LineReader::with_limit(bytes, limit).unwrap();
         let mut w = Vec::new();
         let mut numbers = Vec::new();
         r.for_each_line(&mut |l| {
-            w.push((l.text.to_string(), l.lossy, l.cut));
+            w.push((l.text.to_string(), l.lossy, l.cut, l.ansi));
             numbers.push(l.number);
         })
         .unwrap();
@@ -632,7 +681,7 @@ mod tests {
     fn one_carriage_return_is_removed_valid_or_not() {
         let v = collect(b"ab\r\r\nc\xFF\r\r\nend\r", 100);
         let t: Vec<_> = v.iter().map(|x| x.0.as_str()).collect();
-        assert_eq!(t, ["ab\r", "c\u{FFFD}\r", "end"]);
+        assert_eq!(t, ["ab\r", "c\u{FF}\r", "end"]);
     }
 
     #[test]
@@ -675,10 +724,37 @@ mod tests {
 
     #[test]
     fn bad_utf8_byte_costs_one_line() {
-        let v = collect(b"good\nba\xFFd\ngood", 100);
+        // With a BOM the file says it is UTF-8: the byte is bad.
+        let v = collect_ansi(b"\xEF\xBB\xBFgood\nba\xFFd\ngood", 100);
         assert_eq!(
-            v.iter().map(|x| x.1).collect::<Vec<_>>(),
-            [false, true, false]
+            v.iter().map(|x| (x.1, x.3)).collect::<Vec<_>>(),
+            [(false, false), (true, false), (false, false)]
         );
+        assert_eq!(v[1].0, "ba\u{FFFD}d");
+    }
+
+    #[test]
+    fn a_line_not_valid_utf8_without_a_bom_is_windows_1252() {
+        let v = collect_ansi(b"good\ncaf\xE9 \x80 \x9C\r\nd\xC3\xA9j\xC3\xA0\ngood", 100);
+        assert_eq!(
+            v.iter()
+                .map(|x| (x.0.as_str(), x.1, x.3))
+                .collect::<Vec<_>>(),
+            [
+                ("good", false, false),
+                ("café € œ", false, true),
+                ("déjà", false, false),
+                ("good", false, false),
+            ]
+        );
+        // A line cut mid-character is the reader's doing, not 1252.
+        let v = collect_ansi("aé".repeat(10).as_bytes(), 4);
+        assert_eq!((v[0].1, v[0].2, v[0].3), (false, true, false));
+        // Cut, and 1252 before the cut: 1252.
+        let v = collect_ansi(b"caf\xE9 long line", 6);
+        assert_eq!((v[0].0.as_str(), v[0].3), ("café l", true));
+        // UTF-16 files never are.
+        let v = collect_ansi(&utf16le("café\r\n"), 100);
+        assert_eq!((v[0].0.as_str(), v[0].3), ("café", false));
     }
 }

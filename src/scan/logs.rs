@@ -9,7 +9,7 @@ use crate::model::InputKind;
 use crate::scan::ci::CiLiteral;
 use crate::scan::literals::{Found, LiteralSet, MAX_LITERALS};
 use crate::scan::uccapilog::RecordView;
-use crate::scan::{admin, sip, tracerpt, uccapilog};
+use crate::scan::{admin, sip, text, tracerpt, uccapilog};
 use crate::signatures::Signatures;
 use aho_corasick::AhoCorasick;
 use chrono::FixedOffset;
@@ -97,30 +97,51 @@ pub fn read_admin(
         .map_err(|e| format!("cannot be read: {}", fsread::describe_io_error(&e)))?;
     let cut = bytes.len() > ADMIN_READ_LIMIT;
     bytes.truncate(ADMIN_READ_LIMIT);
-    match admin::parse_admin_export_partial(&bytes, path) {
-        Ok((settings, _)) if cut => Ok((
+    let (settings, note) = match admin::parse_admin_export_partial(&bytes, path) {
+        Ok((settings, _)) if cut => (
             settings,
             Some(format!(
                 "larger than {} MiB: only the start was read",
                 ADMIN_READ_LIMIT >> 20
             )),
-        )),
+        ),
         // A copy broken off part-way: what was complete is used, and said.
-        Ok((settings, true)) => Ok((
+        Ok((settings, true)) => (
             settings,
             Some(
                 "the JSON ends part-way through: only the objects complete before the end \
                  were read"
                     .to_string(),
             ),
-        )),
-        Ok((settings, false)) => Ok((settings, None)),
-        Err(reason) if cut => Err(format!(
-            "larger than {} MiB: only the start was read, and it did not parse ({reason})",
-            ADMIN_READ_LIMIT >> 20
-        )),
-        Err(reason) => Err(reason),
-    }
+        ),
+        Ok((settings, false)) => (settings, None),
+        Err(reason) if cut => {
+            return Err(format!(
+                "larger than {} MiB: only the start was read, and it did not parse ({reason})",
+                ADMIN_READ_LIMIT >> 20
+            ))
+        }
+        Err(reason) => return Err(reason),
+    };
+    // Decoded as `text::decode` reads it: lines that are not UTF-8 in a
+    // file without a BOM were Windows-1252.
+    let ansi = match text::detect(&bytes) {
+        (text::Encoding::Utf8, 0) => {
+            let end = if cut {
+                text::without_cut_character(&bytes)
+            } else {
+                bytes.len()
+            };
+            text::ansi_lines(bytes.get(..end).unwrap_or(&bytes))
+        }
+        _ => 0,
+    };
+    let ansi = (ansi > 0).then(|| format!("{ansi} line(s) not valid UTF-8, read as Windows-1252"));
+    let note = match (note, ansi) {
+        (Some(n), Some(a)) => Some(format!("{n}; {a}")),
+        (n, a) => n.or(a),
+    };
+    Ok((settings, note))
 }
 
 /// A one-line summary of what a reader could not use as-is, if anything.

@@ -51,6 +51,21 @@ pub fn window_note(size: u64) -> Option<String> {
     })
 }
 
+/// The note `inputs` gives an item: the read window's, and the lines of
+/// its fields that were read as Windows-1252.
+pub fn item_note(item: &SpoolItem) -> Option<String> {
+    let ansi = (item.ansi_lines > 0).then(|| {
+        format!(
+            "{} line(s) not valid UTF-8, read as Windows-1252",
+            item.ansi_lines
+        )
+    });
+    match (window_note(item.size_bytes), ansi) {
+        (Some(w), Some(a)) => Some(format!("{w}; {a}")),
+        (w, a) => w.or(a),
+    }
+}
+
 /// One copy of each string that repeats across items (addresses, message
 /// classes): a reader keeps one for all the items it reads, and the items
 /// share its strings.
@@ -104,6 +119,7 @@ pub fn unstated_item(found: &FoundFile, now: DateTime<Utc>) -> SpoolItem {
         message_class: None,
         subject: None,
         problem: None,
+        ansi_lines: 0,
     }
 }
 
@@ -171,7 +187,13 @@ pub fn read_item(
         return;
     }
     let cut = n > ITEM_READ_LIMIT;
-    let bytes: &[u8] = buf.get(..n.min(ITEM_READ_LIMIT)).unwrap_or_default();
+    let mut bytes: &[u8] = buf.get(..n.min(ITEM_READ_LIMIT)).unwrap_or_default();
+    if cut && text::detect(bytes).0 == Encoding::Utf8 {
+        // A character the read window cut in two is not Windows-1252 text.
+        bytes = bytes
+            .get(..text::without_cut_character(bytes))
+            .unwrap_or(bytes);
+    }
     // An opaque item (binary, mostly) is told by its first bytes, before
     // it is decoded: replacing every bad byte of a binary item took as long
     // as the rest of reading it. (A cut one is decoded: its note asks.)
@@ -214,6 +236,17 @@ pub fn read_item(
         ItemFormat::Mime => header_block(&decoded.text),
         _ => &decoded.text,
     };
+    if decoded.ansi_lines > 0 {
+        // Counted where the fields are, as bad bytes are: a MIME body may be
+        // binary by right. (Lines end at the same bytes in both encodings.)
+        let n = match format {
+            ItemFormat::Mime => {
+                text::ansi_lines(bytes.get(..header_block_len(bytes)).unwrap_or(bytes))
+            }
+            _ => decoded.ansi_lines,
+        };
+        item.ansi_lines = u32::try_from(n).unwrap_or(u32::MAX);
+    }
     let odd_utf16 =
         matches!(decoded.encoding, Encoding::Utf16Le | Encoding::Utf16Be) && bytes.len() % 2 == 1;
     if !cut {
@@ -269,15 +302,19 @@ pub fn system_time_utc(t: std::time::SystemTime) -> Option<DateTime<Utc>> {
 /// The text up to the first blank line: up to the first `\n\n` or
 /// `\r\n\r\n`, whichever comes first.
 fn header_block(text: &str) -> &str {
-    let b = text.as_bytes();
-    let end = memchr::memchr_iter(b'\n', b)
+    text.get(..header_block_len(text.as_bytes()))
+        .unwrap_or(text)
+}
+
+/// [`header_block`]'s length, in bytes of any ASCII-compatible encoding.
+fn header_block_len(b: &[u8]) -> usize {
+    memchr::memchr_iter(b'\n', b)
         .find_map(|i| match b.get(i + 1..) {
             Some([b'\n', ..]) => Some(i),
             Some([b'\r', b'\n', ..]) if i > 0 && b.get(i - 1) == Some(&b'\r') => Some(i - 1),
             _ => None,
         })
-        .unwrap_or(text.len());
-    text.get(..end).unwrap_or(text)
+        .unwrap_or(b.len())
 }
 
 /// Whether an item's bytes may be one `sniff` recognises, judged from its

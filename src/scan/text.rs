@@ -1,6 +1,10 @@
 //! Turning bytes from Windows into text: UTF-8 with or without BOM, UTF-16LE/BE
 //! with BOM, and UTF-16LE without BOM (recognised by its NUL high bytes).
-//! Decoding is lossy and never fails: a bad byte costs one U+FFFD, not the file.
+//! Decoding never fails. A line that is not valid UTF-8 in a file without a
+//! BOM is read as Windows-1252, the ANSI code page of Western Windows, which
+//! Notepad and PowerShell 5 write by default (every byte is a character in
+//! it: nothing is lost, `é` stays `é`); other ANSI code pages are not told
+//! apart. Where a BOM says UTF-8, a bad byte costs one U+FFFD, not the file.
 
 use std::borrow::Cow;
 
@@ -18,6 +22,8 @@ pub struct Decoded<'a> {
     pub encoding: Encoding,
     /// Some bytes were not valid in the detected encoding.
     pub lossy: bool,
+    /// Lines read as Windows-1252 (not valid UTF-8, no BOM).
+    pub ansi_lines: usize,
 }
 
 /// Detects the encoding of a byte prefix and the length of its BOM.
@@ -53,10 +59,16 @@ fn looks_like_utf16le(bytes: &[u8]) -> bool {
 pub fn decode(bytes: &[u8]) -> Decoded<'_> {
     let (encoding, bom) = detect(bytes);
     let body = bytes.get(bom..).unwrap_or_default();
+    let mut ansi_lines = 0;
     let (text, lossy) = match encoding {
         Encoding::Utf8 => match std::str::from_utf8(body) {
             Ok(s) => (Cow::Borrowed(s), false),
-            Err(_) => (String::from_utf8_lossy(body), true),
+            Err(_) if bom > 0 => (String::from_utf8_lossy(body), true),
+            Err(e) => {
+                let (t, n) = utf8_or_1252(body, e.valid_up_to());
+                ansi_lines = n;
+                (Cow::Owned(t), false)
+            }
         },
         Encoding::Utf16Le => {
             let (t, lossy) = decode_utf16(body, u16::from_le_bytes);
@@ -71,6 +83,68 @@ pub fn decode(bytes: &[u8]) -> Decoded<'_> {
         text,
         encoding,
         lossy,
+        ansi_lines,
+    }
+}
+
+/// `body` line by line: each valid UTF-8 line as it is, each other one as
+/// Windows-1252; how many were. `valid` bytes at the start are known valid.
+fn utf8_or_1252(body: &[u8], valid: usize) -> (String, usize) {
+    // Where the line with the first bad byte starts.
+    let from = memchr::memrchr(b'\n', body.get(..valid).unwrap_or_default()).map_or(0, |i| i + 1);
+    let mut text = String::with_capacity(body.len() + body.len() / 8);
+    text.push_str(std::str::from_utf8(body.get(..from).unwrap_or_default()).unwrap_or_default());
+    let mut ansi = 0;
+    for line in body
+        .get(from..)
+        .unwrap_or_default()
+        .split_inclusive(|&b| b == b'\n')
+    {
+        match std::str::from_utf8(line) {
+            Ok(s) => text.push_str(s),
+            Err(_) => {
+                ansi += 1;
+                text.push_str(&windows_1252(line));
+            }
+        }
+    }
+    (text, ansi)
+}
+
+/// How many lines of `bytes` (UTF-8 without a BOM, or Windows-1252) are
+/// not valid UTF-8: those [`decode`] reads as Windows-1252.
+pub fn ansi_lines(bytes: &[u8]) -> usize {
+    match std::str::from_utf8(bytes) {
+        Ok(_) => 0,
+        Err(e) => {
+            let valid = e.valid_up_to();
+            let from =
+                memchr::memrchr(b'\n', bytes.get(..valid).unwrap_or_default()).map_or(0, |i| i + 1);
+            bytes
+                .get(from..)
+                .unwrap_or_default()
+                .split_inclusive(|&b| b == b'\n')
+                .filter(|l| std::str::from_utf8(l).is_err())
+                .count()
+        }
+    }
+}
+
+/// `bytes` as Windows-1252 (never fails: every byte is a character).
+pub fn windows_1252(bytes: &[u8]) -> Cow<'_, str> {
+    encoding_rs::WINDOWS_1252
+        .decode_without_bom_handling(bytes)
+        .0
+}
+
+/// The length of `bytes` without a UTF-8 sequence that a cut at its end
+/// left incomplete (a read stopped at a size limit): that part is the
+/// reader's, not the file's, and must not make the rest look like another
+/// encoding.
+pub fn without_cut_character(bytes: &[u8]) -> usize {
+    match std::str::from_utf8(bytes) {
+        Err(e) if e.error_len().is_none() => e.valid_up_to(),
+        _ => bytes.len(),
     }
 }
 
@@ -155,10 +229,37 @@ mod tests {
 
     #[test]
     fn invalid_utf8_keeps_the_rest() {
-        let d = decode(b"From: a\xFF\xFEb");
+        // The BOM says UTF-8: a bad byte costs one U+FFFD.
+        let d = decode(b"\xEF\xBB\xBFFrom: a\xFF\xFEb");
         assert!(d.lossy);
-        assert!(d.text.starts_with("From: a"));
-        assert!(d.text.ends_with('b'));
+        assert_eq!(d.text, "From: a\u{FFFD}\u{FFFD}b");
+        assert_eq!(d.ansi_lines, 0);
+    }
+
+    #[test]
+    fn lines_not_valid_utf8_without_a_bom_are_windows_1252() {
+        let d = decode(
+            b"To: <sip:b@x.com>\r\nSubject: Caf\xE9 \x93ok\x94\r\nX: d\xC3\xA9j\xC3\xA0\r\n\xFF",
+        );
+        assert!(!d.lossy);
+        assert_eq!(
+            d.text,
+            "To: <sip:b@x.com>\r\nSubject: Café “ok”\r\nX: déjà\r\nÿ"
+        );
+        assert_eq!(d.ansi_lines, 2);
+        assert_eq!(ansi_lines(b"To: <sip:b@x.com>\r\nSubject: Caf\xE9 \x93ok\x94\r\nX: d\xC3\xA9j\xC3\xA0\r\n\xFF"), 2);
+        assert_eq!(ansi_lines(b"all good \xC3\xA9"), 0);
+        // Valid UTF-8 is borrowed, not copied.
+        assert!(matches!(decode(b"plain").text, Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn a_character_cut_by_a_read_limit_is_dropped() {
+        let s = "aé".as_bytes();
+        assert_eq!(without_cut_character(s), 3);
+        assert_eq!(without_cut_character(&s[..2]), 1);
+        assert_eq!(without_cut_character(b"ab\xE9cd"), 5);
+        assert_eq!(without_cut_character(b""), 0);
     }
 
     #[test]

@@ -46,6 +46,9 @@ pub fn read_records<R: Read>(
         if line.lossy {
             stats.lossy_lines += 1;
         }
+        if line.ansi {
+            stats.ansi_lines += 1;
+        }
         if line.cut {
             stats.cut_lines += 1;
         }

@@ -226,6 +226,9 @@ impl<'l> Assembler<'l> {
         if line.lossy {
             self.stats.lossy_lines += 1;
         }
+        if line.ansi {
+            self.stats.ansi_lines += 1;
+        }
         if line.cut {
             self.stats.cut_lines += 1;
         }
@@ -640,7 +643,7 @@ CSeq: 2 MESSAGE
             let want = read_slowly(&log, literals);
             assert!(want.0.len() > 300, "{} {:?}", want.0.len(), want.1);
             assert!(
-                want.1.cut_lines > 0 && want.1.dropped_lines > 0 && want.1.lossy_lines > 0,
+                want.1.cut_lines > 0 && want.1.dropped_lines > 0 && want.1.ansi_lines > 0,
                 "{:?}",
                 want.1
             );
@@ -820,11 +823,18 @@ CSeq: 2 MESSAGE
         b.extend_from_slice(b"\n01/01/2026|00:00:01.000 1:2 INFO :: ok\n");
         let (recs, stats) = read(&b);
         assert_eq!(recs.len(), 2);
-        assert_eq!(stats.lossy_lines, 2);
+        // No BOM: read as Windows-1252, and counted as such.
+        assert_eq!((stats.lossy_lines, stats.ansi_lines), (0, 2));
         assert_eq!(stats.cut_lines, 1);
-        assert!(recs[0].text.contains('\u{FFFD}'));
+        assert_eq!(recs[0].text, "bad \u{FF} byte");
         assert_eq!(recs[0].continuation.len(), 2);
         assert_eq!(recs[1].text, "ok");
+        // A UTF-8 BOM: the bytes are bad.
+        let mut bom = b"\xEF\xBB\xBF".to_vec();
+        bom.extend_from_slice(&b);
+        let (recs, stats) = read(&bom);
+        assert_eq!((stats.lossy_lines, stats.ansi_lines), (2, 0));
+        assert!(recs[0].text.contains('\u{FFFD}'));
     }
 
     #[test]
