@@ -167,12 +167,21 @@ pub fn discover(roots: &[PathBuf], strict_lync: bool, now: DateTime<Utc>) -> Dis
         }
         let lync = lync_dirs(root);
         if lync.is_empty() && strict_lync {
-            d.skipped.push(skip(
-                root,
-                "no Microsoft\\Office\\16.0\\Lync or 15.0\\Lync folder here: \
-                 Skype for Business has not run for this user"
-                    .to_string(),
-            ));
+            // A Lync folder (or one on the way to it) moved elsewhere and
+            // linked back is not followed: said, with where it points.
+            let links = lync_links(root);
+            if links.is_empty() {
+                d.skipped.push(skip(
+                    root,
+                    "no Microsoft\\Office\\16.0\\Lync or 15.0\\Lync folder here: \
+                     Skype for Business has not run for this user"
+                        .to_string(),
+                ));
+            }
+            for link in links {
+                let reason = link_reason(&link);
+                d.skipped.push(skip(&link, reason));
+            }
             continue;
         }
         if lync.is_empty() {
@@ -252,10 +261,7 @@ fn walk_dir(d: &mut Discovery, seen: &mut Seen, dir: &Path, place: &mut Place) {
                 let mut inner = place.enter(&entry.name);
                 walk_dir(d, seen, path, &mut inner);
             }
-            Kind::Symlink => d.skipped.push(skip(
-                path,
-                "symbolic link: not followed (evidence is read only where it lies)".to_string(),
-            )),
+            Kind::Symlink => d.skipped.push(skip(path, link_reason(path))),
             // A spool item the listing says is a regular file is not asked
             // for its size and times: its reader takes them from the file it
             // opens, one system call per item fewer (100,000 in a big spooler).
@@ -490,10 +496,7 @@ fn top_level_beside(root: &Path, lync: &[PathBuf]) -> Vec<PathBuf> {
 fn walk_single(d: &mut Discovery, seen: &mut Seen, path: &Path) {
     match fs::symlink_metadata(path) {
         Ok(m) if m.is_file() => add_file(d, seen, path.to_path_buf(), &m),
-        Ok(m) if m.file_type().is_symlink() => d.skipped.push(skip(
-            path,
-            "symbolic link: not followed (evidence is read only where it lies)".to_string(),
-        )),
+        Ok(m) if m.file_type().is_symlink() => d.skipped.push(skip(path, link_reason(path))),
         Ok(_) => d.skipped.push(skip(
             path,
             "not a regular file (FIFO, socket or device): not opened".to_string(),
@@ -607,13 +610,19 @@ fn identity(path: &Path, _meta: &fs::Metadata) -> Identity {
     PathBuf::from(dedup_key(&real))
 }
 
-/// `sip_alice@contoso.com` → `alice@contoso.com`.
+/// `sip_alice@contoso.com` → `alice@contoso.com`. A collected copy may
+/// have the name URL-encoded (`sip_alice%40contoso.com`: an upload, a sync
+/// client or a zip tool did that, not Skype): it is the same user, decoded.
 pub fn profile_address(folder: &str) -> Option<String> {
     let prefix = folder.get(..PROFILE_PREFIX.len())?;
     if !prefix.eq_ignore_ascii_case(PROFILE_PREFIX) {
         return None;
     }
-    let addr = &folder[PROFILE_PREFIX.len()..];
+    let addr = folder.get(PROFILE_PREFIX.len()..)?;
+    // Escapes that do not make UTF-8 are not an encoding: kept as they are.
+    let addr = percent_encoding::percent_decode_str(addr)
+        .decode_utf8()
+        .unwrap_or(std::borrow::Cow::Borrowed(addr));
     (!addr.is_empty()).then(|| addr.to_lowercase())
 }
 
@@ -671,6 +680,76 @@ fn child_ci(dir: &Path, name: &str) -> Option<PathBuf> {
     subdirs(dir)
         .into_iter()
         .find(|p| file_name_lossy(p).eq_ignore_ascii_case(name))
+}
+
+/// Why a link met below a root is skipped. A link to a folder (a profile
+/// or Lync folder moved to another disk, a junction on Windows) names its
+/// target, so the user can scan it where it lies.
+fn link_reason(link: &Path) -> String {
+    const NOT_FOLLOWED: &str = "symbolic link: not followed (evidence is read only where it lies)";
+    // Follows the link: a folder only (a loop or a dangling link is not).
+    if !fs::metadata(link).is_ok_and(|m| m.is_dir()) {
+        return NOT_FOLLOWED.to_string();
+    }
+    let Ok(target) = fs::canonicalize(link).or_else(|_| fs::read_link(link)) else {
+        return NOT_FOLLOWED.to_string();
+    };
+    let target = target.display().to_string();
+    let target = strip_verbatim(&target).unwrap_or(target);
+    let name = file_name_lossy(link);
+    let what = match profile_address(&name) {
+        Some(a) => format!("the profile folder of {a}"),
+        None if name.eq_ignore_ascii_case("Lync") => "the Lync folder".to_string(),
+        None if name.eq_ignore_ascii_case(SPOOLER_DIR) => "a History Spooler folder".to_string(),
+        None => "a folder".to_string(),
+    };
+    format!(
+        "{NOT_FOLLOWED}; it is {what}, a link to {target}: to read it, pass that folder \
+         as PATH: oimdiag scan \"{target}\""
+    )
+}
+
+/// The links on the way from `root` to where its Lync folders would be
+/// (`Microsoft\Office\<ver>\Lync`, or from any level of that path), for
+/// [`lync_dirs`], which follows none, to explain finding nothing.
+fn lync_links(root: &Path) -> Vec<PathBuf> {
+    let mut links = Vec::new();
+    let mut level = vec![root.to_path_buf()];
+    for step in ["Microsoft", "Office", "<ver>", "Lync"] {
+        let mut next = Vec::new();
+        for dir in &level {
+            let Ok(entries) = list_dir(dir) else {
+                continue;
+            };
+            for e in entries {
+                let name = e.name.to_string_lossy();
+                let wanted = match step {
+                    "<ver>" => is_office_version(&name),
+                    _ => name.eq_ignore_ascii_case(step),
+                };
+                let path = dir.join(&e.name);
+                let kind = e.kind.or_else(|| {
+                    fs::symlink_metadata(&path)
+                        .ok()
+                        .map(|m| Kind::of(m.file_type()))
+                });
+                match kind {
+                    Some(Kind::Symlink) if wanted => links.push(path),
+                    Some(Kind::Dir) if wanted => next.push(path),
+                    _ => {}
+                }
+            }
+        }
+        // The root may be any level of the path: each level is also looked
+        // for from the root itself.
+        next.push(root.to_path_buf());
+        next.sort();
+        next.dedup();
+        level = next;
+    }
+    links.sort();
+    links.dedup();
+    links
 }
 
 /// Real directories only: a link named like ours is not followed.
@@ -885,6 +964,19 @@ mod tests {
             Some("bob@x.org")
         );
         assert_eq!(profile_address("sip_"), None);
+        // URL-encoded by a copy: the same user.
+        assert_eq!(
+            profile_address("sip_alice%40Contoso.com").as_deref(),
+            Some("alice@contoso.com")
+        );
+        assert_eq!(
+            profile_address("sip_J%C3%BCrgen%40x.de").as_deref(),
+            Some("jürgen@x.de")
+        );
+        // Escapes that make no UTF-8, or none at all, are kept.
+        assert_eq!(profile_address("sip_a%FF%40x").as_deref(), Some("a%ff%40x"));
+        assert_eq!(profile_address("sip_100%").as_deref(), Some("100%"));
+        assert_eq!(profile_address("sip_%zz@x").as_deref(), Some("%zz@x"));
         assert_eq!(profile_address("Tracing"), None);
         assert_eq!(profile_address("s"), None);
     }

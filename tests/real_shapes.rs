@@ -604,3 +604,137 @@ fn a_windows_1252_admin_export_reads_like_utf8() {
         "1 line(s) not valid UTF-8, read as Windows-1252"
     );
 }
+
+// ------------------------------------------------- profile folders (item 8)
+
+#[test]
+fn a_url_encoded_profile_folder_is_the_same_user() {
+    let q = ago(3600);
+    let encoded = "sip_alice%40contoso.com";
+    let runs = both(&[], |env, real| {
+        env.write_file(LOG0, story(CANONICAL, q).text());
+        let profile = if real { "alice%40contoso.com" } else { ALICE };
+        env.write_item(
+            profile,
+            "7f3a9c.hist",
+            item_with("<sip:alice@contoso.com>", "<sip:bob@contoso.com>", "", q),
+        );
+    });
+    assert_same_judgement(&runs, &[(encoded, "sip_alice@contoso.com")]);
+    let s = &runs[1].1;
+    assert_eq!(s.item("7f3a9c.hist")["user"], ALICE);
+    assert_eq!(s.json["facts"]["sip_users"], serde_json::json!([ALICE]));
+    let h = s.json["summary"]["headline"].as_str().unwrap();
+    assert!(!h.contains("%40") && !h.contains("other user"), "{h}");
+}
+
+#[test]
+#[cfg_attr(
+    not(unix),
+    ignore = "needs symbolic links (Unix); junctions are not made by the tests"
+)]
+fn a_linked_profile_folder_is_named_with_its_target() {
+    #[cfg(unix)]
+    {
+        let env = TestEnv::new();
+        // The profile lives elsewhere; the Lync folder links to it.
+        let elsewhere = env.mkdir("D-drive/profiles/sip_alice@contoso.com");
+        let item = item_with(
+            "<sip:alice@contoso.com>",
+            "<sip:bob@contoso.com>",
+            "",
+            ago(600),
+        );
+        write_at(
+            &elsewhere.join("History Spooler").join("a.hist"),
+            item.as_bytes(),
+        );
+        let lync = env.mkdir("collected/Microsoft/Office/16.0/Lync");
+        let link = lync.join("sip_alice@contoso.com");
+        std::os::unix::fs::symlink(&elsewhere, &link).unwrap();
+        let s = env.scan(&[env.path("collected")], &[]);
+        assert!(s.items().is_empty(), "a link is not followed");
+        let reason = s.skip_reason("collected/Microsoft/Office/16.0/Lync/sip_alice@contoso.com");
+        let target = std::fs::canonicalize(&elsewhere)
+            .unwrap()
+            .display()
+            .to_string();
+        assert!(
+            reason.starts_with("symbolic link: not followed"),
+            "{reason}"
+        );
+        assert!(
+            reason.contains("the profile folder of alice@contoso.com"),
+            "{reason}"
+        );
+        assert!(
+            reason.contains(&format!(
+                "pass that folder as PATH: oimdiag scan \"{target}\""
+            )),
+            "{reason}"
+        );
+        // As the hint says: the target, scanned, is read.
+        let s = env.scan(&[&target], &[]);
+        assert_eq!(s.item("a.hist")["user"], ALICE);
+        assert!(s.has("OIM001"), "{:?}", s.rule_ids());
+    }
+}
+
+#[test]
+#[cfg_attr(
+    not(unix),
+    ignore = "needs symbolic links (Unix); junctions are not made by the tests"
+)]
+fn a_linked_lync_folder_under_localappdata_is_named_with_its_target() {
+    #[cfg(unix)]
+    {
+        let env = TestEnv::new();
+        let moved = env.mkdir("D-drive/Lync");
+        write_at(
+            &moved.join("sip_alice@contoso.com/History Spooler/a.hist"),
+            item_with(
+                "<sip:alice@contoso.com>",
+                "<sip:bob@contoso.com>",
+                "",
+                ago(600),
+            )
+            .as_bytes(),
+        );
+        let local = env.mkdir("AppData/Local/Microsoft/Office/16.0");
+        std::os::unix::fs::symlink(&moved, local.join("Lync")).unwrap();
+        // No PATH: this machine's %LOCALAPPDATA%, where only Lync folders are read.
+        let appdata = env.path("AppData/Local");
+        let r = run_with_env(
+            env.root(),
+            &[
+                "scan",
+                "--format",
+                "json",
+                "--now",
+                NOW,
+                "--utc-offset",
+                "+00:00",
+                "--quiet",
+            ],
+            &[("LOCALAPPDATA", appdata.as_os_str())],
+        );
+        let s = Scan::parse(r);
+        let reason = s.skip_reason("Microsoft/Office/16.0/Lync");
+        let target = std::fs::canonicalize(&moved).unwrap().display().to_string();
+        assert!(
+            reason.contains("it is the Lync folder, a link to"),
+            "{reason}"
+        );
+        assert!(
+            reason.contains(&format!("oimdiag scan \"{target}\"")),
+            "{reason}"
+        );
+        assert!(
+            !s.skipped()
+                .iter()
+                .any(|(_, r)| r.contains("has not run for this user")),
+            "{:?}",
+            s.skipped()
+        );
+    }
+}
