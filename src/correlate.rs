@@ -754,7 +754,7 @@ mod tests {
             sent_at_source: TimeSource::Content,
             format: ItemFormat::Mime,
             recipient: Some(to.into()),
-            other_recipients: Box::default(),
+            other_recipients: Default::default(),
             sender: None,
             message_class: None,
             subject: None,

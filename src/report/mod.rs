@@ -224,7 +224,7 @@ mod tests {
             sent_at: now() - chrono::TimeDelta::seconds(age),
             sent_at_source: TimeSource::Content,
             recipient: None,
-            other_recipients: Box::default(),
+            other_recipients: Default::default(),
             sender: None,
             message_class: None,
             format: ItemFormat::Mime,

@@ -115,7 +115,7 @@ pub fn unstated_item(found: &FoundFile, now: DateTime<Utc>) -> SpoolItem {
         format: ItemFormat::Opaque,
         recipient: None,
         sender: None,
-        other_recipients: Box::default(),
+        other_recipients: Default::default(),
         message_class: None,
         subject: None,
         problem: None,
@@ -245,7 +245,7 @@ pub fn read_item(
             }
             _ => decoded.ansi_lines,
         };
-        item.ansi_lines = u32::try_from(n).unwrap_or(u32::MAX);
+        item.ansi_lines = u16::try_from(n).unwrap_or(u16::MAX);
     }
     let odd_utf16 =
         matches!(decoded.encoding, Encoding::Utf16Le | Encoding::Utf16Be) && bytes.len() % 2 == 1;
