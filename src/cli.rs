@@ -105,6 +105,11 @@ pub struct ScanArgs {
     #[arg(long, value_parser = timefmt::parse_rfc3339_utc)]
     pub now: Option<chrono::DateTime<chrono::Utc>>,
 
+    /// Judge only evidence at or after this time (RFC 3339), e.g. the moment
+    /// a fix was made: what came before is counted and listed, not judged.
+    #[arg(long, value_parser = timefmt::parse_rfc3339_utc)]
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
+
     /// UTC offset of local log timestamps, e.g. +05:30. Default: this machine's.
     #[arg(long, value_parser = timefmt::parse_utc_offset, allow_hyphen_values = true)]
     pub utc_offset: Option<chrono::FixedOffset>,
@@ -157,6 +162,7 @@ impl ScanArgs {
             output: self.output,
             force: self.force,
             now: self.now.unwrap_or_else(chrono::Utc::now),
+            since: self.since,
             utc_offset: self.utc_offset.unwrap_or_else(timefmt::local_offset_now),
             mailbox: match self.mailbox {
                 MailboxArg::Auto => MailboxChoice::Auto,

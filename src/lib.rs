@@ -10,6 +10,7 @@ pub mod build_version;
 pub mod cli;
 pub mod config;
 pub mod correlate;
+pub mod coverage;
 pub mod digest;
 pub mod discover;
 pub mod events;

@@ -23,9 +23,11 @@ pub fn write(report: &Report, mut w: impl Write) -> io::Result<()> {
     top.field("schema_version", &report.schema_version)?;
     top.field("tool", &report.tool)?;
     top.field("scan_time", &report.scan_time)?;
+    top.field("since", &report.since)?;
     top.field("utc_offset", &report.utc_offset)?;
     top.field("redacted", &report.redacted)?;
     top.field("summary", &report.summary)?;
+    top.field("coverage", &report.coverage)?;
     top.field("facts", &report.facts)?;
     let items = &report.spool_items;
     top.field_with("spool_items", |w, depth| {

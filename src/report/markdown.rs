@@ -87,6 +87,7 @@ pub fn write(r: &Report, out: &mut dyn io::Write) -> io::Result<()> {
     summary(&mut o, r);
     probable_cause(&mut o, r);
     findings(&mut o, r);
+    coverage(&mut o, r);
     facts(&mut o, r);
     timeline(&mut o, r);
     spool_items(&mut o, r);
@@ -383,6 +384,13 @@ fn spool_items(o: &mut Spill<'_>, r: &Report) {
             text(i.recipient.unwrap_or("unknown")),
             enum_str(&i.format),
         );
+    }
+}
+
+fn coverage(o: &mut Spill<'_>, r: &Report) {
+    let _ = writeln!(o, "\n## What oimdiag could judge\n");
+    for l in super::coverage_lines(r) {
+        let _ = writeln!(o, "- {}", text(&l));
     }
 }
 

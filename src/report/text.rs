@@ -40,6 +40,7 @@ pub fn write(r: &Report, color: bool, out: &mut dyn io::Write) -> io::Result<()>
     w.summary(r);
     w.probable_cause(r);
     w.findings(r);
+    w.coverage(r);
     w.facts(r);
     w.timeline(r);
     w.spool_items(r);
@@ -178,6 +179,13 @@ impl Writer<'_> {
             text.pop();
             self.line("");
             self.wrap(&text, "  Then: ", "    ");
+        }
+    }
+
+    fn coverage(&mut self, r: &Report) {
+        self.heading("What oimdiag could judge");
+        for l in super::coverage_lines(r) {
+            self.wrap(&clean(&l), "  ", "    ");
         }
     }
 

@@ -142,6 +142,22 @@ pub static CATALOG: &[RuleInfo] = &[
                       with Get-CsImConfiguration.",
     },
     RuleInfo {
+        id: "OIM023",
+        severity: Warning,
+        title: "A scoped policy turns Offline IM off for some users",
+        fires_when: "A Tag:, Site: or service: client policy or IM configuration has \
+                     EnableIMAutoArchiving or EnableOfflineIM False while Global has it on (or no \
+                     Global was exported), and no in-band provisioning shows the user's own value.",
+        why: "Get-CsClientPolicy returns Global, Tag: and Site: policies and Get-CsImConfiguration \
+              Global and scoped objects; which one applies is a per-user assignment. A sender \
+              whose policy has EnableIMAutoArchiving False cannot use Offline IM, and scoped IM \
+              configuration with EnableOfflineIM False turns it off for its users.",
+        remediation: "Find out which policy the user has: Get-CsUser <address> | Format-List \
+                      ClientPolicy (client policy), or the user's RegistrarPool and its site (IM \
+                      configuration). Or scan the client's logs, whose in-band provisioning shows \
+                      the value in force for this user.",
+    },
+    RuleInfo {
         id: "OIM030",
         severity: Error,
         title: "Exchange Web Services unavailable to the client",
@@ -194,12 +210,18 @@ pub static CATALOG: &[RuleInfo] = &[
     RuleInfo {
         id: "OIM060",
         severity: Warning,
-        title: "Nothing to diagnose",
-        fires_when: "No History Spooler and no client logs were found.",
+        title: "Not enough client evidence to judge",
+        fires_when: "No client evidence was found (no History Spooler folder listed, no offline-IM or \
+                     EWS line recognised in the logs up to the scan time), or a user's profile or \
+                     History Spooler folder could not be listed.",
         why: "Stuck offline messages appear in the History Spooler folder and the client logs hold \
-              the processing details; with neither, there is no evidence either way.",
+              the processing details; admin exports and SIP facts alone say nothing about whether \
+              this client's offline messages arrive, so without client evidence the verdict is \
+              inconclusive.",
         remediation: "Point oimdiag at %LOCALAPPDATA%\\Microsoft\\Office\\16.0\\Lync (or a copy of \
-                      it) on the sender's machine, including the sip_<address> folders and Tracing.",
+                      it) on the sender's machine, including the sip_<address> folders and Tracing. \
+                      A folder that could not be listed: run oimdiag as the user who owns the \
+                      profile, or elevated.",
     },
     RuleInfo {
         id: "OIM061",
@@ -209,6 +231,20 @@ pub static CATALOG: &[RuleInfo] = &[
         why: "Evidence that is not read cannot be judged; the reasons show whether anything important was missed.",
         remediation: "Check the skipped list: export binary ETL traces with tracerpt to CSV, and \
                       collect unreadable files again.",
+    },
+    RuleInfo {
+        id: "OIM062",
+        severity: Warning,
+        title: "No offline-IM or EWS line recognised in the logs",
+        fires_when: "Logs were read but no offline-IM (oim.*) or EWS (ews.*) event was recognised in \
+                     any of them.",
+        why: "The client's own wording for offline IM and EWS is not publicly documented: \
+              oimdiag's signature table is its best model. Logs of thousands of records with none \
+              recognised more likely word it differently than show that nothing happened.",
+        remediation: "Run `oimdiag signatures --test FILE` on a log: it lists which records matched \
+                      which signature and the unmatched lines that mention EWS, offline, Exchange, \
+                      autodiscover or conversation history. Add signatures for those lines in a \
+                      file and scan again with --signatures FILE.",
     },
 ];
 

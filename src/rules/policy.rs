@@ -1,13 +1,12 @@
 //! Rules on policies and EWS: OIM020 client policy, OIM021 user option,
-//! OIM022 server switch, OIM030 EWS unavailable, and OIM051 for log events
-//! dated after the scan time.
+//! OIM022 server switch, OIM023 scoped policies, OIM030 EWS unavailable.
 
-use super::{cap_evidence, cap_evidence_of, spooler::count, Evidence, Finding, RuleContext};
+use super::{cap_evidence, cap_evidence_of, spooler::count, Evidence, Finding};
 use crate::facts::policy_settings;
 use crate::model::{Facts, ScanData, Setting};
-use crate::timefmt::{human_duration, rfc3339};
+use crate::timefmt::rfc3339;
 
-pub(super) fn evaluate(scan: &ScanData, facts: &Facts, ctx: &RuleContext, out: &mut Vec<Finding>) {
+pub(super) fn evaluate(scan: &ScanData, facts: &Facts, out: &mut Vec<Finding>) {
     let all = policy_settings(scan);
     let off = |v: &[Setting]| -> Vec<Evidence> {
         v.iter()
@@ -62,7 +61,6 @@ pub(super) fn evaluate(scan: &ScanData, facts: &Facts, ctx: &RuleContext, out: &
         ));
     }
     ews(scan, out);
-    future_events(scan, ctx, out);
 }
 
 /// Scoped objects with the switch off: they matter only to users granted them.
@@ -106,28 +104,5 @@ fn ews(scan: &ScanData, out: &mut Vec<Finding>) {
             summary.join(", ")
         ),
         cap_evidence_of(failures.evidence.clone(), failures.count, "failures"),
-    ));
-}
-
-fn future_events(scan: &ScanData, ctx: &RuleContext, out: &mut Vec<Finding>) {
-    let future = &scan.logs.future;
-    if future.count == 0 {
-        return;
-    }
-    let ahead = future
-        .last
-        .map(|t| (t - ctx.now).num_seconds())
-        .unwrap_or(0);
-    out.push(Finding::new(
-        "OIM051",
-        format!(
-            "{} in the logs {} dated after the scan time {} (up to {} ahead): check the clock, \
-             --now and --utc-offset.",
-            count(future.count, "event"),
-            if future.count == 1 { "is" } else { "are" },
-            rfc3339(ctx.now),
-            human_duration(ahead)
-        ),
-        cap_evidence_of(future.evidence.clone(), future.count, "events"),
     ));
 }

@@ -68,8 +68,15 @@ pub fn read_log(
         }
         _ => return Err("not a log".into()),
     };
+    let sip_packets = interp.sip_packets;
     Ok(match result {
-        Ok(stats) => (stats, None),
+        Ok(stats) => (
+            ReadStats {
+                sip_packets,
+                ..stats
+            },
+            None,
+        ),
         Err(e) => (
             ReadStats::default(),
             Some(format!(
@@ -150,6 +157,8 @@ struct Interpreter<'a> {
     last_build: Option<(String, bool)>,
     last_provisioning: HashMap<String, String>,
     last_user_archiving: Option<bool>,
+    /// Records that carry a SIP packet (for `coverage`).
+    sip_packets: u64,
 }
 
 impl<'a> Interpreter<'a> {
@@ -163,6 +172,7 @@ impl<'a> Interpreter<'a> {
             last_build: None,
             last_provisioning: HashMap::new(),
             last_user_archiving: None,
+            sip_packets: 0,
         }
     }
 
@@ -193,6 +203,9 @@ impl<'a> Interpreter<'a> {
             }
             let excerpt = excerpt(r.text);
             self.push(r, EventKind::Signature { event, fields }, excerpt);
+        }
+        if sip::packet_direction(r.text).is_some() {
+            self.sip_packets += 1;
         }
         // Nothing, and no allocation, unless the record is a packet.
         let body_words = found.continuation & BODY_WORDS != 0;

@@ -33,6 +33,7 @@ pub mod classify;
 pub mod lines;
 pub mod literals;
 pub mod logs;
+pub mod shell_files;
 pub mod sip;
 pub mod spooler;
 pub mod text;
