@@ -2,7 +2,7 @@
 //! OIM022 server switch, OIM023 scoped policies, OIM030 EWS unavailable.
 
 use super::{cap_evidence, cap_evidence_of, spooler::count, Evidence, Finding};
-use crate::facts::policy_settings;
+use crate::facts::{policy_settings, PolicySettings};
 use crate::model::{Facts, ScanData, Setting};
 use crate::timefmt::rfc3339;
 
@@ -60,15 +60,93 @@ pub(super) fn evaluate(scan: &ScanData, facts: &Facts, out: &mut Vec<Finding>) {
             }],
         ));
     }
+    scoped_off(&all, out);
     ews(scan, out);
 }
 
+/// OIM023: scoped policies that turn Offline IM off for the users granted
+/// them, while the Global one has it on (or was not exported) and nothing
+/// shows which applies to this user. One finding naming every such scope.
+fn scoped_off(all: &PolicySettings, out: &mut Vec<Finding>) {
+    let settings = [
+        (
+            &all.enable_im_auto_archiving,
+            "EnableIMAutoArchiving",
+            "client policy",
+            "Get-CsUser <address> | Format-List ClientPolicy",
+        ),
+        (
+            &all.enable_offline_im,
+            "EnableOfflineIM",
+            "IM configuration",
+            "Get-CsUser <address> | Format-List RegistrarPool, then the IM configuration of \
+             that pool's site (Get-CsImConfiguration -Identity site:<name>)",
+        ),
+    ];
+    let mut parts = Vec::new();
+    let mut commands = Vec::new();
+    let mut ev = Vec::new();
+    for (policy, name, what, command) in settings {
+        let global_off = policy.applicable.iter().any(|s| !s.value);
+        if policy.provisioned || global_off {
+            continue;
+        }
+        let off: Vec<&(String, Setting)> = policy.scoped.iter().filter(|(_, s)| !s.value).collect();
+        if off.is_empty() {
+            continue;
+        }
+        let scopes: Vec<&str> = off.iter().map(|(scope, _)| scope.as_str()).collect();
+        let global = if policy.applicable.is_empty() {
+            "no Global one was exported"
+        } else {
+            "the Global one has it on"
+        };
+        parts.push(format!(
+            "{what} {} {} {name} False ({global})",
+            plural_word(scopes.len(), "scope", "scopes"),
+            scopes.join(", "),
+        ));
+        commands.push(format!("{name}: {command}"));
+        ev.extend(off.iter().map(|(_, s)| Evidence {
+            path: s.source.path.clone(),
+            line: s.source.line,
+            excerpt: s.source.excerpt.clone(),
+        }));
+    }
+    if parts.is_empty() {
+        return;
+    }
+    let mut f = Finding::new(
+        "OIM023",
+        format!(
+            "A scoped policy turns Offline IM off for the users granted it: {}. Nothing in the \
+             evidence shows which policy this user has (no in-band provisioning was logged).",
+            parts.join("; ")
+        ),
+        cap_evidence(ev, "settings"),
+    );
+    f.remediation = format!(
+        "Find out which policy the user has — {}. If it is one of these scopes, set the setting \
+         to True there or grant the user another policy.",
+        commands.join("; ")
+    );
+    out.push(f);
+}
+
+fn plural_word(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        one.to_string()
+    } else {
+        many.to_string()
+    }
+}
+
 /// Scoped objects with the switch off: they matter only to users granted them.
-fn scoped_note(scoped: &[Setting], what: &str) -> String {
+fn scoped_note(scoped: &[(String, Setting)], what: &str) -> String {
     let off: Vec<&str> = scoped
         .iter()
-        .filter(|s| !s.value)
-        .map(|s| s.source.excerpt.as_str())
+        .filter(|(_, s)| !s.value)
+        .map(|(_, s)| s.source.excerpt.as_str())
         .collect();
     if off.is_empty() {
         String::new()
