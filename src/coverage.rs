@@ -10,8 +10,9 @@ use std::collections::BTreeSet;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Coverage {
-    /// A History Spooler folder was listed (empty counts), or an offline-IM
-    /// or EWS line was recognised in the logs within the judged time span.
+    /// A History Spooler folder was listed (empty counts) or an item in one
+    /// was read, or an offline-IM or EWS line was recognised in the logs
+    /// within the judged time span.
     /// Without it the verdict cannot be better than `inconclusive`.
     pub client_evidence: bool,
     pub spooler: SpoolerCoverage,
@@ -111,7 +112,11 @@ impl Coverage {
             settings: scan.admin.len(),
         };
         Coverage {
-            client_evidence: spooler.folders > 0 || logs.oim_events + logs.ews_events > 0,
+            // An item named on its own (its folder not listed) is client
+            // evidence too: the client spooled it.
+            client_evidence: spooler.folders > 0
+                || spooler.items > spooler.after_scan_time + spooler.before_since
+                || logs.oim_events + logs.ews_events > 0,
             spooler,
             logs,
             admin,

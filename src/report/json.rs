@@ -450,7 +450,7 @@ mod tests {
 
     /// `n` items and as many scanned files, with strings that need escaping.
     fn with_items(mut report: Report, n: usize) -> Report {
-        let now = "2026-11-23T12:00:00Z".parse().unwrap();
+        let now: chrono::DateTime<chrono::Utc> = "2026-11-23T12:00:00Z".parse().unwrap();
         let items: Vec<SpoolItem> = (0..n)
             .map(|i| SpoolItem {
                 path: Path::new(&format!("C:\\Users\\a \"b\"\\History Spooler\\{i:06}.hist"))
@@ -476,7 +476,7 @@ mod tests {
             })
             .collect();
         let outcome = vec![None; items.len()];
-        report.spool_items = SpoolItems::new(items, outcome, now);
+        report.spool_items = SpoolItems::new(items, outcome, crate::model::Window::at(now));
         report
     }
 

@@ -316,7 +316,7 @@ mod tests {
 
     fn items(list: Vec<crate::model::SpoolItem>) -> SpoolItems {
         let outcome = vec![None; list.len()];
-        SpoolItems::new(list, outcome, now())
+        SpoolItems::new(list, outcome, crate::model::Window::at(now()))
     }
 
     /// An attempt's item is found whether the items are in path order (as
