@@ -27,11 +27,17 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = CatalogFormat::Text)]
         format: CatalogFormat,
     },
-    /// Print the active log signature table (JSON, usable as a --signatures file).
+    /// Print the active log signature table (JSON, usable as a --signatures
+    /// file); with --test, show how it reads logs.
     Signatures {
         /// A signature file to extend or replace the built-in table with.
         #[arg(long, value_name = "FILE")]
         signatures: Option<PathBuf>,
+        /// Logs to read: which records matched which signature, and the
+        /// unmatched lines that mention EWS, offline, Exchange, autodiscover
+        /// or conversation history.
+        #[arg(long, value_name = "FILE", num_args = 1..)]
+        test: Vec<PathBuf>,
     },
     /// Explain one rule: what it means, why it matters, what to do.
     Explain {

@@ -24,6 +24,7 @@ pub mod rules;
 pub mod run;
 pub mod scan;
 pub mod signatures;
+pub mod sigtest;
 pub mod threads;
 
 /// Modules outside `scan` that read file content (opening it, dates in it)

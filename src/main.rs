@@ -32,12 +32,13 @@ fn main() -> ExitCode {
             CatalogFormat::Json => catalog::json(CATALOG),
             CatalogFormat::Text => catalog::list(CATALOG),
         }),
-        Command::Signatures { signatures } => {
+        Command::Signatures { signatures, test } => {
             let table = match signatures {
                 Some(p) => Signatures::with_user_file(&p),
                 None => Ok(Signatures::builtin()),
             };
             match table {
+                Ok(t) if !test.is_empty() => test_signatures(&t, &test),
                 Ok(t) => print_or_quiet(
                     &(serde_json::to_string_pretty(&t.to_file()).expect("table serialises") + "\n"),
                 ),
@@ -60,6 +61,27 @@ fn main() -> ExitCode {
         },
     };
     status.into()
+}
+
+/// `signatures --test`: each file in turn; one that is not a log is named
+/// on stderr (exit 2) and the others are still read.
+fn test_signatures(sigs: &Signatures, files: &[std::path::PathBuf]) -> ExitStatus {
+    let mut out = String::new();
+    let mut failed = false;
+    for f in files {
+        if let Err(e) = oimdiag::sigtest::test_file(f, sigs, &mut out) {
+            eprintln!(
+                "oimdiag: {}: {}",
+                clean(&f.display().to_string()),
+                clean(&e)
+            );
+            failed = true;
+        }
+    }
+    match print_or_quiet(&out) {
+        ExitStatus::Clean if failed => ExitStatus::Usage,
+        s => s,
+    }
 }
 
 fn print_or_quiet(s: &str) -> ExitStatus {
