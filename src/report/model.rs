@@ -701,14 +701,32 @@ fn headline(
     all_users.sort();
     all_users.dedup();
     let stuck: usize = all_users.iter().map(|u| stuck_of(*u)).sum();
-    let unlisted: Vec<&str> = findings
+    // Folders that could not be listed are the reason to give first: a
+    // user's by the user, others (Lync, Tracing) by their name.
+    let unlisted: Vec<String> = findings
         .iter()
         .filter(|f| f.rule_id == "OIM060")
-        .filter_map(|f| f.user.as_deref())
+        .filter_map(|f| f.user.clone())
         .collect();
-    let unlisted_note = match unlisted.as_slice() {
-        [] => String::new(),
-        u => format!(
+    let unlisted_other: Vec<String> = scan
+        .unreadable_folders
+        .iter()
+        .filter(|u| u.user.is_none())
+        .map(|u| {
+            u.path.file_name().map_or_else(
+                || u.path.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            )
+        })
+        .collect();
+    let unlisted_note = match (unlisted.as_slice(), unlisted_other.as_slice()) {
+        ([], []) => String::new(),
+        ([], o) => format!(
+            " The {} folder could not be listed: run oimdiag as the user who owns the \
+             profile, or elevated.",
+            o.join(", ")
+        ),
+        (u, _) => format!(
             " The folders of {} could not be listed: run oimdiag as the user who owns the \
              profile, or elevated.",
             u.join(", ")
