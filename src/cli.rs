@@ -41,8 +41,10 @@ pub enum Command {
     },
     /// Explain one rule: what it means, why it matters, what to do.
     Explain {
-        /// A rule id such as OIM001.
+        /// A rule id such as OIM001 (or its number: 1, 30).
         rule_id: String,
+        #[arg(long, value_enum, default_value_t = CatalogFormat::Text)]
+        format: CatalogFormat,
     },
     /// Print the JSON Schema of the `--format json` report.
     Schema,
@@ -52,6 +54,7 @@ pub enum Command {
 pub enum CatalogFormat {
     Text,
     Json,
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -31,6 +31,7 @@ fn main() -> ExitCode {
         Command::Rules { format } => print_or_quiet(&match format {
             CatalogFormat::Json => catalog::json(CATALOG),
             CatalogFormat::Text => catalog::list(CATALOG),
+            CatalogFormat::Markdown => catalog::markdown(CATALOG),
         }),
         Command::Signatures { signatures, test } => {
             let table = match signatures {
@@ -49,8 +50,12 @@ fn main() -> ExitCode {
             }
         }
         Command::Schema => print_or_quiet(&oimdiag::report::schema::render()),
-        Command::Explain { rule_id } => match rule_info(&rule_id) {
-            Some(r) => print_or_quiet(&catalog::explain(r)),
+        Command::Explain { rule_id, format } => match rule_info(&rule_id) {
+            Some(r) => print_or_quiet(&match format {
+                CatalogFormat::Json => catalog::json_rule(r),
+                CatalogFormat::Markdown => catalog::markdown(std::slice::from_ref(r)),
+                CatalogFormat::Text => catalog::explain(r),
+            }),
             None => {
                 eprintln!(
                     "oimdiag: no rule '{}'; `oimdiag rules` lists them",

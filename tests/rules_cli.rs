@@ -81,3 +81,34 @@ fn rules_text_fits_80_columns_and_an_unknown_rule_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no rule 'OIM999'"));
 }
+
+#[test]
+fn explain_takes_a_rule_number_and_every_catalog_format() {
+    let by_number = stdout(&["explain", "30"]);
+    assert_eq!(by_number, stdout(&["explain", "OIM030"]));
+    assert!(by_number.starts_with("OIM030 "), "{by_number}");
+    let one: Value = serde_json::from_str(&stdout(&["explain", "1", "--format", "json"])).unwrap();
+    assert_eq!(one["id"], "OIM001");
+    assert_eq!(one["assumed_wording"], false);
+    let md = stdout(&["rules", "--format", "markdown"]);
+    assert!(
+        md.starts_with("| Rule | Severity | Title | Fires when |"),
+        "{md}"
+    );
+    assert_eq!(md.lines().filter(|l| l.starts_with("| OIM")).count(), 20);
+}
+
+#[test]
+fn explain_says_which_rules_rest_on_assumed_log_wording() {
+    for id in ["OIM003", "OIM004", "OIM030", "OIM062"] {
+        let e = stdout(&["explain", id]);
+        assert!(e.contains("Rests on assumed wording"), "{id}: {e}");
+        assert!(e.contains("signatures --test"), "{id}: {e}");
+    }
+    for id in ["OIM001", "OIM010", "OIM022"] {
+        assert!(
+            !stdout(&["explain", id]).contains("assumed wording"),
+            "{id}"
+        );
+    }
+}
