@@ -5,7 +5,7 @@ use crate::build_version::{ClientBuild, InstallType};
 use crate::config::{MailboxChoice, ScanConfig};
 use crate::digest::LogFacts;
 use crate::events::{AdminObject, AdminSetting, Origin};
-use crate::model::{Facts, MailboxLocation, Policies, ScanData, Setting, Source};
+use crate::model::{Facts, MailboxLocation, Policies, ScanData, Setting, Source, SourceKind};
 use crate::scan::logs::url_host;
 use std::collections::BTreeSet;
 
@@ -68,7 +68,8 @@ pub fn sip_users(scan: &ScanData, logged: &BTreeSet<String>) -> Vec<String> {
 
 fn cli_source(excerpt: String) -> Source {
     Source {
-        path: "command line".into(),
+        kind: SourceKind::Flag,
+        path: String::new(),
         line: None,
         excerpt,
     }
@@ -76,6 +77,7 @@ fn cli_source(excerpt: String) -> Source {
 
 fn source_of(o: &Origin) -> Source {
     Source {
+        kind: SourceKind::File,
         path: o.path.display().to_string(),
         line: o.line,
         excerpt: o.excerpt.clone(),

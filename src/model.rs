@@ -173,9 +173,19 @@ pub enum MailboxLocation {
 /// Where a fact came from: a file and line, or the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Source {
+    pub kind: SourceKind,
+    /// The file (empty for a flag).
     pub path: String,
     pub line: Option<u64>,
     pub excerpt: String,
+}
+
+/// Whether a fact was read from a file or set by a flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    File,
+    Flag,
 }
 
 /// A policy value and the evidence for it.

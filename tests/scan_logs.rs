@@ -476,7 +476,8 @@ fn mailbox_online_flag_overrides_an_on_premises_url_in_the_logs() {
     let s = env.scan_root(&["--mailbox", "online"]);
     let f = &s.json["facts"];
     assert_eq!(f["mailbox_location"], "online");
-    assert_eq!(f["mailbox_location_source"]["path"], "command line");
+    assert_eq!(f["mailbox_location_source"]["kind"], "flag");
+    assert!(f["mailbox_location_source"]["path"].is_null());
     assert_eq!(f["ews_url"], EWS_ONPREM, "the URL seen is still reported");
     assert_not(&s, "OIM011");
     assert_not(&s, "OIM012");
@@ -507,7 +508,8 @@ fn client_build_flag_overrides_the_logs() {
     let f = &s.json["facts"];
     assert_eq!(f["client_build"], "16.0.12527.20194");
     assert_eq!(f["install_type"], "c2r");
-    assert_eq!(f["client_build_source"]["path"], "command line");
+    assert_eq!(f["client_build_source"]["kind"], "flag");
+    assert!(f["client_build_source"]["path"].is_null());
     assert_not(&s, "OIM010");
 
     // And the other way round: a good build in the logs, an old one given.

@@ -211,12 +211,17 @@ fn finding(o: &mut Spill<'_>, f: &Finding) {
 
 fn source_cell(s: Option<&SourceOut>) -> String {
     match s {
-        Some(s) if !s.path.is_empty() => format!(
+        Some(SourceOut {
+            path: Some(path),
+            line,
+            excerpt,
+            ..
+        }) => format!(
             "{} {}",
-            code(&location(&s.path, s.line), true),
-            code(&s.excerpt, true)
+            code(&location(path, *line), true),
+            code(excerpt, true)
         ),
-        Some(s) => text(&s.excerpt),
+        Some(s) => format!("command line: {}", code(&s.excerpt, true)),
         None => String::new(),
     }
 }

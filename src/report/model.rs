@@ -7,8 +7,8 @@ use crate::correlate::{Attempt, Outcome};
 use crate::coverage::Coverage;
 use crate::events::EventKind;
 use crate::model::{
-    Facts, InputKind, ItemFormat, MailboxLocation, ScanData, Setting, Source, SpoolItem,
-    TimeSource, Window,
+    Facts, InputKind, ItemFormat, MailboxLocation, ScanData, Setting, Source, SourceKind,
+    SpoolItem, TimeSource, Window,
 };
 use crate::rules::spooler::{delivered_items, item_state, ItemState};
 use crate::rules::{probable_causes, rule_info, Finding, Severity};
@@ -97,10 +97,12 @@ pub struct Summary {
     pub headline: String,
 }
 
-/// Where a fact came from: a file and line, or the command line.
+/// Where a fact came from: a file and line (`kind` `file`), or a flag on
+/// the command line (`kind` `flag`, no path; the excerpt is the flag).
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct SourceOut {
-    pub path: String,
+    pub kind: SourceKind,
+    pub path: Option<String>,
     pub line: Option<u64>,
     pub excerpt: String,
 }
@@ -108,7 +110,8 @@ pub struct SourceOut {
 impl From<&Source> for SourceOut {
     fn from(s: &Source) -> Self {
         SourceOut {
-            path: s.path.clone(),
+            kind: s.kind,
+            path: (s.kind == SourceKind::File).then(|| s.path.clone()),
             line: s.line,
             excerpt: s.excerpt.clone(),
         }
@@ -812,7 +815,7 @@ impl Report {
     /// a test in `redact` fails if one is missed.
     pub fn for_each_string_mut(&mut self, f: &mut dyn FnMut(&mut String)) {
         fn source(s: &mut SourceOut, f: &mut dyn FnMut(&mut String)) {
-            f(&mut s.path);
+            opt(&mut s.path, f);
             f(&mut s.excerpt);
         }
         f(&mut self.scan_time);

@@ -282,8 +282,12 @@ impl Writer<'_> {
         let rest = " ".repeat(COL);
         self.wrap(value, &first, &rest);
         if let Some(s) = source {
-            if !s.path.is_empty() {
-                self.line(&format!("{rest}from {}", location(&s.path, s.line)));
+            match &s.path {
+                Some(path) => self.line(&format!("{rest}from {}", location(path, s.line))),
+                None => self.line(&format!(
+                    "{rest}set on the command line ({})",
+                    clean(&s.excerpt)
+                )),
             }
         }
     }
