@@ -14,37 +14,6 @@ const ALICE: &str = "alice@contoso.com";
 const BOB: &str = "bob@contoso.com";
 const LOG0: &str = "Microsoft/Office/16.0/Lync/Tracing/Lync-UccApi-0.UccApilog";
 
-/// One UccApilog record at `t` (the harness reads log times as UTC).
-fn rec(t: chrono::DateTime<chrono::Utc>, text: &str) -> String {
-    format!(
-        "{}|{} 1A2B:3C4D INFO  :: {text}\n",
-        t.format("%m/%d/%Y"),
-        t.format("%H:%M:%S%.3f")
-    )
-}
-
-/// A REGISTER naming `user`, then an INVITE to `callee` answered 480.
-fn register_and_480(t: chrono::DateTime<chrono::Utc>, user: &str, callee: &str) -> String {
-    let mut s = rec(
-        t,
-        "Sending Packet - 10.0.0.1:5061 (From Local Address: 10.0.0.2:1) 500 bytes:",
-    );
-    s.push_str(&format!(
-        "REGISTER sip:contoso.com SIP/2.0\nFrom: <sip:{user}>;tag=1\nTo: <sip:{user}>\nCSeq: 1 REGISTER\nCall-ID: r1\nUser-Agent: UCCAPI/16.0.6965.5308 OC/16.0.6965.2117 (Skype for Business)\n"
-    ));
-    s.push_str(&rec(t, "End of Sending Packet - 10.0.0.1:5061"));
-    let t2 = t + chrono::Duration::seconds(1);
-    s.push_str(&rec(
-        t2,
-        "Data Received - 10.0.0.1:5061 (To Local Address: 10.0.0.2:1) 300 bytes:",
-    ));
-    s.push_str(&format!(
-        "SIP/2.0 480 Temporarily Unavailable\nFrom: <sip:{user}>;tag=2\nTo: <sip:{callee}>;tag=3\nCSeq: 1 INVITE\nCall-ID: i1\n"
-    ));
-    s.push_str(&rec(t2, "End of Data Received - 10.0.0.1:5061"));
-    s
-}
-
 fn im_config(enabled: bool) -> String {
     let v = if enabled { "True" } else { "False" };
     format!("\r\nIdentity        : Global\r\nEnableOfflineIM : {v}\r\n\r\n")
@@ -161,7 +130,7 @@ fn stuck_items_and_an_unrecognised_log_name_no_symptom_as_cause_and_say_so() {
     env.write_item(ALICE, "a.hist", mime_item(BOB, Some(&rfc2822(ago(3600)))));
     let mut log = register_and_480(ago(3601), ALICE, BOB);
     for i in 0..2000 {
-        log.push_str(&rec(
+        log.push_str(&log_record(
             ago(3000) + chrono::Duration::milliseconds(i),
             "CUcmpConversation::Notify state 7",
         ));
@@ -201,12 +170,15 @@ fn stuck_items_and_an_unrecognised_log_name_no_symptom_as_cause_and_say_so() {
 #[test]
 fn signatures_test_shows_matched_records_and_telling_unmatched_lines() {
     let env = TestEnv::new();
-    let mut log = rec(
+    let mut log = log_record(
         ago(60),
         "OfflineIM: queued message 7 for sip:bob@contoso.com",
     );
-    log.push_str(&rec(ago(59), "CEwsClient: Exchange autodiscover gave up"));
-    log.push_str(&rec(ago(58), "nothing of interest"));
+    log.push_str(&log_record(
+        ago(59),
+        "CEwsClient: Exchange autodiscover gave up",
+    ));
+    log.push_str(&log_record(ago(58), "nothing of interest"));
     let p = env.write_file(LOG0, log);
     let r = env.run(&[
         std::ffi::OsStr::new("signatures"),
