@@ -89,13 +89,7 @@ fn oim011_ranks_before_oim030() {
     ));
     env.write_file(LOG0, log);
     let s = env.scan_root(&["--client-build", "16.0.6900.2000"]);
-    let causes: Vec<&str> = s.json["summary"]["probable_causes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c.as_str().unwrap())
-        .collect();
-    assert_eq!(causes, ["OIM011", "OIM030", "OIM012"]);
+    assert_eq!(s.causes(), ["OIM011", "OIM030", "OIM012"]);
 }
 
 #[test]

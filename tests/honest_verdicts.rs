@@ -19,19 +19,6 @@ fn im_config(enabled: bool) -> String {
     format!("\r\nIdentity        : Global\r\nEnableOfflineIM : {v}\r\n\r\n")
 }
 
-fn causes(s: &Scan) -> Vec<String> {
-    s.json["summary"]["probable_causes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c.as_str().unwrap().to_string())
-        .collect()
-}
-
-fn headline(s: &Scan) -> &str {
-    s.json["summary"]["headline"].as_str().unwrap()
-}
-
 fn count_of(s: &Scan, id: &str) -> usize {
     s.findings().iter().filter(|f| f["rule_id"] == id).count()
 }
@@ -81,7 +68,7 @@ fn admin_exports_alone_are_inconclusive_not_healthy() {
     assert_eq!(s.json["coverage"]["client_evidence"], false);
     assert_eq!(s.json["coverage"]["admin"]["files"], 2);
     assert_eq!(s.json["coverage"]["admin"]["settings"], 2);
-    assert!(headline(&s).contains("cannot judge"), "{}", headline(&s));
+    assert!(s.headline().contains("cannot judge"), "{}", s.headline());
     assert_eq!(s.code, 1, "nothing judged is not a pass");
 }
 
@@ -92,8 +79,8 @@ fn an_error_from_admin_exports_fails_with_oim060_beside_it() {
     let s = env.scan_root(&[]);
     assert_eq!(s.verdict(), "failing");
     assert!(s.has("OIM022") && s.has("OIM060"), "{:?}", s.rule_ids());
-    assert_eq!(causes(&s), ["OIM022"]);
-    let h = headline(&s);
+    assert_eq!(s.causes(), ["OIM022"]);
+    let h = s.headline();
     assert!(
         h.contains("OIM022") && h.contains("no client evidence"),
         "{h}"
@@ -139,11 +126,11 @@ fn stuck_items_and_an_unrecognised_log_name_no_symptom_as_cause_and_say_so() {
     let s = env.scan_root(&[]);
     assert!(s.has("OIM001"), "{:?}", s.rule_ids());
     assert!(
-        causes(&s).is_empty(),
+        s.causes().is_empty(),
         "a symptom is no cause: {:?}",
-        causes(&s)
+        s.causes()
     );
-    let h = headline(&s);
+    let h = s.headline();
     assert!(
         h.contains("cause was not found") && h.contains("signatures --test"),
         "{h}"
@@ -275,7 +262,7 @@ fn since_after_now_is_a_usage_error() {
 fn the_sample_counts_one_ews_failure_per_response_and_names_the_scoped_policy() {
     let s = scan_sample(&[]);
     assert_eq!(s.verdict(), "failing");
-    assert_eq!(causes(&s)[0], "OIM030");
+    assert_eq!(s.causes()[0], "OIM030");
     let msg = s.finding("OIM030")["message"].as_str().unwrap().to_string();
     assert!(
         msg.contains("3 failures") && msg.contains("HTTP 401 ×3"),
@@ -286,11 +273,11 @@ fn the_sample_counts_one_ews_failure_per_response_and_names_the_scoped_policy() 
         f["message"].as_str().unwrap().contains("Tag:NoArchive"),
         "{f:#}"
     );
-    assert!(causes(&s).contains(&"OIM023".to_string()));
+    assert!(s.causes().contains(&"OIM023".to_string()));
     assert!(
-        !causes(&s).iter().any(|c| c.as_str() <= "OIM004"),
+        !s.causes().iter().any(|c| c.as_str() <= "OIM004"),
         "{:?}",
-        causes(&s)
+        s.causes()
     );
 }
 
@@ -459,7 +446,7 @@ fn a_profile_that_cannot_be_listed_is_named_not_healthy() {
         .as_str()
         .unwrap()
         .contains("permission denied"));
-    let h = headline(&s);
+    let h = s.headline();
     assert!(h.contains(ALICE) && h.contains("elevated"), "{h}");
     assert_eq!(s.json["coverage"]["spooler"]["folders_unreadable"], 1);
     let remedy = s.finding("OIM061")["remediation"]
@@ -489,9 +476,9 @@ fn a_lync_folder_that_cannot_be_listed_is_the_reason_given() {
     );
     assert!(msg.contains("Lync"), "{msg}");
     assert!(
-        headline(&s).contains("could not be listed"),
+        s.headline().contains("could not be listed"),
         "{}",
-        headline(&s)
+        s.headline()
     );
     let remedy = s.finding("OIM061")["remediation"]
         .as_str()

@@ -400,6 +400,20 @@ impl Scan {
         }
     }
 
+    /// `summary.probable_causes`, as strings.
+    pub fn causes(&self) -> Vec<String> {
+        self.json["summary"]["probable_causes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap().to_string())
+            .collect()
+    }
+
+    pub fn headline(&self) -> &str {
+        self.json["summary"]["headline"].as_str().unwrap()
+    }
+
     pub fn verdict(&self) -> &str {
         self.json["summary"]["verdict"].as_str().unwrap()
     }
