@@ -164,13 +164,11 @@ impl LogDigest {
                 let Some(queued) = joined_queued_at else {
                     return false;
                 };
-                let claim = self
-                    .unclaimed_responses
-                    .iter()
-                    .position(|r| *r >= queued && *r <= t);
-                claim
-                    .and_then(|k| self.unclaimed_responses.remove(k))
-                    .is_some()
+                // Responses arrive in time order: the first at or after
+                // the message was queued, if it came before this line.
+                let k = self.unclaimed_responses.partition_point(|r| *r < queued);
+                let claimed = self.unclaimed_responses.get(k).is_some_and(|r| *r <= t);
+                claimed && self.unclaimed_responses.remove(k).is_some()
             }
             _ => false,
         }
@@ -367,6 +365,56 @@ mod tests {
         assert_eq!(f.ews_failures.labels, [("HTTP 401".to_string(), 2)]);
     }
 
+    fn oim(event: SigEvent, id: &str, status: Option<u16>) -> EventKind {
+        EventKind::Signature {
+            event,
+            fields: SigFields {
+                id: Some(id.into()),
+                recipient: Some("bob@contoso.com".into()),
+                status,
+                ..SigFields::default()
+            },
+        }
+    }
+
+    #[test]
+    fn a_failure_line_quoting_a_response_of_its_message_is_not_counted_again() {
+        let mut d = LogDigest::new(Window::at(t("2026-11-23T12:00:00Z")));
+        let at = |s: &str| Some(format!("2026-11-23T10:00:{s}Z"));
+        let push = |d: &mut LogDigest, when: Option<String>, kind| {
+            d.push(ev(when.as_deref(), "l", kind));
+        };
+        // Message 1: a 401, then the line quoting it: one failure.
+        push(&mut d, at("00"), oim(SigEvent::OimQueued, "1", None));
+        push(&mut d, at("01"), ews_401());
+        push(&mut d, at("02"), oim(SigEvent::OimFailed, "1", Some(401)));
+        // Message 2: a failure line with no response of its own: counted.
+        push(&mut d, at("10"), oim(SigEvent::OimQueued, "2", None));
+        push(&mut d, at("11"), oim(SigEvent::OimFailed, "2", Some(401)));
+        // Message 3: a 401 that came before it was queued is not its own.
+        push(&mut d, at("20"), ews_401());
+        push(&mut d, at("21"), oim(SigEvent::OimQueued, "3", None));
+        push(&mut d, at("22"), oim(SigEvent::OimFailed, "3", Some(401)));
+        let (f, _) = d.finish(None);
+        assert_eq!(f.ews_failures.count, 4, "{:#?}", f.ews_failures.evidence);
+    }
+
+    #[test]
+    fn events_outside_the_window_are_counted_not_judged() {
+        let mut w = Window::at(t("2026-11-23T12:00:00Z"));
+        w.since = Some(t("2026-11-23T11:00:00Z"));
+        let mut d = LogDigest::new(w);
+        d.push(ev(Some("2026-11-23T10:59:59Z"), "l", ews_401()));
+        d.push(ev(Some("2026-11-23T11:00:00Z"), "l", ews_401()));
+        d.push(ev(Some("2026-11-23T12:00:00Z"), "l", ews_401()));
+        d.push(ev(Some("2026-11-23T12:00:01Z"), "l", ews_401()));
+        let (f, _) = d.finish(None);
+        assert_eq!(f.before_since.count, 1);
+        assert_eq!(f.future.count, 1);
+        assert_eq!(f.ews_failures.count, 2, "the window's ends are in it");
+        assert_eq!((f.ews_events, f.signature_events), (2, 4));
+    }
+
     #[test]
     fn evidence_is_capped_but_counts_are_whole() {
         let mut d = LogDigest::new(Window::at(t("2026-11-23T12:00:00Z")));
@@ -437,5 +485,9 @@ mod tests {
         assert_eq!(f.future.count, 1);
         assert_eq!(f.future.last, Some(t("2026-11-23T12:30:00Z")));
         assert_eq!(f.ews_failures.count, 2, "an undated failure still counts");
+        assert!(
+            f.sip_users.is_empty(),
+            "a user named after the scan time is not known"
+        );
     }
 }
