@@ -81,6 +81,8 @@ pub enum ColorArg {
 pub enum MailboxArg {
     Auto,
     Online,
+    /// Also spelt `on_premises`, as the JSON report spells it.
+    #[value(alias = "on_premises")]
     OnPremises,
 }
 
