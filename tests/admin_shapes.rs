@@ -172,6 +172,25 @@ fn format_table_with_only_a_tag_row_false_does_not_fire_oim020() {
     assert_eq!(scanned(&table, "policy-table.txt")["kind"], "admin_export");
     assert_eq!(scanned(&list, "policy.txt")["kind"], "admin_export");
     assert!(table.skipped().is_empty(), "{:?}", table.skipped());
+    // Beside a Global True, the Global row is what is in force: read from the table.
+    let table = scan_with(
+        "policy-table.txt",
+        policy_table(&[("Global", true), ("Tag:NoArchive", false)]),
+    );
+    assert!(!table.has("OIM020"), "{:?}", table.rule_ids());
+    let pol = &table.json["facts"]["policies"]["enable_im_auto_archiving"];
+    assert_eq!(pol["value"], true, "{pol:#}");
+    assert!(
+        ends_with_components(
+            pol["source"]["path"].as_str().unwrap(),
+            "admin/policy-table.txt"
+        ),
+        "{pol:#}"
+    );
+    assert_eq!(
+        pol["source"]["excerpt"],
+        "EnableIMAutoArchiving : True (Identity Global)"
+    );
 }
 
 #[test]

@@ -437,9 +437,53 @@ fn sample_client_policies_json() {
     );
 }
 
+/// The sample's other shapes tell the same story as its Format-List and JSON.
+#[test]
+fn sample_format_table_and_export_csv() {
+    let (path, bytes) = sample("Get-CsClientPolicy-table.txt");
+    let e = parse(&bytes, &path).unwrap();
+    assert_eq!(e.shape, Shape::FormatTable);
+    assert_eq!(e.notes, Vec::<String>::new());
+    assert_eq!(
+        brief(&e.settings),
+        [
+            (
+                AdminObject::ClientPolicy,
+                Some("Global"),
+                "EnableIMAutoArchiving",
+                true,
+                Some(4)
+            ),
+            (
+                AdminObject::ClientPolicy,
+                Some("Tag:NoArchive"),
+                "EnableIMAutoArchiving",
+                false,
+                Some(5)
+            ),
+        ]
+    );
+    let (path, bytes) = sample("Get-CsImConfiguration.csv");
+    assert_eq!(bytes.get(..2), Some(&[0xFF, 0xFE][..]));
+    let e = parse(&bytes, &path).unwrap();
+    assert_eq!(e.shape, Shape::ExportCsv);
+    assert_eq!(
+        brief(&e.settings),
+        [(
+            AdminObject::ImConfiguration,
+            Some("Global"),
+            "EnableOfflineIM",
+            true,
+            Some(3)
+        )]
+    );
+    assert_eq!(e.settings[0].origin.excerpt, "EnableOfflineIM : True");
+}
+
 #[test]
 fn arbitrary_bytes_never_panic() {
-    let alphabet = b"{}[]\":,$ \r\n\tTrueFalsnIdty:EnableOfflineIM\xFF\xFE\x00\\";
+    let alphabet =
+        b"{}[]\":,;|$ \r\n\t-.\xE2\x80\xA6#TYPETrueFalsnIdty:EnableOfflineIM\xFF\xFE\x00\\";
     let mut seed = 0x9E37_79B9_7F4A_7C15u64;
     for len in 0..300usize {
         let mut bytes = Vec::with_capacity(len);
@@ -450,5 +494,50 @@ fn arbitrary_bytes_never_panic() {
             bytes.push(alphabet[(seed % alphabet.len() as u64) as usize]);
         }
         let _ = parse_admin_export(&bytes, &p());
+    }
+}
+
+/// Random lines of the words the shapes are made of, so that tables, CSV
+/// headers and cut values actually occur.
+#[test]
+fn arbitrary_tables_and_csv_never_panic() {
+    let tokens = [
+        "Identity",
+        "EnableOfflineIM",
+        "EnableIMAuto…",
+        "--------",
+        "---",
+        " ",
+        "   ",
+        "Tag:x",
+        "Global",
+        "True",
+        "Fa…",
+        "0",
+        "\r\n",
+        "\n",
+        ";",
+        ",",
+        "\t",
+        "|",
+        "\"",
+        "#TYPE x\r\n",
+        "sep=;\n",
+        "é",
+        "...",
+    ];
+    let mut seed = 0x2545_F491_4F6C_DD1Du64;
+    for len in 0..400usize {
+        let mut t = String::new();
+        for _ in 0..len {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            t.push_str(tokens[(seed % tokens.len() as u64) as usize]);
+        }
+        let _ = settings_and_note(t.as_bytes(), &p(), None);
+        for s in parse_admin_export(t.as_bytes(), &p()).unwrap_or_default() {
+            assert!(s.origin.excerpt.chars().count() <= 121, "{s:?}");
+        }
     }
 }
