@@ -403,7 +403,7 @@ fn recognised_exports_without_a_usable_setting_are_skipped_with_the_reexport() {
     .skip_reason("admin/ft-default.txt");
     assert!(
         reason.contains("Format-Table export")
-            && reason.contains("no EnableOfflineIM or EnableIMAutoArchiving property")
+            && reason.contains("no EnableOfflineIM or EnableIMAutoArchiving column")
             && reason.contains(POLICY_REEXPORT)
             && !reason.contains(IMCONFIG_REEXPORT),
         "{reason}"

@@ -226,24 +226,20 @@ pub fn settings_and_note(
         None => {}
     }
     notes.extend(export.notes);
-    if !export.mentions.setting {
-        notes.push(
-            "it has no EnableOfflineIM or EnableIMAutoArchiving property (Format-Table leaves \
-             out the columns that do not fit)"
-                .to_string(),
-        );
-    }
     if export.settings.is_empty() {
-        let why = if notes.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", notes.join("; "))
-        };
+        if !export.mentions.setting {
+            notes.push(match export.shape {
+                Shape::FormatTable => "no EnableOfflineIM or EnableIMAutoArchiving column \
+                                       (Format-Table leaves out the columns that do not fit)"
+                    .to_string(),
+                _ => "no EnableOfflineIM or EnableIMAutoArchiving property".to_string(),
+            });
+        }
+        notes.push(format!("re-export with {}", export.mentions.reexport()));
         return Err(format!(
-            "{} export with no usable EnableOfflineIM or EnableIMAutoArchiving value{why}: \
-             re-export with {}",
+            "{} export with no usable EnableOfflineIM or EnableIMAutoArchiving value: {}",
             export.shape.name(),
-            export.mentions.reexport()
+            notes.join("; ")
         ));
     }
     let note = (!notes.is_empty()).then(|| notes.join("; "));
