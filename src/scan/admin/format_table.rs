@@ -116,12 +116,12 @@ pub(super) fn parse(t: &str) -> Option<(Vec<Vec<TextProp>>, Vec<String>)> {
 
 /// Whether a row goes on from the one above (`-Wrap`): its Identity cell is
 /// empty, or is no identity's start (every identity is `Global` or scoped,
-/// `Tag:…`, `Site:…`, `Service:…`); without an Identity column, its first
-/// cell is empty.
+/// `Tag:…`, `Site:…`, `Service:…`) and not cut (a table that cuts does not
+/// wrap); without an Identity column, its first cell is empty.
 fn continues(cells: &[String], columns: &[Column]) -> bool {
     match columns.iter().position(|c| is_identity(&c.name)) {
         Some(k) => cells.get(k).is_some_and(|c| {
-            c.is_empty() || !(c.contains(':') || c.eq_ignore_ascii_case("global"))
+            c.is_empty() || !(is_cut(c) || c.contains(':') || c.eq_ignore_ascii_case("global"))
         }),
         None => cells.first().is_some_and(String::is_empty),
     }

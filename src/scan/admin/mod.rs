@@ -352,6 +352,28 @@ impl Unused {
     }
 }
 
+/// The identity a text cell gives. One cut by `Format-Table` still tells its
+/// scope when any of it is left: every identity is `Global` or
+/// `Scope:Name`, so `Tag:NoArch…` is scoped, `Gl…` can only be Global, and
+/// `Si…` is the start of a scope's name (`Site:`); `None` when nothing is left (`…`).
+fn read_identity(value: &str) -> Option<String> {
+    if !is_cut(value) {
+        return Some(value.to_string());
+    }
+    let stem = value
+        .trim_end()
+        .trim_end_matches('…')
+        .trim_end_matches("...")
+        .trim();
+    if stem.is_empty() {
+        None
+    } else if !stem.contains(':') && "global".starts_with(&stem.to_ascii_lowercase()) {
+        Some("Global".to_string())
+    } else {
+        Some(value.to_string())
+    }
+}
+
 /// Why a text value is not a boolean, in a few words.
 fn why_not_bool(value: &str) -> String {
     let v = value.trim();
@@ -390,11 +412,12 @@ fn from_text(
     let mut cut_identities: Vec<String> = Vec::new();
     let mut unnamed = 0;
     for obj in objects {
-        let identity = obj
+        let raw_identity = obj
             .iter()
             .find(|p| is_identity(&p.name))
-            .map(|p| p.value.trim().to_string())
+            .map(|p| p.value.trim())
             .filter(|v| !v.is_empty());
+        let identity = raw_identity.and_then(read_identity);
         let mut has_setting = false;
         for p in obj {
             mentions.see(&p.name);
@@ -402,6 +425,11 @@ fn from_text(
                 continue;
             };
             has_setting = true;
+            if let (Some(raw), None) = (raw_identity, &identity) {
+                let why = format!("its Identity was cut to `{raw}`: not guessed");
+                unused.push(&p.name, None, &why);
+                continue;
+            }
             let Some(value) = parse_bool(&p.value) else {
                 unused.push(&p.name, identity.as_deref(), &why_not_bool(&p.value));
                 continue;
@@ -419,7 +447,7 @@ fn from_text(
             });
         }
         if has_setting {
-            match &identity {
+            match raw_identity {
                 Some(i) if is_cut(i) => cut_identities.push(short(i, 60)),
                 Some(_) => {}
                 None => unnamed += 1,
@@ -428,8 +456,9 @@ fn from_text(
     }
     if let Some(first) = cut_identities.first() {
         notes.push(format!(
-            "Identity cut by Format-Table in {} row(s) (e.g. `{first}`): the scope is kept, the \
-             name is partial; `Format-Table -AutoSize -Wrap` or Format-List shows it whole",
+            "Identity cut by Format-Table in {} row(s) (e.g. `{first}`): the scope is read from \
+             what is left, the name is partial; `Format-Table -AutoSize -Wrap` or Format-List \
+             shows it whole",
             cut_identities.len()
         ));
     }

@@ -541,3 +541,36 @@ fn arbitrary_tables_and_csv_never_panic() {
         }
     }
 }
+
+/// PowerShell 5 squeezing the Identity column: `Gl...` can only be Global,
+/// `Ta...` is scoped, and an identity cut to nothing is not guessed.
+#[test]
+fn cut_identities_keep_the_scope_that_is_left() {
+    let t = "Id... EnableOfflineIM\n----- ---------------\nGl...           False\nTa...           False\n...             False\n";
+    let e = parse(t.as_bytes(), &p()).unwrap();
+    assert_eq!(
+        brief(&e.settings),
+        [
+            (
+                AdminObject::ImConfiguration,
+                Some("Global"),
+                "EnableOfflineIM",
+                false,
+                Some(3)
+            ),
+            (
+                AdminObject::ImConfiguration,
+                Some("Ta..."),
+                "EnableOfflineIM",
+                false,
+                Some(4)
+            ),
+        ]
+    );
+    assert_eq!(e.notes.len(), 2, "{:?}", e.notes);
+    assert!(e.notes[0].starts_with("Identity cut by Format-Table in 3 row(s)"));
+    assert_eq!(
+        e.notes[1],
+        "not used: EnableOfflineIM of an unnamed object (its Identity was cut to `...`: not guessed)"
+    );
+}
