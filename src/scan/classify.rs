@@ -3,7 +3,7 @@
 
 use crate::fsread;
 use crate::model::InputKind;
-use crate::scan::{text, uccapilog};
+use crate::scan::{admin, text, uccapilog};
 use std::path::Path;
 
 const SNIFF_LIMIT: usize = 16 * 1024;
@@ -48,8 +48,7 @@ pub fn classify(path: &Path) -> Result<InputKind, String> {
     {
         return Ok(InputKind::TracerptCsv);
     }
-    let lower = t.to_ascii_lowercase();
-    if lower.contains("enableofflineim") || lower.contains("enableimautoarchiving") {
+    if admin::recognises(&t.to_lowercase()) {
         return Ok(InputKind::AdminExport);
     }
     Err("not recognised: not a spool item, UccApilog, tracerpt CSV or admin export".into())

@@ -100,30 +100,13 @@ pub fn read_admin(
         .map_err(|e| format!("cannot be read: {}", fsread::describe_io_error(&e)))?;
     let cut = bytes.len() > ADMIN_READ_LIMIT;
     bytes.truncate(ADMIN_READ_LIMIT);
-    match admin::parse_admin_export_partial(&bytes, path) {
-        Ok((settings, _)) if cut => Ok((
-            settings,
-            Some(format!(
-                "larger than {} MiB: only the start was read",
-                ADMIN_READ_LIMIT >> 20
-            )),
-        )),
-        // A copy broken off part-way: what was complete is used, and said.
-        Ok((settings, true)) => Ok((
-            settings,
-            Some(
-                "the JSON ends part-way through: only the objects complete before the end \
-                 were read"
-                    .to_string(),
-            ),
-        )),
-        Ok((settings, false)) => Ok((settings, None)),
-        Err(reason) if cut => Err(format!(
-            "larger than {} MiB: only the start was read, and it did not parse ({reason})",
+    let limit = cut.then(|| {
+        format!(
+            "larger than {} MiB: only the start was read",
             ADMIN_READ_LIMIT >> 20
-        )),
-        Err(reason) => Err(reason),
-    }
+        )
+    });
+    admin::settings_and_note(&bytes, path, limit)
 }
 
 /// A one-line summary of what a reader could not use as-is, if anything.
