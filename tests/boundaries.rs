@@ -44,8 +44,15 @@ fn on_premises_needs_build_6920_1000_exactly() {
     assert!(!online.has("OIM011"), "{:?}", online.rule_ids());
     // The JSON's spelling is accepted on the command line too.
     let json_spelling = scan_build("16.0.6920.999", "on_premises");
-    assert_eq!(json_spelling.json["facts"]["mailbox_location"], "on_premises");
-    assert!(json_spelling.has("OIM011"), "{:?}", json_spelling.rule_ids());
+    assert_eq!(
+        json_spelling.json["facts"]["mailbox_location"],
+        "on_premises"
+    );
+    assert!(
+        json_spelling.has("OIM011"),
+        "{:?}",
+        json_spelling.rule_ids()
+    );
 }
 
 #[test]

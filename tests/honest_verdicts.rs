@@ -514,3 +514,12 @@ fn findings_without_a_user_appear_once_per_report() {
     );
     assert_eq!(v["admin"]["files"].as_u64(), Some(kinds("admin_export")));
 }
+
+#[test]
+fn a_scope_exported_twice_is_named_once() {
+    let s = scan_sample(&[]);
+    let msg = s.finding("OIM023")["message"].as_str().unwrap().to_string();
+    assert_eq!(msg.matches("Tag:NoArchive").count(), 1, "{msg}");
+    let ev = s.finding("OIM023")["evidence"].as_array().unwrap().len();
+    assert_eq!(ev, 2, "both exports are cited");
+}

@@ -95,7 +95,13 @@ fn scoped_off(all: &PolicySettings, out: &mut Vec<Finding>) {
         if off.is_empty() {
             continue;
         }
-        let scopes: Vec<&str> = off.iter().map(|(scope, _)| scope.as_str()).collect();
+        // The same scope may be exported twice (as a table and as JSON).
+        let mut scopes: Vec<&str> = Vec::new();
+        for (scope, _) in &off {
+            if !scopes.iter().any(|s| s.eq_ignore_ascii_case(scope)) {
+                scopes.push(scope);
+            }
+        }
         let global = if policy.applicable.is_empty() {
             "no Global one was exported"
         } else {
