@@ -14,7 +14,6 @@ use crate::correlate::Attempt;
 use crate::coverage::Coverage;
 use crate::model::{Facts, ScanData, Window};
 use serde::Serialize;
-use std::str::FromStr;
 
 /// The two-minute timer: from an offline message being sent to it being
 /// picked up and processed (source document, "Troubleshooting").
@@ -43,18 +42,6 @@ impl Severity {
     /// Whether `self` is at least as severe as `threshold`.
     pub fn reaches(self, threshold: Severity) -> bool {
         self <= threshold
-    }
-}
-
-impl FromStr for Severity {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s.to_ascii_lowercase().as_str() {
-            "error" => Ok(Severity::Error),
-            "warning" => Ok(Severity::Warning),
-            "info" => Ok(Severity::Info),
-            _ => Err(format!("'{s}' is not error, warning or info")),
-        }
     }
 }
 
