@@ -523,3 +523,28 @@ fn a_scope_exported_twice_is_named_once() {
     let ev = s.finding("OIM023")["evidence"].as_array().unwrap().len();
     assert_eq!(ev, 2, "both exports are cited");
 }
+
+#[test]
+fn every_format_says_what_could_be_judged() {
+    let env = TestEnv::new();
+    env.write_item(ALICE, "a.hist", mime_item(BOB, Some(&rfc2822(ago(3600)))));
+    let json = env.scan_root(&[]);
+    let nd = env.scan_as("ndjson");
+    let header: Value = serde_json::from_str(nd.stdout.lines().next().unwrap()).unwrap();
+    assert_eq!(header["type"], "header");
+    assert_eq!(header["coverage"], json.json["coverage"]);
+    assert!(header["since"].is_null());
+    for format in ["text", "markdown"] {
+        let r = env.scan_as(format);
+        assert!(r.stdout.contains("What oimdiag could judge"), "{format}");
+        assert!(
+            r.stdout.contains("Client evidence: yes"),
+            "{format}: {}",
+            r.stdout
+        );
+        assert!(
+            r.stdout.contains("1 item: 1 parsed, 0 opaque, 0 empty"),
+            "{format}"
+        );
+    }
+}
