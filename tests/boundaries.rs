@@ -236,3 +236,33 @@ fn the_facts_show_the_decisive_false_of_false_and_true() {
         .unwrap_or_default();
     assert!(row.contains("False"), "{}", text.stdout);
 }
+
+/// `n` EWS failures, a second apart.
+fn ews_failures(n: i64) -> Scan {
+    let env = TestEnv::new();
+    env.spooler(ALICE);
+    let log: String = (0..n)
+        .map(|i| {
+            log_record(
+                ago(600 - i),
+                &format!("EWS: POST {EWS_ONPREM} CreateItem -> 503 Service Unavailable"),
+            )
+        })
+        .collect();
+    env.write_file(LOG0, log);
+    env.scan_root(&[])
+}
+
+#[test]
+fn evidence_is_cut_at_20_and_the_rest_is_counted() {
+    let s = ews_failures(20);
+    let ev = s.finding("OIM030")["evidence"].as_array().unwrap().clone();
+    assert_eq!(ev.len(), 20, "20 fit: no count line");
+    let s = ews_failures(23);
+    let ev = s.finding("OIM030")["evidence"].as_array().unwrap().clone();
+    assert_eq!(ev.len(), 21);
+    let last = ev[20]["excerpt"].as_str().unwrap();
+    assert!(last.contains("and 3 more"), "{last}");
+    let msg = s.finding("OIM030")["message"].as_str().unwrap().to_string();
+    assert!(msg.contains("23 failures"), "{msg}");
+}
