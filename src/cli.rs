@@ -199,3 +199,31 @@ impl ScanArgs {
         }
     }
 }
+
+/// clap's message for a refused command line, as printed: it quotes what
+/// was typed, so no control character in it reaches the terminal raw.
+pub fn error_text(e: &clap::Error) -> String {
+    let lines: Vec<String> = e
+        .to_string()
+        .lines()
+        .map(crate::report::text::clean)
+        .collect();
+    lines.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_value_reaches_the_terminal_without_control_characters() {
+        let e = Cli::try_parse_from(["oimdiag", "scan", "--format", "x\u{7}\u{1b}]0;t\u{7}y"])
+            .unwrap_err();
+        let shown = error_text(&e);
+        assert!(shown.contains("invalid value"), "{shown:?}");
+        assert!(
+            !shown.chars().any(|c| c.is_control() && c != '\n'),
+            "{shown:?}"
+        );
+    }
+}

@@ -10,7 +10,10 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     limit_malloc_arenas();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
     let status = match cli.command {
         Command::Scan(args) => {
             let cfg = args.into_config();
@@ -86,6 +89,20 @@ fn test_signatures(sigs: &Signatures, files: &[std::path::PathBuf]) -> ExitStatu
     match print_or_quiet(&out) {
         ExitStatus::Clean if failed => ExitStatus::Usage,
         s => s,
+    }
+}
+
+/// A command line clap refused (or `--help`, `--version`). Its message quotes
+/// what was typed: control characters in it are shown escaped, never sent
+/// to the terminal raw.
+fn usage_error(e: clap::Error) -> ExitCode {
+    let text = oimdiag::cli::error_text(&e);
+    if e.use_stderr() {
+        eprintln!("{text}");
+        ExitStatus::Usage.into()
+    } else {
+        let _ = oimdiag::output::write_stdout(&(text + "\n"));
+        ExitStatus::Clean.into()
     }
 }
 

@@ -64,6 +64,9 @@ pub fn scan(cfg: &ScanConfig) -> Result<Report, UsageError> {
     };
     discover::check_roots(&roots)
         .map_err(|e| UsageError(format!("{}: {}", e.path.display(), e.reason)))?;
+    if let Some(o) = &cfg.output {
+        output::check_target(o, cfg.force, &roots).map_err(UsageError)?;
+    }
     if let Some(since) = cfg.since.filter(|s| *s > cfg.now) {
         return Err(UsageError(format!(
             "--since {} is after the scan time {}: nothing could be judged",
@@ -599,8 +602,17 @@ pub fn deliver(report: &Report, cfg: &ScanConfig) -> Result<ExitStatus, UsageErr
         Format::Markdown => report::markdown::write(report, w),
         Format::Text => report::text::write(report, color, w),
     };
-    match &cfg.output {
-        Some(path) => output::stream_file(path, cfg.force, reader, render).map_err(UsageError)?,
+    match cfg.output.as_deref().filter(|p| p.as_os_str() != "-") {
+        Some(path) => {
+            output::stream_file(path, cfg.force, reader, render).map_err(UsageError)?;
+            if !cfg.quiet {
+                eprintln!(
+                    "oimdiag: {} — report written to {}",
+                    report.summary.verdict.as_str().to_ascii_uppercase(),
+                    crate::report::text::clean(&path.display().to_string())
+                );
+            }
+        }
         None => output::stream_stdout(render)
             .map_err(|e| UsageError(format!("cannot write the report: {e}")))?,
     }

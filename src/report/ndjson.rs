@@ -20,15 +20,17 @@ struct Header<'a> {
     summary: &'a Summary,
     coverage: &'a Coverage,
     facts: &'a FactsOut,
-    inputs: InputCounts,
+    inputs: InputCounts<'a>,
     /// How many records follow the header, so a cut stream can be told apart.
     records: usize,
 }
 
 #[derive(Serialize)]
-struct InputCounts {
+struct InputCounts<'a> {
     scanned: usize,
     skipped: usize,
+    /// The scan's own limits that bit, as in the JSON report's `inputs`.
+    limits: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -59,6 +61,7 @@ pub fn write(r: &Report, mut w: impl Write) -> io::Result<()> {
         inputs: InputCounts {
             scanned: r.inputs.scanned.len(),
             skipped: r.inputs.skipped.len(),
+            limits: &r.inputs.limits,
         },
         records,
     };
