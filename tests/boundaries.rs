@@ -69,6 +69,10 @@ fn the_drafts_fix_is_judged_at_its_builds_and_says_when_c2r_is_assumed() {
         "{:?}",
         deferred_before.rule_ids()
     );
+    // Each line is told the fix of its own channel.
+    let fix_of = |s: &Scan| s.finding("OIM012")["message"].as_str().unwrap().to_string();
+    assert!(fix_of(&deferred_before).contains("(16.0.6741.2048)"));
+    assert!(fix_of(&before).contains("(16.0.6965.2058)"));
     // A build whose install type the number does not tell (.1000) is
     // judged as Click-to-Run, and the finding says it assumed so.
     let unknown = scan_build("16.0.6930.1000", "on-premises");
