@@ -27,16 +27,24 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = CatalogFormat::Text)]
         format: CatalogFormat,
     },
-    /// Print the active log signature table (JSON, usable as a --signatures file).
+    /// Print the active log signature table (JSON, usable as a --signatures
+    /// file); with --test, show how it reads logs.
     Signatures {
         /// A signature file to extend or replace the built-in table with.
         #[arg(long, value_name = "FILE")]
         signatures: Option<PathBuf>,
+        /// Logs to read: which records matched which signature, and the
+        /// unmatched lines that mention EWS, offline, Exchange, autodiscover
+        /// or conversation history.
+        #[arg(long, value_name = "FILE", num_args = 1..)]
+        test: Vec<PathBuf>,
     },
     /// Explain one rule: what it means, why it matters, what to do.
     Explain {
-        /// A rule id such as OIM001.
+        /// A rule id such as OIM001 (or its number: 1, 30).
         rule_id: String,
+        #[arg(long, value_enum, default_value_t = CatalogFormat::Text)]
+        format: CatalogFormat,
     },
     /// Print the JSON Schema of the `--format json` report.
     Schema,
@@ -46,6 +54,7 @@ pub enum Command {
 pub enum CatalogFormat {
     Text,
     Json,
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -72,6 +81,8 @@ pub enum ColorArg {
 pub enum MailboxArg {
     Auto,
     Online,
+    /// Also spelt `on_premises`, as the JSON report spells it.
+    #[value(alias = "on_premises")]
     OnPremises,
 }
 
@@ -104,6 +115,11 @@ pub struct ScanArgs {
     /// The time the two-minute timer is measured against (RFC 3339). Default: now.
     #[arg(long, value_parser = timefmt::parse_rfc3339_utc)]
     pub now: Option<chrono::DateTime<chrono::Utc>>,
+
+    /// Judge only evidence at or after this time (RFC 3339), e.g. the moment
+    /// a fix was made: what came before is counted and listed, not judged.
+    #[arg(long, value_parser = timefmt::parse_rfc3339_utc)]
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
 
     /// UTC offset of local log timestamps, e.g. +05:30. Default: this machine's.
     #[arg(long, value_parser = timefmt::parse_utc_offset, allow_hyphen_values = true)]
@@ -157,6 +173,7 @@ impl ScanArgs {
             output: self.output,
             force: self.force,
             now: self.now.unwrap_or_else(chrono::Utc::now),
+            since: self.since,
             utc_offset: self.utc_offset.unwrap_or_else(timefmt::local_offset_now),
             mailbox: match self.mailbox {
                 MailboxArg::Auto => MailboxChoice::Auto,
@@ -180,5 +197,33 @@ impl ScanArgs {
             },
             redact: self.redact,
         }
+    }
+}
+
+/// clap's message for a refused command line, as printed: it quotes what
+/// was typed, so no control character in it reaches the terminal raw.
+pub fn error_text(e: &clap::Error) -> String {
+    let lines: Vec<String> = e
+        .to_string()
+        .lines()
+        .map(crate::report::text::clean)
+        .collect();
+    lines.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_value_reaches_the_terminal_without_control_characters() {
+        let e = Cli::try_parse_from(["oimdiag", "scan", "--format", "x\u{7}\u{1b}]0;t\u{7}y"])
+            .unwrap_err();
+        let shown = error_text(&e);
+        assert!(shown.contains("invalid value"), "{shown:?}");
+        assert!(
+            !shown.chars().any(|c| c.is_control() && c != '\n'),
+            "{shown:?}"
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! The runtime configuration a scan runs with, built from the command line.
 
 use crate::build_version::ClientBuild;
+use crate::model::Window;
 use crate::rules::Severity;
 use chrono::{DateTime, FixedOffset, Utc};
 use std::path::PathBuf;
@@ -39,8 +40,11 @@ pub struct ScanConfig {
     pub format: Format,
     pub output: Option<PathBuf>,
     pub force: bool,
-    /// The instant the two-minute timer is measured against.
+    /// The instant the two-minute timer is measured against: the report is
+    /// what a scan at this time would have seen.
     pub now: DateTime<Utc>,
+    /// Evidence before this is counted and listed, not judged (`--since`).
+    pub since: Option<DateTime<Utc>>,
     /// Offset of local times that carry none (logs, some item dates).
     pub utc_offset: FixedOffset,
     pub mailbox: MailboxChoice,
@@ -53,4 +57,14 @@ pub struct ScanConfig {
     pub color: ColorChoice,
     /// Pseudonymise addresses, hosts and profile path segments in the report.
     pub redact: bool,
+}
+
+impl ScanConfig {
+    /// The span of time this scan judges.
+    pub fn window(&self) -> Window {
+        Window {
+            now: self.now,
+            since: self.since,
+        }
+    }
 }

@@ -10,7 +10,7 @@
 //! number of messages up to that cap, never the size of the logs.
 
 use crate::events::{EventKind, LogEvent, Origin, SigEvent};
-use crate::model::SpoolItem;
+use crate::model::{SpoolItem, Window};
 use crate::rules::{other_domain, TIMER_SECS};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
@@ -115,6 +115,8 @@ impl Dropped {
 pub struct Attempts {
     pub kept: Vec<Attempt>,
     pub dropped: Dropped,
+    /// 480s (callee offline) an offline message was queued after.
+    pub triggers_used: usize,
 }
 
 /// The streaming join. Feed it every dated event in time order with `push`,
@@ -137,6 +139,7 @@ pub struct Correlator {
     /// Recipients of messages let go that may be in another domain than
     /// their sender (`None`: a sender not known yet).
     dropped_recipients: BTreeMap<(Option<String>, String), Origin>,
+    triggers_used: usize,
 }
 
 impl Correlator {
@@ -152,12 +155,15 @@ impl Correlator {
             user: None,
             dropped: Dropped::default(),
             dropped_recipients: BTreeMap::new(),
+            triggers_used: 0,
         }
     }
 
-    /// One event, in time order. Undated events tell no story and are ignored.
-    pub fn push(&mut self, e: &LogEvent) {
-        let Some(t) = e.time else { return };
+    /// One event, in time order. Undated events tell no story and are
+    /// ignored. Gives the queued time of the message an offline-IM event
+    /// joined.
+    pub fn push(&mut self, e: &LogEvent) -> Option<DateTime<Utc>> {
+        let t = e.time?;
         match &e.kind {
             EventKind::SipUser { address } => self.user = Some(address.clone()),
             EventKind::CalleeOffline { callee } => {
@@ -168,7 +174,7 @@ impl Correlator {
                 }
                 self.trigger.insert(callee.clone(), e.clone());
             }
-            EventKind::Signature { event, fields } if is_oim(*event) => {
+            EventKind::Signature { event, fields } if event.is_oim() => {
                 // A queued event always starts a new message (ids restart with
                 // the client); later events join theirs by id, else by recipient.
                 let existing = if *event == SigEvent::OimQueued {
@@ -186,9 +192,7 @@ impl Correlator {
                 if let Some(r) = &fields.recipient {
                     self.set_recipient(seq, r);
                 }
-                let Some(at) = self.attempts.get_mut(&seq) else {
-                    return;
-                };
+                let at = self.attempts.get_mut(&seq)?;
                 at.steps |= bit(*event);
                 if *event == SigEvent::OimDelivered && at.delivered_at.is_none() {
                     at.delivered_at = Some(t);
@@ -201,9 +205,11 @@ impl Correlator {
                 } else {
                     at.events_dropped += 1;
                 }
+                return Some(at.queued_at);
             }
             _ => {}
         }
+        None
     }
 
     /// A new attempt, queued at `t`; lets the oldest go when too many are kept.
@@ -231,6 +237,7 @@ impl Correlator {
             if let Some(tt) = trig.time {
                 if tt <= t && (t - tt).num_seconds() <= TRIGGER_WINDOW_SECS {
                     a.events.push(trig);
+                    self.triggers_used += 1;
                 }
             }
         }
@@ -347,19 +354,12 @@ impl Correlator {
                 into.slowest_late_secs = into.slowest_late_secs.max(c.slowest_late_secs);
             }
         }
-        Attempts { kept, dropped }
+        Attempts {
+            kept,
+            dropped,
+            triggers_used: self.triggers_used,
+        }
     }
-}
-
-fn is_oim(e: SigEvent) -> bool {
-    matches!(
-        e,
-        SigEvent::OimQueued
-            | SigEvent::OimProcessing
-            | SigEvent::OimDelivered
-            | SigEvent::OimFailed
-            | SigEvent::OimSpooled
-    )
 }
 
 /// Outcome from the attempt's events and the scan time: a delivery anywhere
@@ -404,8 +404,9 @@ fn judge(a: &mut Attempt, now: DateTime<Utc>) {
 /// and recipients the attempts ask for are indexed: this runs while every
 /// item is held. The result is the same as trying every item in order for
 /// every attempt.
-pub fn link_items(attempts: &mut [Attempt], items: &[SpoolItem]) {
-    let mut taken = vec![false; items.len()];
+/// Items dated outside `window` are not judged, so they link to nothing.
+pub fn link_items(attempts: &mut [Attempt], items: &[SpoolItem], window: Window) {
+    let mut taken: Vec<bool> = items.iter().map(|i| !window.contains(i.sent_at)).collect();
     let named_in = |a: &Attempt| -> Vec<String> {
         a.events
             .iter()
@@ -595,7 +596,7 @@ mod tests {
             c.push(e);
         }
         let mut kept = c.finish(sole_user).kept;
-        link_items(&mut kept, &s.spool_items);
+        link_items(&mut kept, &s.spool_items, Window::at(now));
         kept
     }
 

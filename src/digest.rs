@@ -6,9 +6,14 @@
 
 use crate::correlate::{Attempts, Correlator};
 use crate::events::{EventKind, LogEvent, Origin, SigEvent};
+use crate::model::{Placement, Window};
 use crate::rules::{Evidence, MAX_EVIDENCE};
 use chrono::{DateTime, Utc};
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
+
+/// EWS failure responses remembered for the `oim.failed` lines that may
+/// quote them: a bound for logs of nothing but failures.
+const MAX_UNCLAIMED_RESPONSES: usize = 4_096;
 
 /// A fact and the event that told it.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,7 +66,7 @@ pub fn event_evidence(e: &LogEvent) -> Evidence {
 /// the messages.
 #[derive(Debug)]
 pub struct LogDigest {
-    now: DateTime<Utc>,
+    window: Window,
     /// The facts so far (what `finish` hands on).
     facts: LogFacts,
     /// The rank of `facts.ews_url`: autodiscover's answer (0), else one
@@ -72,17 +77,21 @@ pub struct LogDigest {
     /// millisecond has told so far.
     moment: Option<i64>,
     told: HashSet<EventKind>,
+    /// Times of EWS failure responses not yet quoted by an `oim.failed`
+    /// line: such a line tells the same failure again.
+    unclaimed_responses: VecDeque<DateTime<Utc>>,
 }
 
 impl LogDigest {
-    pub fn new(now: DateTime<Utc>) -> Self {
+    pub fn new(window: Window) -> Self {
         LogDigest {
-            now,
+            window,
             facts: LogFacts::default(),
             ews_rank: u8::MAX,
-            correlator: Correlator::new(now),
+            correlator: Correlator::new(window.now),
             moment: None,
             told: HashSet::new(),
+            unclaimed_responses: VecDeque::new(),
         }
     }
 
@@ -106,15 +115,63 @@ impl LogDigest {
             self.told.insert(e.kind.clone());
         }
         self.facts.events += 1;
+        if let EventKind::Signature { .. } = &e.kind {
+            self.facts.signature_events += 1;
+        }
+        // Outside the window an event is counted and cited, never judged:
+        // it feeds no fact, count, outcome or rule.
+        match e.time.map(|t| self.window.place(t)) {
+            Some(Placement::AfterScanTime) => return self.facts.future.add(&e, None),
+            Some(Placement::BeforeSince) => return self.facts.before_since.add(&e, None),
+            _ => {}
+        }
+        if let EventKind::Signature { event, .. } = &e.kind {
+            if event.is_oim() {
+                self.facts.oim_events += 1;
+            } else {
+                self.facts.ews_events += 1;
+            }
+        }
+        if let EventKind::CalleeOffline { .. } = &e.kind {
+            self.facts.callee_offline.add(&e, None);
+        }
         self.fold_facts(&e);
-        if is_ews_failure(&e) {
+        let joined = self.correlator.push(&e);
+        if is_ews_failure(&e) && !self.quotes_a_response(&e, joined) {
             let label = failure_label(&e);
             self.facts.ews_failures.add(&e, label);
         }
-        if e.time.is_some_and(|t| t > self.now) {
-            self.facts.future.add(&e, None);
+    }
+
+    /// Whether `e` is an `oim.failed` line retelling an EWS failure response
+    /// already counted for its message (BRIEF §5: one failure per EWS
+    /// response). A response belongs to the message when it came between
+    /// the message being queued and this line; each response is claimed by
+    /// one line at most. A failure response itself is remembered here.
+    fn quotes_a_response(&mut self, e: &LogEvent, joined_queued_at: Option<DateTime<Utc>>) -> bool {
+        let EventKind::Signature { event, .. } = &e.kind else {
+            return false;
+        };
+        match (event, e.time) {
+            (SigEvent::EwsResponse, Some(t)) => {
+                if self.unclaimed_responses.len() >= MAX_UNCLAIMED_RESPONSES {
+                    self.unclaimed_responses.pop_front();
+                }
+                self.unclaimed_responses.push_back(t);
+                false
+            }
+            (SigEvent::OimFailed, Some(t)) => {
+                let Some(queued) = joined_queued_at else {
+                    return false;
+                };
+                // Responses arrive in time order: the first at or after
+                // the message was queued, if it came before this line.
+                let k = self.unclaimed_responses.partition_point(|r| *r < queued);
+                let claimed = self.unclaimed_responses.get(k).is_some_and(|r| *r <= t);
+                claimed && self.unclaimed_responses.remove(k).is_some()
+            }
+            _ => false,
         }
-        self.correlator.push(&e);
     }
 
     fn fold_facts(&mut self, e: &LogEvent) {
@@ -161,7 +218,10 @@ impl LogDigest {
 
     /// Judges the messages. `sole_user`: see `Correlator::finish`.
     pub fn finish(self, sole_user: Option<&str>) -> (LogFacts, Attempts) {
-        (self.facts, self.correlator.finish(sole_user))
+        let mut facts = self.facts;
+        let attempts = self.correlator.finish(sole_user);
+        facts.offline_after_480 = attempts.triggers_used;
+        (facts, attempts)
     }
 
     /// The users REGISTERs named so far (to find the sole user before `finish`).
@@ -180,7 +240,19 @@ pub struct LogFacts {
     pub provisioning: BTreeMap<String, Told<String>>,
     pub user_im_auto_archiving: Option<Told<bool>>,
     pub ews_failures: Tally,
+    /// Events dated after the scan time: counted and cited, not judged.
     pub future: Tally,
+    /// Events dated before `--since`: counted and cited, not judged.
+    pub before_since: Tally,
+    /// Signature events recognised, judged or not.
+    pub signature_events: u64,
+    /// Offline-IM (`oim.*`) and EWS (`ews.*`) signature events judged.
+    pub oim_events: u64,
+    pub ews_events: u64,
+    /// INVITEs answered 480 (callee offline) judged.
+    pub callee_offline: Tally,
+    /// Of `callee_offline`, those an offline message was queued after.
+    pub offline_after_480: usize,
     /// Events folded (after duplicates were dropped), and duplicates dropped.
     pub events: u64,
     pub duplicates: u64,
@@ -275,7 +347,7 @@ mod tests {
 
     #[test]
     fn the_same_moment_from_two_sources_counts_once() {
-        let mut d = LogDigest::new(t("2026-11-23T12:00:00Z"));
+        let mut d = LogDigest::new(Window::at(t("2026-11-23T12:00:00Z")));
         d.push(ev(
             Some("2026-11-23T10:00:00.123Z"),
             "a.UccApilog",
@@ -293,9 +365,59 @@ mod tests {
         assert_eq!(f.ews_failures.labels, [("HTTP 401".to_string(), 2)]);
     }
 
+    fn oim(event: SigEvent, id: &str, status: Option<u16>) -> EventKind {
+        EventKind::Signature {
+            event,
+            fields: SigFields {
+                id: Some(id.into()),
+                recipient: Some("bob@contoso.com".into()),
+                status,
+                ..SigFields::default()
+            },
+        }
+    }
+
+    #[test]
+    fn a_failure_line_quoting_a_response_of_its_message_is_not_counted_again() {
+        let mut d = LogDigest::new(Window::at(t("2026-11-23T12:00:00Z")));
+        let at = |s: &str| Some(format!("2026-11-23T10:00:{s}Z"));
+        let push = |d: &mut LogDigest, when: Option<String>, kind| {
+            d.push(ev(when.as_deref(), "l", kind));
+        };
+        // Message 1: a 401, then the line quoting it: one failure.
+        push(&mut d, at("00"), oim(SigEvent::OimQueued, "1", None));
+        push(&mut d, at("01"), ews_401());
+        push(&mut d, at("02"), oim(SigEvent::OimFailed, "1", Some(401)));
+        // Message 2: a failure line with no response of its own: counted.
+        push(&mut d, at("10"), oim(SigEvent::OimQueued, "2", None));
+        push(&mut d, at("11"), oim(SigEvent::OimFailed, "2", Some(401)));
+        // Message 3: a 401 that came before it was queued is not its own.
+        push(&mut d, at("20"), ews_401());
+        push(&mut d, at("21"), oim(SigEvent::OimQueued, "3", None));
+        push(&mut d, at("22"), oim(SigEvent::OimFailed, "3", Some(401)));
+        let (f, _) = d.finish(None);
+        assert_eq!(f.ews_failures.count, 4, "{:#?}", f.ews_failures.evidence);
+    }
+
+    #[test]
+    fn events_outside_the_window_are_counted_not_judged() {
+        let mut w = Window::at(t("2026-11-23T12:00:00Z"));
+        w.since = Some(t("2026-11-23T11:00:00Z"));
+        let mut d = LogDigest::new(w);
+        d.push(ev(Some("2026-11-23T10:59:59Z"), "l", ews_401()));
+        d.push(ev(Some("2026-11-23T11:00:00Z"), "l", ews_401()));
+        d.push(ev(Some("2026-11-23T12:00:00Z"), "l", ews_401()));
+        d.push(ev(Some("2026-11-23T12:00:01Z"), "l", ews_401()));
+        let (f, _) = d.finish(None);
+        assert_eq!(f.before_since.count, 1);
+        assert_eq!(f.future.count, 1);
+        assert_eq!(f.ews_failures.count, 2, "the window's ends are in it");
+        assert_eq!((f.ews_events, f.signature_events), (2, 4));
+    }
+
     #[test]
     fn evidence_is_capped_but_counts_are_whole() {
-        let mut d = LogDigest::new(t("2026-11-23T12:00:00Z"));
+        let mut d = LogDigest::new(Window::at(t("2026-11-23T12:00:00Z")));
         for s in 0..100 {
             let when = format!("2026-11-23T10:00:{:02}Z", s % 60);
             let when = if s < 60 {
@@ -314,7 +436,7 @@ mod tests {
 
     #[test]
     fn the_best_ews_url_is_the_latest_of_the_best_rank() {
-        let mut d = LogDigest::new(t("2026-11-23T12:00:00Z"));
+        let mut d = LogDigest::new(Window::at(t("2026-11-23T12:00:00Z")));
         let url = |u: &str| EventKind::EwsUrl { url: u.into() };
         let auto = |u: &str| EventKind::Signature {
             event: SigEvent::EwsAutodiscoverOk,
@@ -349,7 +471,7 @@ mod tests {
 
     #[test]
     fn future_events_are_counted() {
-        let mut d = LogDigest::new(t("2026-11-23T12:00:00Z"));
+        let mut d = LogDigest::new(Window::at(t("2026-11-23T12:00:00Z")));
         d.push(ev(Some("2026-11-23T12:00:00Z"), "l", ews_401()));
         d.push(ev(
             Some("2026-11-23T12:30:00Z"),
@@ -363,5 +485,9 @@ mod tests {
         assert_eq!(f.future.count, 1);
         assert_eq!(f.future.last, Some(t("2026-11-23T12:30:00Z")));
         assert_eq!(f.ews_failures.count, 2, "an undated failure still counts");
+        assert!(
+            f.sip_users.is_empty(),
+            "a user named after the scan time is not known"
+        );
     }
 }

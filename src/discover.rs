@@ -5,7 +5,7 @@
 //! recorded as skipped with its reason.
 
 use crate::model::SpoolItem;
-use crate::model::{Profile, SkippedInput};
+use crate::model::{Profile, SkippedInput, UnreadableFolder};
 use crate::scan::spooler;
 use chrono::{DateTime, Utc};
 use std::ffi::OsString;
@@ -63,6 +63,11 @@ pub struct Discovery {
     pub profiles: Vec<Profile>,
     pub spoolers: Vec<PathBuf>,
     pub skipped: Vec<SkippedInput>,
+    /// Shell files below a spooler (also in `skipped`).
+    pub not_messages: usize,
+    /// Folders of the client's tree that exist but could not be listed
+    /// (also in `skipped`): their evidence is missing, not healthy.
+    pub unreadable: Vec<UnreadableFolder>,
 }
 
 /// A PATH the user named that cannot be used at all (exit 2).
@@ -227,10 +232,9 @@ fn walk_dir(d: &mut Discovery, seen: &mut Seen, dir: &Path, place: &mut Place) {
     let entries = match list_dir(dir) {
         Ok(e) => e,
         Err(e) => {
-            d.skipped.push(skip(
-                dir,
-                format!("cannot be listed: {}", crate::fsread::describe_io_error(&e)),
-            ));
+            let reason = format!("cannot be listed: {}", crate::fsread::describe_io_error(&e));
+            note_unreadable(d, dir, place, &reason);
+            d.skipped.push(skip(dir, reason));
             return;
         }
     };
@@ -505,6 +509,43 @@ fn walk_single(d: &mut Discovery, seen: &mut Seen, path: &Path) {
     }
 }
 
+/// A folder of the client's tree (Lync, Office version, profile, Tracing,
+/// History Spooler) that could not be listed: an unlisted spooler is no
+/// evidence of health, so it is taken back out of `spoolers`.
+fn note_unreadable(d: &mut Discovery, dir: &Path, place: &Place, reason: &str) {
+    let name = file_name_lossy(dir);
+    let of_client = name.eq_ignore_ascii_case(SPOOLER_DIR)
+        || name.eq_ignore_ascii_case("Lync")
+        || name.eq_ignore_ascii_case("Tracing")
+        || is_office_version(&name)
+        || profile_address(&name).is_some();
+    if !of_client {
+        return;
+    }
+    if let Some(k) = d.spoolers.iter().rposition(|s| s == dir) {
+        d.spoolers.remove(k);
+    }
+    d.unreadable.push(UnreadableFolder {
+        path: dir.to_path_buf(),
+        user: place.profile.as_deref().map(str::to_string),
+        reason: reason.to_string(),
+    });
+}
+
+/// A shell file below a spooler is skipped, not made an item.
+fn not_a_message(d: &mut Discovery, path: &Path, place: &Place) -> bool {
+    let shell = place.in_spooler
+        && path
+            .file_name()
+            .is_some_and(crate::scan::shell_files::is_shell_file);
+    if shell {
+        d.not_messages += 1;
+        d.skipped
+            .push(skip(path, crate::scan::shell_files::REASON.to_string()));
+    }
+    shell
+}
+
 fn note_dir(d: &mut Discovery, dir: &Path) {
     let name = file_name_lossy(dir);
     if let Some(address) = profile_address(&name) {
@@ -531,7 +572,7 @@ fn add_file(d: &mut Discovery, seen: &mut Seen, path: PathBuf, meta: &fs::Metada
 fn add_found(d: &mut Discovery, seen: &mut Seen, path: &Path, meta: &fs::Metadata, place: &Place) {
     // The same file reached twice (PATHs `.` and its absolute form, or
     // overlapping roots) is read once.
-    if !seen.insert(identity(path, meta)) {
+    if !seen.insert(identity(path, meta)) || not_a_message(d, path, place) {
         return;
     }
     let f = FoundFile {
@@ -552,7 +593,7 @@ fn add_found(d: &mut Discovery, seen: &mut Seen, path: &Path, meta: &fs::Metadat
 /// A spool item known from its listing only: its size and times are taken
 /// when it is read.
 fn add_listed_item(d: &mut Discovery, seen: &mut Seen, path: &Path, id: Identity, place: &Place) {
-    if !seen.insert(id) {
+    if !seen.insert(id) || not_a_message(d, path, place) {
         return;
     }
     let f = FoundFile {

@@ -26,6 +26,8 @@ pub struct Record {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ReadStats {
     pub records: u64,
+    /// Records that carry a SIP packet (`Sending Packet` / `Data Received`).
+    pub sip_packets: u64,
     /// Lines before the first record that are not records (no prefix to attach to).
     pub malformed_lines: u64,
     /// Lines with bytes invalid in the file's encoding (decoded with U+FFFD).
@@ -51,6 +53,7 @@ pub struct ReadStats {
 impl ReadStats {
     pub fn add(&mut self, o: &ReadStats) {
         self.records += o.records;
+        self.sip_packets += o.sip_packets;
         self.malformed_lines += o.malformed_lines;
         self.lossy_lines += o.lossy_lines;
         self.cut_lines += o.cut_lines;
@@ -114,6 +117,18 @@ impl SigEvent {
         }
     }
 
+    /// An offline-IM step (`oim.*`), as opposed to an EWS event (`ews.*`).
+    pub fn is_oim(self) -> bool {
+        matches!(
+            self,
+            SigEvent::OimQueued
+                | SigEvent::OimProcessing
+                | SigEvent::OimDelivered
+                | SigEvent::OimFailed
+                | SigEvent::OimSpooled
+        )
+    }
+
     pub fn from_name(s: &str) -> Option<SigEvent> {
         SigEvent::ALL.into_iter().find(|e| e.name() == s)
     }
@@ -165,7 +180,7 @@ pub struct LogEvent {
 }
 
 /// Which admin cmdlet's object a setting came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum AdminObject {
     /// `Get-CsImConfiguration`
     ImConfiguration,

@@ -5,7 +5,7 @@ use crate::build_version::{ClientBuild, InstallType};
 use crate::config::{MailboxChoice, ScanConfig};
 use crate::digest::LogFacts;
 use crate::events::{AdminObject, AdminSetting, Origin};
-use crate::model::{Facts, MailboxLocation, Policies, ScanData, Setting, Source};
+use crate::model::{Facts, MailboxLocation, Policies, ScanData, Setting, Source, SourceKind};
 use crate::scan::logs::url_host;
 use std::collections::BTreeSet;
 
@@ -68,7 +68,8 @@ pub fn sip_users(scan: &ScanData, logged: &BTreeSet<String>) -> Vec<String> {
 
 fn cli_source(excerpt: String) -> Source {
     Source {
-        path: "command line".into(),
+        kind: SourceKind::Flag,
+        path: String::new(),
         line: None,
         excerpt,
     }
@@ -76,6 +77,7 @@ fn cli_source(excerpt: String) -> Source {
 
 fn source_of(o: &Origin) -> Source {
     Source {
+        kind: SourceKind::File,
         path: o.path.display().to_string(),
         line: o.line,
         excerpt: o.excerpt.clone(),
@@ -111,7 +113,10 @@ fn logged_build(logs: &LogFacts) -> (Option<ClientBuild>, Option<Source>) {
 #[derive(Debug, Default)]
 pub struct PolicyEvidence {
     pub applicable: Vec<Setting>,
-    pub scoped: Vec<Setting>,
+    /// Scoped objects' settings, with their scope (`Tag:NoArchive`).
+    pub scoped: Vec<(String, Setting)>,
+    /// In-band provisioning showed this user's own value.
+    pub provisioned: bool,
 }
 
 /// Every setting bearing on Offline IM. In-band provisioning is what the
@@ -142,16 +147,15 @@ pub fn policy_settings(scan: &ScanData) -> PolicySettings {
             .iter()
             .filter(|s| s.object == obj && s.name.eq_ignore_ascii_case(name))
         {
-            let global = s
-                .identity
-                .as_deref()
-                .is_none_or(|i| i.eq_ignore_ascii_case("global"));
-            if global && provisioned.is_none() {
-                ev.applicable.push(admin_setting(s));
-            } else if !global {
-                ev.scoped.push(admin_setting(s));
+            match s.identity.as_deref() {
+                Some(scope) if !scope.eq_ignore_ascii_case("global") => {
+                    ev.scoped.push((scope.to_string(), admin_setting(s)));
+                }
+                _ if provisioned.is_none() => ev.applicable.push(admin_setting(s)),
+                _ => {}
             }
         }
+        ev.provisioned = provisioned.is_some();
         ev.applicable.extend(provisioned);
         ev
     };

@@ -10,6 +10,7 @@ pub mod build_version;
 pub mod cli;
 pub mod config;
 pub mod correlate;
+pub mod coverage;
 pub mod digest;
 pub mod discover;
 pub mod events;
@@ -23,6 +24,7 @@ pub mod rules;
 pub mod run;
 pub mod scan;
 pub mod signatures;
+pub mod sigtest;
 pub mod threads;
 
 /// Modules outside `scan` that read file content (opening it, dates in it)

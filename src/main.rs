@@ -10,7 +10,10 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     limit_malloc_arenas();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
     let status = match cli.command {
         Command::Scan(args) => {
             let cfg = args.into_config();
@@ -31,13 +34,15 @@ fn main() -> ExitCode {
         Command::Rules { format } => print_or_quiet(&match format {
             CatalogFormat::Json => catalog::json(CATALOG),
             CatalogFormat::Text => catalog::list(CATALOG),
+            CatalogFormat::Markdown => catalog::markdown(CATALOG),
         }),
-        Command::Signatures { signatures } => {
+        Command::Signatures { signatures, test } => {
             let table = match signatures {
                 Some(p) => Signatures::with_user_file(&p),
                 None => Ok(Signatures::builtin()),
             };
             match table {
+                Ok(t) if !test.is_empty() => test_signatures(&t, &test),
                 Ok(t) => print_or_quiet(
                     &(serde_json::to_string_pretty(&t.to_file()).expect("table serialises") + "\n"),
                 ),
@@ -48,8 +53,12 @@ fn main() -> ExitCode {
             }
         }
         Command::Schema => print_or_quiet(&oimdiag::report::schema::render()),
-        Command::Explain { rule_id } => match rule_info(&rule_id) {
-            Some(r) => print_or_quiet(&catalog::explain(r)),
+        Command::Explain { rule_id, format } => match rule_info(&rule_id) {
+            Some(r) => print_or_quiet(&match format {
+                CatalogFormat::Json => catalog::json_rule(r),
+                CatalogFormat::Markdown => catalog::markdown(std::slice::from_ref(r)),
+                CatalogFormat::Text => catalog::explain(r),
+            }),
             None => {
                 eprintln!(
                     "oimdiag: no rule '{}'; `oimdiag rules` lists them",
@@ -60,6 +69,41 @@ fn main() -> ExitCode {
         },
     };
     status.into()
+}
+
+/// `signatures --test`: each file in turn; one that is not a log is named
+/// on stderr (exit 2) and the others are still read.
+fn test_signatures(sigs: &Signatures, files: &[std::path::PathBuf]) -> ExitStatus {
+    let mut out = String::new();
+    let mut failed = false;
+    for f in files {
+        if let Err(e) = oimdiag::sigtest::test_file(f, sigs, &mut out) {
+            eprintln!(
+                "oimdiag: {}: {}",
+                clean(&f.display().to_string()),
+                clean(&e)
+            );
+            failed = true;
+        }
+    }
+    match print_or_quiet(&out) {
+        ExitStatus::Clean if failed => ExitStatus::Usage,
+        s => s,
+    }
+}
+
+/// A command line clap refused (or `--help`, `--version`). Its message quotes
+/// what was typed: control characters in it are shown escaped, never sent
+/// to the terminal raw.
+fn usage_error(e: clap::Error) -> ExitCode {
+    let text = oimdiag::cli::error_text(&e);
+    if e.use_stderr() {
+        eprintln!("{text}");
+        ExitStatus::Usage.into()
+    } else {
+        let _ = oimdiag::output::write_stdout(&(text + "\n"));
+        ExitStatus::Clean.into()
+    }
 }
 
 fn print_or_quiet(s: &str) -> ExitStatus {

@@ -6,6 +6,43 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// The span of time a scan judges (BRIEF §5): the report is what a scan at
+/// `now` would have seen, judging only evidence from `since` on. Evidence
+/// outside it is counted and listed, never judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub now: DateTime<Utc>,
+    pub since: Option<DateTime<Utc>>,
+}
+
+/// Where a time falls against a [`Window`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    BeforeSince,
+    Within,
+    AfterScanTime,
+}
+
+impl Window {
+    pub fn at(now: DateTime<Utc>) -> Window {
+        Window { now, since: None }
+    }
+
+    pub fn place(&self, t: DateTime<Utc>) -> Placement {
+        if t > self.now {
+            Placement::AfterScanTime
+        } else if self.since.is_some_and(|s| t < s) {
+            Placement::BeforeSince
+        } else {
+            Placement::Within
+        }
+    }
+
+    pub fn contains(&self, t: DateTime<Utc>) -> bool {
+        self.place(t) == Placement::Within
+    }
+}
+
 /// What a file was recognised as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -17,8 +54,9 @@ pub enum InputKind {
 }
 
 impl InputKind {
+    /// A UccApilog or a tracerpt CSV export (not an item, not an admin export).
     pub fn is_log(self) -> bool {
-        !matches!(self, InputKind::SpoolItem)
+        matches!(self, InputKind::Uccapilog | InputKind::TracerptCsv)
     }
 }
 
@@ -150,6 +188,25 @@ pub struct ScanData {
     pub attempts_dropped: crate::correlate::Dropped,
     /// Settings from PowerShell admin exports.
     pub admin: Vec<crate::events::AdminSetting>,
+    /// What the log readers met, summed over every log read.
+    pub log_stats: crate::events::ReadStats,
+    /// Admin exports read, and the objects in them that held a setting.
+    pub admin_files: usize,
+    /// Files below a History Spooler that are not messages (Windows shell
+    /// files): skipped with the reason, counted here too.
+    pub not_messages: usize,
+    /// Profile or History Spooler folders that could not be listed, with
+    /// the user they belong to (when the folder names one) and why.
+    pub unreadable_folders: Vec<UnreadableFolder>,
+}
+
+/// A profile or History Spooler folder that exists but could not be listed:
+/// that user's evidence is missing, not healthy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnreadableFolder {
+    pub path: PathBuf,
+    pub user: Option<String>,
+    pub reason: String,
 }
 
 /// Where the user's mailbox lives, as far as the evidence (or the user) says.
@@ -164,9 +221,19 @@ pub enum MailboxLocation {
 /// Where a fact came from: a file and line, or the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Source {
+    pub kind: SourceKind,
+    /// The file (empty for a flag).
     pub path: String,
     pub line: Option<u64>,
     pub excerpt: String,
+}
+
+/// Whether a fact was read from a file or set by a flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    File,
+    Flag,
 }
 
 /// A policy value and the evidence for it.

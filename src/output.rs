@@ -14,7 +14,7 @@
 //! whatever the console code page.
 
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Where a renderer writes: buffered, so serde's many small writes stay cheap.
 pub type Sink<'a> = io::BufWriter<&'a mut dyn Write>;
@@ -95,6 +95,116 @@ pub fn stream_stdout(render: impl FnOnce(&mut Sink<'_>) -> io::Result<()>) -> io
     }
 }
 
+/// Checks `--output` before anything is scanned, so a scan of minutes is
+/// not lost to a target that was never going to be written, and nothing
+/// that is not a report is ever replaced. Refused (with a plain message):
+/// a missing folder, a folder, anything that is not a regular file (a
+/// device, FIFO, socket, or a link to one), an existing file without
+/// `--force`, a place inside a scanned History Spooler, and an existing
+/// file below a scanned root that is not an oimdiag report (evidence).
+/// `-` is stdout: `None`.
+pub fn check_target(
+    path: &Path,
+    force: bool,
+    roots: &[PathBuf],
+) -> Result<Option<PathBuf>, String> {
+    if path.as_os_str() == "-" {
+        return Ok(None);
+    }
+    let shown = path.display();
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let Some(name) = path.file_name() else {
+        return Err(format!("{shown} names a folder, not a file: name a file"));
+    };
+    match std::fs::metadata(dir) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => return Err(format!("{} is not a folder", dir.display())),
+        Err(_) => return Err(format!("folder {} does not exist", dir.display())),
+    }
+    let abs = std::fs::canonicalize(dir)
+        .map(|d| d.join(name))
+        .unwrap_or_else(|_| path.to_path_buf());
+    let roots: Vec<PathBuf> = roots
+        .iter()
+        .map(|r| std::fs::canonicalize(r).unwrap_or_else(|_| r.clone()))
+        .collect();
+    let scanned_root = roots.iter().find(|r| abs.starts_with(r));
+    if scanned_root.is_some() {
+        // Below the root, or the root itself inside a spooler.
+        let in_spooler = abs.ancestors().skip(1).any(|a| {
+            a.file_name()
+                .is_some_and(|n| n.to_string_lossy().eq_ignore_ascii_case("History Spooler"))
+        });
+        if in_spooler {
+            return Err(format!(
+                "{shown} is inside a History Spooler that is being scanned: every file there is \
+                 read as a message; write the report elsewhere"
+            ));
+        }
+    }
+    let meta = match path.symlink_metadata() {
+        Ok(m) => m,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Some(path.to_path_buf())),
+        Err(e) => return Err(format!("{shown} cannot be checked: {e}")),
+    };
+    let kind = |t: std::fs::FileType| -> Option<&'static str> {
+        if t.is_dir() {
+            Some("a folder")
+        } else if t.is_file() {
+            None
+        } else {
+            Some("not a regular file (a device, FIFO or socket)")
+        }
+    };
+    if meta.file_type().is_symlink() {
+        match std::fs::metadata(path) {
+            Ok(t) if kind(t.file_type()).is_none() => {}
+            Ok(t) => {
+                return Err(format!(
+                    "{shown} is a link to {}: not replaced; name a regular file",
+                    kind(t.file_type()).unwrap_or("something else")
+                ))
+            }
+            Err(_) => {
+                return Err(format!(
+                    "{shown} is a link to nothing: not replaced; name a regular file"
+                ))
+            }
+        }
+    } else if let Some(k) = kind(meta.file_type()) {
+        return Err(if meta.is_dir() {
+            format!("{shown} is a folder: name a file")
+        } else {
+            format!("{shown} is {k}: not replaced; name a regular file")
+        });
+    }
+    if !force {
+        return Err(format!("{shown} already exists; add --force to replace it"));
+    }
+    if scanned_root.is_some() && !is_report(path) {
+        return Err(format!(
+            "{shown} is one of the files being scanned, and not an oimdiag report: it is \
+             evidence and is never replaced; write the report elsewhere"
+        ));
+    }
+    Ok(Some(path.to_path_buf()))
+}
+
+/// Whether an existing file is an oimdiag report (which a scan skips, and
+/// `--force` may replace).
+fn is_report(path: &Path) -> bool {
+    let Ok(mut f) = crate::fsread::open_evidence(path) else {
+        return false;
+    };
+    let Ok(head) = crate::fsread::read_prefix(&mut f, 16 * 1024) else {
+        return false;
+    };
+    crate::scan::classify::is_own_report(&crate::scan::text::decode(&head).text)
+}
+
 /// Streams what `render` writes into `path`: into a temporary file beside
 /// it, synced, then renamed into place, so a reader never sees half a
 /// report; an existing file is replaced only with `force`.
@@ -140,6 +250,7 @@ pub fn stream_file(
     written
         .and_then(|_| tmp.as_file().sync_all())
         .map_err(|e| format!("cannot write {shown}: {e}"))?;
+    set_mode(tmp.as_file(), path);
     let persisted = if force {
         tmp.persist(path).map(|_| ())
     } else {
@@ -154,6 +265,30 @@ pub fn stream_file(
         }
     })
 }
+
+/// The temporary file is created private (0600); the report gets what a
+/// new file gets (0666 less the umask), or the mode of the file it replaces.
+#[cfg(unix)]
+fn set_mode(tmp: &std::fs::File, target: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = match std::fs::metadata(target) {
+        Ok(m) => m.permissions().mode() & 0o7777,
+        Err(_) => {
+            // SAFETY: umask only swaps the process's file mode mask; it is
+            // put back at once, and no other thread creates files now.
+            let mask = unsafe {
+                let m = libc::umask(0o022);
+                libc::umask(m);
+                m
+            };
+            0o666 & !(mask as u32)
+        }
+    };
+    let _ = tmp.set_permissions(std::fs::Permissions::from_mode(mode));
+}
+
+#[cfg(not(unix))]
+fn set_mode(_tmp: &std::fs::File, _target: &Path) {}
 
 #[cfg(test)]
 mod tests {

@@ -694,6 +694,7 @@ mod tests {
         "resolved_at",
         "time",
         "event",
+        "unknown_facts",
     ];
 
     fn unvisited(v: &serde_json::Value, key: &str, at: String, out: &mut Vec<String>) {

@@ -9,6 +9,7 @@
 
 use crate::config::{Format, ScanConfig};
 use crate::correlate::{self, Attempt};
+use crate::coverage::Coverage;
 use crate::digest::LogDigest;
 use crate::discover::{self, Discovery, FoundFile};
 use crate::events::{AdminSetting, LogEvent, ReadStats};
@@ -63,6 +64,16 @@ pub fn scan(cfg: &ScanConfig) -> Result<Report, UsageError> {
     };
     discover::check_roots(&roots)
         .map_err(|e| UsageError(format!("{}: {}", e.path.display(), e.reason)))?;
+    if let Some(o) = &cfg.output {
+        output::check_target(o, cfg.force, &roots).map_err(UsageError)?;
+    }
+    if let Some(since) = cfg.since.filter(|s| *s > cfg.now) {
+        return Err(UsageError(format!(
+            "--since {} is after the scan time {}: nothing could be judged",
+            crate::timefmt::rfc3339(since),
+            crate::timefmt::rfc3339(cfg.now)
+        )));
+    }
 
     let sigs = match &cfg.signatures {
         Some(p) => Signatures::with_user_file(p).map_err(UsageError)?,
@@ -71,13 +82,17 @@ pub fn scan(cfg: &ScanConfig) -> Result<Report, UsageError> {
     let mut data = discover_and_read(&roots, default_location, cfg, &sigs);
     give_back_free_memory();
     let facts = facts::derive(&data, cfg);
+    let coverage = Coverage::of(&data, &facts, cfg.window());
     let ctx = RuleContext {
-        now: cfg.now,
+        window: cfg.window(),
         roots: roots.iter().map(|r| r.display().to_string()).collect(),
+        coverage: &coverage,
     };
     let attempts: Vec<Attempt> = std::mem::take(&mut data.attempts);
     let findings = rules::evaluate(&data, &facts, &attempts, &ctx);
-    Ok(report::build(data, &facts, attempts, findings, cfg))
+    Ok(report::build(
+        data, &facts, coverage, attempts, findings, cfg,
+    ))
 }
 
 /// Returns to the OS the memory the reading threads freed (their buffers and
@@ -287,12 +302,16 @@ fn read_all<'scope, 'env>(
         profiles,
         spoolers,
         skipped,
+        not_messages,
+        unreadable,
         ..
     } = found;
     let mut data = ScanData {
         profiles,
         spoolers,
         skipped,
+        not_messages,
+        unreadable_folders: unreadable,
         // Sized once: a spooler of 100,000 items would otherwise grow it
         // by doubling, to twice the room.
         scanned: Vec::with_capacity(files.len() + items.len()),
@@ -336,7 +355,7 @@ fn read_all<'scope, 'env>(
     // Spool items are read on the pool while the logs are merged here, each
     // into its place in discovery's list: no second list of items is made.
     let targets: HashMap<usize, PathBuf> = item_targets.into_iter().collect();
-    let mut digest = LogDigest::new(readers.cfg.now);
+    let mut digest = LogDigest::new(readers.cfg.window());
     let workers = match items.len() {
         0 => 0,
         n => threads::count(n),
@@ -448,7 +467,7 @@ fn read_all<'scope, 'env>(
     };
     let (logs, attempts) = digest.finish(sole_user);
     let mut kept = attempts.kept;
-    correlate::link_items(&mut kept, &data.spool_items);
+    correlate::link_items(&mut kept, &data.spool_items, readers.cfg.window());
     data.logs = logs;
     data.attempts = kept;
     data.attempts_dropped = attempts.dropped;
@@ -526,6 +545,7 @@ fn merge(f: FoundFile, r: FileResult, data: &mut ScanData) {
     match r {
         FileResult::Log { kind, result } => match result {
             Ok((stats, broke_off)) => {
+                data.log_stats.add(&stats);
                 let note = match (logs::stats_note(&stats), broke_off) {
                     (Some(n), Some(b)) => Some(format!("{n}; {b}")),
                     (n, b) => n.or(b),
@@ -535,6 +555,7 @@ fn merge(f: FoundFile, r: FileResult, data: &mut ScanData) {
             Err(reason) => data.skipped.push(skipped(path, reason)),
         },
         FileResult::Admin(Ok((settings, note))) => {
+            data.admin_files += 1;
             data.admin.extend(settings);
             data.scanned
                 .push(scanned(path, InputKind::AdminExport, note));
@@ -581,16 +602,29 @@ pub fn deliver(report: &Report, cfg: &ScanConfig) -> Result<ExitStatus, UsageErr
         Format::Markdown => report::markdown::write(report, w),
         Format::Text => report::text::write(report, color, w),
     };
-    match &cfg.output {
-        Some(path) => output::stream_file(path, cfg.force, reader, render).map_err(UsageError)?,
+    match cfg.output.as_deref().filter(|p| p.as_os_str() != "-") {
+        Some(path) => {
+            output::stream_file(path, cfg.force, reader, render).map_err(UsageError)?;
+            if !cfg.quiet {
+                eprintln!(
+                    "oimdiag: {} — report written to {}",
+                    report.summary.verdict.as_str().to_ascii_uppercase(),
+                    crate::report::text::clean(&path.display().to_string())
+                );
+            }
+        }
         None => output::stream_stdout(render)
             .map_err(|e| UsageError(format!("cannot write the report: {e}")))?,
     }
+    // Nothing could be judged: a script must not read that as "fine",
+    // whatever --fail-on says (only `never` silences it).
+    let inconclusive = report.summary.verdict == report::model::Verdict::Inconclusive;
     let failed = cfg.fail_on.is_some_and(|threshold| {
-        report
-            .findings
-            .iter()
-            .any(|f| f.severity.reaches(threshold))
+        inconclusive
+            || report
+                .findings
+                .iter()
+                .any(|f| f.severity.reaches(threshold))
     });
     Ok(if failed {
         ExitStatus::Findings

@@ -127,7 +127,7 @@ fn text_report_opens_with_the_verdict_and_headline_then_sections_in_order() {
     ] {
         assert!(out.contains(row), "missing fact row {row:?}");
     }
-    assert!(out.contains("8 files read, 2 skipped."));
+    assert!(out.contains("10 files read, 2 skipped."));
 
     // Warnings have their own section too.
     let degraded = scan(&degraded_in(tmp.path()), &[]);
@@ -361,7 +361,7 @@ fn ndjson_is_a_header_then_one_record_per_line_matching_the_json_report() {
     ] {
         assert_eq!(header[key], json[key], "header.{key}");
     }
-    assert_eq!(header["inputs"]["scanned"], 8);
+    assert_eq!(header["inputs"]["scanned"], 10);
     assert_eq!(header["inputs"]["skipped"], 2);
     assert_eq!(header["records"], records.len() - 1);
 

@@ -15,7 +15,7 @@ fn stdout(args: &[&str]) -> String {
 fn rules_json_has_every_field_for_every_rule() {
     let rules: Value = serde_json::from_str(&stdout(&["rules", "--format", "json"])).unwrap();
     let rules = rules.as_array().expect("an array of rules");
-    assert_eq!(rules.len(), 18, "OIM001..OIM061");
+    assert_eq!(rules.len(), 20, "OIM001..OIM062");
     let mut ids = Vec::new();
     for r in rules {
         let obj = r.as_object().unwrap();
@@ -75,9 +75,40 @@ fn explain_is_readable_on_an_80_column_terminal() {
 #[test]
 fn rules_text_fits_80_columns_and_an_unknown_rule_is_a_usage_error() {
     let list = stdout(&["rules"]);
-    assert_eq!(list.lines().filter(|l| l.starts_with("OIM")).count(), 18);
+    assert_eq!(list.lines().filter(|l| l.starts_with("OIM")).count(), 20);
     assert!(list.lines().all(|l| l.chars().count() <= 80));
     let out = oimdiag(&["explain", "OIM999"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no rule 'OIM999'"));
+}
+
+#[test]
+fn explain_takes_a_rule_number_and_every_catalog_format() {
+    let by_number = stdout(&["explain", "30"]);
+    assert_eq!(by_number, stdout(&["explain", "OIM030"]));
+    assert!(by_number.starts_with("OIM030 "), "{by_number}");
+    let one: Value = serde_json::from_str(&stdout(&["explain", "1", "--format", "json"])).unwrap();
+    assert_eq!(one["id"], "OIM001");
+    assert_eq!(one["assumed_wording"], false);
+    let md = stdout(&["rules", "--format", "markdown"]);
+    assert!(
+        md.starts_with("| Rule | Severity | Title | Fires when |"),
+        "{md}"
+    );
+    assert_eq!(md.lines().filter(|l| l.starts_with("| OIM")).count(), 20);
+}
+
+#[test]
+fn explain_says_which_rules_rest_on_assumed_log_wording() {
+    for id in ["OIM003", "OIM004", "OIM030", "OIM062"] {
+        let e = stdout(&["explain", id]);
+        assert!(e.contains("Rests on assumed wording"), "{id}: {e}");
+        assert!(e.contains("signatures --test"), "{id}: {e}");
+    }
+    for id in ["OIM001", "OIM010", "OIM022"] {
+        assert!(
+            !stdout(&["explain", id]).contains("assumed wording"),
+            "{id}"
+        );
+    }
 }

@@ -537,15 +537,35 @@ fn logs_are_recognised_by_content_and_etl_is_skipped_with_advice() {
 }
 
 #[test]
-fn logs_without_a_spooler_are_not_inconclusive() {
+fn logs_without_a_spooler_but_with_offline_im_lines_are_not_inconclusive() {
+    let env = TestEnv::new();
+    env.write_file(
+        "Microsoft/Office/16.0/Lync/Tracing/Lync-UccApi-0.UccApilog",
+        "11/23/2026|09:14:03.123 1A2B:3C4D INFO  :: OfflineIM: queued message 1 for sip:bob@contoso.com\n\
+         11/23/2026|09:14:04.123 1A2B:3C4D INFO  :: OfflineIM: message 1 delivered to sip:bob@contoso.com\n",
+    );
+    let s = env.scan_root(&[]);
+    assert!(!s.has("OIM060"), "{:?}", s.rule_ids());
+    assert!(!s.has("OIM062"), "{:?}", s.rule_ids());
+    assert_eq!(s.json["coverage"]["client_evidence"], true);
+    assert_eq!(s.json["coverage"]["logs"]["oim_events"], 2);
+    assert_ne!(s.verdict(), "inconclusive");
+}
+
+#[test]
+fn logs_with_no_recognised_line_are_inconclusive_and_say_so() {
     let env = TestEnv::new();
     env.write_file(
         "Microsoft/Office/16.0/Lync/Tracing/Lync-UccApi-0.UccApilog",
         "11/23/2026|09:14:03.123 1A2B:3C4D INFO  :: signed in\n",
     );
     let s = env.scan_root(&[]);
-    assert!(!s.has("OIM060"), "{:?}", s.rule_ids());
-    assert_ne!(s.verdict(), "inconclusive");
+    assert!(s.has("OIM060") && s.has("OIM062"), "{:?}", s.rule_ids());
+    assert_eq!(s.verdict(), "inconclusive");
+    assert_eq!(s.json["coverage"]["client_evidence"], false);
+    assert_eq!(s.json["coverage"]["logs"]["files"], 1);
+    assert_eq!(s.json["coverage"]["logs"]["records"], 1);
+    assert_eq!(s.code, 1, "nothing could be judged: exit 1");
 }
 
 #[test]

@@ -476,7 +476,8 @@ fn mailbox_online_flag_overrides_an_on_premises_url_in_the_logs() {
     let s = env.scan_root(&["--mailbox", "online"]);
     let f = &s.json["facts"];
     assert_eq!(f["mailbox_location"], "online");
-    assert_eq!(f["mailbox_location_source"]["path"], "command line");
+    assert_eq!(f["mailbox_location_source"]["kind"], "flag");
+    assert!(f["mailbox_location_source"]["path"].is_null());
     assert_eq!(f["ews_url"], EWS_ONPREM, "the URL seen is still reported");
     assert_not(&s, "OIM011");
     assert_not(&s, "OIM012");
@@ -507,7 +508,8 @@ fn client_build_flag_overrides_the_logs() {
     let f = &s.json["facts"];
     assert_eq!(f["client_build"], "16.0.12527.20194");
     assert_eq!(f["install_type"], "c2r");
-    assert_eq!(f["client_build_source"]["path"], "command line");
+    assert_eq!(f["client_build_source"]["kind"], "flag");
+    assert!(f["client_build_source"]["path"].is_null());
     assert_not(&s, "OIM010");
 
     // And the other way round: a good build in the logs, an old one given.
@@ -838,7 +840,7 @@ fn json_client_policy_global_im_auto_archiving_false_is_oim020() {
 }
 
 #[test]
-fn a_scoped_policy_off_alone_is_not_oim020() {
+fn a_scoped_policy_off_alone_is_not_oim020_but_oim023() {
     let env = TestEnv::new();
     env.write_file(LOG0, signed_in(UA_C2R, Some(EWS_ONLINE)).lf());
     env.write_file(
@@ -851,7 +853,17 @@ fn a_scoped_policy_off_alone_is_not_oim020() {
         s.json["facts"]["policies"]["enable_im_auto_archiving"]["value"],
         true
     );
-    assert_eq!(s.verdict(), "healthy", "{:#}", s.json["findings"]);
+    // It may apply to this user: a warning naming the scope and how to
+    // find the user's policy, never an error.
+    let f = s.finding("OIM023");
+    assert_eq!(f["severity"], "warning");
+    let msg = str_of(&f["message"], "message");
+    assert!(msg.contains("EnableIMAutoArchiving"), "{msg}");
+    assert!(
+        str_of(&f["remediation"], "remediation").contains("Get-CsUser"),
+        "{f:#}"
+    );
+    assert_eq!(s.verdict(), "degraded", "{:#}", s.json["findings"]);
 }
 
 #[test]
@@ -1079,10 +1091,11 @@ fn the_same_event_in_a_uccapilog_and_its_tracerpt_export_counts_once() {
         event_names(&a[0]),
         ["oim.queued", "oim.processing", "oim.failed"]
     );
-    // One 503 and one failure naming it: two EWS failures, not four.
+    // One 503, and one failure line quoting it: one EWS failure (one per
+    // EWS response), not four.
     assert_eq!(
         s.finding("OIM030")["evidence"].as_array().unwrap().len(),
-        2,
+        1,
         "{:#}",
         s.finding("OIM030")
     );

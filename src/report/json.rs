@@ -23,9 +23,11 @@ pub fn write(report: &Report, mut w: impl Write) -> io::Result<()> {
     top.field("schema_version", &report.schema_version)?;
     top.field("tool", &report.tool)?;
     top.field("scan_time", &report.scan_time)?;
+    top.field("since", &report.since)?;
     top.field("utc_offset", &report.utc_offset)?;
     top.field("redacted", &report.redacted)?;
     top.field("summary", &report.summary)?;
+    top.field("coverage", &report.coverage)?;
     top.field("facts", &report.facts)?;
     let items = &report.spool_items;
     top.field_with("spool_items", |w, depth| {
@@ -462,7 +464,7 @@ mod tests {
 
     /// `n` items and as many scanned files, with strings that need escaping.
     fn with_items(mut report: Report, n: usize) -> Report {
-        let now = "2026-11-23T12:00:00Z".parse().unwrap();
+        let now: chrono::DateTime<chrono::Utc> = "2026-11-23T12:00:00Z".parse().unwrap();
         let items: Vec<SpoolItem> = (0..n)
             .map(|i| SpoolItem {
                 path: Path::new(&format!("C:\\Users\\a \"b\"\\History Spooler\\{i:06}.hist"))
@@ -492,7 +494,7 @@ mod tests {
             })
             .collect();
         let outcome = vec![None; items.len()];
-        report.spool_items = SpoolItems::new(items, outcome, now);
+        report.spool_items = SpoolItems::new(items, outcome, crate::model::Window::at(now));
         report
     }
 

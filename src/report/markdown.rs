@@ -87,6 +87,7 @@ pub fn write(r: &Report, out: &mut dyn io::Write) -> io::Result<()> {
     summary(&mut o, r);
     probable_cause(&mut o, r);
     findings(&mut o, r);
+    coverage(&mut o, r);
     facts(&mut o, r);
     timeline(&mut o, r);
     spool_items(&mut o, r);
@@ -210,12 +211,17 @@ fn finding(o: &mut Spill<'_>, f: &Finding) {
 
 fn source_cell(s: Option<&SourceOut>) -> String {
     match s {
-        Some(s) if !s.path.is_empty() => format!(
+        Some(SourceOut {
+            path: Some(path),
+            line,
+            excerpt,
+            ..
+        }) => format!(
             "{} {}",
-            code(&location(&s.path, s.line), true),
-            code(&s.excerpt, true)
+            code(&location(path, *line), true),
+            code(excerpt, true)
         ),
-        Some(s) => text(&s.excerpt),
+        Some(s) => format!("command line: {}", code(&s.excerpt, true)),
         None => String::new(),
     }
 }
@@ -383,6 +389,13 @@ fn spool_items(o: &mut Spill<'_>, r: &Report) {
             text(i.recipient.unwrap_or("unknown")),
             enum_str(&i.format),
         );
+    }
+}
+
+fn coverage(o: &mut Spill<'_>, r: &Report) {
+    let _ = writeln!(o, "\n## What oimdiag could judge\n");
+    for l in super::coverage_lines(r) {
+        let _ = writeln!(o, "- {}", text(&l));
     }
 }
 

@@ -154,6 +154,88 @@ pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// "What oimdiag could judge", one sentence a line, for the text and
+/// Markdown reports: the report's `coverage` in words.
+pub(crate) fn coverage_lines(r: &Report) -> Vec<String> {
+    let c = &r.coverage;
+    let mut out = Vec::new();
+    out.push(if c.client_evidence {
+        "Client evidence: yes (a History Spooler folder was listed, or offline-IM or EWS lines \
+         were recognised in the logs)."
+            .to_string()
+    } else {
+        "Client evidence: none (no History Spooler folder listed, no offline-IM or EWS line \
+         recognised): the verdict cannot be better than inconclusive."
+            .to_string()
+    });
+    let sp = &c.spooler;
+    let mut spool = format!(
+        "History Spooler: {} listed",
+        plural(sp.folders, "folder", "folders")
+    );
+    if sp.folders_unreadable > 0 {
+        spool.push_str(&format!(
+            ", {} could not be listed",
+            plural(sp.folders_unreadable, "client folder", "client folders")
+        ));
+    }
+    spool.push_str(&format!(
+        "; {}: {} parsed, {} opaque, {} empty",
+        plural(sp.items, "item", "items"),
+        sp.parsed,
+        sp.opaque,
+        sp.empty
+    ));
+    if sp.not_messages > 0 {
+        spool.push_str(&format!(
+            "; {} skipped (not messages)",
+            plural(sp.not_messages, "shell file", "shell files")
+        ));
+    }
+    spool.push_str(&not_judged(sp.after_scan_time, sp.before_since));
+    out.push(spool + ".");
+    let l = &c.logs;
+    out.push(format!(
+        "Logs: {}, {} records, {} SIP packets; {} offline-IM and {} EWS lines recognised{}.",
+        plural(l.files, "file", "files"),
+        l.records,
+        l.sip_packets,
+        l.oim_events,
+        l.ews_events,
+        not_judged(l.after_scan_time, l.before_since),
+    ));
+    let a = &c.admin;
+    out.push(format!(
+        "Admin exports: {}, {}, {}.",
+        plural(a.files, "file", "files"),
+        plural(a.objects, "object", "objects"),
+        plural(a.settings, "setting", "settings")
+    ));
+    out.push(if c.unknown_facts.is_empty() {
+        "Every fact was settled by evidence or a flag.".to_string()
+    } else {
+        format!("Not known: {}.", c.unknown_facts.join(", "))
+    });
+    out.push(match &r.since {
+        Some(since) => format!(
+            "Judged: evidence from {since} (--since) to the scan time {}.",
+            r.scan_time
+        ),
+        None => format!("Judged: evidence up to the scan time {}.", r.scan_time),
+    });
+    out
+}
+
+/// "; 2 dated after the scan time and 1 before --since, not judged".
+fn not_judged(after: usize, before: usize) -> String {
+    match (after, before) {
+        (0, 0) => String::new(),
+        (a, 0) => format!("; {a} dated after the scan time, not judged"),
+        (0, b) => format!("; {b} dated before --since, not judged"),
+        (a, b) => format!("; {a} dated after the scan time and {b} before --since, not judged"),
+    }
+}
+
 /// The findings by severity, errors first, each group with its heading;
 /// the text and Markdown reports list them so. Empty groups are left out.
 pub(crate) fn severity_groups(
@@ -236,7 +318,7 @@ mod tests {
 
     fn items(list: Vec<crate::model::SpoolItem>) -> SpoolItems {
         let outcome = vec![None; list.len()];
-        SpoolItems::new(list, outcome, now())
+        SpoolItems::new(list, outcome, crate::model::Window::at(now()))
     }
 
     /// An attempt's item is found whether the items are in path order (as

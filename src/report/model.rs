@@ -4,14 +4,15 @@
 use crate::build_version::InstallType;
 use crate::config::ScanConfig;
 use crate::correlate::{Attempt, Outcome};
+use crate::coverage::Coverage;
 use crate::events::EventKind;
 use crate::model::{
-    Facts, InputKind, ItemFormat, MailboxLocation, ScanData, Setting, Source, SpoolItem, TimeSource,
+    Facts, InputKind, ItemFormat, MailboxLocation, ScanData, Setting, Source, SourceKind,
+    SpoolItem, TimeSource, Window,
 };
 use crate::rules::spooler::{delivered_items, item_state, ItemState};
 use crate::rules::{probable_causes, rule_info, Finding, Severity};
 use crate::timefmt::{offset_string, rfc3339};
-use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::ser::SerializeSeq;
 use serde::{Serialize, Serializer};
@@ -19,7 +20,7 @@ use std::borrow::Cow;
 use std::path::Path;
 use std::sync::Arc;
 
-pub const SCHEMA_VERSION: &str = "1.0";
+pub const SCHEMA_VERSION: &str = "2.0";
 
 /// An oimdiag report: is Offline IM working for this user, and if not, why.
 /// All times are RFC 3339 in UTC.
@@ -29,15 +30,21 @@ pub struct Report {
     /// Version of this report format.
     pub schema_version: &'static str,
     pub tool: Tool,
-    /// The "now" the two-minute timer was measured against (`--now`).
+    /// The "now" the two-minute timer was measured against (`--now`): the
+    /// report is what a scan at this time would have seen.
     #[schemars(extend("format" = "date-time"))]
     pub scan_time: String,
+    /// `--since`: evidence before it was counted and listed, not judged.
+    #[schemars(extend("format" = "date-time"))]
+    pub since: Option<String>,
     /// UTC offset used to read local log timestamps, e.g. `+01:00`.
     pub utc_offset: String,
     /// True when addresses, hosts and profile names were replaced by
     /// pseudonyms (`--redact`): `user1@domain1.example` is no real address.
     pub redacted: bool,
     pub summary: Summary,
+    /// What was read and what was understood; the verdict rests on it.
+    pub coverage: Coverage,
     pub facts: FactsOut,
     /// Every History Spooler item, ordered by path.
     #[schemars(with = "Vec<SpoolItemOut<'static>>")]
@@ -90,10 +97,12 @@ pub struct Summary {
     pub headline: String,
 }
 
-/// Where a fact came from: a file and line, or the command line.
+/// Where a fact came from: a file and line (`kind` `file`), or a flag on
+/// the command line (`kind` `flag`, no path; the excerpt is the flag).
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct SourceOut {
-    pub path: String,
+    pub kind: SourceKind,
+    pub path: Option<String>,
     pub line: Option<u64>,
     pub excerpt: String,
 }
@@ -101,7 +110,8 @@ pub struct SourceOut {
 impl From<&Source> for SourceOut {
     fn from(s: &Source) -> Self {
         SourceOut {
-            path: s.path.clone(),
+            kind: s.kind,
+            path: (s.kind == SourceKind::File).then(|| s.path.clone()),
             line: s.line,
             excerpt: s.excerpt.clone(),
         }
@@ -196,13 +206,13 @@ impl Serialize for Recipients<'_> {
 /// The report's spool items: the scan's own items, moved here in path order,
 /// each shown as a [`SpoolItemOut`] when it is rendered. A spooler of
 /// 100,000 items is thus held once, not once as scanned and again as reported.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct SpoolItems {
     items: Vec<SpoolItem>,
     /// Outcome of the first attempt each item belongs to.
     outcome: Vec<Option<Outcome>>,
-    /// What the ages are measured against.
-    now: DateTime<Utc>,
+    /// What the ages and states are measured against.
+    window: Window,
 }
 
 impl SpoolItems {
@@ -210,13 +220,13 @@ impl SpoolItems {
     pub(crate) fn new(
         items: Vec<SpoolItem>,
         outcome: Vec<Option<Outcome>>,
-        now: DateTime<Utc>,
+        window: Window,
     ) -> Self {
         debug_assert_eq!(items.len(), outcome.len());
         SpoolItems {
             items,
             outcome,
-            now,
+            window,
         }
     }
 
@@ -242,7 +252,7 @@ impl SpoolItems {
     }
 
     fn show<'a>(&self, i: &'a SpoolItem, outcome: Option<Outcome>) -> SpoolItemOut<'a> {
-        let (age, state) = item_state(i, self.now);
+        let (age, state) = item_state(i, self.window);
         SpoolItemOut {
             path: shown(&i.path),
             user: i.profile.as_deref(),
@@ -437,6 +447,7 @@ pub struct Inputs {
 pub fn build(
     mut scan: ScanData,
     facts: &Facts,
+    coverage: Coverage,
     attempts: Vec<Attempt>,
     findings: Vec<Finding>,
     cfg: &ScanConfig,
@@ -459,7 +470,9 @@ pub fn build(
     };
     let causes = probable_causes(&findings);
 
-    let headline = headline(verdict, &findings, &causes, &scan, facts, &attempts, cfg);
+    let headline = headline(
+        verdict, &findings, &causes, &scan, facts, &coverage, &attempts, cfg,
+    );
     let limits = limits(&scan, &attempts);
     let items = attempts
         .iter()
@@ -471,7 +484,11 @@ pub fn build(
                 .collect()
         })
         .collect();
-    let spool_items = spool_items_out(std::mem::take(&mut scan.spool_items), &attempts, cfg.now);
+    let spool_items = spool_items_out(
+        std::mem::take(&mut scan.spool_items),
+        &attempts,
+        cfg.window(),
+    );
     let attempts_out = Attempts {
         list: attempts,
         items,
@@ -483,6 +500,7 @@ pub fn build(
             version: env!("CARGO_PKG_VERSION"),
         },
         scan_time: rfc3339(cfg.now),
+        since: cfg.since.map(rfc3339),
         utc_offset: offset_string(cfg.utc_offset),
         redacted: false,
         summary: Summary {
@@ -493,6 +511,7 @@ pub fn build(
             probable_causes: causes,
             headline,
         },
+        coverage,
         facts: FactsOut {
             sip_users: facts.sip_users.clone(),
             client_build: facts.client_build.map(|b| b.to_string()),
@@ -552,7 +571,7 @@ fn limits(scan: &ScanData, attempts: &[Attempt]) -> Vec<String> {
 /// The spool items as the report shows them: moved out of the scan in path
 /// order (ties, two names shown alike, in scan order), with the outcome of
 /// the first attempt each belongs to.
-fn spool_items_out(items: Vec<SpoolItem>, attempts: &[Attempt], now: DateTime<Utc>) -> SpoolItems {
+fn spool_items_out(items: Vec<SpoolItem>, attempts: &[Attempt], window: Window) -> SpoolItems {
     // Item → outcome of the first attempt it belongs to, built once.
     let mut outcome: Vec<Option<Outcome>> = vec![None; items.len()];
     for a in attempts.iter().rev() {
@@ -581,7 +600,7 @@ fn spool_items_out(items: Vec<SpoolItem>, attempts: &[Attempt], now: DateTime<Ut
     let outcome = order.iter().map(|&j| outcome[j]).collect();
     let mut items = items;
     permute(&mut items, order);
-    SpoolItems::new(items, outcome, now)
+    SpoolItems::new(items, outcome, window)
 }
 
 /// Reorders `items` in place so that the `k`th is the one that was at
@@ -638,16 +657,19 @@ fn scanned_out(scanned: Vec<crate::model::ScannedInput>) -> Vec<ScannedOut> {
 }
 
 /// One sentence: the user, how many messages are stuck or expired, and the
-/// first probable cause.
+/// first probable cause; or, when none was found, what to collect next.
+#[allow(clippy::too_many_arguments)]
 fn headline(
     verdict: Verdict,
     findings: &[Finding],
     causes: &[&'static str],
     scan: &ScanData,
     facts: &Facts,
+    coverage: &Coverage,
     attempts: &[Attempt],
     cfg: &ScanConfig,
 ) -> String {
+    let window = cfg.window();
     // Stuck items (not proven delivered) plus undelivered attempts that have no
     // item of their own: each message counted once.
     let delivered = delivered_items(attempts);
@@ -657,7 +679,7 @@ fn headline(
             .iter()
             .enumerate()
             .filter(|(j, i)| i.profile.as_deref() == user && !delivered.contains(j))
-            .filter(|(_, i)| item_state(i, cfg.now).1 == ItemState::Stuck)
+            .filter(|(_, i)| item_state(i, window).1 == ItemState::Stuck)
             .count();
         let logged = attempts
             .iter()
@@ -682,47 +704,122 @@ fn headline(
         .copied()
         .max_by(|a, b| stuck_of(*a).cmp(&stuck_of(*b)).then(b.cmp(a)))
         .flatten();
-    let who = match (worst, facts.sip_users.len()) {
-        (Some(u), n) if n > 1 => format!(
-            "{u} (and {} other user{})",
-            n - 1,
-            if n == 2 { "" } else { "s" }
+    // Other users are counted only when something is wrong for them too.
+    let troubled =
+        |u: &str| stuck_of(Some(u)) > 0 || findings.iter().any(|f| f.user.as_deref() == Some(u));
+    let others = facts
+        .sip_users
+        .iter()
+        .filter(|u| Some(u.as_str()) != worst && troubled(u))
+        .count();
+    let place = if cfg.paths.is_empty() {
+        "This machine"
+    } else {
+        "This folder"
+    };
+    let who = match (worst, others) {
+        (Some(u), 0) => u.to_string(),
+        (Some(u), n) => format!(
+            "{u} (and {n} other user{} with findings)",
+            if n == 1 { "" } else { "s" }
         ),
-        (Some(u), _) => u.to_string(),
-        (None, _) => "This machine".to_string(),
+        (None, _) => place.to_string(),
     };
     let mut all_users: Vec<Option<&str>> = users.clone();
     all_users.extend(attempts.iter().map(|a| a.user.as_deref()));
     all_users.sort();
     all_users.dedup();
     let stuck: usize = all_users.iter().map(|u| stuck_of(*u)).sum();
+    // Folders that could not be listed are the reason to give first: a
+    // user's by the user, others (Lync, Tracing) by their name.
+    let unlisted: Vec<String> = findings
+        .iter()
+        .filter(|f| f.rule_id == "OIM060")
+        .filter_map(|f| f.user.clone())
+        .collect();
+    let unlisted_other: Vec<String> = scan
+        .unreadable_folders
+        .iter()
+        .filter(|u| u.user.is_none())
+        .map(|u| {
+            u.path.file_name().map_or_else(
+                || u.path.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            )
+        })
+        .collect();
+    let unlisted_note = match (unlisted.as_slice(), unlisted_other.as_slice()) {
+        ([], []) => String::new(),
+        ([], o) => format!(
+            " The {} folder could not be listed: run oimdiag as the user who owns the \
+             profile, or elevated.",
+            o.join(", ")
+        ),
+        (u, _) => format!(
+            " The folders of {} could not be listed: run oimdiag as the user who owns the \
+             profile, or elevated.",
+            u.join(", ")
+        ),
+    };
+    let msgs = match stuck {
+        0 => "no offline message is stuck".to_string(),
+        1 => "1 offline message stuck or expired".to_string(),
+        n => format!("{n} offline messages stuck or expired"),
+    };
     match verdict {
-        Verdict::Inconclusive => {
-            "Nothing to diagnose: no History Spooler folder or client logs were found.".to_string()
+        Verdict::Inconclusive if !unlisted.is_empty() && coverage.client_evidence => {
+            format!("{who}: cannot judge every user.{unlisted_note}")
         }
+        Verdict::Inconclusive => format!(
+            "{place}: cannot judge Offline IM: no client evidence (no History Spooler folder \
+             listed, no offline-IM or EWS line recognised in the logs); collect {}.{unlisted_note}",
+            to_collect(coverage, true)
+        ),
         Verdict::Healthy => {
             format!("{who}: Offline IM looks healthy; no offline message is stuck.")
         }
         Verdict::Failing | Verdict::Degraded => {
-            let cause = causes
-                .first()
-                .or_else(|| {
-                    findings
-                        .iter()
-                        .find(|f| f.severity != Severity::Info)
-                        .map(|f| &f.rule_id)
-                })
-                .and_then(|id| rule_info(id))
-                .map(|r| format!("{} ({})", r.title, r.id))
-                .unwrap_or_else(|| "see the findings".to_string());
-            let msgs = match stuck {
-                0 => "no offline message is stuck".to_string(),
-                1 => "1 offline message stuck or expired".to_string(),
-                n => format!("{n} offline messages stuck or expired"),
+            let seen = if coverage.client_evidence {
+                msgs
+            } else {
+                "no client evidence, so no message was seen".to_string()
             };
-            format!("{who}: {msgs}; probable cause: {cause}.")
+            match causes.first().and_then(|id| rule_info(id)) {
+                Some(r) => format!(
+                    "{who}: {seen}; probable cause: {} ({}).{unlisted_note}",
+                    r.title, r.id
+                ),
+                None => format!(
+                    "{who}: {seen}; the cause was not found in this evidence: collect {}.{unlisted_note}",
+                    to_collect(coverage, !coverage.client_evidence)
+                ),
+            }
         }
     }
+}
+
+/// What to collect next, from what the scan did not have.
+fn to_collect(c: &Coverage, client: bool) -> String {
+    let mut what = Vec::new();
+    if client {
+        what.push("the sender's %LOCALAPPDATA%\\Microsoft\\Office\\16.0\\Lync folder (sip_<address> folders and Tracing)");
+    }
+    if c.logs.files == 0 && !client {
+        what.push("the client's logs (the Tracing folder; ETL traces exported with tracerpt)");
+    }
+    if c.admin.files == 0 {
+        what.push("Get-CsImConfiguration and Get-CsClientPolicy exports");
+    }
+    if c.unknown_facts.contains(&"client_build") {
+        what.push("the client build (lync.exe's file version, or --client-build)");
+    }
+    if c.logs.files > 0 && c.logs.oim_events + c.logs.ews_events == 0 {
+        what.push("what `oimdiag signatures --test` shows of the logs");
+    }
+    if what.is_empty() {
+        what.push("the client's logs from the time a message failed");
+    }
+    what.join(", ")
 }
 
 fn event_name(k: &EventKind) -> &'static str {
@@ -744,10 +841,11 @@ impl Report {
     /// a test in `redact` fails if one is missed.
     pub fn for_each_string_mut(&mut self, f: &mut dyn FnMut(&mut String)) {
         fn source(s: &mut SourceOut, f: &mut dyn FnMut(&mut String)) {
-            f(&mut s.path);
+            opt(&mut s.path, f);
             f(&mut s.excerpt);
         }
         f(&mut self.scan_time);
+        opt(&mut self.since, f);
         f(&mut self.utc_offset);
         f(&mut self.summary.headline);
 

@@ -5,6 +5,7 @@
 //! report, serialised from the same model.
 
 use super::model::{FactsOut, Report, Summary, Tool};
+use crate::coverage::Coverage;
 use serde::Serialize;
 use std::io::{self, Write};
 
@@ -13,19 +14,23 @@ struct Header<'a> {
     schema_version: &'a str,
     tool: &'a Tool,
     scan_time: &'a str,
+    since: Option<&'a str>,
     utc_offset: &'a str,
     redacted: bool,
     summary: &'a Summary,
+    coverage: &'a Coverage,
     facts: &'a FactsOut,
-    inputs: InputCounts,
+    inputs: InputCounts<'a>,
     /// How many records follow the header, so a cut stream can be told apart.
     records: usize,
 }
 
 #[derive(Serialize)]
-struct InputCounts {
+struct InputCounts<'a> {
     scanned: usize,
     skipped: usize,
+    /// The scan's own limits that bit, as in the JSON report's `inputs`.
+    limits: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -47,13 +52,16 @@ pub fn write(r: &Report, mut w: impl Write) -> io::Result<()> {
         schema_version: r.schema_version,
         tool: &r.tool,
         scan_time: &r.scan_time,
+        since: r.since.as_deref(),
         utc_offset: &r.utc_offset,
         redacted: r.redacted,
         summary: &r.summary,
+        coverage: &r.coverage,
         facts: &r.facts,
         inputs: InputCounts {
             scanned: r.inputs.scanned.len(),
             skipped: r.inputs.skipped.len(),
+            limits: &r.inputs.limits,
         },
         records,
     };

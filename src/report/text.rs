@@ -40,6 +40,7 @@ pub fn write(r: &Report, color: bool, out: &mut dyn io::Write) -> io::Result<()>
     w.summary(r);
     w.probable_cause(r);
     w.findings(r);
+    w.coverage(r);
     w.facts(r);
     w.timeline(r);
     w.spool_items(r);
@@ -181,6 +182,13 @@ impl Writer<'_> {
         }
     }
 
+    fn coverage(&mut self, r: &Report) {
+        self.heading("What oimdiag could judge");
+        for l in super::coverage_lines(r) {
+            self.wrap(&clean(&l), "  ", "    ");
+        }
+    }
+
     fn findings(&mut self, r: &Report) {
         if r.findings.is_empty() {
             self.heading("Findings");
@@ -274,8 +282,12 @@ impl Writer<'_> {
         let rest = " ".repeat(COL);
         self.wrap(value, &first, &rest);
         if let Some(s) = source {
-            if !s.path.is_empty() {
-                self.line(&format!("{rest}from {}", location(&s.path, s.line)));
+            match &s.path {
+                Some(path) => self.line(&format!("{rest}from {}", location(path, s.line))),
+                None => self.line(&format!(
+                    "{rest}set on the command line ({})",
+                    clean(&s.excerpt)
+                )),
             }
         }
     }

@@ -53,11 +53,21 @@ pub(super) fn evaluate(facts: &Facts, out: &mut Vec<Finding>) {
                 } else {
                     ClientBuild::DRAFTS_FIX
                 };
+                // The fix shipped to Click-to-Run channels; a build number
+                // that does not tell its install type is assumed to be C2R
+                // (it passed OIM010, and only C2R has Offline IM), and said so.
+                let assumed = if facts.install_type == InstallType::C2r {
+                    ""
+                } else {
+                    " (its install type cannot be told from the number: taken as Click-to-Run, \
+                     the only kind with Offline IM)"
+                };
                 out.push(Finding::new(
                     "OIM012",
                     format!(
-                        "Client build {build} predates the 2016-06-14 fix ({fix}) for offline \
-                         messages failing and filling the Drafts folder with on-premises mailboxes."
+                        "Client build {build}{assumed} predates the 2016-06-14 fix ({fix}) for \
+                         offline messages failing and filling the Drafts folder with on-premises \
+                         mailboxes."
                     ),
                     ev,
                 ));

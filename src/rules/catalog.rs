@@ -14,10 +14,19 @@ pub struct RuleInfo {
     /// Why it matters, with the fact from the source document it rests on.
     pub why: &'static str,
     pub remediation: &'static str,
+    /// Whether the rule reads log lines matched by the signature table,
+    /// whose wording is ASSUMED (BRIEF §3.4): `explain` says so.
+    pub assumed_wording: bool,
 }
 
+/// The rule `id`: `OIM030`, `oim030`, or its number alone (`30`, `030`).
 pub fn rule_info(id: &str) -> Option<&'static RuleInfo> {
-    CATALOG.iter().find(|r| r.id.eq_ignore_ascii_case(id))
+    let id = id.trim();
+    let full = match id.parse::<u16>() {
+        Ok(n) if !id.starts_with('+') => format!("OIM{n:03}"),
+        _ => id.to_string(),
+    };
+    CATALOG.iter().find(|r| r.id.eq_ignore_ascii_case(&full))
 }
 
 use Severity::{Error, Info, Warning};
@@ -37,6 +46,7 @@ pub static CATALOG: &[RuleInfo] = &[
                       availability). Once it is fixed, sign out of Skype for Business and back in \
                       so the client retries; tell the recipient the message may arrive late or \
                       resend it.",
+        assumed_wording: false,
     },
     RuleInfo {
         id: "OIM002",
@@ -46,6 +56,7 @@ pub static CATALOG: &[RuleInfo] = &[
         why: "There is a two-minute timer from when an offline message is sent to when it is \
               picked up and processed; before it runs out, a spooled item is normal.",
         remediation: "Wait until the time given and run oimdiag again: an item still there then is stuck.",
+        assumed_wording: false,
     },
     RuleInfo {
         id: "OIM003",
@@ -56,6 +67,7 @@ pub static CATALOG: &[RuleInfo] = &[
               two-minute timer; an attempt with no delivery after it never reached the recipient.",
         remediation: "Read the attempt's timeline for the EWS error; fix the cause named in the \
                       other findings, then have the sender sign out and back in so the client retries.",
+        assumed_wording: true,
     },
     RuleInfo {
         id: "OIM004",
@@ -66,6 +78,7 @@ pub static CATALOG: &[RuleInfo] = &[
               a slow or intermittently failing EWS endpoint.",
         remediation: "Check EWS response times and errors on the Exchange side (IIS logs for \
                       /EWS/Exchange.asmx) and the client's network path to it.",
+        assumed_wording: true,
     },
     RuleInfo {
         id: "OIM010",
@@ -77,6 +90,7 @@ pub static CATALOG: &[RuleInfo] = &[
         remediation: "Update the Skype for Business 2016 Click-to-Run client to a current build \
                       (File > Office Account > Update Options > Update Now), or replace an MSI \
                       installation with Click-to-Run.",
+        assumed_wording: false,
     },
     RuleInfo {
         id: "OIM011",
@@ -88,6 +102,7 @@ pub static CATALOG: &[RuleInfo] = &[
         remediation: "Update the Click-to-Run client to 16.0.6920.1000 or later (File > Office \
                       Account > Update Options > Update Now). If the mailbox is really online, \
                       rerun with --mailbox online.",
+        assumed_wording: false,
     },
     RuleInfo {
         id: "OIM012",
@@ -99,6 +114,7 @@ pub static CATALOG: &[RuleInfo] = &[
               on-premises mailboxes; fixed in all C2R channels as of 2016-06-14.",
         remediation: "Update the Click-to-Run client to a build released on or after 2016-06-14, \
                       then clear the stale offline-message drafts from the user's Drafts folder.",
+        assumed_wording: false,
     },
     RuleInfo {
         id: "OIM013",
@@ -110,6 +126,7 @@ pub static CATALOG: &[RuleInfo] = &[
         remediation: "Include the client's Tracing folder (Lync-UccApi-0.UccApilog) in the scan, \
                       or read the build from File > Help (or Office Account) in the client and \
                       pass it with --client-build 16.0.X.Y.",
+        assumed_wording: false,
     },
     RuleInfo {
         id: "OIM020",
@@ -120,6 +137,7 @@ pub static CATALOG: &[RuleInfo] = &[
               saving of messages to the conversation history folder (EnableIMAutoArchiving = $false).",
         remediation: "Set-CsClientPolicy -Identity <policy> -EnableIMAutoArchiving $True (for the \
                       policy assigned to the sender, e.g. Global), then have the user sign out and back in.",
+        assumed_wording: false,
     },
     RuleInfo {
         id: "OIM021",
@@ -130,6 +148,7 @@ pub static CATALOG: &[RuleInfo] = &[
               archiving option off they may not be sent or kept.",
         remediation: "In the client: Options > Personal > 'Save IM conversations in my email \
                       Conversation History folder' — turn it on.",
+        assumed_wording: false,
     },
     RuleInfo {
         id: "OIM022",
@@ -140,6 +159,24 @@ pub static CATALOG: &[RuleInfo] = &[
               -EnableOfflineIM; when it is $False no client sends offline messages.",
         remediation: "Set-CsImConfiguration -Identity Global -EnableOfflineIM $True, then confirm \
                       with Get-CsImConfiguration.",
+        assumed_wording: false,
+    },
+    RuleInfo {
+        id: "OIM023",
+        severity: Warning,
+        title: "A scoped policy turns Offline IM off for some users",
+        fires_when: "A Tag:, Site: or service: client policy or IM configuration has \
+                     EnableIMAutoArchiving or EnableOfflineIM False while Global has it on (or no \
+                     Global was exported), and no in-band provisioning shows the user's own value.",
+        why: "Get-CsClientPolicy returns Global, Tag: and Site: policies and Get-CsImConfiguration \
+              Global and scoped objects; which one applies is a per-user assignment. A sender \
+              whose policy has EnableIMAutoArchiving False cannot use Offline IM, and scoped IM \
+              configuration with EnableOfflineIM False turns it off for its users.",
+        remediation: "Find out which policy the user has: Get-CsUser <address> | Format-List \
+                      ClientPolicy (client policy), or the user's RegistrarPool and its site (IM \
+                      configuration). Or scan the client's logs, whose in-band provisioning shows \
+                      the value in force for this user.",
+        assumed_wording: false,
     },
     RuleInfo {
         id: "OIM030",
@@ -151,6 +188,7 @@ pub static CATALOG: &[RuleInfo] = &[
         remediation: "In the client, hold Ctrl, right-click the tray icon > Configuration \
                       Information and check 'EWS Information'. Check autodiscover and the EWS URL \
                       (Test-OutlookWebServices on Exchange on-premises), credentials, and proxy rules.",
+        assumed_wording: true,
     },
     RuleInfo {
         id: "OIM031",
@@ -161,6 +199,7 @@ pub static CATALOG: &[RuleInfo] = &[
               16.0.6701.1000; the location decides which rule applies.",
         remediation: "Include the client's Tracing logs in the scan, or pass --mailbox online or \
                       --mailbox on-premises.",
+        assumed_wording: false,
     },
     RuleInfo {
         id: "OIM040",
@@ -170,6 +209,7 @@ pub static CATALOG: &[RuleInfo] = &[
         why: "Offline messages from a federated organisation arrive as a plain email, not in the \
               Missed Conversation or conversation history folders. That is by design.",
         remediation: "Nothing to fix: ask the recipient to look in their inbox rather than Missed Conversations.",
+        assumed_wording: false,
     },
     RuleInfo {
         id: "OIM050",
@@ -180,6 +220,7 @@ pub static CATALOG: &[RuleInfo] = &[
               age may be estimated from the file time only.",
         remediation: "Collect the item for analysis; if the client keeps failing on it, move it out \
                       of the History Spooler folder while Skype for Business is closed.",
+        assumed_wording: false,
     },
     RuleInfo {
         id: "OIM051",
@@ -190,16 +231,24 @@ pub static CATALOG: &[RuleInfo] = &[
               skew between this machine, the collecting machine or the --now given, and ages are wrong.",
         remediation: "Check the machine's clock and time zone (w32tm /query /status) and the \
                       --now and --utc-offset given to oimdiag.",
+        assumed_wording: false,
     },
     RuleInfo {
         id: "OIM060",
         severity: Warning,
-        title: "Nothing to diagnose",
-        fires_when: "No History Spooler and no client logs were found.",
+        title: "Not enough client evidence to judge",
+        fires_when: "No client evidence was found (no History Spooler folder listed, no offline-IM or \
+                     EWS line recognised in the logs up to the scan time), or a user's profile or \
+                     History Spooler folder could not be listed.",
         why: "Stuck offline messages appear in the History Spooler folder and the client logs hold \
-              the processing details; with neither, there is no evidence either way.",
+              the processing details; admin exports and SIP facts alone say nothing about whether \
+              this client's offline messages arrive, so without client evidence the verdict is \
+              inconclusive.",
         remediation: "Point oimdiag at %LOCALAPPDATA%\\Microsoft\\Office\\16.0\\Lync (or a copy of \
-                      it) on the sender's machine, including the sip_<address> folders and Tracing.",
+                      it) on the sender's machine, including the sip_<address> folders and Tracing. \
+                      A folder that could not be listed: run oimdiag as the user who owns the \
+                      profile, or elevated.",
+        assumed_wording: false,
     },
     RuleInfo {
         id: "OIM061",
@@ -209,6 +258,22 @@ pub static CATALOG: &[RuleInfo] = &[
         why: "Evidence that is not read cannot be judged; the reasons show whether anything important was missed.",
         remediation: "Check the skipped list: export binary ETL traces with tracerpt to CSV, and \
                       collect unreadable files again.",
+        assumed_wording: false,
+    },
+    RuleInfo {
+        id: "OIM062",
+        severity: Warning,
+        title: "No offline-IM or EWS line recognised in the logs",
+        fires_when: "Logs were read but no offline-IM (oim.*) or EWS (ews.*) event was recognised in \
+                     any of them.",
+        why: "The client's own wording for offline IM and EWS is not publicly documented: \
+              oimdiag's signature table is its best model. Logs of thousands of records with none \
+              recognised more likely word it differently than show that nothing happened.",
+        remediation: "Run `oimdiag signatures --test FILE` on a log: it lists which records matched \
+                      which signature and the unmatched lines that mention EWS, offline, Exchange, \
+                      autodiscover or conversation history. Add signatures for those lines in a \
+                      file and scan again with --signatures FILE.",
+        assumed_wording: true,
     },
 ];
 

@@ -11,10 +11,9 @@ pub mod spooler;
 pub use catalog::{rule_info, RuleInfo, CATALOG};
 
 use crate::correlate::Attempt;
-use crate::model::{Facts, ScanData};
-use chrono::{DateTime, Utc};
+use crate::coverage::Coverage;
+use crate::model::{Facts, ScanData, Window};
 use serde::Serialize;
-use std::str::FromStr;
 
 /// The two-minute timer: from an offline message being sent to it being
 /// picked up and processed (source document, "Troubleshooting").
@@ -43,18 +42,6 @@ impl Severity {
     /// Whether `self` is at least as severe as `threshold`.
     pub fn reaches(self, threshold: Severity) -> bool {
         self <= threshold
-    }
-}
-
-impl FromStr for Severity {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s.to_ascii_lowercase().as_str() {
-            "error" => Ok(Severity::Error),
-            "warning" => Ok(Severity::Warning),
-            "info" => Ok(Severity::Info),
-            _ => Err(format!("'{s}' is not error, warning or info")),
-        }
     }
 }
 
@@ -102,10 +89,13 @@ impl Finding {
 }
 
 /// What the rules need besides scanned data.
-pub struct RuleContext {
-    pub now: DateTime<Utc>,
-    /// Whether the scan was of the default location (so OIM060 can say where it looked).
+pub struct RuleContext<'a> {
+    /// The span of time judged: up to the scan time, from `--since`.
+    pub window: Window,
+    /// The paths scanned (so OIM060 can say where it looked).
     pub roots: Vec<String>,
+    /// What was read and understood: whether there is client evidence.
+    pub coverage: &'a Coverage,
 }
 
 /// Evaluates every rule; findings come out ordered by severity, then rule id,
@@ -118,19 +108,21 @@ pub fn evaluate(
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
     spooler::evaluate(scan, attempts, ctx, &mut findings);
-    attempts::evaluate(scan, attempts, ctx.now, &mut findings);
+    attempts::evaluate(scan, attempts, ctx.window.now, &mut findings);
     build::evaluate(facts, &mut findings);
-    policy::evaluate(scan, facts, ctx, &mut findings);
+    policy::evaluate(scan, facts, &mut findings);
     inputs::evaluate(scan, ctx, &mut findings);
     findings
         .sort_by(|a, b| (a.severity, a.rule_id, &a.user).cmp(&(b.severity, b.rule_id, &b.user)));
     findings
 }
 
-/// Causes first, then symptoms (BRIEF §5): the order `probable_causes` ranks in.
+/// Causes only, most likely first (BRIEF §5): the order `probable_causes`
+/// ranks in. Symptoms (OIM001–OIM004) are never causes. (The live probe's
+/// OIM032–OIM035 rank between OIM011 and OIM030, and OIM035 after it, once
+/// the probe exists.)
 pub const CAUSE_ORDER: &[&str] = &[
-    "OIM022", "OIM020", "OIM010", "OIM011", "OIM030", "OIM012", "OIM021", "OIM003", "OIM001",
-    "OIM004",
+    "OIM022", "OIM020", "OIM010", "OIM011", "OIM030", "OIM023", "OIM012", "OIM021",
 ];
 
 /// Rule ids that fired, ranked as probable causes.

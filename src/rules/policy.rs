@@ -1,13 +1,12 @@
 //! Rules on policies and EWS: OIM020 client policy, OIM021 user option,
-//! OIM022 server switch, OIM030 EWS unavailable, and OIM051 for log events
-//! dated after the scan time.
+//! OIM022 server switch, OIM023 scoped policies, OIM030 EWS unavailable.
 
-use super::{cap_evidence, cap_evidence_of, spooler::count, Evidence, Finding, RuleContext};
-use crate::facts::policy_settings;
+use super::{cap_evidence, cap_evidence_of, spooler::count, Evidence, Finding};
+use crate::facts::{policy_settings, PolicySettings};
 use crate::model::{Facts, ScanData, Setting};
-use crate::timefmt::{human_duration, rfc3339};
+use crate::timefmt::rfc3339;
 
-pub(super) fn evaluate(scan: &ScanData, facts: &Facts, ctx: &RuleContext, out: &mut Vec<Finding>) {
+pub(super) fn evaluate(scan: &ScanData, facts: &Facts, out: &mut Vec<Finding>) {
     let all = policy_settings(scan);
     let off = |v: &[Setting]| -> Vec<Evidence> {
         v.iter()
@@ -61,16 +60,99 @@ pub(super) fn evaluate(scan: &ScanData, facts: &Facts, ctx: &RuleContext, out: &
             }],
         ));
     }
+    scoped_off(&all, out);
     ews(scan, out);
-    future_events(scan, ctx, out);
+}
+
+/// OIM023: scoped policies that turn Offline IM off for the users granted
+/// them, while the Global one has it on (or was not exported) and nothing
+/// shows which applies to this user. One finding naming every such scope.
+fn scoped_off(all: &PolicySettings, out: &mut Vec<Finding>) {
+    let settings = [
+        (
+            &all.enable_im_auto_archiving,
+            "EnableIMAutoArchiving",
+            "client policy",
+            "Get-CsUser <address> | Format-List ClientPolicy",
+        ),
+        (
+            &all.enable_offline_im,
+            "EnableOfflineIM",
+            "IM configuration",
+            "Get-CsUser <address> | Format-List RegistrarPool, then the IM configuration of \
+             that pool's site (Get-CsImConfiguration -Identity site:<name>)",
+        ),
+    ];
+    let mut parts = Vec::new();
+    let mut commands = Vec::new();
+    let mut ev = Vec::new();
+    for (policy, name, what, command) in settings {
+        let global_off = policy.applicable.iter().any(|s| !s.value);
+        if policy.provisioned || global_off {
+            continue;
+        }
+        let off: Vec<&(String, Setting)> = policy.scoped.iter().filter(|(_, s)| !s.value).collect();
+        if off.is_empty() {
+            continue;
+        }
+        // The same scope may be exported twice (as a table and as JSON).
+        let mut scopes: Vec<&str> = Vec::new();
+        for (scope, _) in &off {
+            if !scopes.iter().any(|s| s.eq_ignore_ascii_case(scope)) {
+                scopes.push(scope);
+            }
+        }
+        let global = if policy.applicable.is_empty() {
+            "no Global one was exported"
+        } else {
+            "the Global one has it on"
+        };
+        parts.push(format!(
+            "{what} {} {} {name} False ({global})",
+            plural_word(scopes.len(), "scope", "scopes"),
+            scopes.join(", "),
+        ));
+        commands.push(format!("{name}: {command}"));
+        ev.extend(off.iter().map(|(_, s)| Evidence {
+            path: s.source.path.clone(),
+            line: s.source.line,
+            excerpt: s.source.excerpt.clone(),
+        }));
+    }
+    if parts.is_empty() {
+        return;
+    }
+    let mut f = Finding::new(
+        "OIM023",
+        format!(
+            "A scoped policy turns Offline IM off for the users granted it: {}. Nothing in the \
+             evidence shows which policy this user has (no in-band provisioning was logged).",
+            parts.join("; ")
+        ),
+        cap_evidence(ev, "settings"),
+    );
+    f.remediation = format!(
+        "Find out which policy the user has — {}. If it is one of these scopes, set the setting \
+         to True there or grant the user another policy.",
+        commands.join("; ")
+    );
+    out.push(f);
+}
+
+fn plural_word(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        one.to_string()
+    } else {
+        many.to_string()
+    }
 }
 
 /// Scoped objects with the switch off: they matter only to users granted them.
-fn scoped_note(scoped: &[Setting], what: &str) -> String {
+fn scoped_note(scoped: &[(String, Setting)], what: &str) -> String {
     let off: Vec<&str> = scoped
         .iter()
-        .filter(|s| !s.value)
-        .map(|s| s.source.excerpt.as_str())
+        .filter(|(_, s)| !s.value)
+        .map(|(_, s)| s.source.excerpt.as_str())
         .collect();
     if off.is_empty() {
         String::new()
@@ -106,28 +188,5 @@ fn ews(scan: &ScanData, out: &mut Vec<Finding>) {
             summary.join(", ")
         ),
         cap_evidence_of(failures.evidence.clone(), failures.count, "failures"),
-    ));
-}
-
-fn future_events(scan: &ScanData, ctx: &RuleContext, out: &mut Vec<Finding>) {
-    let future = &scan.logs.future;
-    if future.count == 0 {
-        return;
-    }
-    let ahead = future
-        .last
-        .map(|t| (t - ctx.now).num_seconds())
-        .unwrap_or(0);
-    out.push(Finding::new(
-        "OIM051",
-        format!(
-            "{} in the logs {} dated after the scan time {} (up to {} ahead): check the clock, \
-             --now and --utc-offset.",
-            count(future.count, "event"),
-            if future.count == 1 { "is" } else { "are" },
-            rfc3339(ctx.now),
-            human_duration(ahead)
-        ),
-        cap_evidence_of(future.evidence.clone(), future.count, "events"),
     ));
 }

@@ -1,9 +1,10 @@
 //! Rules on History Spooler items: OIM001 stuck, OIM002 pending, OIM050
-//! unreadable, OIM051 dated in the future.
+//! unreadable or empty. (Items dated after the scan time go to the one
+//! OIM051 of the report: see `rules::after_scan_time`.)
 
 use super::{Evidence, Finding, RuleContext, MAX_EVIDENCE, TIMER_SECS};
 use crate::correlate::{Attempt, Outcome};
-use crate::model::{ScanData, SpoolItem, TimeSource};
+use crate::model::{Placement, ScanData, SpoolItem, TimeSource, Window};
 use crate::timefmt::{human_duration, rfc3339};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
@@ -14,20 +15,35 @@ use std::collections::{BTreeSet, HashSet};
 pub enum ItemState {
     Pending,
     Stuck,
+    /// Dated after the scan time: not there yet for a scan at `--now`.
+    AfterScanTime,
+    /// Zero bytes: nothing the client could send (OIM050, not OIM001).
+    Empty,
+    /// Dated before `--since`: listed, not judged.
+    BeforeSince,
+}
+
+impl ItemState {
+    /// Whether the rules judge an item in this state as a message.
+    pub fn is_message(self) -> bool {
+        matches!(self, ItemState::Pending | ItemState::Stuck)
+    }
 }
 
 /// Whole seconds since the item was sent, and its state. The timer has
 /// expired only once an item is *older than* 120 s: at exactly 120 s it is
 /// still pending, at 120.001 s it is stuck.
-pub fn item_state(item: &SpoolItem, now: DateTime<Utc>) -> (i64, ItemState) {
-    let elapsed = now - item.sent_at;
+pub fn item_state(item: &SpoolItem, window: Window) -> (i64, ItemState) {
+    let elapsed = window.now - item.sent_at;
     let age = elapsed.num_seconds();
-    // Compared at full precision: 120.5 s is older than the timer even though
-    // it shows as 120 whole seconds.
-    let state = if elapsed > Duration::seconds(TIMER_SECS) {
-        ItemState::Stuck
-    } else {
-        ItemState::Pending
+    let state = match window.place(item.sent_at) {
+        Placement::AfterScanTime => ItemState::AfterScanTime,
+        Placement::BeforeSince => ItemState::BeforeSince,
+        Placement::Within if item.size_bytes == 0 => ItemState::Empty,
+        // Compared at full precision: 120.5 s is older than the timer even
+        // though it shows as 120 whole seconds.
+        Placement::Within if elapsed > Duration::seconds(TIMER_SECS) => ItemState::Stuck,
+        Placement::Within => ItemState::Pending,
     };
     (age, state)
 }
@@ -109,28 +125,21 @@ pub(super) fn evaluate(
         let mut stuck_to: BTreeSet<&str> = BTreeSet::new();
         let mut fresh = Group::new();
         let mut broken = Group::new();
-        // Of the broken items, those whose date came from their content.
-        let mut dated_inside = 0;
-        let mut future = Group::new();
         let items = scan.spool_items.iter().enumerate();
         for (j, item) in items.filter(|(_, i)| i.profile.as_deref() == user) {
-            let (age, state) = item_state(item, ctx.now);
+            let (age, state) = item_state(item, ctx.window);
             match state {
                 ItemState::Stuck if delivered.contains(&j) => {}
                 ItemState::Stuck => {
                     stuck.add(item, age);
                     stuck_to.extend(item.recipient.as_deref());
                 }
-                // Pending and not dated after the scan: still within its timer.
-                ItemState::Pending if item.sent_at <= ctx.now => fresh.add(item, age),
-                ItemState::Pending => {}
+                ItemState::Pending => fresh.add(item, age),
+                ItemState::Empty => broken.add(item, age),
+                ItemState::AfterScanTime | ItemState::BeforeSince => continue,
             }
-            if item.problem.is_some() {
+            if item.problem.is_some() && state != ItemState::Empty {
                 broken.add(item, age);
-                dated_inside += usize::from(item.sent_at_source == TimeSource::Content);
-            }
-            if item.sent_at > ctx.now {
-                future.add(item, age);
             }
         }
         if stuck.count > 0 {
@@ -140,13 +149,16 @@ pub(super) fn evaluate(
                 if stuck.count == 1 { "is" } else { "are" },
                 recipients(&stuck_to),
                 human_duration(stuck.max_age),
-                rfc3339(stuck.min_sent.unwrap_or(ctx.now)),
+                rfc3339(stuck.min_sent.unwrap_or(ctx.window.now)),
             );
             out.push(Finding::new("OIM001", message, stuck.evidence()).for_user(user_s.clone()));
         }
         if fresh.count > 0 {
-            let deadline = fresh.max_sent.unwrap_or(ctx.now) + Duration::seconds(TIMER_SECS + 1);
-            let wait = (deadline - ctx.now).num_seconds().max(0);
+            // The timer has run out once an item is older than 120 s: one
+            // second past that, a scan tells stuck from pending.
+            let deadline =
+                fresh.max_sent.unwrap_or(ctx.window.now) + Duration::seconds(TIMER_SECS + 1);
+            let wait = (deadline - ctx.window.now).num_seconds().max(0);
             let message = format!(
                 "{} in {whose} {} still within the two-minute timer: run oimdiag again after {} (in {}).",
                 count(fresh.count, "offline message"),
@@ -157,10 +169,24 @@ pub(super) fn evaluate(
             out.push(Finding::new("OIM002", message, fresh.evidence()).for_user(user_s.clone()));
         }
         if broken.count > 0 {
+            let from_file_time = broken
+                .first
+                .iter()
+                .filter(|(i, _)| i.sent_at_source == TimeSource::Mtime)
+                .count();
+            let ages = match from_file_time {
+                0 => String::new(),
+                n if n == broken.first.len() && broken.count == broken.first.len() => format!(
+                    "; {} age comes from the file time",
+                    if n == 1 { "its" } else { "their" }
+                ),
+                _ => "; the age of those without a date of their own comes from the file time"
+                    .to_string(),
+            };
             let message = format!(
-                "{} in {whose} could not be read or parsed; {}.",
+                "{} in {whose} could not be read or parsed, or {} empty{ages}.",
                 count(broken.count, "item"),
-                broken_ages(broken.count, dated_inside),
+                if broken.count == 1 { "is" } else { "are" },
             );
             let mut ev: Vec<Evidence> = broken
                 .first
@@ -168,39 +194,35 @@ pub(super) fn evaluate(
                 .map(|(i, _)| Evidence {
                     path: i.path.display().to_string(),
                     line: None,
-                    excerpt: i.problem.clone().unwrap_or_default(),
+                    excerpt: i
+                        .problem
+                        .clone()
+                        .unwrap_or_else(|| "empty file".to_string()),
                 })
                 .collect();
             more_items(&mut ev, broken.count);
             out.push(Finding::new("OIM050", message, ev).for_user(user_s.clone()));
         }
-        if future.count > 0 {
-            let message = format!(
-                "{} in {whose} {} dated after the scan time {} (up to {} ahead): a clock is wrong, so ages are too.",
-                count(future.count, "item"),
-                if future.count == 1 { "is" } else { "are" },
-                rfc3339(ctx.now),
-                human_duration(-future.min_age),
-            );
-            out.push(Finding::new("OIM051", message, future.evidence()).for_user(user_s));
-        }
     }
 }
 
-/// Where the ages of `count` unreadable items come from, `inside` of them
-/// dated by their content: what was read is said, not what was not.
-fn broken_ages(count: usize, inside: usize) -> String {
-    let file = count - inside.min(count);
-    match (inside, file) {
-        (0, 1) => "its age comes from the file time".into(),
-        (0, _) => "their ages come from the file times".into(),
-        (1, 0) => "its age comes from the date inside it".into(),
-        (_, 0) => "their ages come from the dates inside them".into(),
-        _ => format!(
-            "{inside} {} dated by the date inside, {file} by the file time",
-            if inside == 1 { "is" } else { "are" }
-        ),
+/// Items dated after the scan time, for the report's one OIM051: how many,
+/// the first few as evidence, and how far ahead the furthest is.
+pub(super) fn after_scan_time(scan: &ScanData, window: Window) -> (usize, Vec<Evidence>, i64) {
+    let mut n = 0;
+    let mut ev = Vec::new();
+    let mut ahead = 0;
+    for item in &scan.spool_items {
+        if window.place(item.sent_at) == Placement::AfterScanTime {
+            n += 1;
+            let secs = (item.sent_at - window.now).num_seconds();
+            ahead = ahead.max(secs);
+            if ev.len() < MAX_EVIDENCE {
+                ev.push(item_evidence(item, -secs));
+            }
+        }
     }
+    (n, ev, ahead)
 }
 
 /// Evidence for a finding about `items`, as `cap_evidence` leaves it: the
@@ -231,14 +253,15 @@ fn item_evidence(item: &SpoolItem, age: i64) -> Evidence {
         TimeSource::Content => "date in the item",
         TimeSource::Mtime => "file time",
     };
+    let age = if age < 0 {
+        format!("dated {} after the scan time", human_duration(-age))
+    } else {
+        format!("age {}", human_duration(age))
+    };
     Evidence {
         path: item.path.display().to_string(),
         line: None,
-        excerpt: format!(
-            "to {to}; sent {} ({source}); age {}",
-            rfc3339(item.sent_at),
-            human_duration(age)
-        ),
+        excerpt: format!("to {to}; sent {} ({source}); {age}", rfc3339(item.sent_at)),
     }
 }
 
@@ -273,25 +296,6 @@ mod tests {
     }
 
     /// Formatting only what is kept says the same as formatting all and capping.
-    #[test]
-    fn unreadable_items_say_where_their_ages_come_from() {
-        assert_eq!(broken_ages(1, 0), "its age comes from the file time");
-        assert_eq!(broken_ages(3, 0), "their ages come from the file times");
-        assert_eq!(broken_ages(1, 1), "its age comes from the date inside it");
-        assert_eq!(
-            broken_ages(2, 2),
-            "their ages come from the dates inside them"
-        );
-        assert_eq!(
-            broken_ages(3, 1),
-            "1 is dated by the date inside, 2 by the file time"
-        );
-        assert_eq!(
-            broken_ages(5, 3),
-            "3 are dated by the date inside, 2 by the file time"
-        );
-    }
-
     #[test]
     fn capped_evidence_is_cap_evidence_of_all() {
         for n in [0, 1, MAX_EVIDENCE - 1, MAX_EVIDENCE, MAX_EVIDENCE + 1, 1000] {

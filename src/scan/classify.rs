@@ -3,7 +3,7 @@
 
 use crate::fsread;
 use crate::model::InputKind;
-use crate::scan::{text, uccapilog};
+use crate::scan::{admin, text, uccapilog};
 use std::path::Path;
 
 const SNIFF_LIMIT: usize = 16 * 1024;
@@ -25,6 +25,9 @@ pub fn classify(path: &Path) -> Result<InputKind, String> {
     }
     let decoded = text::decode(&bytes);
     let t: &str = &decoded.text;
+    if is_own_report(t) {
+        return Err(OWN_REPORT.into());
+    }
     // The reader's own prefix parser decides, so what it reads and what is
     // recognised cannot drift apart. A rotated log may begin with the tail of
     // a packet longer than the sniffed prefix: its name then speaks for it.
@@ -45,11 +48,42 @@ pub fn classify(path: &Path) -> Result<InputKind, String> {
     {
         return Ok(InputKind::TracerptCsv);
     }
-    let lower = t.to_ascii_lowercase();
-    if lower.contains("enableofflineim") || lower.contains("enableimautoarchiving") {
+    if admin::recognises(&t.to_lowercase()) {
         return Ok(InputKind::AdminExport);
     }
     Err("not recognised: not a spool item, UccApilog, tracerpt CSV or admin export".into())
+}
+
+/// The skip reason of oimdiag's own reports.
+pub const OWN_REPORT: &str = "an oimdiag report, not evidence: not read";
+
+/// How far into a file the marker of an oimdiag report is looked for.
+const REPORT_MARKER_WITHIN: usize = 4096;
+
+/// Whether text is one of oimdiag's own reports, in any format it writes
+/// (schema 1.x and redacted ones too): each carries the tool's name where
+/// a report names its maker, in its first 4 KiB. A report left in a
+/// scanned folder would otherwise be read as an admin export (it quotes
+/// EnableOfflineIM) and judged again.
+pub fn is_own_report(text: &str) -> bool {
+    let head = match text.char_indices().nth(REPORT_MARKER_WITHIN) {
+        Some((end, _)) => text.get(..end).unwrap_or(text),
+        None => text,
+    };
+    let head = head.trim_start_matches('\u{feff}').trim_start();
+    // JSON (pretty) and NDJSON: the `tool` object.
+    let json = head.contains("\"schema_version\"")
+        && (head.contains("\"name\": \"oimdiag\"") || head.contains("\"name\":\"oimdiag\""));
+    // Markdown: the summary table's Tool row.
+    let markdown =
+        head.starts_with("# Offline IM diagnosis:") && head.contains("| Tool | oimdiag ");
+    // Text: the verdict line, then "Scanned at … by oimdiag X" (wrapped
+    // anywhere, so spaces and line ends are one).
+    let text = head.starts_with("Verdict: ") && {
+        let words: Vec<&str> = head.split_whitespace().collect();
+        words.windows(2).any(|w| w == ["by", "oimdiag"])
+    };
+    json || markdown || text
 }
 
 /// `Lync-UccApi-0.UccApilog`, `...-1.UccApilog.bak` and the like.

@@ -68,12 +68,16 @@ pub fn read_log(
         }
         _ => return Err("not a log".into()),
     };
-    let unreadable_packets = interp.unreadable_packets;
+    let (sip_packets, unreadable_packets) = (interp.sip_packets, interp.unreadable_packets);
     Ok(match result {
-        Ok(mut stats) => {
-            stats.unparsed_packets += unreadable_packets;
-            (stats, None)
-        }
+        Ok(stats) => (
+            ReadStats {
+                sip_packets,
+                unparsed_packets: stats.unparsed_packets + unreadable_packets,
+                ..stats
+            },
+            None,
+        ),
         Err(e) => (
             ReadStats::default(),
             Some(format!(
@@ -97,32 +101,13 @@ pub fn read_admin(
         .map_err(|e| format!("cannot be read: {}", fsread::describe_io_error(&e)))?;
     let cut = bytes.len() > ADMIN_READ_LIMIT;
     bytes.truncate(ADMIN_READ_LIMIT);
-    let (settings, note) = match admin::parse_admin_export_partial(&bytes, path) {
-        Ok((settings, _)) if cut => (
-            settings,
-            Some(format!(
-                "larger than {} MiB: only the start was read",
-                ADMIN_READ_LIMIT >> 20
-            )),
-        ),
-        // A copy broken off part-way: what was complete is used, and said.
-        Ok((settings, true)) => (
-            settings,
-            Some(
-                "the JSON ends part-way through: only the objects complete before the end \
-                 were read"
-                    .to_string(),
-            ),
-        ),
-        Ok((settings, false)) => (settings, None),
-        Err(reason) if cut => {
-            return Err(format!(
-                "larger than {} MiB: only the start was read, and it did not parse ({reason})",
-                ADMIN_READ_LIMIT >> 20
-            ))
-        }
-        Err(reason) => return Err(reason),
-    };
+    let limit = cut.then(|| {
+        format!(
+            "larger than {} MiB: only the start was read",
+            ADMIN_READ_LIMIT >> 20
+        )
+    });
+    let (settings, note) = admin::settings_and_note(&bytes, path, limit)?;
     // Decoded as `text::decode` reads it: lines that are not UTF-8 in a
     // file without a BOM were Windows-1252.
     let ansi = match text::detect(&bytes) {
@@ -198,6 +183,8 @@ struct Interpreter<'a> {
     last_build: Option<(String, bool)>,
     last_provisioning: HashMap<String, String>,
     last_user_archiving: Option<bool>,
+    /// Records that carry a SIP packet (for `coverage`).
+    sip_packets: u64,
     /// Records that named a SIP packet with no SIP message after them.
     unreadable_packets: u64,
 }
@@ -213,6 +200,7 @@ impl<'a> Interpreter<'a> {
             last_build: None,
             last_provisioning: HashMap::new(),
             last_user_archiving: None,
+            sip_packets: 0,
             unreadable_packets: 0,
         }
     }
@@ -251,8 +239,13 @@ impl<'a> Interpreter<'a> {
         // the one already noted (`is_new` would drop it).
         let known = self.last_build.as_ref().map(|(b, o)| (b.as_str(), *o));
         let (kinds, packet) = sip::sip_events_with(r.text, r.continuation, body_words, known);
-        if packet == sip::Packet::Unreadable {
-            self.unreadable_packets += 1;
+        match packet {
+            sip::Packet::None => {}
+            sip::Packet::Read => self.sip_packets += 1,
+            sip::Packet::Unreadable => {
+                self.sip_packets += 1;
+                self.unreadable_packets += 1;
+            }
         }
         for kind in kinds {
             if self.is_new(&kind) {

@@ -35,6 +35,7 @@ pub mod lines;
 pub mod literals;
 pub mod logs;
 pub mod prefix;
+pub mod shell_files;
 pub mod sip;
 pub mod spooler;
 pub mod text;

@@ -45,6 +45,39 @@ pub fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
+/// One UccApilog record at `t`, as a log written at UTC+00:00 (the
+/// harness's `--utc-offset`) has it.
+pub fn log_record(t: DateTime<Utc>, text: &str) -> String {
+    format!(
+        "{}|{} 1A2B:3C4D INFO  :: {text}\n",
+        t.format("%m/%d/%Y"),
+        t.format("%H:%M:%S%.3f")
+    )
+}
+
+/// A REGISTER naming `user` at `t`, then, a second later, an INVITE to
+/// `callee` answered 480 (callee offline).
+pub fn register_and_480(t: DateTime<Utc>, user: &str, callee: &str) -> String {
+    let mut s = log_record(
+        t,
+        "Sending Packet - 10.0.0.1:5061 (From Local Address: 10.0.0.2:1) 500 bytes:",
+    );
+    s.push_str(&format!(
+        "REGISTER sip:contoso.com SIP/2.0\nFrom: <sip:{user}>;tag=1\nTo: <sip:{user}>\nCSeq: 1 REGISTER\nCall-ID: r1\nUser-Agent: UCCAPI/16.0.6965.5308 OC/16.0.6965.2117 (Skype for Business)\n"
+    ));
+    s.push_str(&log_record(t, "End of Sending Packet - 10.0.0.1:5061"));
+    let t2 = t + Duration::seconds(1);
+    s.push_str(&log_record(
+        t2,
+        "Data Received - 10.0.0.1:5061 (To Local Address: 10.0.0.2:1) 300 bytes:",
+    ));
+    s.push_str(&format!(
+        "SIP/2.0 480 Temporarily Unavailable\nFrom: <sip:{user}>;tag=2\nTo: <sip:{callee}>;tag=3\nCSeq: 1 INVITE\nCall-ID: i1\n"
+    ));
+    s.push_str(&log_record(t2, "End of Data Received - 10.0.0.1:5061"));
+    s
+}
+
 pub fn rfc2822(t: DateTime<Utc>) -> String {
     t.to_rfc2822()
 }
@@ -365,6 +398,20 @@ impl Scan {
             stderr: r.stderr,
             elapsed: r.elapsed,
         }
+    }
+
+    /// `summary.probable_causes`, as strings.
+    pub fn causes(&self) -> Vec<String> {
+        self.json["summary"]["probable_causes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap().to_string())
+            .collect()
+    }
+
+    pub fn headline(&self) -> &str {
+        self.json["summary"]["headline"].as_str().unwrap()
     }
 
     pub fn verdict(&self) -> &str {
