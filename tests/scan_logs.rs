@@ -1675,3 +1675,104 @@ fn a_json_export_that_ends_part_way_keeps_its_whole_objects_and_says_so() {
     let s = env.scan_root(&[]);
     assert!(scanned(&s, "client-policies.json")["note"].is_null());
 }
+
+// ------------------------------------------------- OIM023, scoped policies
+
+/// Client policies as ConvertTo-Json writes them: a Global and the `tags`
+/// given, each with its EnableIMAutoArchiving.
+fn policies(global: Option<bool>, tags: &[(&str, bool)]) -> String {
+    let mut objs: Vec<String> = global
+        .map(|g| format!(r#"{{"Identity": "Global", "EnableIMAutoArchiving": {g}}}"#))
+        .into_iter()
+        .collect();
+    objs.extend(
+        tags.iter()
+            .map(|(t, v)| format!(r#"{{"Identity": "{t}", "EnableIMAutoArchiving": {v}}}"#)),
+    );
+    format!("[{}]", objs.join(","))
+}
+
+fn scan_policies(global: Option<bool>, tags: &[(&str, bool)], provisioned: Option<&str>) -> Scan {
+    let env = TestEnv::new();
+    env.spooler(ALICE);
+    let mut log = Log::new().register(ago(900), ALICE, UA_C2R);
+    if let Some(v) = provisioned {
+        log = log.received(
+            ago(899),
+            &provisioning(ALICE, &[("EnableIMAutoArchiving", v)]),
+        );
+    }
+    env.write_file(LOG0, log.lf());
+    env.write_file("admin/policies.json", policies(global, tags));
+    env.scan_root(&[])
+}
+
+#[test]
+fn oim023_names_every_scope_turning_archiving_off() {
+    let one = scan_policies(Some(true), &[("Tag:NoArchive", false)], None);
+    let msg = str_of(&one.finding("OIM023")["message"], "message").to_string();
+    assert!(msg.contains("client policy scope Tag:NoArchive"), "{msg}");
+    assert!(msg.contains("the Global one has it on"), "{msg}");
+    let two = scan_policies(
+        None,
+        &[("Tag:A", false), ("Site:Rome", false), ("Tag:On", true)],
+        None,
+    );
+    let msg = str_of(&two.finding("OIM023")["message"], "message").to_string();
+    assert!(
+        msg.contains("client policy scopes Tag:A, Site:Rome"),
+        "{msg}"
+    );
+    assert!(msg.contains("no Global one was exported"), "{msg}");
+    assert!(!msg.contains("Tag:On"), "{msg}");
+}
+
+#[test]
+fn oim023_is_silent_when_provisioning_shows_the_users_value_or_global_is_off() {
+    let provisioned = scan_policies(Some(true), &[("Tag:NoArchive", false)], Some("true"));
+    assert_not(&provisioned, "OIM023");
+    let global_off = scan_policies(Some(false), &[("Tag:NoArchive", false)], None);
+    assert_not(&global_off, "OIM023");
+    // OIM020 fires for Global and mentions the scoped object too.
+    let msg = str_of(&global_off.finding("OIM020")["message"], "message").to_string();
+    assert!(
+        msg.contains("Scoped client policy objects also have it off"),
+        "{msg}"
+    );
+    assert!(msg.contains("Tag:NoArchive"), "{msg}");
+    let scoped_on = scan_policies(Some(false), &[("Tag:Fine", true)], None);
+    let msg = str_of(&scoped_on.finding("OIM020")["message"], "message").to_string();
+    assert!(!msg.contains("Scoped"), "{msg}");
+}
+
+#[test]
+fn oim030_says_at_for_one_failure_and_between_for_several() {
+    let env = TestEnv::new();
+    env.spooler(ALICE);
+    let one = Log::new().info(
+        ago(600),
+        &format!("EWS: POST {EWS_ONPREM} CreateItem -> 503 Service Unavailable"),
+    );
+    env.write_file(LOG0, one.lf());
+    let s = env.scan_root(&[]);
+    let msg = str_of(&s.finding("OIM030")["message"], "message").to_string();
+    assert!(
+        msg.contains(&format!("logged at {}", rfc3339(ago(600)))),
+        "{msg}"
+    );
+    let two = one.info(
+        ago(500),
+        &format!("EWS: POST {EWS_ONPREM} CreateItem -> 503 Service Unavailable"),
+    );
+    env.write_file(LOG0, two.lf());
+    let s = env.scan_root(&[]);
+    let msg = str_of(&s.finding("OIM030")["message"], "message").to_string();
+    assert!(
+        msg.contains(&format!(
+            "between {} and {}",
+            rfc3339(ago(600)),
+            rfc3339(ago(500))
+        )),
+        "{msg}"
+    );
+}
