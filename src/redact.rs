@@ -40,7 +40,11 @@ enum Sensitive {
     Profile(String),
     /// `Users\` + name: the separator-including prefix as spelled, and the name.
     Account(String, String),
+    /// A Windows `DOMAIN\user` account: the domain and the user, lower-cased.
+    NtAccount(String, String),
     Ip(String),
+    /// An IPv6 address, as `Ipv6Addr` writes it.
+    Ip6(String),
 }
 
 static SIP_FOLDER: LazyLock<Regex> =
@@ -61,6 +65,22 @@ static URL_HOST: LazyLock<Regex> = LazyLock::new(|| {
 });
 static DOTTED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+")
+        .unwrap()
+});
+/// `CONTOSO\alice` in free text: a NetBIOS domain (upper-case, as Windows
+/// shows it, which tells it from a folder in a path) and an account, each
+/// standing alone between delimiters (a path goes on with another `\`).
+static NT_ACCOUNT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?:^|[\s"'(=,;\[])([A-Z][A-Z0-9-]{0,14})\\([A-Za-z0-9][A-Za-z0-9._$-]{0,63})(?:$|[\s"'),;:\]])"#)
+        .unwrap()
+});
+/// `\\PC042\share`: the machine a UNC path names.
+static UNC_HOST: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\\\\([A-Za-z0-9][A-Za-z0-9.-]{0,62})\\").unwrap());
+/// Text that may be an IPv6 address (checked by parsing it), with its
+/// zone (`%12`) if any, between non-word delimiters.
+static IPV6: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:^|[^0-9a-z:.])((?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}(?:%[0-9a-z]+)?)")
         .unwrap()
 });
 static NUMERIC: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[0-9]+(?:\.[0-9]+)+").unwrap());
@@ -288,6 +308,11 @@ impl Found {
             })
             .collect();
         for (start, end, whole, name) in folders {
+            // `sip_alice%40contoso.com`: a profile folder as a URL encodes it.
+            let name = match name.to_ascii_lowercase().find("%40") {
+                Some(_) => name.replace("%40", "@").replace("%2540", "@"),
+                None => name,
+            };
             if ADDRESS.find(&name).is_some_and(|m| m.as_str() == name) {
                 self.address(&name);
                 // Replaced through its address: `sip_` + the address's pseudonym.
@@ -319,6 +344,62 @@ impl Found {
                 continue;
             }
             self.add(&format!("{prefix}{name}"), Sensitive::Account(prefix, key));
+            blank(&mut rest, start, end);
+        }
+
+        let nt_accounts: Vec<_> = NT_ACCOUNT
+            .captures_iter(&rest)
+            .map(|c| {
+                let (d, u) = (c.get(1).unwrap(), c.get(2).unwrap());
+                (
+                    d.start(),
+                    u.end(),
+                    d.as_str().to_string(),
+                    u.as_str().to_string(),
+                )
+            })
+            .collect();
+        for (start, end, domain, user) in nt_accounts {
+            let key = (domain.to_lowercase(), user.to_lowercase());
+            // Windows' own principals (`NT AUTHORITY\SYSTEM`, `BUILTIN\Users`,
+            // `IIS APPPOOL\…`) name nobody.
+            if matches!(
+                key.0.as_str(),
+                "authority" | "builtin" | "service" | "apppool"
+            ) {
+                continue;
+            }
+            self.add(
+                &format!("{domain}\\{user}"),
+                Sensitive::NtAccount(key.0, key.1),
+            );
+            blank(&mut rest, start, end);
+        }
+
+        let unc: Vec<String> = UNC_HOST
+            .captures_iter(&rest)
+            .map(|c| c[1].to_string())
+            .collect();
+        for h in unc {
+            self.host(&h);
+        }
+
+        let v6: Vec<_> = IPV6
+            .captures_iter(&rest)
+            .map(|c| {
+                let m = c.get(1).unwrap();
+                (m.start(), m.end(), m.as_str().to_string())
+            })
+            .collect();
+        for (start, end, text) in v6 {
+            let bare = text.split('%').next().unwrap_or(&text);
+            let Ok(ip) = bare.parse::<std::net::Ipv6Addr>() else {
+                continue;
+            };
+            if ip.is_loopback() || ip.is_unspecified() {
+                continue;
+            }
+            self.add(&text, Sensitive::Ip6(ip.to_string()));
             blank(&mut rest, start, end);
         }
 
@@ -423,7 +504,9 @@ impl Redactor {
         let mut addresses = BTreeSet::new();
         let mut profiles = BTreeSet::new();
         let mut accounts = BTreeSet::new();
+        let mut nt_domains = BTreeSet::new();
         let mut ips = BTreeSet::new();
+        let mut ip6s = BTreeSet::new();
         for what in found.spellings.values() {
             match what {
                 Sensitive::Address(a) => {
@@ -445,8 +528,15 @@ impl Redactor {
                 Sensitive::Account(_, n) => {
                     accounts.insert(n.clone());
                 }
+                Sensitive::NtAccount(d, u) => {
+                    nt_domains.insert(d.clone());
+                    accounts.insert(u.clone());
+                }
                 Sensitive::Ip(i) => {
                     ips.insert(i.clone());
+                }
+                Sensitive::Ip6(i) => {
+                    ip6s.insert(i.clone());
                 }
             }
         }
@@ -459,6 +549,7 @@ impl Redactor {
         let (domain_no, host_no, address_no) =
             (number(&domains), number(&hosts), number(&addresses));
         let (profile_no, account_no, ip_no) = (number(&profiles), number(&accounts), number(&ips));
+        let (nt_domain_no, ip6_no) = (number(&nt_domains), number(&ip6s));
         let domain = |d: &str| format!("domain{}.example", domain_no[d]);
         let address = |a: &str| {
             let d = a.rsplit_once('@').map_or("", |(_, d)| d);
@@ -493,7 +584,13 @@ impl Redactor {
                 Sensitive::Account(prefix, n) => {
                     (prefix.len(), format!("account{}", account_no[n]))
                 }
+                Sensitive::NtAccount(d, u) => (
+                    0,
+                    format!("DOMAIN{}\\account{}", nt_domain_no[d], account_no[u]),
+                ),
                 Sensitive::Ip(i) => (0, test_net(ip_no[i])),
+                // The documentation prefix (RFC 3849).
+                Sensitive::Ip6(i) => (0, format!("2001:db8::{:x}", ip6_no[i])),
             };
             patterns.push(spelling.clone());
             replacements.push(replacement);
@@ -567,6 +664,46 @@ mod tests {
     fn redact_all(texts: &[&str]) -> Vec<String> {
         let r = Redactor::collect(texts);
         texts.iter().map(|t| r.apply(t)).collect()
+    }
+
+    #[test]
+    fn windows_accounts_unc_hosts_ipv6_and_encoded_profiles_are_pseudonymised() {
+        let out = redact_all(&[
+            "EWS returned 401 for CONTOSO\\alice (NTLM) from [fe80::1c2d:3e4f:5a6b:7c8d%12]",
+            "https://[2001:4860:4860::8888]/EWS/Exchange.asmx and 2001:4860:4860::8888",
+            "copied from \\\\PC042\\c$\\Users",
+            "C:\\Users\\alice\\AppData\\Local\\Microsoft\\Office\\16.0\\Lync\\sip_alice%40contoso.com",
+            "alice@contoso.com at 09:14:03.123 in CSIPStack::Send, NT AUTHORITY\\SYSTEM, ::1",
+        ]);
+        assert_eq!(
+            out[0],
+            "EWS returned 401 for DOMAIN1\\account1 (NTLM) from [2001:db8::2]"
+        );
+        assert_eq!(
+            out[1],
+            "https://[2001:db8::1]/EWS/Exchange.asmx and 2001:db8::1"
+        );
+        assert_eq!(out[2], "copied from \\\\host1\\c$\\Users");
+        assert_eq!(
+            out[3],
+            "C:\\Users\\account1\\AppData\\Local\\Microsoft\\Office\\16.0\\Lync\\sip_user1@domain1.example"
+        );
+        assert_eq!(
+            out[4],
+            "user1@domain1.example at 09:14:03.123 in CSIPStack::Send, NT AUTHORITY\\SYSTEM, ::1"
+        );
+    }
+
+    #[test]
+    fn look_alike_domains_are_not_public() {
+        let out = redact_all(&[
+            "https://mail.myoffice.com/EWS/Exchange.asmx",
+            "https://ews.notmicrosoft.com/x",
+            "https://outlook.office365.com/EWS/Exchange.asmx",
+        ]);
+        assert!(!out[0].contains("myoffice"), "{}", out[0]);
+        assert!(!out[1].contains("notmicrosoft"), "{}", out[1]);
+        assert_eq!(out[2], "https://outlook.office365.com/EWS/Exchange.asmx");
     }
 
     #[test]

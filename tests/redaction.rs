@@ -34,6 +34,18 @@ fn fixture(tmp: &Path) -> PathBuf {
           11/23/2026|11:30:03.000 1F68:C14 INFO  :: OfflineIM: queued message 45 for sip:frank@northwind.org\r\n\
           11/23/2026|11:30:04.000 1F68:C14 INFO  :: OfflineIM: message 45 spooled to History Spooler (file C:\\Users\\alice\\AppData\\Local\\Microsoft\\Office\\16.0\\Lync\\sip_erin@fabrikam.net\\History Spooler\\e1.hist)\r\n",
     );
+    // What an EWS 401 and a collection script write: a Windows account, an
+    // IPv6 literal (bare and in a URL), a UNC machine name; and a profile
+    // folder as a URL encodes it.
+    write(
+        &lync.join("Tracing/Lync-UccApi-2.UccApilog"),
+        b"11/23/2026|11:40:00.000 1F68:C14 ERROR :: EWS: POST https://[2001:4860:4860::8888]/EWS/Exchange.asmx CreateItem -> 401 Unauthorized\r\n\
+          11/23/2026|11:40:01.000 1F68:C14 ERROR :: OfflineIM: message 46 failed: EWS returned 401 for FABRIKAM\\erin from fe80::1c2d:3e4f:5a6b:7c8d%12 via \\\\PC042\\logs\r\n",
+    );
+    write(
+        &lync.join("sip_gina%40fabrikam.net/History Spooler/g1.hist"),
+        b"To: <sip:frank@northwind.org>\r\nDate: Mon, 23 Nov 2026 10:31:03 +0000\r\n\r\nbody\r\n",
+    );
     write(
         &lync.join("Tracing/notes for alice@contoso.com.txt"),
         b"\x00\x01notes",
@@ -114,6 +126,16 @@ fn sensitive_strings(tree: &Path, tmp: &Path) -> BTreeSet<String> {
         for m in ipv4.find_iter(t) {
             out.insert(m.as_str().to_string());
         }
+    }
+    for extra in [
+        "FABRIKAM\\erin",
+        "2001:4860:4860::8888",
+        "fe80::1c2d:3e4f:5a6b:7c8d",
+        "PC042",
+        "gina%40fabrikam.net",
+        "gina",
+    ] {
+        out.insert(extra.to_string());
     }
     // Public names the redaction keeps on purpose.
     out.retain(|s| !s.ends_with("microsoft.com") && s != "microsoft");
@@ -204,6 +226,11 @@ fn nothing_sensitive_survives_redaction_in_any_format() {
         },
         "frank@northwind.org",
         "mail.contoso.com",
+        "FABRIKAM\\erin",
+        "2001:4860:4860::8888",
+        "fe80::1c2d:3e4f:5a6b:7c8d",
+        "PC042",
+        "gina",
     ] {
         assert!(
             occurs(shown, &plain),
