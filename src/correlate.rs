@@ -554,6 +554,7 @@ mod tests {
     fn sig(time: &str, event: SigEvent, id: Option<&str>, to: Option<&str>) -> LogEvent {
         LogEvent {
             time: Some(t(time)),
+            clock: crate::events::Clock::default(),
             origin: Origin {
                 path: PathBuf::from("Lync-UccApi-0.UccApilog").into(),
                 line: Some(1),
@@ -714,6 +715,7 @@ mod tests {
     fn two_users_each_get_their_attempts() {
         let user = |time: &str, who: &str| LogEvent {
             time: Some(t(time)),
+            clock: crate::events::Clock::default(),
             origin: Origin {
                 path: PathBuf::from("log").into(),
                 line: Some(1),
@@ -759,6 +761,7 @@ mod tests {
             message_class: None,
             subject: None,
             problem: None,
+            local_date: None,
         };
         let mut s = scan(vec![
             sig(
@@ -807,6 +810,7 @@ mod tests {
     fn a_480_before_queued_is_the_trigger() {
         let offline = LogEvent {
             time: Some(t("2026-11-23T10:00:00Z")),
+            clock: crate::events::Clock::default(),
             origin: Origin {
                 path: PathBuf::from("log").into(),
                 line: Some(5),

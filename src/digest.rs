@@ -326,6 +326,7 @@ mod tests {
     fn ev(time: Option<&str>, path: &str, kind: EventKind) -> LogEvent {
         LogEvent {
             time: time.map(t),
+            clock: crate::events::Clock::default(),
             origin: Origin {
                 path: PathBuf::from(path).into(),
                 line: Some(1),

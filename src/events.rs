@@ -14,12 +14,27 @@ pub struct Record {
     pub line: u64,
     /// The record's time in UTC (local log times already converted), when it has one.
     pub time: Option<DateTime<Utc>>,
+    /// How `time` was told.
+    pub clock: Clock,
     /// `INFO`, `ERROR`, ... when the format has one.
     pub level: Option<String>,
     /// The text after the `LEVEL ::` prefix on the first line (or the CSV text column).
     pub text: String,
     /// Continuation lines (a SIP packet's start line, headers, body), without line endings.
     pub continuation: Vec<String>,
+}
+
+/// How a record's time was told: an instant, or a local wall time read by
+/// the zone rules in force (what cross-checking the clocks needs).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Clock {
+    /// No time.
+    #[default]
+    None,
+    /// An instant as written: a FILETIME, a date with its offset.
+    Absolute,
+    /// A local time, read with this offset (seconds east of UTC).
+    Local { offset: i32 },
 }
 
 /// What a reader met that it could not use as-is; reported in `inputs`, never fatal.
@@ -38,6 +53,10 @@ pub struct ReadStats {
     pub dropped_lines: u64,
     /// Records whose timestamp could not be read.
     pub bad_times: u64,
+    /// The offsets local times were read with, and those in a DST gap or overlap.
+    pub zone: crate::timezone::ZoneUse,
+    /// A tracerpt header not in English: its columns were found by their shape.
+    pub columns_by_shape: bool,
 }
 
 impl ReadStats {
@@ -49,6 +68,8 @@ impl ReadStats {
         self.cut_lines += o.cut_lines;
         self.dropped_lines += o.dropped_lines;
         self.bad_times += o.bad_times;
+        self.zone.add(&o.zone);
+        self.columns_by_shape |= o.columns_by_shape;
     }
 }
 
@@ -161,6 +182,8 @@ pub enum EventKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogEvent {
     pub time: Option<DateTime<Utc>>,
+    /// How `time` was told.
+    pub clock: Clock,
     pub origin: Origin,
     pub kind: EventKind,
 }

@@ -55,4 +55,5 @@ macro_rules! no_panic_on_input {
 no_panic_on_input! {
     pub mod fsread;
     pub mod timefmt;
+    pub mod timezone;
 }

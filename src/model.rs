@@ -120,6 +120,9 @@ pub struct SpoolItem {
     pub subject: Option<String>,
     /// Why the item could not be (fully) read or parsed, if it could not.
     pub problem: Option<String>,
+    /// Its date had no offset: the offset the zone rules gave it, and
+    /// whether it fell in a DST gap or overlap.
+    pub local_date: Option<(i32, crate::timezone::Fold)>,
 }
 
 /// Everything the scanners found; the only input of the rules.

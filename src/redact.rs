@@ -684,6 +684,7 @@ mod tests {
         "install_type",
         "mailbox_location",
         "sent_at_source",
+        "source",
         "state",
         "format",
         "outcome",

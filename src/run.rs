@@ -215,7 +215,7 @@ impl Readers<'_> {
             f.open(),
             &f.path,
             kind,
-            self.cfg.utc_offset,
+            &self.cfg.zone,
             self.sigs,
             &mut sink,
         );
@@ -247,7 +247,7 @@ fn discover_and_read(
         cfg,
         sigs,
         opts: spooler::ItemOptions {
-            utc_offset: cfg.utc_offset,
+            zone: cfg.zone.clone(),
             include_subjects: cfg.include_subjects,
             now: cfg.now,
         },
@@ -425,7 +425,7 @@ fn read_all<'scope, 'env>(
     let mut items_scanned = items.iter().map(|item| ScannedInput {
         path: Arc::clone(&item.path),
         kind: InputKind::SpoolItem,
-        note: spooler::window_note(item.size_bytes),
+        note: spooler::item_note(item),
     });
     let mut taken = 0;
     for ((before, f), r) in files.into_iter().zip(readings) {

@@ -311,6 +311,7 @@ mod tests {
             format: ItemFormat::Mime,
             subject: None,
             problem: None,
+            local_date: None,
         }
     }
 

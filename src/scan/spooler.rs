@@ -8,7 +8,8 @@ use crate::fsread;
 use crate::model::{ItemFormat, SpoolItem, TimeSource};
 use crate::scan::text::{self, Encoding};
 use crate::timefmt::parse_content_date;
-use chrono::{DateTime, FixedOffset, Utc};
+use crate::timezone::LocalZone;
+use chrono::{DateTime, Utc};
 use regex::Regex;
 use std::borrow::Cow;
 use std::path::Path;
@@ -19,10 +20,31 @@ use std::sync::{Arc, LazyLock};
 pub const ITEM_READ_LIMIT: usize = 64 * 1024;
 
 pub struct ItemOptions {
-    pub utc_offset: FixedOffset,
+    /// The rules a date without an offset is read by.
+    pub zone: LocalZone,
     pub include_subjects: bool,
     /// The date of an item with no file time.
     pub now: DateTime<Utc>,
+}
+
+/// The note `inputs` gives an item: its read window (see [`window_note`]),
+/// and a zone-less date that fell in a DST gap or overlap.
+pub fn item_note(item: &SpoolItem) -> Option<String> {
+    use crate::timezone::Fold;
+    let fold = match item.local_date {
+        Some((_, Fold::Gap)) => Some(
+            "its date has no offset and fell in a DST gap: read with the offset before the gap \
+             (shifted forward by the gap)",
+        ),
+        Some((_, Fold::Overlap)) => {
+            Some("its date has no offset and fell in a DST overlap: read as the earlier instant")
+        }
+        _ => None,
+    };
+    match (window_note(item.size_bytes), fold) {
+        (Some(w), Some(f)) => Some(format!("{w}; {f}")),
+        (w, f) => w.or(f.map(str::to_string)),
+    }
 }
 
 /// Fields found in an item's content.
@@ -90,6 +112,7 @@ pub fn unstated_item(found: &FoundFile, now: DateTime<Utc>) -> SpoolItem {
         message_class: None,
         subject: None,
         problem: None,
+        local_date: None,
     }
 }
 
@@ -217,10 +240,11 @@ pub fn read_item(
         ));
     }
     if let Some(d) = s.date_text {
-        match parse_content_date(&d, opts.utc_offset) {
+        match parse_content_date(&d, &opts.zone) {
             Some(t) => {
-                item.sent_at = t;
+                item.sent_at = t.utc;
                 item.sent_at_source = TimeSource::Content;
+                item.local_date = t.local.map(|r| (r.offset, r.fold));
             }
             None => {
                 item.problem = Some(format!(

@@ -10,10 +10,11 @@
 //! line-length cap are handled there) and capped in size, so memory stays
 //! bounded whatever the file holds.
 
-use crate::events::{ReadStats, Record};
+use crate::events::{Clock, ReadStats, Record};
 use crate::scan::lines::LineReader;
-use crate::timefmt::parse_content_date;
-use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
+use crate::timefmt::{local_date, parse_content_date, Dated};
+use crate::timezone::LocalZone;
+use chrono::{DateTime, NaiveDateTime, Utc};
 use std::io::{self, Read};
 
 /// A row stops growing past this many bytes of field content.
@@ -30,11 +31,11 @@ const MIN_PLAUSIBLE_YEAR: i32 = 1980;
 const MAX_PLAUSIBLE_YEAR: i32 = 9999;
 
 /// Reads a tracerpt CSV export, calling `on_record` for each data row.
-/// Local date strings (no offset) are read at `offset`. Never fails on content;
+/// Local date strings (no offset) are read by `zone`. Never fails on content;
 /// only I/O errors are returned.
 pub fn read_records<R: Read>(
     reader: R,
-    offset: FixedOffset,
+    zone: &LocalZone,
     on_record: &mut dyn FnMut(Record),
 ) -> io::Result<ReadStats> {
     let mut lines = LineReader::new(reader)?;
@@ -61,7 +62,7 @@ pub fn read_records<R: Read>(
         match &columns {
             None if done.fields.iter().all(|f| f.trim().is_empty()) => {}
             None => columns = Some(Columns::from_header(&done.fields)),
-            Some(c) => emit(c, done, offset, &mut stats, on_record),
+            Some(c) => emit(c, done, zone, &mut stats, on_record),
         }
     }
     if row.active() {
@@ -70,7 +71,7 @@ pub fn read_records<R: Read>(
         let done = row.take();
         stats.dropped_lines += done.dropped;
         if let Some(c) = &columns {
-            emit(c, done, offset, &mut stats, on_record);
+            emit(c, done, zone, &mut stats, on_record);
         }
     }
     Ok(stats)
@@ -79,20 +80,31 @@ pub fn read_records<R: Read>(
 fn emit(
     columns: &Columns,
     row: Row,
-    offset: FixedOffset,
+    zone: &LocalZone,
     stats: &mut ReadStats,
     on_record: &mut dyn FnMut(Record),
 ) {
     if row.fields.iter().all(|f| f.trim().is_empty()) {
         return;
     }
-    let time = columns
+    let dated = columns
         .time
         .and_then(|i| row.fields.get(i))
-        .and_then(|s| parse_time(s, offset));
-    if time.is_none() {
-        stats.bad_times += 1;
-    }
+        .and_then(|s| parse_time(s, zone));
+    let (time, clock) = match dated {
+        None => {
+            stats.bad_times += 1;
+            (None, Clock::None)
+        }
+        Some(Dated {
+            utc,
+            local: Some(r),
+        }) => {
+            stats.zone.note(&r);
+            (Some(utc), Clock::Local { offset: r.offset })
+        }
+        Some(Dated { utc, local: None }) => (Some(utc), Clock::Absolute),
+    };
     let level = columns.level(&row.fields);
     let text = columns.text(&row.fields);
     let mut parts = text.split('\n');
@@ -102,6 +114,7 @@ fn emit(
     on_record(Record {
         line: row.start_line,
         time,
+        clock,
         level,
         text: first,
         continuation,
@@ -209,20 +222,21 @@ fn level_word(s: &str) -> Option<String> {
     Some(w.to_string())
 }
 
-/// A FILETIME integer or a date string; strings without offset are local at `offset`.
-pub fn parse_time(s: &str, offset: FixedOffset) -> Option<DateTime<Utc>> {
-    parse_time_unbounded(s, offset).filter(|t| crate::timefmt::plausible(*t))
+/// A FILETIME integer or a date string; strings without offset are local
+/// times read by `zone`.
+pub fn parse_time(s: &str, zone: &LocalZone) -> Option<Dated> {
+    parse_time_unbounded(s, zone).filter(|d| crate::timefmt::plausible(d.utc))
 }
 
-fn parse_time_unbounded(s: &str, offset: FixedOffset) -> Option<DateTime<Utc>> {
+fn parse_time_unbounded(s: &str, zone: &LocalZone) -> Option<Dated> {
     let t = s.trim();
     if t.is_empty() {
         return None;
     }
     if t.bytes().all(|b| b.is_ascii_digit()) {
-        return filetime(t.parse::<u64>().ok()?);
+        return filetime(t.parse::<u64>().ok()?).map(|utc| Dated { utc, local: None });
     }
-    if let Some(d) = parse_content_date(t, offset) {
+    if let Some(d) = parse_content_date(t, zone) {
         return Some(d);
     }
     for fmt in [
@@ -232,10 +246,7 @@ fn parse_time_unbounded(s: &str, offset: FixedOffset) -> Option<DateTime<Utc>> {
         "%m/%d/%Y %H:%M",
     ] {
         if let Ok(n) = NaiveDateTime::parse_from_str(t, fmt) {
-            return offset
-                .from_local_datetime(&n)
-                .single()
-                .map(|d| d.with_timezone(&Utc));
+            return local_date(&n, zone);
         }
     }
     None
@@ -416,13 +427,13 @@ mod tests {
 
     const HEADER: &str = "Event Name,   Type,   Event ID,   Version,   Channel,   Level,   Opcode,   Task,   Keyword,   PID,   TID,   Processor Number,   Instance ID,   Parent Instance ID,   Activity ID,   Related Activity ID,   Clock-Time,   Kernel(ms),   User(ms),   User Data";
 
-    fn utc() -> FixedOffset {
-        FixedOffset::east_opt(0).unwrap()
+    fn utc() -> LocalZone {
+        chrono::FixedOffset::east_opt(0).unwrap().into()
     }
 
-    fn read(bytes: &[u8], offset: FixedOffset) -> (Vec<Record>, ReadStats) {
+    fn read(bytes: &[u8], zone: LocalZone) -> (Vec<Record>, ReadStats) {
         let mut v = Vec::new();
-        let stats = read_records(bytes, offset, &mut |r| v.push(r)).unwrap();
+        let stats = read_records(bytes, &zone, &mut |r| v.push(r)).unwrap();
         (v, stats)
     }
 
@@ -498,7 +509,7 @@ mod tests {
 
     #[test]
     fn date_string_clock_times() {
-        let plus1 = parse_utc_offset("+01:00").unwrap();
+        let plus1: LocalZone = parse_utc_offset("+01:00").unwrap().into();
         let want = "2026-11-23T09:12:59Z";
         for clock in [
             "2026-11-23T09:12:59Z",
@@ -510,7 +521,7 @@ mod tests {
             "11/23/2026 10:12:59 AM",
         ] {
             let csv = format!("{HEADER}\n{}\n", row("Info", "4", clock, "\"x\""));
-            let (v, stats) = read(csv.as_bytes(), plus1);
+            let (v, stats) = read(csv.as_bytes(), plus1.clone());
             assert_eq!(stats.bad_times, 0, "{clock}");
             assert_eq!(rfc3339(v[0].time.unwrap()), want, "{clock}");
         }
@@ -699,7 +710,7 @@ mod tests {
             .join("sample-spooler/Microsoft/Office/16.0/Lync/Tracing/Lync-UccApi-0-etl.csv");
         let file = std::fs::File::open(path).unwrap();
         let mut v = Vec::new();
-        let stats = read_records(file, utc(), &mut |r| v.push(r)).unwrap();
+        let stats = read_records(file, &utc(), &mut |r| v.push(r)).unwrap();
         assert_eq!(
             stats,
             ReadStats {
@@ -762,7 +773,7 @@ mod tests {
                 bytes.push(alphabet[(seed % alphabet.len() as u64) as usize]);
             }
             let mut n = 0u64;
-            let stats = read_records(bytes.as_slice(), utc(), &mut |_| n += 1).unwrap();
+            let stats = read_records(bytes.as_slice(), &utc(), &mut |_| n += 1).unwrap();
             assert_eq!(stats.records, n);
         }
     }
