@@ -37,6 +37,12 @@ pub enum Clock {
     Local { offset: i32 },
 }
 
+impl Clock {
+    pub fn is_absolute(self) -> bool {
+        self == Clock::Absolute
+    }
+}
+
 /// What a reader met that it could not use as-is; reported in `inputs`, never fatal.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ReadStats {

@@ -8,6 +8,7 @@
 
 pub mod build_version;
 pub mod cli;
+pub mod clockcheck;
 pub mod config;
 pub mod correlate;
 pub mod coverage;

@@ -212,3 +212,118 @@ fn a_zone_less_item_date_is_read_by_the_zone_rules() {
         serde_json::json!(["+02:00"])
     );
 }
+
+const CSV: &str = "Microsoft/Office/16.0/Lync/Tracing/Lync-UccApi-0-etl.csv";
+const HEADER_EN: &str = "Event Name,   Type,   Event ID,   Version,   Channel,   Level,   Opcode,   Task,   Keyword,   PID,   TID,   Processor Number,   Instance ID,   Parent Instance ID,   Activity ID,   Related Activity ID,   Clock-Time,   Kernel(ms),   User(ms),   User Data";
+
+/// FILETIME ticks of an RFC 3339 instant.
+fn filetime(t: &str) -> u64 {
+    let t = chrono::DateTime::parse_from_rfc3339(t).unwrap();
+    ((t.timestamp() + 11_644_473_600) as u64) * 10_000_000
+        + u64::from(t.timestamp_subsec_nanos() / 100)
+}
+
+/// A tracerpt row: `kind` in the Type column, `data` the user data as written.
+fn csv_row(kind: &str, level: &str, at: &str, data: &str) -> String {
+    format!(
+        "UccApi,   {kind},   0,   0,   0,   {level},   0,   0,   0x0000000000000000,   0x00001F68,   0x00000C14,   0,   ,   ,   {{00000000-0000-0000-0000-000000000000}},   ,   {},   0,   0,   {data}\r\n",
+        filetime(at)
+    )
+}
+
+/// Message 42 queued at 08:00:00Z and failed with EWS 401 at 08:00:05Z,
+/// told by a tracerpt CSV (FILETIME) and by a UccApilog written at +01:00.
+fn told_twice(t: &TestEnv) {
+    let mut csv = format!("{HEADER_EN}\r\n");
+    csv.push_str(&csv_row(
+        "Information",
+        "4",
+        "2026-11-23T08:00:00.250Z",
+        &format!("\"OfflineIM: queued message 42 for sip:{BOB}\""),
+    ));
+    csv.push_str(&csv_row(
+        "Error",
+        "2",
+        "2026-11-23T08:00:05.500Z",
+        "\"OfflineIM: message 42 failed: EWS returned 401 Unauthorized\"",
+    ));
+    t.write_file(CSV, csv);
+    let mut log = queued("11/23/2026|09:00:00.250", "42");
+    log.push_str(&line(
+        "11/23/2026|09:00:05.500",
+        "OfflineIM: message 42 failed: EWS returned 401 Unauthorized",
+    ));
+    t.write_file(LOG0, log);
+}
+
+fn attempts(s: &Scan) -> &Vec<Value> {
+    s.json["attempts"].as_array().unwrap()
+}
+
+/// The judgement without OIM052, which only one of two scans has.
+fn judged_but_oim052(s: &Scan) -> Value {
+    let mut j = judged(s);
+    j["rules"] = j["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| *r != "OIM052")
+        .cloned()
+        .collect();
+    j
+}
+
+#[test]
+fn a_csv_and_a_log_an_hour_apart_with_no_flag_adopt_the_offset_that_reconciles_them() {
+    let t = TestEnv::new();
+    told_twice(&t);
+    let utc = [("TZ", OsStr::new("UTC"))];
+    let s = scan_at(&t, NOW, &[], &utc);
+    assert!(s.has("OIM052"), "{:?}", s.rule_ids());
+    let f = s.finding("OIM052");
+    assert_eq!(f["severity"], "warning");
+    let msg = f["message"].as_str().unwrap();
+    assert!(msg.contains("--utc-offset +01:00"), "{msg}");
+    assert!(msg.contains("inferred"), "{msg}");
+    assert_eq!(f["evidence"].as_array().unwrap().len(), 2, "{f:#}");
+    let tz = &s.json["time_zone"];
+    assert_eq!(tz["source"], "inferred");
+    assert_eq!(tz["offsets_applied"], serde_json::json!(["+01:00"]));
+    let a = attempts(&s);
+    assert_eq!(a.len(), 1, "one message, not two: {a:#?}");
+    assert_eq!(a[0]["queued_at"], "2026-11-23T08:00:00Z");
+    assert_eq!(a[0]["outcome"], "failed");
+    // The same facts and findings as the scan pinned to the right offset.
+    let pinned = scan_at(&t, NOW, &["--utc-offset", "+01:00"], &utc);
+    assert!(!pinned.has("OIM052"), "{:?}", pinned.rule_ids());
+    assert_eq!(judged_but_oim052(&s), judged(&pinned));
+    // The two EWS failures are one failure told twice.
+    assert_eq!(
+        s.json["coverage"]["logs"]["oim_events"],
+        pinned.json["coverage"]["logs"]["oim_events"]
+    );
+}
+
+#[test]
+fn with_a_flag_the_flag_wins_and_the_story_still_does_not_split() {
+    let t = TestEnv::new();
+    told_twice(&t);
+    let s = scan_at(&t, NOW, &["--utc-offset", "+00:00"], &[]);
+    assert!(s.has("OIM052"), "{:?}", s.rule_ids());
+    let msg = s.finding("OIM052")["message"].as_str().unwrap();
+    assert!(msg.contains("--utc-offset +01:00"), "{msg}");
+    assert!(msg.contains("flag given wins"), "{msg}");
+    assert_eq!(s.json["time_zone"]["source"], "flag");
+    assert_eq!(
+        s.json["time_zone"]["offsets_applied"],
+        serde_json::json!(["+00:00"])
+    );
+    let a = attempts(&s);
+    assert_eq!(a.len(), 1, "joined by message id: {a:#?}");
+    // The CSV's telling comes first in time: the message is queued then.
+    assert_eq!(a[0]["queued_at"], "2026-11-23T08:00:00Z");
+    // A zone flag that is right: nothing to say.
+    let rome = scan_at(&t, NOW, &["--tz", "Europe/Rome"], &[]);
+    assert!(!rome.has("OIM052"), "{:?}", rome.rule_ids());
+    assert_eq!(attempts(&rome).len(), 1);
+}
