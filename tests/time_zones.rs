@@ -327,3 +327,91 @@ fn with_a_flag_the_flag_wins_and_the_story_still_does_not_split() {
     assert!(!rome.has("OIM052"), "{:?}", rome.rule_ids());
     assert_eq!(attempts(&rome).len(), 1);
 }
+
+/// tracerpt's header on German and French Windows (names ASSUMED: only
+/// their shape is relied on), and the `Type` words of each language.
+const HEADER_DE: &str = "Ereignisname,   Typ,   Ereignis-ID,   Version,   Kanal,   Ebene,   Vorgangscode,   Aufgabe,   Schlüsselwort,   PID,   TID,   Prozessornummer,   Instanz-ID,   Übergeordnete Instanz-ID,   Aktivitäts-ID,   Zugehörige Aktivitäts-ID,   Taktzeit,   Kernel(ms),   Benutzer(ms),   Benutzerdaten";
+const HEADER_FR: &str = "Nom de l'événement,   Type,   ID d'événement,   Version,   Canal,   Niveau,   Opcode,   Tâche,   Mot clé,   PID,   TID,   Numéro de processeur,   ID d'instance,   ID d'instance parent,   ID d'activité,   ID d'activité associée,   Heure de l'horloge,   Noyau(ms),   Utilisateur(ms),   Données utilisateur";
+
+/// The same trace in one language: autodiscover (its user data spilled
+/// unquoted over two columns), an EWS 401, and message 9 queued and failed.
+fn trace(header: &str, types: [&str; 2]) -> String {
+    let [info, error] = types;
+    let mut csv = format!("{header}\r\n");
+    csv.push_str(&csv_row(
+        info,
+        "4",
+        "2026-11-23T08:59:00Z",
+        "Autodiscover: EWS internal URL https://mail.contoso.com/EWS/Exchange.asmx, external URL https://owa.contoso.com/EWS/Exchange.asmx",
+    ));
+    csv.push_str(&csv_row(
+        info,
+        "4",
+        "2026-11-23T09:00:00Z",
+        &format!("\"OfflineIM: queued message 9 for sip:{BOB}\""),
+    ));
+    csv.push_str(&csv_row(
+        error,
+        "2",
+        "2026-11-23T09:00:01Z",
+        "\"EWS: POST https://mail.contoso.com/EWS/Exchange.asmx CreateItem -> 401 Unauthorized\"",
+    ));
+    csv.push_str(&csv_row(
+        error,
+        "2",
+        "2026-11-23T09:00:02Z",
+        "\"OfflineIM: message 9 failed: EWS returned 401 Unauthorized\"",
+    ));
+    csv
+}
+
+#[test]
+fn a_german_or_french_tracerpt_csv_gives_what_the_english_one_gives() {
+    // One tree, the CSV rewritten in each language: the same paths.
+    let t = TestEnv::new();
+    t.spooler(ALICE);
+    let scan_of = |csv: String, utf16: bool| {
+        if utf16 {
+            t.write_file(CSV, utf16le_bom(&csv));
+        } else {
+            t.write_file(CSV, csv);
+        }
+        let s = t.scan_root(&["--tz", "Europe/Rome"]);
+        let scanned = s.json["inputs"]["scanned"].as_array().unwrap().clone();
+        (s, scanned)
+    };
+    let (en, en_files) = scan_of(trace(HEADER_EN, ["Information", "Error"]), false);
+    assert!(en.has("OIM030") && en.has("OIM003"), "{:?}", en.rule_ids());
+    assert_eq!(
+        en.json["facts"]["ews_url"],
+        "https://mail.contoso.com/EWS/Exchange.asmx"
+    );
+    assert_eq!(attempts(&en).len(), 1);
+    let csv_note = |files: &[Value]| {
+        files
+            .iter()
+            .find(|f| f["kind"] == "tracerpt_csv")
+            .map(|f| f["note"].clone())
+            .expect("read as a tracerpt CSV, not skipped")
+    };
+    assert_eq!(csv_note(&en_files), Value::Null);
+    for (lang, header, types, utf16) in [
+        ("de", HEADER_DE, ["Informationen", "Fehler"], false),
+        ("de utf-16", HEADER_DE, ["Informationen", "Fehler"], true),
+        ("fr", HEADER_FR, ["Informations", "Erreur"], false),
+    ] {
+        let (s, files) = scan_of(trace(header, types), utf16);
+        assert_eq!(judged(&s), judged(&en), "{lang}");
+        assert_eq!(
+            s.json["coverage"]["logs"], en.json["coverage"]["logs"],
+            "{lang}"
+        );
+        // What was read differently is said.
+        let note = csv_note(&files);
+        assert!(
+            note.as_str()
+                .is_some_and(|n| n.contains("found by their shape")),
+            "{lang}: {note}"
+        );
+    }
+}

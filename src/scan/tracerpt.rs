@@ -59,10 +59,15 @@ pub fn read_records<R: Read>(
         }
         let done = row.take();
         stats.dropped_lines += done.dropped;
-        match &columns {
+        match &mut columns {
             None if done.fields.iter().all(|f| f.trim().is_empty()) => {}
             None => columns = Some(Columns::from_header(&done.fields)),
-            Some(c) => emit(c, done, zone, &mut stats, on_record),
+            Some(c) => {
+                if c.time.is_none() {
+                    c.time_by_shape(&done.fields, &mut stats);
+                }
+                emit(c, done, zone, &mut stats, on_record)
+            }
         }
     }
     if row.active() {
@@ -131,9 +136,67 @@ struct Columns {
     text_is_last: bool,
     level: Option<usize>,
     kind: Option<usize>,
+    /// Columns in the header.
+    width: usize,
+}
+
+/// tracerpt's own layout (BRIEF §3.5): `Event Name, Type, ..., Level, ...,
+/// Clock-Time, Kernel(ms), User(ms), User Data`, in any language.
+const CANONICAL_WIDTH: usize = 20;
+const CANONICAL_TYPE: usize = 1;
+const CANONICAL_LEVEL: usize = 5;
+const CANONICAL_CLOCK: usize = 16;
+/// A header of fewer columns is not told by its shape.
+const MIN_SHAPE_WIDTH: usize = 8;
+
+/// A FILETIME as tracerpt writes it: 15 to 19 digits, a plausible date.
+fn is_filetime(field: &str) -> bool {
+    let t = field.trim();
+    (15..=19).contains(&t.len())
+        && t.bytes().all(|b| b.is_ascii_digit())
+        && t.parse::<u64>().ok().and_then(filetime).is_some()
+}
+
+/// Whether `text` (a file's start) is a tracerpt CSV by its shape, whatever
+/// the language of its header (tracerpt translates it): a header of at
+/// least 8 names, then a row at least as wide with a FILETIME before its
+/// last column (the text, which spills over further columns unquoted).
+pub fn recognises_by_shape(text: &str) -> bool {
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    let Some(header) = lines.next() else {
+        return false;
+    };
+    let width = header.split(',').count();
+    if width < MIN_SHAPE_WIDTH || header.split(',').any(is_filetime) {
+        return false;
+    }
+    lines.take(32).any(|l| {
+        let fields: Vec<&str> = l.split(',').collect();
+        fields.len() >= width && fields.iter().take(width - 1).any(|f| is_filetime(f))
+    })
 }
 
 impl Columns {
+    /// A header whose time column has no name oimdiag knows (a translated
+    /// one): the first FILETIME of a row, before the text column, is it;
+    /// in tracerpt's own layout the level and type columns are known by
+    /// place too. Tried row by row until a row has one.
+    fn time_by_shape(&mut self, fields: &[String], stats: &mut ReadStats) {
+        let Some(i) = fields
+            .iter()
+            .take(self.width.saturating_sub(1))
+            .position(|f| is_filetime(f))
+        else {
+            return;
+        };
+        self.time = Some(i);
+        stats.columns_by_shape = true;
+        if self.width == CANONICAL_WIDTH && i == CANONICAL_CLOCK {
+            self.level = self.level.or(Some(CANONICAL_LEVEL));
+            self.kind = self.kind.or(Some(CANONICAL_TYPE));
+        }
+    }
+
     fn from_header(fields: &[String]) -> Columns {
         let names: Vec<String> = fields.iter().map(|f| norm_name(f)).collect();
         let find = |want: &[&str]| -> Option<usize> {
@@ -155,6 +218,7 @@ impl Columns {
             text_is_last: text == last,
             level: find(&["level"]),
             kind: find(&["type"]),
+            width: names.len(),
         }
     }
 
@@ -208,14 +272,21 @@ fn norm_name(s: &str) -> String {
         .collect()
 }
 
-/// Maps ETW level numbers and names to the words UccApilog uses.
+/// Maps ETW level numbers and names to the words UccApilog uses. tracerpt
+/// translates the `Type` column's words on non-English Windows; the German,
+/// French, Spanish, Italian, Portuguese and Dutch words here are ASSUMED
+/// (no public sample shows them). The level decides nothing: an unknown
+/// word only leaves a record without one.
 fn level_word(s: &str) -> Option<String> {
-    let w = match s.to_ascii_lowercase().as_str() {
-        "1" | "critical" | "fatal" => "FATAL",
-        "2" | "error" | "err" => "ERROR",
-        "3" | "warning" | "warn" => "WARNING",
-        "4" | "information" | "informational" | "info" => "INFO",
-        "5" | "verbose" => "VERBOSE",
+    let w = match s.to_lowercase().as_str() {
+        "1" | "critical" | "fatal" | "kritisch" | "critique" | "crítico" | "critico" => "FATAL",
+        "2" | "error" | "err" | "fehler" | "erreur" | "errore" | "erro" | "fout" => "ERROR",
+        "3" | "warning" | "warn" | "warnung" | "avertissement" | "advertencia" | "avviso"
+        | "aviso" | "waarschuwing" => "WARNING",
+        "4" | "information" | "informational" | "info" | "informationen" | "informations"
+        | "información" | "informazioni" | "informações" | "informatie" => "INFO",
+        "5" | "verbose" | "ausführlich" | "détaillé" | "commentaires" | "detallado"
+        | "dettagliato" | "detalhado" | "uitgebreid" => "VERBOSE",
         "trace" => "TRACE",
         _ => return None,
     };
@@ -525,6 +596,52 @@ mod tests {
             assert_eq!(stats.bad_times, 0, "{clock}");
             assert_eq!(rfc3339(v[0].time.unwrap()), want, "{clock}");
         }
+    }
+
+    /// tracerpt's header on German Windows (names ASSUMED: translated, so
+    /// only the shape may be relied on).
+    const HEADER_DE: &str = "Ereignisname,   Typ,   Ereignis-ID,   Version,   Kanal,   Ebene,   Vorgangscode,   Aufgabe,   Schlüsselwort,   PID,   TID,   Prozessornummer,   Instanz-ID,   Übergeordnete Instanz-ID,   Aktivitäts-ID,   Zugehörige Aktivitäts-ID,   Taktzeit,   Kernel(ms),   Benutzer(ms),   Benutzerdaten";
+
+    #[test]
+    fn a_translated_header_is_read_by_its_shape() {
+        let rows = |kinds: [&str; 3]| {
+            format!(
+                "{}\r\n{}\r\n{}\r\n",
+                row(kinds[0], "2", "133456789012345678", "\"OfflineIM: message 42 failed: EWS returned 401 Unauthorized\""),
+                // Unquoted user data spilled over two columns.
+                row(kinds[1], "4", "133456789022345678", "Autodiscover: EWS internal URL https://mail.contoso.com/EWS/Exchange.asmx, external URL https://owa.contoso.com/EWS/Exchange.asmx"),
+                // No level number: the (translated) type word tells it.
+                row(kinds[2], "", "133456789032345678", "\"EWS Information: EWS Status OK\""),
+            )
+        };
+        let en = format!("{HEADER}\r\n{}", rows(["Error", "Information", "Warning"]));
+        let de = format!(
+            "{HEADER_DE}\r\n{}",
+            rows(["Fehler", "Informationen", "Warnung"])
+        );
+        let (want, want_stats) = read(en.as_bytes(), utc());
+        let (got, got_stats) = read(de.as_bytes(), utc());
+        assert_eq!(got, want);
+        assert_eq!(got[2].level.as_deref(), Some("WARNING"));
+        assert!(
+            got[1].text.contains(".asmx, external URL"),
+            "{}",
+            got[1].text
+        );
+        assert!(got_stats.columns_by_shape && !want_stats.columns_by_shape);
+        assert_eq!(
+            ReadStats {
+                columns_by_shape: false,
+                ..got_stats
+            },
+            want_stats
+        );
+        assert!(recognises_by_shape(&de) && recognises_by_shape(&en));
+        // A table of words and small numbers is not a trace.
+        assert!(!recognises_by_shape("a,b,c,d,e,f,g,h\n1,2,3,4,5,6,7,8\n"));
+        assert!(!recognises_by_shape(
+            "Identity,EnableOfflineIM\nGlobal,True\n"
+        ));
     }
 
     #[test]
