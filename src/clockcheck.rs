@@ -8,11 +8,13 @@
 //! Fed in time order by the digest, it keeps only the tellings still
 //! waiting for their other half (bounded), never a list of events.
 
-use crate::digest::event_evidence;
 use crate::events::{Clock, EventKind, LogEvent, SigEvent};
 use crate::rules::Evidence;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::path::Path;
+use std::sync::Arc;
 
 /// Two tellings of one event this close (after reading) agree.
 pub const AGREE_MS: i64 = 2_000;
@@ -21,15 +23,43 @@ pub const AGREE_MS: i64 = 2_000;
 const PAIR_WINDOW_SECS: i64 = 26 * 3600;
 /// Tellings waiting for their other half: a bound for logs of nothing but
 /// messages (older ones are forgotten first).
-const MAX_WAITING: usize = 4_096;
+const MAX_WAITING: usize = 1_024;
 const QUARTER_HOUR_MS: i64 = 900_000;
 
+/// A telling waiting for its other half: nothing copied but the path's
+/// handle, so that logs of nothing but messages stay as fast.
 struct Telling {
     time: DateTime<Utc>,
     /// Seconds east of UTC the local telling was read with (0 for an absolute one).
     offset: i32,
     absolute: bool,
-    evidence: Evidence,
+    path: Arc<Path>,
+    line: Option<u64>,
+}
+
+impl Telling {
+    fn evidence(&self, what: &str) -> Evidence {
+        Evidence {
+            path: self.path.display().to_string(),
+            line: self.line,
+            excerpt: format!(
+                "{what}, {} {}",
+                if self.absolute {
+                    "told at"
+                } else {
+                    "local line read as"
+                },
+                crate::timefmt::rfc3339(self.time)
+            ),
+        }
+    }
+}
+
+/// (message id, step) as a key that costs no copy of the id.
+fn key(id: &str, step: SigEvent) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (id, step).hash(&mut h);
+    h.finish()
 }
 
 /// What the pairs said.
@@ -92,7 +122,7 @@ fn widen(r: &mut Option<(i64, i64)>, v: i64) {
 
 #[derive(Default)]
 pub struct ClockCheck {
-    waiting: HashMap<(String, SigEvent), Telling>,
+    waiting: HashMap<u64, Telling>,
     pub found: ClockPairs,
 }
 
@@ -119,23 +149,25 @@ impl ClockCheck {
             Clock::Absolute => (0, true),
             Clock::Local { offset } => (offset, false),
         };
-        let key = (id.clone(), *event);
+        let key = key(id, *event);
+        let mine = Telling {
+            time: t,
+            offset,
+            absolute,
+            path: Arc::clone(&e.origin.path),
+            line: e.origin.line,
+        };
         if let Some(other) = self.waiting.get(&key) {
             let near = (t - other.time).num_seconds().abs() <= PAIR_WINDOW_SECS;
             if near && other.absolute != absolute {
                 if let Some(other) = self.waiting.remove(&key) {
-                    let mine = Telling {
-                        time: t,
-                        offset,
-                        absolute,
-                        evidence: event_evidence(e),
-                    };
                     let (local, abs) = if absolute {
                         (other, mine)
                     } else {
                         (mine, other)
                     };
-                    self.pair(&local, &abs);
+                    let what = format!("{} message {id}", event.name());
+                    self.pair(&local, &abs, &what);
                 }
                 return;
             }
@@ -147,18 +179,10 @@ impl ClockCheck {
                 return;
             }
         }
-        self.waiting.insert(
-            key,
-            Telling {
-                time: t,
-                offset,
-                absolute,
-                evidence: event_evidence(e),
-            },
-        );
+        self.waiting.insert(key, mine);
     }
 
-    fn pair(&mut self, local: &Telling, abs: &Telling) {
+    fn pair(&mut self, local: &Telling, abs: &Telling, what: &str) {
         let f = &mut self.found;
         f.pairs += 1;
         let shift = (local.time - abs.time).num_milliseconds();
@@ -173,7 +197,7 @@ impl ClockCheck {
         }
         widen(&mut f.shift_ms, shift);
         if f.evidence.is_empty() {
-            f.evidence = vec![local.evidence.clone(), abs.evidence.clone()];
+            f.evidence = vec![local.evidence(what), abs.evidence(what)];
         }
     }
 }

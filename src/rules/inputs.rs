@@ -65,11 +65,16 @@ fn clocks(scan: &ScanData, out: &mut Vec<Finding>) {
     };
     let mut message = format!(
         "{} of {} offline-IM {} told both by a local log line and with an absolute time (a \
-         CSV's FILETIME, a date with its zone) disagree: read by {}, the local line comes {} {} \
+         CSV's FILETIME, a date with its zone) {}: read by {}, the local line comes {} {} \
          the absolute time.",
         p.disagreeing,
         p.pairs,
         if p.pairs == 1 { "event" } else { "events" },
+        if p.disagreeing == 1 {
+            "disagrees"
+        } else {
+            "disagree"
+        },
         c.read_by,
         human_duration(shift.abs()),
         if shift > 0 { "after" } else { "before" },
