@@ -17,11 +17,18 @@ use std::sync::LazyLock;
 
 static BUILTIN: LazyLock<Signatures> = LazyLock::new(Signatures::builtin);
 
-/// A leading byte picks a UTC offset of about ±23:40 (0x7f = +00:00).
-fn split_offset(data: &[u8]) -> Option<(FixedOffset, &[u8])> {
+/// A leading byte picks a UTC offset of about ±23:40 (0x7f = +00:00), or
+/// (0x00) Europe/Rome's rules, with their DST gaps and overlaps.
+fn split_offset(data: &[u8]) -> Option<(oimdiag::timezone::LocalZone, &[u8])> {
     let (&first, rest) = data.split_first()?;
+    if first == 0 {
+        return Some((
+            oimdiag::timezone::LocalZone::parse_flag("Europe/Rome").ok()?,
+            rest,
+        ));
+    }
     let offset = FixedOffset::east_opt((i32::from(first) - 127) * 670)?;
-    Some((offset, rest))
+    Some((offset.into(), rest))
 }
 
 /// UccApilog reader on arbitrary bytes; every record also goes through the
@@ -32,7 +39,7 @@ pub fn uccapilog(data: &[u8]) {
         return;
     };
     let mut records = 0u64;
-    let stats = uccapilog::read_records(bytes, offset, &mut |r| {
+    let stats = uccapilog::read_records(bytes, &offset, &mut |r| {
         records += 1;
         assert!(r.continuation.len() <= uccapilog::MAX_CONTINUATION);
         let _ = sip::sip_events(&r);
@@ -66,6 +73,7 @@ pub fn sip(data: &[u8]) {
     let record = Record {
         line: 1,
         time: None,
+        clock: Default::default(),
         level: Some("INFO".into()),
         text: record_text,
         continuation,
@@ -101,7 +109,7 @@ pub fn spool_item(data: &[u8]) {
     if let Some(d) = &s.date_text {
         for secs in [0, 3600, -8 * 3600, 14 * 3600] {
             let offset = FixedOffset::east_opt(secs).expect("in range");
-            let _ = timefmt::parse_content_date(d, offset);
+            let _ = timefmt::parse_content_date(d, &offset.into());
         }
     }
     for v in s.recipients.iter().chain(&s.sender) {
@@ -116,7 +124,7 @@ pub fn tracerpt(data: &[u8]) {
         return;
     };
     let mut records = 0u64;
-    let stats = tracerpt::read_records(bytes, offset, &mut |r| {
+    let stats = tracerpt::read_records(bytes, &offset, &mut |r| {
         records += 1;
         let _ = sip::sip_events(&r);
         let _ = BUILTIN.match_text(&r.text);
@@ -124,7 +132,7 @@ pub fn tracerpt(data: &[u8]) {
     .expect("reading a slice never fails");
     assert_eq!(stats.records, records);
     if let Ok(s) = std::str::from_utf8(bytes.get(..64).unwrap_or(bytes)) {
-        let _ = tracerpt::parse_time(s, offset);
+        let _ = tracerpt::parse_time(s, &offset);
     }
     if let Some(b) = bytes.get(..8) {
         let mut t = [0u8; 8];

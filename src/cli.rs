@@ -4,6 +4,7 @@ use crate::build_version::ClientBuild;
 use crate::config::{ColorChoice, Format, MailboxChoice, ScanConfig};
 use crate::rules::Severity;
 use crate::timefmt;
+use crate::timezone::{LocalZone, ZoneSource};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -121,7 +122,12 @@ pub struct ScanArgs {
     #[arg(long, value_parser = timefmt::parse_rfc3339_utc)]
     pub since: Option<chrono::DateTime<chrono::Utc>>,
 
-    /// UTC offset of local log timestamps, e.g. +05:30. Default: this machine's.
+    /// The IANA time zone local log times were written in, e.g. Europe/Rome:
+    /// read by its rules, DST included. Default: this machine's zone.
+    #[arg(long, value_name = "ZONE", value_parser = LocalZone::parse_flag, conflicts_with = "utc_offset")]
+    pub tz: Option<LocalZone>,
+
+    /// A fixed UTC offset for local log times instead, e.g. +05:30.
     #[arg(long, value_parser = timefmt::parse_utc_offset, allow_hyphen_values = true)]
     pub utc_offset: Option<chrono::FixedOffset>,
 
@@ -174,7 +180,11 @@ impl ScanArgs {
             force: self.force,
             now: self.now.unwrap_or_else(chrono::Utc::now),
             since: self.since,
-            utc_offset: self.utc_offset.unwrap_or_else(timefmt::local_offset_now),
+            zone: match (self.tz, self.utc_offset) {
+                (Some(zone), _) => zone,
+                (None, Some(o)) => LocalZone::fixed(o, ZoneSource::Flag),
+                (None, None) => crate::timezone::machine_zone(),
+            },
             mailbox: match self.mailbox {
                 MailboxArg::Auto => MailboxChoice::Auto,
                 MailboxArg::Online => MailboxChoice::Online,

@@ -3,7 +3,8 @@
 use crate::build_version::ClientBuild;
 use crate::model::Window;
 use crate::rules::Severity;
-use chrono::{DateTime, FixedOffset, Utc};
+use crate::timezone::LocalZone;
+use chrono::{DateTime, Utc};
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,8 +46,9 @@ pub struct ScanConfig {
     pub now: DateTime<Utc>,
     /// Evidence before this is counted and listed, not judged (`--since`).
     pub since: Option<DateTime<Utc>>,
-    /// Offset of local times that carry none (logs, some item dates).
-    pub utc_offset: FixedOffset,
+    /// The zone rules local times without an offset are read by (logs,
+    /// some item dates): `--tz`, `--utc-offset`, else the machine's.
+    pub zone: LocalZone,
     pub mailbox: MailboxChoice,
     pub client_build: Option<ClientBuild>,
     /// A user signature file (extends or replaces the built-in table).

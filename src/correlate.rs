@@ -9,7 +9,7 @@
 //! indexes over them, and counts of what it had to let go. Memory follows the
 //! number of messages up to that cap, never the size of the logs.
 
-use crate::events::{EventKind, LogEvent, Origin, SigEvent};
+use crate::events::{Clock, EventKind, LogEvent, Origin, SigEvent};
 use crate::model::{SpoolItem, Window};
 use crate::rules::{other_domain, TIMER_SECS};
 use chrono::{DateTime, Duration, Utc};
@@ -29,6 +29,9 @@ pub const MAX_EVENTS_PER_ATTEMPT: usize = 32;
 /// still counted per user and outcome (`Dropped`). A real client logs tens to
 /// thousands of offline messages; this bounds a log that is nothing else.
 pub const MAX_ATTEMPTS_KEPT: usize = 5_000;
+/// Two tellings of a queued message by different clocks this far apart
+/// are still one message: the widest gap between two UTC offsets.
+const RETOLD_WINDOW_SECS: i64 = 26 * 3600;
 /// Pending 480s (callee offline) remembered: older ones than the trigger
 /// window are forgotten once this many are waiting.
 const MAX_TRIGGERS: usize = 4_096;
@@ -61,6 +64,8 @@ pub struct Attempt {
     steps: u16,
     /// When the first delivery was seen.
     delivered_at: Option<DateTime<Utc>>,
+    /// How the queued event's time was told.
+    queued_clock: Clock,
 }
 
 impl Attempt {
@@ -178,7 +183,7 @@ impl Correlator {
                 // A queued event always starts a new message (ids restart with
                 // the client); later events join theirs by id, else by recipient.
                 let existing = if *event == SigEvent::OimQueued {
-                    None
+                    self.retold(fields.id.as_ref(), t, e.clock)
                 } else {
                     match &fields.id {
                         Some(id) => self.by_id.get(id).copied(),
@@ -187,7 +192,7 @@ impl Correlator {
                 };
                 let seq = match existing {
                     Some(seq) => seq,
-                    None => self.start(t, fields.id.as_ref(), fields.recipient.as_ref()),
+                    None => self.start(t, fields.id.as_ref(), fields.recipient.as_ref(), e.clock),
                 };
                 if let Some(r) = &fields.recipient {
                     self.set_recipient(seq, r);
@@ -213,7 +218,13 @@ impl Correlator {
     }
 
     /// A new attempt, queued at `t`; lets the oldest go when too many are kept.
-    fn start(&mut self, t: DateTime<Utc>, id: Option<&String>, recipient: Option<&String>) -> u64 {
+    fn start(
+        &mut self,
+        t: DateTime<Utc>,
+        id: Option<&String>,
+        recipient: Option<&String>,
+        clock: Clock,
+    ) -> u64 {
         if self.attempts.len() >= MAX_ATTEMPTS_KEPT {
             self.let_one_go();
         }
@@ -231,6 +242,7 @@ impl Correlator {
             spool_items: Vec::new(),
             steps: 0,
             delivered_at: None,
+            queued_clock: clock,
         };
         // The 480 that made this an offline message, when it came shortly before.
         if let Some(trig) = recipient.and_then(|r| self.trigger.remove(r)) {
@@ -246,6 +258,18 @@ impl Correlator {
         }
         self.attempts.insert(seq, a);
         seq
+    }
+
+    /// The message a queued event with `id` tells again, when it is told by
+    /// the other clock (a CSV's FILETIME beside a local log line): one
+    /// message, however far apart the zone rules put the two (at most the
+    /// widest gap between two UTC offsets). OIM052 says when they disagree.
+    fn retold(&self, id: Option<&String>, t: DateTime<Utc>, clock: Clock) -> Option<u64> {
+        let seq = *self.by_id.get(id?)?;
+        let a = self.attempts.get(&seq)?;
+        let other_clock = a.queued_clock.is_absolute() != clock.is_absolute();
+        let near = (t - a.queued_at).num_seconds().abs() <= RETOLD_WINDOW_SECS;
+        (a.has(SigEvent::OimQueued) && other_clock && near).then_some(seq)
     }
 
     fn set_recipient(&mut self, seq: u64, r: &str) {
@@ -554,6 +578,7 @@ mod tests {
     fn sig(time: &str, event: SigEvent, id: Option<&str>, to: Option<&str>) -> LogEvent {
         LogEvent {
             time: Some(t(time)),
+            clock: crate::events::Clock::default(),
             origin: Origin {
                 path: PathBuf::from("Lync-UccApi-0.UccApilog").into(),
                 line: Some(1),
@@ -714,6 +739,7 @@ mod tests {
     fn two_users_each_get_their_attempts() {
         let user = |time: &str, who: &str| LogEvent {
             time: Some(t(time)),
+            clock: crate::events::Clock::default(),
             origin: Origin {
                 path: PathBuf::from("log").into(),
                 line: Some(1),
@@ -761,6 +787,7 @@ mod tests {
             subject: None,
             problem: None,
             ansi_lines: 0,
+            local_date: None,
         };
         let mut s = scan(vec![
             sig(
@@ -809,6 +836,7 @@ mod tests {
     fn a_480_before_queued_is_the_trigger() {
         let offline = LogEvent {
             time: Some(t("2026-11-23T10:00:00Z")),
+            clock: crate::events::Clock::default(),
             origin: Origin {
                 path: PathBuf::from("log").into(),
                 line: Some(5),

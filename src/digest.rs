@@ -4,6 +4,7 @@
 //! failures and of events dated in the future, and the offline-message
 //! stories (`Correlator`). No list of every event is ever kept.
 
+use crate::clockcheck::{ClockCheck, ClockPairs};
 use crate::correlate::{Attempts, Correlator};
 use crate::events::{EventKind, LogEvent, Origin, SigEvent};
 use crate::model::{Placement, Window};
@@ -80,6 +81,8 @@ pub struct LogDigest {
     /// Times of EWS failure responses not yet quoted by an `oim.failed`
     /// line: such a line tells the same failure again.
     unclaimed_responses: VecDeque<DateTime<Utc>>,
+    /// Events told both as local lines and with absolute times, compared.
+    clocks: ClockCheck,
 }
 
 impl LogDigest {
@@ -92,11 +95,14 @@ impl LogDigest {
             moment: None,
             told: HashSet::new(),
             unclaimed_responses: VecDeque::new(),
+            clocks: ClockCheck::default(),
         }
     }
 
     /// One event, in time order (an undated one where its log put it).
     pub fn push(&mut self, e: LogEvent) {
+        // Before duplicates are dropped: two tellings that agree are a pair too.
+        self.clocks.push(&e);
         // The same moment told by two sources (a UccApilog and the tracerpt
         // export of the ETL trace) is one event: keep the first telling.
         // UccApilog times have milliseconds, ETL exports 100 ns: compare at
@@ -219,6 +225,7 @@ impl LogDigest {
     /// Judges the messages. `sole_user`: see `Correlator::finish`.
     pub fn finish(self, sole_user: Option<&str>) -> (LogFacts, Attempts) {
         let mut facts = self.facts;
+        facts.clocks = self.clocks.found;
         let attempts = self.correlator.finish(sole_user);
         facts.offline_after_480 = attempts.triggers_used;
         (facts, attempts)
@@ -256,6 +263,8 @@ pub struct LogFacts {
     /// Events folded (after duplicates were dropped), and duplicates dropped.
     pub events: u64,
     pub duplicates: u64,
+    /// Events told both as local lines and with absolute times: do they agree?
+    pub clocks: ClockPairs,
 }
 
 fn url_rank(k: &EventKind) -> Option<(u8, String)> {
@@ -326,6 +335,7 @@ mod tests {
     fn ev(time: Option<&str>, path: &str, kind: EventKind) -> LogEvent {
         LogEvent {
             time: time.map(t),
+            clock: crate::events::Clock::default(),
             origin: Origin {
                 path: PathBuf::from(path).into(),
                 line: Some(1),

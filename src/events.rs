@@ -14,12 +14,33 @@ pub struct Record {
     pub line: u64,
     /// The record's time in UTC (local log times already converted), when it has one.
     pub time: Option<DateTime<Utc>>,
+    /// How `time` was told.
+    pub clock: Clock,
     /// `INFO`, `ERROR`, ... when the format has one.
     pub level: Option<String>,
     /// The text after the `LEVEL ::` prefix on the first line (or the CSV text column).
     pub text: String,
     /// Continuation lines (a SIP packet's start line, headers, body), without line endings.
     pub continuation: Vec<String>,
+}
+
+/// How a record's time was told: an instant, or a local wall time read by
+/// the zone rules in force (what cross-checking the clocks needs).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Clock {
+    /// No time.
+    #[default]
+    None,
+    /// An instant as written: a FILETIME, a date with its offset.
+    Absolute,
+    /// A local time, read with this offset (seconds east of UTC).
+    Local { offset: i32 },
+}
+
+impl Clock {
+    pub fn is_absolute(self) -> bool {
+        self == Clock::Absolute
+    }
 }
 
 /// What a reader met that it could not use as-is; reported in `inputs`, never fatal.
@@ -48,6 +69,10 @@ pub struct ReadStats {
     pub date_order_contradictions: u64,
     /// Records that name a SIP packet that could not be read.
     pub unparsed_packets: u64,
+    /// The offsets local times were read with, and those in a DST gap or overlap.
+    pub zone: crate::timezone::ZoneUse,
+    /// A tracerpt header not in English: its columns were found by their shape.
+    pub columns_by_shape: bool,
 }
 
 impl ReadStats {
@@ -63,6 +88,8 @@ impl ReadStats {
         self.day_first |= o.day_first;
         self.date_order_contradictions += o.date_order_contradictions;
         self.unparsed_packets += o.unparsed_packets;
+        self.zone.add(&o.zone);
+        self.columns_by_shape |= o.columns_by_shape;
     }
 }
 
@@ -175,6 +202,8 @@ pub enum EventKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogEvent {
     pub time: Option<DateTime<Utc>>,
+    /// How `time` was told.
+    pub clock: Clock,
     pub origin: Origin,
     pub kind: EventKind,
 }

@@ -8,6 +8,7 @@
 
 pub mod build_version;
 pub mod cli;
+pub mod clockcheck;
 pub mod config;
 pub mod correlate;
 pub mod coverage;
@@ -55,4 +56,5 @@ macro_rules! no_panic_on_input {
 no_panic_on_input! {
     pub mod fsread;
     pub mod timefmt;
+    pub mod timezone;
 }

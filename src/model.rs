@@ -129,6 +129,9 @@ pub struct SpoolItem {
     /// all (a line ends at a byte of the 64 KiB read) and fit beside the
     /// one-byte fields, where a wider count would grow every item.
     pub ansi_lines: u16,
+    /// Its date had no offset: the offset the zone rules gave it, and
+    /// whether it fell in a DST gap or overlap.
+    pub local_date: Option<(i32, crate::timezone::Fold)>,
 }
 
 /// An item's recipients after the first. Most items have none, and then
@@ -170,6 +173,19 @@ impl SpoolItem {
     }
 }
 
+/// Local log lines and absolute times of the same events that disagree by
+/// whole quarter hours (OIM052): the pairs, and what the scan did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClockDisagreement {
+    pub pairs: crate::clockcheck::ClockPairs,
+    /// The rules the lines were read by, for people: `--tz Europe/Rome`,
+    /// `this machine's zone (Europe/Rome)`.
+    pub read_by: String,
+    /// No flag pinned the rules, so the logs were read again at the offset
+    /// that reconciles them (seconds east of UTC).
+    pub adopted: Option<i32>,
+}
+
 /// Everything the scanners found; the only input of the rules.
 #[derive(Debug, Default, Clone)]
 pub struct ScanData {
@@ -188,6 +204,8 @@ pub struct ScanData {
     pub attempts_dropped: crate::correlate::Dropped,
     /// Settings from PowerShell admin exports.
     pub admin: Vec<crate::events::AdminSetting>,
+    /// Local and absolute times of the same events that disagree (OIM052).
+    pub clock_disagreement: Option<ClockDisagreement>,
     /// What the log readers met, summed over every log read.
     pub log_stats: crate::events::ReadStats,
     /// Admin exports read, and the objects in them that held a setting.

@@ -821,6 +821,7 @@ mod tests {
         "install_type",
         "mailbox_location",
         "sent_at_source",
+        "source",
         "state",
         "format",
         "outcome",

@@ -14,13 +14,14 @@ use crate::digest::LogDigest;
 use crate::discover::{self, Discovery, FoundFile};
 use crate::events::{AdminSetting, LogEvent, ReadStats};
 use crate::exit::ExitStatus;
-use crate::model::{InputKind, ScanData, ScannedInput, SkippedInput};
+use crate::model::{ClockDisagreement, InputKind, ScanData, ScannedInput, SkippedInput};
 use crate::report::{self, Report};
 use crate::rules::{self, RuleContext};
 use crate::scan::{classify, logs, spooler};
 use crate::signatures::Signatures;
+use crate::timezone::{LocalZone, ZoneSource};
 use crate::{facts, fsread, output, redact, threads};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -81,6 +82,35 @@ pub fn scan(cfg: &ScanConfig) -> Result<Report, UsageError> {
     };
     let mut data = discover_and_read(&roots, default_location, cfg, &sigs);
     give_back_free_memory();
+    // Local lines that disagree with absolute times by whole quarter hours
+    // were read at the wrong offset. With no flag the offset that
+    // reconciles them is adopted and everything is read again with it: a
+    // second pass only then, so memory stays flat and the usual scan reads
+    // once (OIM052 says which).
+    let inferred;
+    let mut cfg = cfg;
+    let pairs = data.logs.clocks.clone();
+    if pairs.off_by_quarter_hours() {
+        let read_by = read_by(&cfg.zone);
+        let adopt = pairs
+            .reconciling()
+            .filter(|_| cfg.zone.source == ZoneSource::Machine)
+            .and_then(|(o, _)| FixedOffset::east_opt(o));
+        if let Some(o) = adopt {
+            let mut again = cfg.clone();
+            again.zone = LocalZone::fixed(o, ZoneSource::Inferred);
+            drop(data);
+            data = discover_and_read(&roots, default_location, &again, &sigs);
+            give_back_free_memory();
+            inferred = again;
+            cfg = &inferred;
+        }
+        data.clock_disagreement = Some(ClockDisagreement {
+            pairs,
+            read_by,
+            adopted: adopt.map(|o| o.local_minus_utc()),
+        });
+    }
     let facts = facts::derive(&data, cfg);
     let coverage = Coverage::of(&data, &facts, cfg.window());
     let ctx = RuleContext {
@@ -93,6 +123,19 @@ pub fn scan(cfg: &ScanConfig) -> Result<Report, UsageError> {
     Ok(report::build(
         data, &facts, coverage, attempts, findings, cfg,
     ))
+}
+
+/// The zone rules in force, as a person would name them.
+fn read_by(zone: &LocalZone) -> String {
+    match (zone.source, &zone.name) {
+        (ZoneSource::Machine, Some(name)) => format!("this machine's zone ({name})"),
+        (ZoneSource::Machine, None) => "this machine's zone rules".to_string(),
+        (ZoneSource::Flag, _) => zone.flag(),
+        (ZoneSource::Inferred, _) => format!(
+            "the inferred offset {}",
+            crate::timezone::LocalZone::flag(zone)
+        ),
+    }
 }
 
 /// Returns to the OS the memory the reading threads freed (their buffers and
@@ -218,7 +261,7 @@ impl Readers<'_> {
             f.open(),
             &f.path,
             kind,
-            self.cfg.utc_offset,
+            &self.cfg.zone,
             self.sigs,
             &mut sink,
         );
@@ -250,7 +293,7 @@ fn discover_and_read(
         cfg,
         sigs,
         opts: spooler::ItemOptions {
-            utc_offset: cfg.utc_offset,
+            zone: cfg.zone.clone(),
             include_subjects: cfg.include_subjects,
             now: cfg.now,
         },

@@ -1,6 +1,7 @@
 //! Parsing and printing times. Machine output is always UTC (RFC 3339);
 //! local time appears only in the human report, labelled with its offset.
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDateTime, SecondsFormat, TimeZone, Utc};
+use crate::timezone::{LocalZone, Resolved};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDateTime, SecondsFormat, Utc};
 
 /// Parses `+HH:MM`, `-HH:MM`, `+HHMM`, `+HH` or `Z`/`UTC`.
 pub fn parse_utc_offset(s: &str) -> Result<FixedOffset, String> {
@@ -39,15 +40,26 @@ pub fn parse_rfc3339_utc(s: &str) -> Result<DateTime<Utc>, String> {
         .map_err(|e| format!("'{s}' is not an RFC 3339 time like 2026-11-24T09:00:00Z: {e}"))
 }
 
-/// The offset this machine uses now, for local log times without one.
-pub fn local_offset_now() -> FixedOffset {
-    *chrono::Local::now().offset()
+/// A date read from content: the instant, and how the zone rules placed it
+/// when it was written as local time (no offset).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dated {
+    pub utc: DateTime<Utc>,
+    pub local: Option<Resolved>,
 }
 
-/// Parses a date found inside an item or log: RFC 3339 / ISO 8601 (with or
-/// without offset; without one it is local time at `offset`) or RFC 2822.
-pub fn parse_content_date(s: &str, offset: FixedOffset) -> Option<DateTime<Utc>> {
-    parse_content_date_unbounded(s, offset).filter(|t| plausible(*t))
+/// Parses a date found inside an item or log: RFC 3339 / ISO 8601 or RFC
+/// 2822, with or without offset; without one it is local time by `zone`.
+pub fn parse_content_date(s: &str, zone: &LocalZone) -> Option<Dated> {
+    parse_content_date_unbounded(s, zone).filter(|d| plausible(d.utc))
+}
+
+/// Reads local time `n` by `zone`.
+pub fn local_date(n: &NaiveDateTime, zone: &LocalZone) -> Option<Dated> {
+    zone.resolve(n).map(|r| Dated {
+        utc: r.utc,
+        local: Some(r),
+    })
 }
 
 /// Dates a Skype for Business client could have written: 1980 to 9999 (UTC).
@@ -56,23 +68,32 @@ pub fn plausible(t: DateTime<Utc>) -> bool {
     (1980..=9999).contains(&t.year())
 }
 
-fn parse_content_date_unbounded(s: &str, offset: FixedOffset) -> Option<DateTime<Utc>> {
+fn parse_content_date_unbounded(s: &str, zone: &LocalZone) -> Option<Dated> {
     let t = s.trim();
     if t.is_empty() {
         return None;
     }
+    let instant = |d: DateTime<FixedOffset>| Dated {
+        utc: d.with_timezone(&Utc),
+        local: None,
+    };
     if let Ok(d) = DateTime::parse_from_rfc3339(t) {
-        return Some(d.with_timezone(&Utc));
+        return Some(instant(d));
     }
     if let Ok(d) = DateTime::parse_from_rfc2822(t) {
-        return Some(d.with_timezone(&Utc));
+        return Some(instant(d));
     }
-    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"] {
-        if let Ok(n) = NaiveDateTime::parse_from_str(t, fmt) {
-            return offset
-                .from_local_datetime(&n)
-                .single()
-                .map(|d| d.with_timezone(&Utc));
+    // Without a zone: ISO 8601, and RFC 2822 with its zone left off (the
+    // day name is optional there).
+    let rfc2822 = t.split_once(", ").map_or(t, |(_, rest)| rest);
+    for (text, fmt) in [
+        (t, "%Y-%m-%dT%H:%M:%S%.f"),
+        (t, "%Y-%m-%d %H:%M:%S%.f"),
+        (rfc2822, "%d %b %Y %H:%M:%S"),
+        (rfc2822, "%d %b %Y %H:%M"),
+    ] {
+        if let Ok(n) = NaiveDateTime::parse_from_str(text, fmt) {
+            return local_date(&n, zone);
         }
     }
     None
@@ -124,20 +145,33 @@ mod tests {
 
     #[test]
     fn content_dates() {
-        let ist = parse_utc_offset("+05:30").unwrap();
+        let ist: LocalZone = parse_utc_offset("+05:30").unwrap().into();
         let want = "2026-11-23T09:14:03Z";
-        for s in [
-            "Mon, 23 Nov 2026 09:14:03 +0000",
-            "2026-11-23T09:14:03Z",
-            "2026-11-23T10:14:03+01:00",
-            "2026-11-23T14:44:03",
+        for (s, local) in [
+            ("Mon, 23 Nov 2026 09:14:03 +0000", false),
+            ("2026-11-23T09:14:03Z", false),
+            ("2026-11-23T10:14:03+01:00", false),
+            ("2026-11-23T14:44:03", true),
+            ("Mon, 23 Nov 2026 14:44:03", true),
+            ("23 Nov 2026 14:44:03", true),
         ] {
-            assert_eq!(rfc3339(parse_content_date(s, ist).unwrap()), want, "{s}");
+            let d = parse_content_date(s, &ist).unwrap();
+            assert_eq!(rfc3339(d.utc), want, "{s}");
+            assert_eq!(d.local.is_some(), local, "{s}");
         }
-        assert!(parse_content_date("yesterday", ist).is_none());
+        assert!(parse_content_date("yesterday", &ist).is_none());
         // Past year 9999 in UTC, or before 1980: corrupt, not a date.
-        assert!(parse_content_date("Fri, 31 Dec 9999 23:59:59 -1200", ist).is_none());
-        assert!(parse_content_date("1970-01-01T00:00:00Z", ist).is_none());
+        assert!(parse_content_date("Fri, 31 Dec 9999 23:59:59 -1200", &ist).is_none());
+        assert!(parse_content_date("1970-01-01T00:00:00Z", &ist).is_none());
+    }
+
+    #[test]
+    fn zone_less_dates_follow_the_zones_rules() {
+        let rome = LocalZone::parse_flag("Europe/Rome").unwrap();
+        let july = parse_content_date("Wed, 15 Jul 2026 10:00:00", &rome).unwrap();
+        assert_eq!(rfc3339(july.utc), "2026-07-15T08:00:00Z");
+        let dec = parse_content_date("2026-12-15 10:00:00", &rome).unwrap();
+        assert_eq!(rfc3339(dec.utc), "2026-12-15T09:00:00Z");
     }
 
     #[test]

@@ -25,6 +25,7 @@ pub fn write(report: &Report, mut w: impl Write) -> io::Result<()> {
     top.field("scan_time", &report.scan_time)?;
     top.field("since", &report.since)?;
     top.field("utc_offset", &report.utc_offset)?;
+    top.field("time_zone", &report.time_zone)?;
     top.field("redacted", &report.redacted)?;
     top.field("summary", &report.summary)?;
     top.field("coverage", &report.coverage)?;
@@ -483,6 +484,7 @@ mod tests {
                 subject: (i % 2 == 0).then(|| format!("é {i}\n")),
                 problem: None,
                 ansi_lines: 0,
+                local_date: None,
             })
             .collect();
         report.inputs.scanned = items

@@ -313,6 +313,7 @@ mod tests {
             subject: None,
             problem: None,
             ansi_lines: 0,
+            local_date: None,
         }
     }
 

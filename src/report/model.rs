@@ -13,6 +13,7 @@ use crate::model::{
 use crate::rules::spooler::{delivered_items, item_state, ItemState};
 use crate::rules::{probable_causes, rule_info, Finding, Severity};
 use crate::timefmt::{offset_string, rfc3339};
+use crate::timezone::{LocalZone, ZoneSource};
 use schemars::JsonSchema;
 use serde::ser::SerializeSeq;
 use serde::{Serialize, Serializer};
@@ -37,8 +38,11 @@ pub struct Report {
     /// `--since`: evidence before it was counted and listed, not judged.
     #[schemars(extend("format" = "date-time"))]
     pub since: Option<String>,
-    /// UTC offset used to read local log timestamps, e.g. `+01:00`.
+    /// The UTC offset in force at `scan_time` by the zone rules local log
+    /// times were read with, e.g. `+01:00`.
     pub utc_offset: String,
+    /// The zone rules local times without an offset were read by.
+    pub time_zone: TimeZoneOut,
     /// True when addresses, hosts and profile names were replaced by
     /// pseudonyms (`--redact`): `user1@domain1.example` is no real address.
     pub redacted: bool,
@@ -426,6 +430,24 @@ pub struct ScannedOut {
     pub note: Option<String>,
 }
 
+/// The zone rules local times (UccApilog lines, zone-less item dates,
+/// tracerpt date strings; never FILETIMEs) were read by.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct TimeZoneOut {
+    /// IANA name of the zone, e.g. `Europe/Rome`; null for a fixed offset,
+    /// or for machine rules the OS gave no name.
+    pub name: Option<String>,
+    /// The Windows zone id the name came from (scans on Windows).
+    pub windows_id: Option<String>,
+    /// `flag` (`--tz`, `--utc-offset`), `machine` (this machine's zone) or
+    /// `inferred` (the offset that reconciles the logs' local times with
+    /// their absolute ones: OIM052 says which).
+    pub source: ZoneSource,
+    /// Every offset applied to a local time in the evidence (`+02:00`),
+    /// ascending; empty when no local time was read.
+    pub offsets_applied: Vec<String>,
+}
+
 /// A file or folder that was not used, and why.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct SkippedOut {
@@ -474,6 +496,8 @@ pub fn build(
         verdict, &findings, &causes, &scan, facts, &coverage, &attempts, cfg,
     );
     let limits = limits(&scan, &attempts);
+    // Before the items are taken over below.
+    let time_zone = time_zone_out(&cfg.zone, &scan);
     let items = attempts
         .iter()
         .map(|a| {
@@ -501,7 +525,8 @@ pub fn build(
         },
         scan_time: rfc3339(cfg.now),
         since: cfg.since.map(rfc3339),
-        utc_offset: offset_string(cfg.utc_offset),
+        utc_offset: offset_string(cfg.zone.offset_at(cfg.now)),
+        time_zone,
         redacted: false,
         summary: Summary {
             verdict,
@@ -847,6 +872,9 @@ impl Report {
         f(&mut self.scan_time);
         opt(&mut self.since, f);
         f(&mut self.utc_offset);
+        opt(&mut self.time_zone.name, f);
+        opt(&mut self.time_zone.windows_id, f);
+        self.time_zone.offsets_applied.iter_mut().for_each(&mut *f);
         f(&mut self.summary.headline);
 
         let fa = &mut self.facts;
@@ -893,6 +921,23 @@ impl Report {
         for l in &mut self.inputs.limits {
             f(l);
         }
+    }
+}
+
+fn time_zone_out(zone: &LocalZone, scan: &ScanData) -> TimeZoneOut {
+    let mut used = scan.log_stats.zone;
+    for (offset, _) in scan.spool_items.iter().filter_map(|i| i.local_date) {
+        used.offset(offset);
+    }
+    TimeZoneOut {
+        name: zone.name.clone(),
+        windows_id: zone.windows_id.clone(),
+        source: zone.source,
+        offsets_applied: used
+            .offsets()
+            .into_iter()
+            .filter_map(|o| chrono::FixedOffset::east_opt(o).map(offset_string))
+            .collect(),
     }
 }
 

@@ -4,7 +4,7 @@
 //! `type` and otherwise exactly the fields of the same object in the JSON
 //! report, serialised from the same model.
 
-use super::model::{FactsOut, Report, Summary, Tool};
+use super::model::{FactsOut, Report, Summary, TimeZoneOut, Tool};
 use crate::coverage::Coverage;
 use serde::Serialize;
 use std::io::{self, Write};
@@ -16,6 +16,7 @@ struct Header<'a> {
     scan_time: &'a str,
     since: Option<&'a str>,
     utc_offset: &'a str,
+    time_zone: &'a TimeZoneOut,
     redacted: bool,
     summary: &'a Summary,
     coverage: &'a Coverage,
@@ -54,6 +55,7 @@ pub fn write(r: &Report, mut w: impl Write) -> io::Result<()> {
         scan_time: &r.scan_time,
         since: r.since.as_deref(),
         utc_offset: &r.utc_offset,
+        time_zone: &r.time_zone,
         redacted: r.redacted,
         summary: &r.summary,
         coverage: &r.coverage,

@@ -234,6 +234,23 @@ pub static CATALOG: &[RuleInfo] = &[
         assumed_wording: false,
     },
     RuleInfo {
+        id: "OIM052",
+        severity: Warning,
+        title: "Local log times disagree with absolute times",
+        fires_when: "The same offline-IM step of the same message is told by a local log line and \
+                     with an absolute time (a tracerpt CSV's FILETIME, a date with its zone), and \
+                     the two disagree by whole quarter hours.",
+        why: "UccApilog lines carry local time without an offset. Read at the wrong offset (the \
+              zone of the machine that scans a collected copy, or the offset before a DST \
+              change), every log time moves by hours: a delivered message's leftover copy looks \
+              stuck and the two-minute timer is judged on the wrong times. A FILETIME is an \
+              instant, so it shows by how much.",
+        remediation: "Scan again with --tz set to the zone of the machine that wrote the logs \
+                      (e.g. --tz Europe/Rome), or with the --utc-offset the finding names; check \
+                      that machine's time zone setting.",
+        assumed_wording: false,
+    },
+    RuleInfo {
         id: "OIM060",
         severity: Warning,
         title: "Not enough client evidence to judge",

@@ -8,6 +8,7 @@ use crate::timefmt::{human_duration, rfc3339};
 
 pub(super) fn evaluate(scan: &ScanData, ctx: &RuleContext, out: &mut Vec<Finding>) {
     after_scan_time(scan, ctx, out);
+    clocks(scan, out);
     no_client_evidence(scan, ctx, out);
     unreadable_folders(scan, out);
     skipped(scan, out);
@@ -47,6 +48,56 @@ fn after_scan_time(scan: &ScanData, ctx: &RuleContext, out: &mut Vec<Finding>) {
         ),
         cap_evidence_of(ev, total, "items and events"),
     ));
+}
+
+/// OIM052, once for the report: local log lines and absolute times of the
+/// same events disagree by whole quarter hours.
+fn clocks(scan: &ScanData, out: &mut Vec<Finding>) {
+    let Some(c) = &scan.clock_disagreement else {
+        return;
+    };
+    let p = &c.pairs;
+    let shift = p.largest_shift_secs();
+    let offset = |o: i32| {
+        chrono::FixedOffset::east_opt(o)
+            .map(crate::timefmt::offset_string)
+            .unwrap_or_default()
+    };
+    let mut message = format!(
+        "{} of {} offline-IM {} told both by a local log line and with an absolute time (a \
+         CSV's FILETIME, a date with its zone) {}: read by {}, the local line comes {} {} \
+         the absolute time.",
+        p.disagreeing,
+        p.pairs,
+        if p.pairs == 1 { "event" } else { "events" },
+        if p.disagreeing == 1 {
+            "disagrees"
+        } else {
+            "disagree"
+        },
+        c.read_by,
+        human_duration(shift.abs()),
+        if shift > 0 { "after" } else { "before" },
+    );
+    match (c.adopted, p.reconciling()) {
+        (Some(o), _) => message.push_str(&format!(
+            " No --tz or --utc-offset was given, so the logs were read again at {0}, the offset \
+             that reconciles them (time_zone.source: inferred). Pin it with --utc-offset {0}, or \
+             with --tz and the zone of the machine that wrote the logs.",
+            offset(o)
+        )),
+        (None, Some((o, _))) => message.push_str(&format!(
+            " The flag given wins: times stay as read. The logs were written at {0}: scan again \
+             with --utc-offset {0}, or --tz with the zone of the machine that wrote them.",
+            offset(o)
+        )),
+        (None, None) => message.push_str(
+            " The shifts differ between events (the logs may span a DST change): scan again with \
+             --tz and the zone of the machine that wrote the logs.",
+        ),
+    }
+    message.push_str(" Events told twice are joined by message id, never counted as two messages.");
+    out.push(Finding::new("OIM052", message, p.evidence.clone()));
 }
 
 /// OIM060 with no user: no client evidence at all (BRIEF §5). What was read

@@ -3,7 +3,7 @@
 
 use crate::fsread;
 use crate::model::InputKind;
-use crate::scan::{admin, text, uccapilog};
+use crate::scan::{admin, text, tracerpt, uccapilog};
 use std::path::Path;
 
 const SNIFF_LIMIT: usize = 16 * 1024;
@@ -45,6 +45,7 @@ pub fn classify(path: &Path) -> Result<InputKind, String> {
     let first_line = t.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
     if first_line.contains("Clock-Time")
         || (first_line.contains("Event Name") && first_line.contains(','))
+        || tracerpt::recognises_by_shape(t)
     {
         return Ok(InputKind::TracerptCsv);
     }

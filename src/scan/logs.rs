@@ -12,7 +12,6 @@ use crate::scan::uccapilog::RecordView;
 use crate::scan::{admin, sip, text, tracerpt, uccapilog};
 use crate::signatures::Signatures;
 use aho_corasick::AhoCorasick;
-use chrono::FixedOffset;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock};
@@ -27,7 +26,7 @@ pub fn read_log(
     open: &Path,
     path: &Path,
     kind: InputKind,
-    offset: FixedOffset,
+    zone: &crate::timezone::LocalZone,
     sigs: &Signatures,
     out: &mut dyn FnMut(LogEvent),
 ) -> Result<(ReadStats, Option<String>), String> {
@@ -37,14 +36,14 @@ pub fn read_log(
     let literals = interp.literal_set();
     let result = match kind {
         InputKind::Uccapilog => {
-            uccapilog::read_views_finding(file, offset, &literals, &mut |r, found| {
+            uccapilog::read_views_finding(file, zone, &literals, &mut |r, found| {
                 interp.record(r, found)
             })
         }
         InputKind::TracerptCsv => {
             // Rows are few: each is lent out through one reused buffer.
             let mut joined = String::new();
-            tracerpt::read_records(file, offset, &mut |r: Record| {
+            tracerpt::read_records(file, zone, &mut |r: Record| {
                 joined.clear();
                 for l in &r.continuation {
                     joined.push_str(l);
@@ -58,6 +57,7 @@ pub fn read_log(
                     &RecordView {
                         line: r.line,
                         time: r.time,
+                        clock: r.clock,
                         level: r.level.as_deref(),
                         text: &r.text,
                         continuation: &joined,
@@ -171,6 +171,14 @@ pub fn stats_note(s: &ReadStats) -> Option<String> {
         s.unparsed_packets,
         "record(s) naming a SIP packet that could not be read",
     );
+    parts.extend(s.zone.fold_note());
+    if s.columns_by_shape {
+        parts.push(
+            "header not in English: columns found by their shape (a FILETIME column, the \
+             text last)"
+                .to_string(),
+        );
+    }
     (!parts.is_empty()).then(|| format!("{} records; {}", s.records, parts.join("; ")))
 }
 
@@ -319,6 +327,7 @@ impl<'a> Interpreter<'a> {
     fn push(&mut self, r: &RecordView, kind: EventKind, excerpt: String) {
         (self.out)(LogEvent {
             time: r.time,
+            clock: r.clock,
             origin: Origin {
                 path: self.path.clone(),
                 line: Some(r.line),

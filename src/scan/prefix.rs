@@ -9,7 +9,8 @@
 //! runs on every line of logs of gigabytes, so it allocates nothing and
 //! runs no regex.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, TimeDelta, Utc};
+use crate::timezone::{LocalZone, Resolved};
+use chrono::{DateTime, NaiveDate, Utc};
 
 /// The parsed first line of a record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,18 +43,22 @@ pub struct Stamp {
 }
 
 impl Stamp {
-    /// The time in UTC, taking the stamp as local time at `offset`; `None` for
-    /// an impossible date or time (13/45/2026, 25:00:00).
-    pub fn to_utc(&self, offset: FixedOffset) -> Option<DateTime<Utc>> {
+    /// The time, taking the stamp as local time by `zone`; `None` for an
+    /// impossible date or time (13/45/2026, 25:00:00).
+    pub fn resolve(&self, zone: &LocalZone) -> Option<Resolved> {
         let local = NaiveDate::from_ymd_opt(self.year, self.month, self.day)?.and_hms_nano_opt(
             self.hour,
             self.minute,
             self.second,
             self.nanos,
         )?;
-        let utc =
-            local.checked_sub_signed(TimeDelta::seconds(i64::from(offset.local_minus_utc())))?;
-        Some(utc.and_utc()).filter(|t| crate::timefmt::plausible(*t))
+        zone.resolve(&local)
+            .filter(|r| crate::timefmt::plausible(r.utc))
+    }
+
+    /// [`resolve`](Self::resolve)'s instant.
+    pub fn to_utc(&self, zone: &LocalZone) -> Option<DateTime<Utc>> {
+        self.resolve(zone).map(|r| r.utc)
     }
 
     fn swapped(self) -> Stamp {

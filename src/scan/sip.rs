@@ -1549,7 +1549,7 @@ Content-Length: 512
             "/sample-spooler/Microsoft/Office/16.0/Lync/Tracing/Lync-UccApi-0.UccApilog"
         );
         let f = std::fs::File::open(path).unwrap();
-        let (recs, _) = read_all(f, parse_utc_offset("+01:00").unwrap()).unwrap();
+        let (recs, _) = read_all(f, &parse_utc_offset("+01:00").unwrap().into()).unwrap();
         let mut events = Vec::new();
         for r in &recs {
             for e in sip_events(r) {

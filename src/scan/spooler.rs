@@ -9,7 +9,8 @@ use crate::model::{ItemFormat, SpoolItem, TimeSource};
 use crate::scan::address::{addresses, first_address};
 use crate::scan::text::{self, Encoding};
 use crate::timefmt::parse_content_date;
-use chrono::{DateTime, FixedOffset, Utc};
+use crate::timezone::LocalZone;
+use chrono::{DateTime, Utc};
 use regex::Regex;
 use std::borrow::Cow;
 use std::path::Path;
@@ -20,7 +21,8 @@ use std::sync::{Arc, LazyLock};
 pub const ITEM_READ_LIMIT: usize = 64 * 1024;
 
 pub struct ItemOptions {
-    pub utc_offset: FixedOffset,
+    /// The rules a date without an offset is read by.
+    pub zone: LocalZone,
     pub include_subjects: bool,
     /// The date of an item with no file time.
     pub now: DateTime<Utc>,
@@ -51,19 +53,34 @@ pub fn window_note(size: u64) -> Option<String> {
     })
 }
 
-/// The note `inputs` gives an item: the read window's, and the lines of
-/// its fields that were read as Windows-1252.
+/// The note `inputs` gives an item: the read window's, the lines of its
+/// fields that were read as Windows-1252, and a zone-less date that fell in
+/// a DST gap or overlap.
 pub fn item_note(item: &SpoolItem) -> Option<String> {
+    use crate::timezone::Fold;
     let ansi = (item.ansi_lines > 0).then(|| {
         format!(
             "{} line(s) not valid UTF-8, read as Windows-1252",
             item.ansi_lines
         )
     });
-    match (window_note(item.size_bytes), ansi) {
-        (Some(w), Some(a)) => Some(format!("{w}; {a}")),
-        (w, a) => w.or(a),
-    }
+    let fold = match item.local_date {
+        Some((_, Fold::Gap)) => Some(
+            "its date has no offset and fell in a DST gap: read with the offset before the gap \
+             (shifted forward by the gap)"
+                .to_string(),
+        ),
+        Some((_, Fold::Overlap)) => Some(
+            "its date has no offset and fell in a DST overlap: read as the earlier instant"
+                .to_string(),
+        ),
+        _ => None,
+    };
+    let parts: Vec<String> = [window_note(item.size_bytes), ansi, fold]
+        .into_iter()
+        .flatten()
+        .collect();
+    (!parts.is_empty()).then(|| parts.join("; "))
 }
 
 /// One copy of each string that repeats across items (addresses, message
@@ -120,6 +137,7 @@ pub fn unstated_item(found: &FoundFile, now: DateTime<Utc>) -> SpoolItem {
         subject: None,
         problem: None,
         ansi_lines: 0,
+        local_date: None,
     }
 }
 
@@ -267,10 +285,11 @@ pub fn read_item(
         ));
     }
     if let Some(d) = s.date_text {
-        match parse_content_date(&d, opts.utc_offset) {
+        match parse_content_date(&d, &opts.zone) {
             Some(t) => {
-                item.sent_at = t;
+                item.sent_at = t.utc;
                 item.sent_at_source = TimeSource::Content;
+                item.local_date = t.local.map(|r| (r.offset, r.fold));
             }
             None => {
                 item.problem = Some(format!(

@@ -10,10 +10,11 @@
 //! line-length cap are handled there) and capped in size, so memory stays
 //! bounded whatever the file holds.
 
-use crate::events::{ReadStats, Record};
+use crate::events::{Clock, ReadStats, Record};
 use crate::scan::lines::LineReader;
-use crate::timefmt::parse_content_date;
-use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
+use crate::timefmt::{local_date, parse_content_date, Dated};
+use crate::timezone::LocalZone;
+use chrono::{DateTime, NaiveDateTime, Utc};
 use std::io::{self, Read};
 
 /// A row stops growing past this many bytes of field content.
@@ -30,11 +31,11 @@ const MIN_PLAUSIBLE_YEAR: i32 = 1980;
 const MAX_PLAUSIBLE_YEAR: i32 = 9999;
 
 /// Reads a tracerpt CSV export, calling `on_record` for each data row.
-/// Local date strings (no offset) are read at `offset`. Never fails on content;
+/// Local date strings (no offset) are read by `zone`. Never fails on content;
 /// only I/O errors are returned.
 pub fn read_records<R: Read>(
     reader: R,
-    offset: FixedOffset,
+    zone: &LocalZone,
     on_record: &mut dyn FnMut(Record),
 ) -> io::Result<ReadStats> {
     let mut lines = LineReader::new(reader)?;
@@ -61,10 +62,15 @@ pub fn read_records<R: Read>(
         }
         let done = row.take();
         stats.dropped_lines += done.dropped;
-        match &columns {
+        match &mut columns {
             None if done.fields.iter().all(|f| f.trim().is_empty()) => {}
             None => columns = Some(Columns::from_header(&done.fields)),
-            Some(c) => emit(c, done, offset, &mut stats, on_record),
+            Some(c) => {
+                if c.time.is_none() {
+                    c.time_by_shape(&done.fields, &mut stats);
+                }
+                emit(c, done, zone, &mut stats, on_record)
+            }
         }
     }
     if row.active() {
@@ -73,7 +79,7 @@ pub fn read_records<R: Read>(
         let done = row.take();
         stats.dropped_lines += done.dropped;
         if let Some(c) = &columns {
-            emit(c, done, offset, &mut stats, on_record);
+            emit(c, done, zone, &mut stats, on_record);
         }
     }
     Ok(stats)
@@ -82,20 +88,31 @@ pub fn read_records<R: Read>(
 fn emit(
     columns: &Columns,
     row: Row,
-    offset: FixedOffset,
+    zone: &LocalZone,
     stats: &mut ReadStats,
     on_record: &mut dyn FnMut(Record),
 ) {
     if row.fields.iter().all(|f| f.trim().is_empty()) {
         return;
     }
-    let time = columns
+    let dated = columns
         .time
         .and_then(|i| row.fields.get(i))
-        .and_then(|s| parse_time(s, offset));
-    if time.is_none() {
-        stats.bad_times += 1;
-    }
+        .and_then(|s| parse_time(s, zone));
+    let (time, clock) = match dated {
+        None => {
+            stats.bad_times += 1;
+            (None, Clock::None)
+        }
+        Some(Dated {
+            utc,
+            local: Some(r),
+        }) => {
+            stats.zone.note(&r);
+            (Some(utc), Clock::Local { offset: r.offset })
+        }
+        Some(Dated { utc, local: None }) => (Some(utc), Clock::Absolute),
+    };
     let level = columns.level(&row.fields);
     let text = columns.text(&row.fields);
     let mut parts = text.split('\n');
@@ -105,6 +122,7 @@ fn emit(
     on_record(Record {
         line: row.start_line,
         time,
+        clock,
         level,
         text: first,
         continuation,
@@ -121,9 +139,67 @@ struct Columns {
     text_is_last: bool,
     level: Option<usize>,
     kind: Option<usize>,
+    /// Columns in the header.
+    width: usize,
+}
+
+/// tracerpt's own layout (BRIEF §3.5): `Event Name, Type, ..., Level, ...,
+/// Clock-Time, Kernel(ms), User(ms), User Data`, in any language.
+const CANONICAL_WIDTH: usize = 20;
+const CANONICAL_TYPE: usize = 1;
+const CANONICAL_LEVEL: usize = 5;
+const CANONICAL_CLOCK: usize = 16;
+/// A header of fewer columns is not told by its shape.
+const MIN_SHAPE_WIDTH: usize = 8;
+
+/// A FILETIME as tracerpt writes it: 15 to 19 digits, a plausible date.
+fn is_filetime(field: &str) -> bool {
+    let t = field.trim();
+    (15..=19).contains(&t.len())
+        && t.bytes().all(|b| b.is_ascii_digit())
+        && t.parse::<u64>().ok().and_then(filetime).is_some()
+}
+
+/// Whether `text` (a file's start) is a tracerpt CSV by its shape, whatever
+/// the language of its header (tracerpt translates it): a header of at
+/// least 8 names, then a row at least as wide with a FILETIME before its
+/// last column (the text, which spills over further columns unquoted).
+pub fn recognises_by_shape(text: &str) -> bool {
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    let Some(header) = lines.next() else {
+        return false;
+    };
+    let width = header.split(',').count();
+    if width < MIN_SHAPE_WIDTH || header.split(',').any(is_filetime) {
+        return false;
+    }
+    lines.take(32).any(|l| {
+        let fields: Vec<&str> = l.split(',').collect();
+        fields.len() >= width && fields.iter().take(width - 1).any(|f| is_filetime(f))
+    })
 }
 
 impl Columns {
+    /// A header whose time column has no name oimdiag knows (a translated
+    /// one): the first FILETIME of a row, before the text column, is it;
+    /// in tracerpt's own layout the level and type columns are known by
+    /// place too. Tried row by row until a row has one.
+    fn time_by_shape(&mut self, fields: &[String], stats: &mut ReadStats) {
+        let Some(i) = fields
+            .iter()
+            .take(self.width.saturating_sub(1))
+            .position(|f| is_filetime(f))
+        else {
+            return;
+        };
+        self.time = Some(i);
+        stats.columns_by_shape = true;
+        if self.width == CANONICAL_WIDTH && i == CANONICAL_CLOCK {
+            self.level = self.level.or(Some(CANONICAL_LEVEL));
+            self.kind = self.kind.or(Some(CANONICAL_TYPE));
+        }
+    }
+
     fn from_header(fields: &[String]) -> Columns {
         let names: Vec<String> = fields.iter().map(|f| norm_name(f)).collect();
         let find = |want: &[&str]| -> Option<usize> {
@@ -145,6 +221,7 @@ impl Columns {
             text_is_last: text == last,
             level: find(&["level"]),
             kind: find(&["type"]),
+            width: names.len(),
         }
     }
 
@@ -198,34 +275,42 @@ fn norm_name(s: &str) -> String {
         .collect()
 }
 
-/// Maps ETW level numbers and names to the words UccApilog uses.
+/// Maps ETW level numbers and names to the words UccApilog uses. tracerpt
+/// translates the `Type` column's words on non-English Windows; the German,
+/// French, Spanish, Italian, Portuguese and Dutch words here are ASSUMED
+/// (no public sample shows them). The level decides nothing: an unknown
+/// word only leaves a record without one.
 fn level_word(s: &str) -> Option<String> {
-    let w = match s.to_ascii_lowercase().as_str() {
-        "1" | "critical" | "fatal" => "FATAL",
-        "2" | "error" | "err" => "ERROR",
-        "3" | "warning" | "warn" => "WARNING",
-        "4" | "information" | "informational" | "info" => "INFO",
-        "5" | "verbose" => "VERBOSE",
+    let w = match s.to_lowercase().as_str() {
+        "1" | "critical" | "fatal" | "kritisch" | "critique" | "crítico" | "critico" => "FATAL",
+        "2" | "error" | "err" | "fehler" | "erreur" | "errore" | "erro" | "fout" => "ERROR",
+        "3" | "warning" | "warn" | "warnung" | "avertissement" | "advertencia" | "avviso"
+        | "aviso" | "waarschuwing" => "WARNING",
+        "4" | "information" | "informational" | "info" | "informationen" | "informations"
+        | "información" | "informazioni" | "informações" | "informatie" => "INFO",
+        "5" | "verbose" | "ausführlich" | "détaillé" | "commentaires" | "detallado"
+        | "dettagliato" | "detalhado" | "uitgebreid" => "VERBOSE",
         "trace" => "TRACE",
         _ => return None,
     };
     Some(w.to_string())
 }
 
-/// A FILETIME integer or a date string; strings without offset are local at `offset`.
-pub fn parse_time(s: &str, offset: FixedOffset) -> Option<DateTime<Utc>> {
-    parse_time_unbounded(s, offset).filter(|t| crate::timefmt::plausible(*t))
+/// A FILETIME integer or a date string; strings without offset are local
+/// times read by `zone`.
+pub fn parse_time(s: &str, zone: &LocalZone) -> Option<Dated> {
+    parse_time_unbounded(s, zone).filter(|d| crate::timefmt::plausible(d.utc))
 }
 
-fn parse_time_unbounded(s: &str, offset: FixedOffset) -> Option<DateTime<Utc>> {
+fn parse_time_unbounded(s: &str, zone: &LocalZone) -> Option<Dated> {
     let t = s.trim();
     if t.is_empty() {
         return None;
     }
     if t.bytes().all(|b| b.is_ascii_digit()) {
-        return filetime(t.parse::<u64>().ok()?);
+        return filetime(t.parse::<u64>().ok()?).map(|utc| Dated { utc, local: None });
     }
-    if let Some(d) = parse_content_date(t, offset) {
+    if let Some(d) = parse_content_date(t, zone) {
         return Some(d);
     }
     for fmt in [
@@ -235,10 +320,7 @@ fn parse_time_unbounded(s: &str, offset: FixedOffset) -> Option<DateTime<Utc>> {
         "%m/%d/%Y %H:%M",
     ] {
         if let Ok(n) = NaiveDateTime::parse_from_str(t, fmt) {
-            return offset
-                .from_local_datetime(&n)
-                .single()
-                .map(|d| d.with_timezone(&Utc));
+            return local_date(&n, zone);
         }
     }
     None
@@ -419,13 +501,13 @@ mod tests {
 
     const HEADER: &str = "Event Name,   Type,   Event ID,   Version,   Channel,   Level,   Opcode,   Task,   Keyword,   PID,   TID,   Processor Number,   Instance ID,   Parent Instance ID,   Activity ID,   Related Activity ID,   Clock-Time,   Kernel(ms),   User(ms),   User Data";
 
-    fn utc() -> FixedOffset {
-        FixedOffset::east_opt(0).unwrap()
+    fn utc() -> LocalZone {
+        chrono::FixedOffset::east_opt(0).unwrap().into()
     }
 
-    fn read(bytes: &[u8], offset: FixedOffset) -> (Vec<Record>, ReadStats) {
+    fn read(bytes: &[u8], zone: LocalZone) -> (Vec<Record>, ReadStats) {
         let mut v = Vec::new();
-        let stats = read_records(bytes, offset, &mut |r| v.push(r)).unwrap();
+        let stats = read_records(bytes, &zone, &mut |r| v.push(r)).unwrap();
         (v, stats)
     }
 
@@ -501,7 +583,7 @@ mod tests {
 
     #[test]
     fn date_string_clock_times() {
-        let plus1 = parse_utc_offset("+01:00").unwrap();
+        let plus1: LocalZone = parse_utc_offset("+01:00").unwrap().into();
         let want = "2026-11-23T09:12:59Z";
         for clock in [
             "2026-11-23T09:12:59Z",
@@ -513,10 +595,56 @@ mod tests {
             "11/23/2026 10:12:59 AM",
         ] {
             let csv = format!("{HEADER}\n{}\n", row("Info", "4", clock, "\"x\""));
-            let (v, stats) = read(csv.as_bytes(), plus1);
+            let (v, stats) = read(csv.as_bytes(), plus1.clone());
             assert_eq!(stats.bad_times, 0, "{clock}");
             assert_eq!(rfc3339(v[0].time.unwrap()), want, "{clock}");
         }
+    }
+
+    /// tracerpt's header on German Windows (names ASSUMED: translated, so
+    /// only the shape may be relied on).
+    const HEADER_DE: &str = "Ereignisname,   Typ,   Ereignis-ID,   Version,   Kanal,   Ebene,   Vorgangscode,   Aufgabe,   Schlüsselwort,   PID,   TID,   Prozessornummer,   Instanz-ID,   Übergeordnete Instanz-ID,   Aktivitäts-ID,   Zugehörige Aktivitäts-ID,   Taktzeit,   Kernel(ms),   Benutzer(ms),   Benutzerdaten";
+
+    #[test]
+    fn a_translated_header_is_read_by_its_shape() {
+        let rows = |kinds: [&str; 3]| {
+            format!(
+                "{}\r\n{}\r\n{}\r\n",
+                row(kinds[0], "2", "133456789012345678", "\"OfflineIM: message 42 failed: EWS returned 401 Unauthorized\""),
+                // Unquoted user data spilled over two columns.
+                row(kinds[1], "4", "133456789022345678", "Autodiscover: EWS internal URL https://mail.contoso.com/EWS/Exchange.asmx, external URL https://owa.contoso.com/EWS/Exchange.asmx"),
+                // No level number: the (translated) type word tells it.
+                row(kinds[2], "", "133456789032345678", "\"EWS Information: EWS Status OK\""),
+            )
+        };
+        let en = format!("{HEADER}\r\n{}", rows(["Error", "Information", "Warning"]));
+        let de = format!(
+            "{HEADER_DE}\r\n{}",
+            rows(["Fehler", "Informationen", "Warnung"])
+        );
+        let (want, want_stats) = read(en.as_bytes(), utc());
+        let (got, got_stats) = read(de.as_bytes(), utc());
+        assert_eq!(got, want);
+        assert_eq!(got[2].level.as_deref(), Some("WARNING"));
+        assert!(
+            got[1].text.contains(".asmx, external URL"),
+            "{}",
+            got[1].text
+        );
+        assert!(got_stats.columns_by_shape && !want_stats.columns_by_shape);
+        assert_eq!(
+            ReadStats {
+                columns_by_shape: false,
+                ..got_stats
+            },
+            want_stats
+        );
+        assert!(recognises_by_shape(&de) && recognises_by_shape(&en));
+        // A table of words and small numbers is not a trace.
+        assert!(!recognises_by_shape("a,b,c,d,e,f,g,h\n1,2,3,4,5,6,7,8\n"));
+        assert!(!recognises_by_shape(
+            "Identity,EnableOfflineIM\nGlobal,True\n"
+        ));
     }
 
     #[test]
@@ -702,7 +830,7 @@ mod tests {
             .join("sample-spooler/Microsoft/Office/16.0/Lync/Tracing/Lync-UccApi-0-etl.csv");
         let file = std::fs::File::open(path).unwrap();
         let mut v = Vec::new();
-        let stats = read_records(file, utc(), &mut |r| v.push(r)).unwrap();
+        let stats = read_records(file, &utc(), &mut |r| v.push(r)).unwrap();
         assert_eq!(
             stats,
             ReadStats {
@@ -765,7 +893,7 @@ mod tests {
                 bytes.push(alphabet[(seed % alphabet.len() as u64) as usize]);
             }
             let mut n = 0u64;
-            let stats = read_records(bytes.as_slice(), utc(), &mut |_| n += 1).unwrap();
+            let stats = read_records(bytes.as_slice(), &utc(), &mut |_| n += 1).unwrap();
             assert_eq!(stats.records, n);
         }
     }

@@ -15,13 +15,14 @@
 //! The record prefix itself, and the shapes tolerated beside the canonical
 //! one, are [`prefix`](crate::scan::prefix)'s.
 
-use crate::events::{ReadStats, Record};
+use crate::events::{Clock, ReadStats, Record};
 use crate::scan::lines::{lines_of, Line, LineReader, Piece, Scratch};
 use crate::scan::literals::{Found, Hits, LiteralSet};
 use crate::scan::prefix::{normalise_level, parse_stamp, DateOrder, Tails};
 pub use crate::scan::prefix::{parse_prefix, RecordStart, Stamp};
 use crate::scan::text;
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, Utc};
+use crate::timezone::{LocalZone, ZoneUse};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc};
 use std::io::{self, Read};
 
 /// How much of a log decides its date order (see [`DateOrder`]): the same
@@ -39,6 +40,8 @@ pub struct RecordView<'a> {
     /// 1-based line number where the record starts.
     pub line: u64,
     pub time: Option<DateTime<Utc>>,
+    /// How `time` was told.
+    pub clock: Clock,
     /// The level word as written (normalised by [`RecordView::to_record`]).
     pub level: Option<&'a str>,
     pub text: &'a str,
@@ -60,6 +63,7 @@ impl<'a> RecordView<'a> {
         Record {
             line: self.line,
             time: self.time,
+            clock: self.clock,
             level: self.level.map(normalise_level),
             text: self.text.to_owned(),
             continuation: self.lines().map(str::to_owned).collect(),
@@ -73,6 +77,7 @@ struct Building {
     active: bool,
     line: u64,
     time: Option<DateTime<Utc>>,
+    clock: Clock,
     has_level: bool,
     level: String,
     text: String,
@@ -85,6 +90,7 @@ impl Building {
         RecordView {
             line: self.line,
             time: self.time,
+            clock: self.clock,
             level: self.has_level.then_some(self.level.as_str()),
             text: &self.text,
             continuation: &self.continuation,
@@ -97,20 +103,20 @@ impl Building {
 /// returned stats; only I/O errors are returned.
 pub fn read_records<R: Read>(
     reader: R,
-    offset: FixedOffset,
+    zone: &LocalZone,
     on_record: &mut dyn FnMut(Record),
 ) -> io::Result<ReadStats> {
-    read_views(reader, offset, &mut |v| on_record(v.to_record()))
+    read_views(reader, zone, &mut |v| on_record(v.to_record()))
 }
 
 /// [`read_records`] without copies: each record is lent to `on_record`.
 pub fn read_views<R: Read>(
     reader: R,
-    offset: FixedOffset,
+    zone: &LocalZone,
     on_record: &mut dyn FnMut(&RecordView<'_>),
 ) -> io::Result<ReadStats> {
     let none: [&str; 0] = [];
-    read_views_finding(reader, offset, &LiteralSet::new(&none), &mut |v, _| {
+    read_views_finding(reader, zone, &LiteralSet::new(&none), &mut |v, _| {
         on_record(v)
     })
 }
@@ -119,14 +125,14 @@ pub fn read_views<R: Read>(
 /// text and in its continuation lines.
 pub fn read_views_finding<R: Read>(
     mut reader: R,
-    offset: FixedOffset,
+    zone: &LocalZone,
     literals: &LiteralSet,
     on_record: &mut dyn FnMut(&RecordView<'_>, Found),
 ) -> io::Result<ReadStats> {
     // The start decides the date order, then is read again with the rest.
     let (order, head) = date_order(&mut reader)?;
     let mut lines = LineReader::new(io::Cursor::new(head).chain(reader))?;
-    let mut asm = Assembler::new(offset, order, lines.max_line(), literals);
+    let mut asm = Assembler::new(zone, order, lines.max_line(), literals);
     lines.for_each_piece(&mut |piece| match piece {
         Piece::Line(line) => {
             asm.line(&line, on_record);
@@ -135,6 +141,7 @@ pub fn read_views_finding<R: Read>(
         Piece::Lines { text, first } => Some(asm.block(text, first, on_record)),
     })?;
     asm.flush(on_record);
+    asm.stats.zone = asm.times.used;
     Ok(asm.stats)
 }
 
@@ -154,7 +161,7 @@ fn date_order<R: Read>(reader: &mut R) -> io::Result<(DateOrder, Vec<u8>)> {
 /// all) is lent straight from it; one that may go on into the next block,
 /// and any line the reader had to copy, goes line by line through `cur`.
 struct Assembler<'l> {
-    offset: FixedOffset,
+    zone: &'l LocalZone,
     order: DateOrder,
     max_line: usize,
     literals: &'l LiteralSet,
@@ -170,13 +177,13 @@ type OnRecord<'f> = dyn FnMut(&RecordView<'_>, Found) + 'f;
 
 impl<'l> Assembler<'l> {
     fn new(
-        offset: FixedOffset,
+        zone: &'l LocalZone,
         order: DateOrder,
         max_line: usize,
         literals: &'l LiteralSet,
     ) -> Self {
         Assembler {
-            offset,
+            zone,
             order,
             max_line,
             literals,
@@ -194,12 +201,13 @@ impl<'l> Assembler<'l> {
 
     /// The time of a record starting with `start`, read in the file's date
     /// order; what could not be read as it stands, counted.
-    fn time_of(&mut self, start: &RecordStart<'_>) -> Option<DateTime<Utc>> {
+    /// The instant, and the offset applied.
+    fn time_of(&mut self, start: &RecordStart<'_>) -> Option<(DateTime<Utc>, i32)> {
         let (stamp, contradicts) = self.order.read(start.stamp);
         if contradicts {
             self.stats.date_order_contradictions += 1;
         }
-        let time = self.times.utc(&stamp, self.offset);
+        let time = self.times.utc(&stamp, self.zone);
         if time.is_none() {
             self.stats.bad_times += 1;
         }
@@ -240,7 +248,8 @@ impl<'l> Assembler<'l> {
                 let cur = &mut self.cur;
                 cur.active = true;
                 cur.line = line.number;
-                cur.time = time;
+                cur.time = time.map(|(t, _)| t);
+                cur.clock = time.map_or(Clock::None, |(_, offset)| Clock::Local { offset });
                 cur.has_level = start.level.is_some();
                 cur.level.clear();
                 cur.level.push_str(start.level.unwrap_or(""));
@@ -376,7 +385,8 @@ impl<'l> Assembler<'l> {
         let text_at = (prefix.text.as_ptr() as usize).saturating_sub(base);
         let view = RecordView {
             line: number,
-            time,
+            time: time.map(|(t, _)| t),
+            clock: time.map_or(Clock::None, |(_, offset)| Clock::Local { offset }),
             level: prefix.level,
             text: prefix.text,
             continuation: text.get(e + 1..cont_end).unwrap_or(""),
@@ -435,36 +445,64 @@ fn count_lines(b: &[u8]) -> u64 {
     n as u64
 }
 
-/// [`Stamp::to_utc`] for records in a row, which share their date: the
-/// local day and the UTC day are each looked up once, the rest is arithmetic.
+/// [`Stamp::resolve`] for records in a row, which share their date: the
+/// local day and the UTC day are each looked up once, and so is the zone's
+/// offset for a day it holds one offset all day; the rest is arithmetic.
+/// Only on a day the zone changes offset is each time resolved by its rules.
 #[derive(Default)]
 struct TimeCache {
     date: Option<(i32, u32, u32)>,
     /// Days from 1970-01-01 to `date`, when it is a real date.
     days: Option<i64>,
+    /// The offset in force all of `date`; `None` on a day the zone changes it.
+    day_offset: Option<i32>,
     /// A UTC day (from 1970-01-01) and its date, when plausible.
     utc_day: Option<i64>,
     utc_date: Option<NaiveDate>,
+    /// The offsets applied, and the times in a DST gap or overlap.
+    used: ZoneUse,
 }
 
 /// Days from 0001-01-01 to 1970-01-01.
 const UNIX_EPOCH_DAY_CE: i64 = 719_163;
 
+/// The one offset `zone` has all of local day `d`, if it has one.
+fn day_offset(d: NaiveDate, zone: &LocalZone) -> Option<i32> {
+    if let Some(o) = zone.as_fixed() {
+        return Some(o.local_minus_utc());
+    }
+    use crate::timezone::Fold::Single;
+    let first = zone.resolve(&d.and_hms_opt(0, 0, 0)?)?;
+    let last = zone.resolve(&d.and_hms_opt(23, 59, 59)?)?;
+    (first.fold == Single && last.fold == Single && first.offset == last.offset)
+        .then_some(first.offset)
+}
+
 impl TimeCache {
-    fn utc(&mut self, s: &Stamp, offset: FixedOffset) -> Option<DateTime<Utc>> {
+    /// The instant and the offset applied.
+    fn utc(&mut self, s: &Stamp, zone: &LocalZone) -> Option<(DateTime<Utc>, i32)> {
         let key = (s.year, s.month, s.day);
         if self.date != Some(key) {
             self.date = Some(key);
-            self.days = NaiveDate::from_ymd_opt(s.year, s.month, s.day)
-                .map(|d| i64::from(d.num_days_from_ce()) - UNIX_EPOCH_DAY_CE);
+            let date = NaiveDate::from_ymd_opt(s.year, s.month, s.day);
+            self.days = date.map(|d| i64::from(d.num_days_from_ce()) - UNIX_EPOCH_DAY_CE);
+            self.day_offset = date.and_then(|d| day_offset(d, zone));
+            if let Some(o) = self.day_offset {
+                self.used.offset(o);
+            }
         }
         let days = self.days?;
         // As `and_hms_nano_opt` checks them (the fraction is below a second).
         if s.hour >= 24 || s.minute >= 60 || s.second >= 60 || s.nanos >= 1_000_000_000 {
             return None;
         }
-        let secs = days * 86_400 + i64::from(s.hour * 3600 + s.minute * 60 + s.second)
-            - i64::from(offset.local_minus_utc());
+        let Some(offset) = self.day_offset else {
+            let r = s.resolve(zone)?;
+            self.used.note(&r);
+            return Some((r.utc, r.offset));
+        };
+        let secs =
+            days * 86_400 + i64::from(s.hour * 3600 + s.minute * 60 + s.second) - i64::from(offset);
         // As `DateTime::from_timestamp` splits it.
         let (day, second) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
         if self.utc_day != Some(day) {
@@ -475,14 +513,14 @@ impl TimeCache {
         }
         let time =
             NaiveTime::from_num_seconds_from_midnight_opt(u32::try_from(second).ok()?, s.nanos)?;
-        Some(self.utc_date?.and_time(time).and_utc())
+        Some((self.utc_date?.and_time(time).and_utc(), offset))
     }
 }
 
 /// Reads every record into a vector (tests, small files).
-pub fn read_all<R: Read>(reader: R, offset: FixedOffset) -> io::Result<(Vec<Record>, ReadStats)> {
+pub fn read_all<R: Read>(reader: R, zone: &LocalZone) -> io::Result<(Vec<Record>, ReadStats)> {
     let mut out = Vec::new();
-    let stats = read_records(reader, offset, &mut |r| out.push(r))?;
+    let stats = read_records(reader, zone, &mut |r| out.push(r))?;
     Ok((out, stats))
 }
 
@@ -492,12 +530,19 @@ mod tests {
     use crate::timefmt::{parse_utc_offset, rfc3339};
     use chrono::SecondsFormat;
 
-    fn plus1() -> FixedOffset {
-        parse_utc_offset("+01:00").unwrap()
+    fn plus1() -> LocalZone {
+        parse_utc_offset("+01:00").unwrap().into()
+    }
+
+    /// What reading at `plus1` applies.
+    fn plus1_used() -> ZoneUse {
+        let mut u = ZoneUse::default();
+        u.offset(3600);
+        u
     }
 
     fn read(bytes: &[u8]) -> (Vec<Record>, ReadStats) {
-        read_all(bytes, plus1()).unwrap()
+        read_all(bytes, &plus1()).unwrap()
     }
 
     fn ms(t: Option<DateTime<Utc>>) -> String {
@@ -531,17 +576,19 @@ CSeq: 2 MESSAGE
         let head = bytes.get(..DATE_ORDER_WINDOW).unwrap_or(bytes);
         let order = DateOrder::of_head(&text::decode(head).text);
         let mut lines = LineReader::new(bytes).unwrap();
-        let mut asm = Assembler::new(plus1(), order, lines.max_line(), literals);
+        let zone = plus1();
+        let mut asm = Assembler::new(&zone, order, lines.max_line(), literals);
         let mut out = Vec::new();
         let mut on = |v: &RecordView<'_>, f: Found| out.push((v.to_record(), f));
         lines.for_each_line(&mut |l| asm.line(&l, &mut on)).unwrap();
         asm.flush(&mut on);
+        asm.stats.zone = asm.times.used;
         (out, asm.stats)
     }
 
     fn read_finding<R: Read>(r: R, literals: &LiteralSet) -> Seen {
         let mut out = Vec::new();
-        let stats = read_views_finding(r, plus1(), literals, &mut |v, f| {
+        let stats = read_views_finding(r, &plus1(), literals, &mut |v, f| {
             // What the block search found is what a search of the parts finds.
             assert_eq!(f.text, literals.in_text(v.text), "{v:?}");
             assert_eq!(f.continuation, literals.in_text(v.continuation), "{v:?}");
@@ -676,8 +723,38 @@ CSeq: 2 MESSAGE
     }
 
     #[test]
-    fn time_cache_agrees_with_to_utc() {
+    fn time_cache_follows_zone_rules_across_dst_days() {
+        // Every quarter hour of the days either side of Rome's two changes,
+        // in order as a log has them: the cache agrees with the zone's rules
+        // and counts the gap and overlap times.
+        let rome = LocalZone::parse_flag("Europe/Rome").unwrap();
         let mut cache = TimeCache::default();
+        let mut want = ZoneUse::default();
+        for (month, day) in [(3, 28), (3, 29), (3, 30), (10, 24), (10, 25), (10, 26)] {
+            for q in 0..96u32 {
+                let s = Stamp {
+                    year: 2026,
+                    month,
+                    day,
+                    hour: q / 4,
+                    minute: (q % 4) * 15,
+                    second: 0,
+                    nanos: 0,
+                };
+                let r = s.resolve(&rome).unwrap();
+                want.note(&r);
+                assert_eq!(cache.utc(&s, &rome), Some((r.utc, r.offset)), "{s:?}");
+            }
+        }
+        // 02:00-02:45 on 29 March are in the gap, 02:00-02:45 on 25 October twice.
+        assert_eq!((cache.used.gaps, cache.used.overlaps), (4, 4));
+        assert_eq!(cache.used.offsets(), [3600, 7200]);
+        assert_eq!(want.offsets(), cache.used.offsets());
+    }
+
+    #[test]
+    fn time_cache_agrees_with_to_utc() {
+        let mut caches: [TimeCache; 4] = Default::default();
         let mut n = 0u32;
         for year in [0, 1, 1969, 1970, 1979, 1980, 2000, 2024, 2026, 9999] {
             for month in [0, 1, 2, 12, 13] {
@@ -685,7 +762,8 @@ CSeq: 2 MESSAGE
                     for (hour, minute, second) in
                         [(0, 0, 0), (23, 59, 59), (24, 0, 0), (0, 60, 0), (0, 0, 60)]
                     {
-                        for off in ["+00:00", "+14:00", "-12:00", "+05:30"] {
+                        for (k, off) in ["+00:00", "+14:00", "-12:00", "+05:30"].iter().enumerate()
+                        {
                             n = n.wrapping_mul(31).wrapping_add(7);
                             let s = Stamp {
                                 year,
@@ -696,8 +774,10 @@ CSeq: 2 MESSAGE
                                 second,
                                 nanos: n % 1_000_000_000,
                             };
-                            let o = parse_utc_offset(off).unwrap();
-                            assert_eq!(cache.utc(&s, o), s.to_utc(o), "{s:?} {off}");
+                            let o: LocalZone = parse_utc_offset(off).unwrap().into();
+                            let want = s.resolve(&o).map(|r| (r.utc, r.offset));
+                            // A reader keeps its zone: one cache per zone.
+                            assert_eq!(caches[k].utc(&s, &o), want, "{s:?} {off}");
                         }
                     }
                 }
@@ -734,6 +814,7 @@ CSeq: 2 MESSAGE
             stats,
             ReadStats {
                 records: 3,
+                zone: plus1_used(),
                 ..Default::default()
             }
         );
@@ -790,9 +871,11 @@ CSeq: 2 MESSAGE
     #[test]
     fn offsets_cross_midnight() {
         let s = "01/01/2026|00:30:00.500 1:2 INFO :: x\n";
-        let (recs, _) = read_all(s.as_bytes(), parse_utc_offset("+05:30").unwrap()).unwrap();
+        let (recs, _) =
+            read_all(s.as_bytes(), &parse_utc_offset("+05:30").unwrap().into()).unwrap();
         assert_eq!(ms(recs[0].time), "2025-12-31T19:00:00.500Z");
-        let (recs, _) = read_all(s.as_bytes(), parse_utc_offset("-08:00").unwrap()).unwrap();
+        let (recs, _) =
+            read_all(s.as_bytes(), &parse_utc_offset("-08:00").unwrap().into()).unwrap();
         assert_eq!(ms(recs[0].time), "2026-01-01T08:30:00.500Z");
     }
 
@@ -886,7 +969,7 @@ CSeq: 2 MESSAGE
 
         let t = std::time::Instant::now();
         let mut recs = 0u64;
-        let stats = read_records(std::fs::File::open(&path).unwrap(), plus1(), &mut |r| {
+        let stats = read_records(std::fs::File::open(&path).unwrap(), &plus1(), &mut |r| {
             recs += 1;
             std::hint::black_box(r);
         })
@@ -895,7 +978,7 @@ CSeq: 2 MESSAGE
 
         let t = std::time::Instant::now();
         let mut events = 0u64;
-        read_records(std::fs::File::open(&path).unwrap(), plus1(), &mut |r| {
+        read_records(std::fs::File::open(&path).unwrap(), &plus1(), &mut |r| {
             events += crate::scan::sip::sip_events(&r).len() as u64;
         })
         .unwrap();
@@ -919,12 +1002,13 @@ CSeq: 2 MESSAGE
             "/sample-spooler/Microsoft/Office/16.0/Lync/Tracing/Lync-UccApi-0.UccApilog"
         );
         let f = std::fs::File::open(path).unwrap();
-        let (recs, stats) = read_all(f, plus1()).unwrap();
+        let (recs, stats) = read_all(f, &plus1()).unwrap();
         assert_eq!(recs.len(), 26);
         assert_eq!(
             stats,
             ReadStats {
                 records: 26,
+                zone: plus1_used(),
                 ..Default::default()
             }
         );

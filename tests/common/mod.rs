@@ -243,14 +243,15 @@ impl TestEnv {
         run_in(self.root(), args)
     }
 
-    /// `oimdiag scan <paths> --format json --now NOW --utc-offset +00:00 --quiet <extra>`.
+    /// `oimdiag scan <paths> --format json --now NOW --utc-offset +00:00 --quiet <extra>`
+    /// (no `--utc-offset` when `extra` names one, or `--tz`).
     pub fn scan<P: AsRef<OsStr>>(&self, paths: &[P], extra: &[&str]) -> Scan {
         let mut args: Vec<OsString> = vec!["scan".into()];
         args.extend(paths.iter().map(|p| p.as_ref().to_os_string()));
         for a in ["--format", "json", "--now", NOW, "--quiet"] {
             args.push(a.into());
         }
-        if !extra.contains(&"--utc-offset") {
+        if !extra.contains(&"--utc-offset") && !extra.contains(&"--tz") {
             args.push("--utc-offset".into());
             args.push("+00:00".into());
         }
