@@ -473,7 +473,7 @@ mod unix {
         let root = unsafe { libc::geteuid() } == 0;
         let setpriv = Path::new("/usr/bin/setpriv");
         if !root || !setpriv.exists() {
-            eprintln!("skipped: needs root and setpriv");
+            cannot_run("needs root and /usr/bin/setpriv to make files unreadable to the scan");
             return;
         }
         use std::os::unix::fs::PermissionsExt;
