@@ -3,8 +3,7 @@
 //! whether there is client evidence at all. A verdict rests on these, so
 //! they are counted from the same data the rules read, never estimated.
 
-use crate::model::{Facts, ItemFormat, MailboxLocation, ScanData, Window};
-use crate::rules::spooler::{item_state, ItemState};
+use crate::model::{Facts, ItemFormat, MailboxLocation, Placement, ScanData, Window};
 use serde::Serialize;
 use std::collections::BTreeSet;
 
@@ -85,10 +84,10 @@ impl Coverage {
             } else {
                 spooler.parsed += 1;
             }
-            match item_state(item, window).1 {
-                ItemState::AfterScanTime => spooler.after_scan_time += 1,
-                ItemState::BeforeSince => spooler.before_since += 1,
-                _ => {}
+            match window.place(item.sent_at) {
+                Placement::AfterScanTime => spooler.after_scan_time += 1,
+                Placement::BeforeSince => spooler.before_since += 1,
+                Placement::Within => {}
             }
         }
         let l = &scan.logs;
