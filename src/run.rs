@@ -202,6 +202,7 @@ struct Readers<'a> {
     cfg: &'a ScanConfig,
     sigs: &'a Signatures,
     opts: spooler::ItemOptions,
+    progress: Progress,
 }
 
 /// One file read on a thread of its own: a log sends its events through
@@ -264,6 +265,7 @@ impl Readers<'_> {
             &self.cfg.zone,
             self.sigs,
             &mut sink,
+            &|n| self.progress.bytes(n),
         );
         if wanted && !batch.is_empty() {
             let _ = tx.send(batch);
@@ -290,6 +292,7 @@ fn discover_and_read(
     sigs: &Signatures,
 ) -> ScanData {
     let readers = Readers {
+        progress: Progress::new(cfg),
         cfg,
         sigs,
         opts: spooler::ItemOptions {
@@ -360,7 +363,13 @@ fn read_all<'scope, 'env>(
         scanned: Vec::with_capacity(files.len() + items.len()),
         ..ScanData::default()
     };
-    let progress = progress_bar(readers.cfg, (files.len() + items.len()) as u64);
+    let progress = &readers.progress;
+    // Items add their bytes as they are read: most were listed without
+    // their size.
+    progress.discovered(
+        files.len() + items.len(),
+        files.iter().map(|(_, f)| f.size).sum::<u64>(),
+    );
     let mut guesses: HashMap<Arc<Path>, LogThread> =
         guesses.into_iter().map(|(g, t)| (g.path, t)).collect();
     // Discovery decides what is scanned: a guess is used only for a file it
@@ -406,7 +415,7 @@ fn read_all<'scope, 'env>(
     // Shared out a chunk at a time, to whichever worker is free.
     let chunks = std::sync::Mutex::new(items.chunks_mut(POOL_CHUNK).enumerate());
     std::thread::scope(|ps| {
-        let (chunks, targets, progress) = (&chunks, &targets, &progress);
+        let (chunks, targets) = (&chunks, &targets);
         let stat_at_read = &item_stat_at_read;
         let pool: Vec<_> = (0..workers)
             .map(|_| {
@@ -440,7 +449,8 @@ fn read_all<'scope, 'env>(
                             spooler::read_item(item, &open, stat, held, opts, shared, &mut buf);
                         }
                         // A chunk at a time: the bar's clock is not asked 100,000 times.
-                        progress.inc(chunk.len() as u64);
+                        let bytes = chunk.iter().map(|i| i.size_bytes).sum();
+                        progress.items_read(chunk.len(), bytes);
                     }
                 })
             })
@@ -485,11 +495,11 @@ fn read_all<'scope, 'env>(
                     Ok(r) => r,
                     Err(panic) => std::panic::resume_unwind(panic),
                 };
-                progress.inc(1);
+                progress.file_done(0);
                 r
             }
             Reading::Done(r) => {
-                progress.inc(1);
+                progress.file_done(f.size);
                 *r
             }
             Reading::Pending => unreachable!("every log was given a thread"),
@@ -498,7 +508,7 @@ fn read_all<'scope, 'env>(
     }
     data.scanned.extend(items_scanned);
     data.spool_items = items;
-    progress.finish_and_clear();
+    progress.finish();
     data.skipped.sort_by(|a, b| a.path.cmp(&b.path));
 
     // Logs in the shared Tracing folder name their user in REGISTERs; with one
@@ -609,18 +619,78 @@ fn merge(f: FoundFile, r: FileResult, data: &mut ScanData) {
     }
 }
 
-/// Progress on stderr only, only on a terminal, never with --quiet.
-fn progress_bar(cfg: &ScanConfig, files: u64) -> ProgressBar {
-    if cfg.quiet || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
+/// Progress on stderr only, only on a terminal, never with --quiet: bytes
+/// read of the bytes found (a long log moves it as it is read), and files.
+struct Progress {
+    bar: ProgressBar,
+    files: std::sync::atomic::AtomicUsize,
+    total_files: std::sync::atomic::AtomicUsize,
+}
+
+impl Progress {
+    fn new(cfg: &ScanConfig) -> Progress {
+        let bar = if cfg.quiet || !std::io::stderr().is_terminal() {
+            ProgressBar::hidden()
+        } else {
+            let pb = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+            // Until discovery is done, the total is not known: bytes only.
+            if let Ok(style) =
+                ProgressStyle::with_template("{spinner} scanning {bytes}, listing files")
+            {
+                pb.set_style(style);
+            }
+            pb
+        };
+        Progress {
+            bar,
+            files: Default::default(),
+            total_files: Default::default(),
+        }
     }
-    let pb = ProgressBar::with_draw_target(Some(files), ProgressDrawTarget::stderr());
-    if let Ok(style) =
-        ProgressStyle::with_template("{spinner} scanning {pos}/{len} files {wide_bar}")
-    {
-        pb.set_style(style);
+
+    /// What discovery found: so many files of so many bytes in all.
+    fn discovered(&self, files: usize, bytes: u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.total_files.store(files, Relaxed);
+        self.bar.inc_length(bytes);
+        if let Ok(style) = ProgressStyle::with_template(
+            "{spinner} scanning {bytes}/{total_bytes}, {msg} {wide_bar}",
+        ) {
+            self.bar.set_style(style);
+        }
+        self.files_message(0);
     }
-    pb
+
+    fn bytes(&self, n: u64) {
+        self.bar.inc(n);
+    }
+
+    /// Spool items read, and their bytes (added to the total now).
+    fn items_read(&self, n: usize, bytes: u64) {
+        self.bar.inc_length(bytes);
+        self.bar.inc(bytes);
+        self.files_message(n);
+    }
+
+    /// A file other than an item is done; `bytes` if it was not counted as read.
+    fn file_done(&self, bytes: u64) {
+        self.bar.inc(bytes);
+        self.files_message(1);
+    }
+
+    fn files_message(&self, more: usize) {
+        use std::sync::atomic::Ordering::Relaxed;
+        if self.bar.is_hidden() {
+            return;
+        }
+        let done = self.files.fetch_add(more, Relaxed) + more;
+        let total = self.total_files.load(Relaxed);
+        self.bar.set_message(format!("{done}/{total} files"));
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
 }
 
 /// Renders and writes the report; the exit status follows `--fail-on`.

@@ -177,3 +177,46 @@ fn the_ndjson_header_carries_the_limits() {
     let header: serde_json::Value = serde_json::from_str(r.stdout.lines().next().unwrap()).unwrap();
     assert!(header["inputs"]["limits"].is_array(), "{header:#}");
 }
+
+/// Runs `oimdiag args` on a terminal (a pty from util-linux's `script`) and
+/// gives what the terminal showed.
+#[cfg(target_os = "linux")]
+fn on_a_terminal(env: &TestEnv, args: &str) -> Option<String> {
+    let script = Path::new("/usr/bin/script");
+    if !script.exists() {
+        cannot_run("needs /usr/bin/script (util-linux) for a terminal");
+        return None;
+    }
+    let cmd = format!("{} {args}", bin());
+    let out = std::process::Command::new(script)
+        .args(["-qec", &cmd, "/dev/null"])
+        .current_dir(env.root())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn progress_counts_bytes_and_files_on_a_terminal_only() {
+    let env = stuck_env();
+    let line = "11/23/2026|09:14:03.123 1A2B:3C4D INFO  :: CUcmpConversation::Notify state 7\n";
+    env.write_file(
+        "Microsoft/Office/16.0/Lync/Tracing/Lync-UccApi-0.UccApilog",
+        // About 34 MB: long enough to be drawn mid-way at the bar's 20 Hz.
+        line.repeat(400_000),
+    );
+    let args = format!("scan . --now {NOW} --utc-offset +00:00 --format json -o r.json");
+    let Some(shown) = on_a_terminal(&env, &args) else {
+        return;
+    };
+    assert!(shown.contains("scanning"), "{shown:?}");
+    assert!(shown.contains("MiB"), "bytes, not only files: {shown:?}");
+    assert!(shown.contains("/2 files"), "{shown:?}");
+    let quiet = on_a_terminal(&env, &format!("{args} --force --quiet")).unwrap();
+    assert!(!quiet.contains("scanning"), "{quiet:?}");
+    // Not a terminal: no progress at all.
+    let r = scan_to(&env, &env.root().join("r2.json"), &[]);
+    assert!(!r.stderr.contains("scanning"), "{}", r.stderr);
+}

@@ -22,6 +22,7 @@ const EXCERPT_CHARS: usize = 160;
 
 /// Reads one log file, handing each event to `out` as it is found. `Err` when it cannot be opened;
 /// a read that breaks off part-way keeps what it read and says why.
+/// `read_bytes` is told how many bytes each read took (for progress).
 pub fn read_log(
     open: &Path,
     path: &Path,
@@ -29,9 +30,14 @@ pub fn read_log(
     zone: &crate::timezone::LocalZone,
     sigs: &Signatures,
     out: &mut dyn FnMut(LogEvent),
+    read_bytes: &dyn Fn(u64),
 ) -> Result<(ReadStats, Option<String>), String> {
     let file = fsread::open_evidence(open)
         .map_err(|e| format!("cannot be read: {}", fsread::describe_io_error(&e)))?;
+    let file = Counted {
+        inner: file,
+        read_bytes,
+    };
     let mut interp = Interpreter::new(path.to_path_buf(), sigs, out);
     let literals = interp.literal_set();
     let result = match kind {
@@ -86,6 +92,21 @@ pub fn read_log(
             )),
         ),
     })
+}
+
+/// A reader that says how much it has read, so one long log moves the
+/// progress bar while it is read, not only once it is done.
+struct Counted<'a, R> {
+    inner: R,
+    read_bytes: &'a dyn Fn(u64),
+}
+
+impl<R: std::io::Read> std::io::Read for Counted<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        (self.read_bytes)(n as u64);
+        Ok(n)
+    }
 }
 
 /// Reads an admin export; `open` is what to open, `path` what evidence names.
