@@ -134,6 +134,10 @@ fn tz_and_utc_offset_together_are_a_usage_error() {
     assert!(r.stderr.contains("IANA"), "{}", r.stderr);
 }
 
+/// `TZ` is how a Unix machine names its zone; Windows ignores it and reads
+/// its own setting (tested by `timezone::machine`'s unit tests of the CLDR
+/// mapping), so this runs on Unix only.
+#[cfg(unix)]
 #[test]
 fn the_machine_zone_from_tz_reads_like_the_flag() {
     let t = TestEnv::new();
