@@ -32,6 +32,9 @@ pub const MAX_ATTEMPTS_KEPT: usize = 5_000;
 /// Two tellings of a queued message by different clocks this far apart
 /// are still one message: the widest gap between two UTC offsets.
 const RETOLD_WINDOW_SECS: i64 = 26 * 3600;
+/// Recipients in another domain remembered from messages let go (for
+/// OIM040): a log of millions of distinct recipients is bounded here.
+pub const MAX_DROPPED_RECIPIENTS: usize = 4_096;
 /// Pending 480s (callee offline) remembered: older ones than the trigger
 /// window are forgotten once this many are waiting.
 const MAX_TRIGGERS: usize = 4_096;
@@ -89,6 +92,8 @@ pub struct Dropped {
     pub by_user: BTreeMap<Option<String>, DroppedCounts>,
     /// (sender, recipient) in different domains, with the queued event's origin.
     pub federated: BTreeMap<(String, String), Origin>,
+    /// Recipients of messages let go past `MAX_DROPPED_RECIPIENTS`: counted.
+    pub recipients_not_kept: usize,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -342,10 +347,13 @@ impl Correlator {
         // `finish`, when the sole user is known.
         if let (Some(r), Some(e)) = (&a.recipient, a.events.first()) {
             let foreign = a.user.as_ref().is_none_or(|u| other_domain(u, r));
-            if foreign {
+            let key = (a.user.clone(), r.clone());
+            if foreign && self.dropped_recipients.len() < MAX_DROPPED_RECIPIENTS {
                 self.dropped_recipients
-                    .entry((a.user.clone(), r.clone()))
+                    .entry(key)
                     .or_insert_with(|| e.origin.clone());
+            } else if foreign && !self.dropped_recipients.contains_key(&key) {
+                self.dropped.recipients_not_kept += 1;
             }
         }
     }

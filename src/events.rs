@@ -49,6 +49,8 @@ pub struct ReadStats {
     pub records: u64,
     /// Records that carry a SIP packet (`Sending Packet` / `Data Received`).
     pub sip_packets: u64,
+    /// EWS URLs met after a log's table of distinct ones was full.
+    pub urls_not_noted: u64,
     /// Lines before the first record that are not records (no prefix to attach to).
     pub malformed_lines: u64,
     /// Lines with bytes invalid in the file's encoding (decoded with U+FFFD).
@@ -79,6 +81,7 @@ impl ReadStats {
     pub fn add(&mut self, o: &ReadStats) {
         self.records += o.records;
         self.sip_packets += o.sip_packets;
+        self.urls_not_noted += o.urls_not_noted;
         self.malformed_lines += o.malformed_lines;
         self.lossy_lines += o.lossy_lines;
         self.cut_lines += o.cut_lines;

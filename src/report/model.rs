@@ -590,6 +590,21 @@ fn limits(scan: &ScanData, attempts: &[Attempt]) -> Vec<String> {
             attempts.len()
         ));
     }
+    let lost = scan.attempts_dropped.recipients_not_kept;
+    if lost > 0 {
+        out.push(format!(
+            "Recipients in another organisation are remembered for {} messages let go; {lost} \
+             more were counted but are not named in OIM040.",
+            crate::correlate::MAX_DROPPED_RECIPIENTS
+        ));
+    }
+    let urls = scan.log_stats.urls_not_noted;
+    if urls > 0 {
+        out.push(format!(
+            "A log named more than 4,096 distinct EWS URLs: {urls} more were not noted (the EWS \
+             URL shown is among the first)."
+        ));
+    }
     out
 }
 

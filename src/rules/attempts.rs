@@ -201,13 +201,18 @@ fn federated(scan: &ScanData, attempts: &[Attempt], out: &mut Vec<Finding>) {
     if seen.is_empty() {
         return;
     }
-    let recipients: Vec<&str> = seen.keys().map(|(_, r)| r.as_str()).collect();
+    // Named up to ten; the rest counted (a log may name thousands).
+    let recipients: Vec<&str> = seen.keys().map(|(_, r)| r.as_str()).take(10).collect();
+    let more = seen.len().saturating_sub(recipients.len());
+    let named = match more {
+        0 => recipients.join(", "),
+        n => format!("{} and {n} more", recipients.join(", ")),
+    };
     out.push(Finding::new(
         "OIM040",
         format!(
-            "Offline messages went to another organisation ({}): there they arrive as plain email, \
-             not in Missed Conversations or conversation history. That is by design.",
-            recipients.join(", ")
+            "Offline messages went to another organisation ({named}): there they arrive as plain \
+             email, not in Missed Conversations or conversation history. That is by design."
         ),
         cap_evidence(seen.into_values().collect(), "recipients"),
     ));

@@ -75,10 +75,12 @@ pub fn read_log(
         _ => return Err("not a log".into()),
     };
     let (sip_packets, unreadable_packets) = (interp.sip_packets, interp.unreadable_packets);
+    let urls_not_noted = interp.urls_not_noted;
     Ok(match result {
         Ok(stats) => (
             ReadStats {
                 sip_packets,
+                urls_not_noted,
                 unparsed_packets: stats.unparsed_packets + unreadable_packets,
                 ..stats
             },
@@ -93,6 +95,10 @@ pub fn read_log(
         ),
     })
 }
+
+/// Distinct EWS URLs a log notes: a real client uses a handful; a log of
+/// millions of distinct hosts (278 MB of them, once) is bounded here.
+const MAX_URLS_NOTED: usize = 4096;
 
 /// A reader that says how much it has read, so one long log moves the
 /// progress bar while it is read, not only once it is done.
@@ -177,6 +183,10 @@ pub fn stats_note(s: &ReadStats) -> Option<String> {
     );
     add(s.bad_times, "record(s) with an unreadable time");
     add(
+        s.urls_not_noted,
+        "EWS URL(s) past the first 4,096 distinct ones not noted",
+    );
+    add(
         s.date_order_contradictions,
         if s.day_first {
             "record(s) dated month first against the file's order (read month first)"
@@ -207,7 +217,10 @@ struct Interpreter<'a> {
     path: Arc<Path>,
     sigs: &'a Signatures,
     out: &'a mut dyn FnMut(LogEvent),
+    /// EWS URLs noted so far (each is noted once), at most `MAX_URLS_NOTED`.
     seen_urls: HashSet<String>,
+    /// URLs met once `seen_urls` was full: not noted, counted.
+    urls_not_noted: u64,
     last_user: Option<String>,
     last_build: Option<(String, bool)>,
     last_provisioning: HashMap<String, String>,
@@ -225,6 +238,7 @@ impl<'a> Interpreter<'a> {
             sigs,
             out,
             seen_urls: HashSet::new(),
+            urls_not_noted: 0,
             last_user: None,
             last_build: None,
             last_provisioning: HashMap::new(),
@@ -257,7 +271,9 @@ impl<'a> Interpreter<'a> {
         };
         if let Some((event, fields)) = matched {
             for url in [&fields.url, &fields.url2].into_iter().flatten() {
-                self.seen_urls.insert(url.to_ascii_lowercase());
+                if self.seen_urls.len() < MAX_URLS_NOTED {
+                    self.seen_urls.insert(url.to_ascii_lowercase());
+                }
             }
             let excerpt = excerpt(r.text);
             self.push(r, EventKind::Signature { event, fields }, excerpt);
@@ -299,7 +315,12 @@ impl<'a> Interpreter<'a> {
             return;
         }
         for url in ews_urls(line) {
-            if self.seen_urls.insert(url.to_ascii_lowercase()) {
+            let key = url.to_ascii_lowercase();
+            if self.seen_urls.len() >= MAX_URLS_NOTED && !self.seen_urls.contains(&key) {
+                self.urls_not_noted += 1;
+                continue;
+            }
+            if self.seen_urls.insert(key) {
                 let excerpt = excerpt(line.trim());
                 self.push(r, EventKind::EwsUrl { url }, excerpt);
             }

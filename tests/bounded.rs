@@ -1,0 +1,77 @@
+//! Tables that grow with what a log names are capped, and a cap that bites
+//! is said in `inputs.limits` (issue 18).
+
+mod common;
+
+use common::*;
+
+const LOG0: &str = "Microsoft/Office/16.0/Lync/Tracing/Lync-UccApi-0.UccApilog";
+
+fn limits(s: &Scan) -> Vec<String> {
+    s.json["inputs"]["limits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn a_log_of_thousands_of_ews_hosts_notes_the_first_4096_and_says_so() {
+    let env = TestEnv::new();
+    env.spooler("alice@contoso.com");
+    let log: String = (0..4200)
+        .map(|i| {
+            log_record(
+                ago(3600) + chrono::Duration::milliseconds(i),
+                &format!("CEwsSession: using https://mail{i}.contoso.com/EWS/Exchange.asmx"),
+            )
+        })
+        .collect();
+    env.write_file(LOG0, log);
+    let s = env.scan_root(&[]);
+    let l = limits(&s);
+    assert!(
+        l.iter().any(|x| x.contains("104 more were not noted")),
+        "{l:?}"
+    );
+    let note = s.json["inputs"]["scanned"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["kind"] == "uccapilog")
+        .unwrap()["note"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        note.contains("104 EWS URL(s) past the first 4,096"),
+        "{note}"
+    );
+}
+
+#[test]
+fn thousands_of_foreign_recipients_are_named_briefly_and_counted() {
+    let env = TestEnv::new();
+    env.spooler("alice@contoso.com");
+    let n = 5_000 + 4_096 + 50;
+    let mut log = String::new();
+    for i in 0..n {
+        let t = ago(7200) + chrono::Duration::milliseconds(i as i64 * 10);
+        log.push_str(&log_record(
+            t,
+            &format!("OfflineIM: queued message {i} for sip:user{i}@fabrikam.com"),
+        ));
+    }
+    env.write_file(LOG0, log);
+    let s = env.scan_root(&[]);
+    let l = limits(&s);
+    assert!(
+        l.iter()
+            .any(|x| x.contains("50 more were counted but are not named")),
+        "{l:?}"
+    );
+    let msg = s.finding("OIM040")["message"].as_str().unwrap().to_string();
+    assert!(msg.contains(" more)"), "{msg}");
+    assert!(msg.len() < 1000, "named briefly: {} bytes", msg.len());
+}
