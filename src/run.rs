@@ -141,10 +141,7 @@ fn read_by(zone: &LocalZone) -> String {
         (ZoneSource::Machine, Some(name)) => format!("this machine's zone ({name})"),
         (ZoneSource::Machine, None) => "this machine's zone rules".to_string(),
         (ZoneSource::Flag, _) => zone.flag(),
-        (ZoneSource::Inferred, _) => format!(
-            "the inferred offset {}",
-            crate::timezone::LocalZone::flag(zone)
-        ),
+        (ZoneSource::Inferred, _) => format!("the inferred offset {}", zone.flag()),
     }
 }
 

@@ -160,8 +160,8 @@ pub(crate) fn coverage_lines(r: &Report) -> Vec<String> {
     let c = &r.coverage;
     let mut out = Vec::new();
     out.push(if c.client_evidence {
-        "Client evidence: yes (a History Spooler folder was listed, or offline-IM or EWS lines \
-         were recognised in the logs)."
+        "Client evidence: yes (a History Spooler folder was listed or an item read, or \
+         offline-IM or EWS lines were recognised in the logs)."
             .to_string()
     } else {
         "Client evidence: none (no History Spooler folder listed, no offline-IM or EWS line \

@@ -23,13 +23,6 @@ pub enum ItemState {
     BeforeSince,
 }
 
-impl ItemState {
-    /// Whether the rules judge an item in this state as a message.
-    pub fn is_message(self) -> bool {
-        matches!(self, ItemState::Pending | ItemState::Stuck)
-    }
-}
-
 /// Whole seconds since the item was sent, and its state. The timer has
 /// expired only once an item is *older than* 120 s: at exactly 120 s it is
 /// still pending, at 120.001 s it is stuck.
