@@ -5,12 +5,12 @@
 #![allow(dead_code)]
 
 use chrono::FixedOffset;
-use oimdiag::events::Record;
-use oimdiag::scan::lines::LineReader;
-use oimdiag::scan::text::{self, Encoding};
-use oimdiag::scan::{admin, logs, sip, spooler, tracerpt, uccapilog};
-use oimdiag::signatures::{SignatureEntry, SignatureFile, Signatures};
-use oimdiag::timefmt;
+use oimdiag_evidence::scan::lines::LineReader;
+use oimdiag_evidence::scan::text::{self, Encoding};
+use oimdiag_evidence::scan::{admin, logs, sip, spooler, tracerpt, uccapilog};
+use oimdiag_evidence::signatures::{SignatureEntry, SignatureFile, Signatures};
+use oimdiag_vocab::events::Record;
+use oimdiag_vocab::timefmt;
 use std::io::{self, Read};
 use std::path::Path;
 use std::sync::LazyLock;
@@ -19,11 +19,11 @@ static BUILTIN: LazyLock<Signatures> = LazyLock::new(Signatures::builtin);
 
 /// A leading byte picks a UTC offset of about ±23:40 (0x7f = +00:00), or
 /// (0x00) Europe/Rome's rules, with their DST gaps and overlaps.
-fn split_offset(data: &[u8]) -> Option<(oimdiag::timezone::LocalZone, &[u8])> {
+fn split_offset(data: &[u8]) -> Option<(oimdiag_vocab::timezone::LocalZone, &[u8])> {
     let (&first, rest) = data.split_first()?;
     if first == 0 {
         return Some((
-            oimdiag::timezone::LocalZone::parse_flag("Europe/Rome").ok()?,
+            oimdiag_vocab::timezone::LocalZone::parse_flag("Europe/Rome").ok()?,
             rest,
         ));
     }

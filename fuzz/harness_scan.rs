@@ -10,7 +10,7 @@
 
 use chrono::{DateTime, FixedOffset, Utc};
 use oimdiag::config::{ColorChoice, Format, MailboxChoice, ScanConfig};
-use oimdiag::report;
+use oimdiag_report as report;
 use std::fs;
 use std::path::Path;
 

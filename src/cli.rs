@@ -1,11 +1,11 @@
 //! Command-line surface (clap derive), turned into a `ScanConfig`.
 
-use crate::build_version::ClientBuild;
 use crate::config::{ColorChoice, Format, MailboxChoice, ScanConfig};
-use crate::rules::Severity;
-use crate::timefmt;
-use crate::timezone::{LocalZone, ZoneSource};
 use clap::{Parser, Subcommand, ValueEnum};
+use oimdiag_rules::Severity;
+use oimdiag_vocab::build_version::ClientBuild;
+use oimdiag_vocab::timefmt;
+use oimdiag_vocab::timezone::{LocalZone, ZoneSource};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -183,7 +183,7 @@ impl ScanArgs {
             zone: match (self.tz, self.utc_offset) {
                 (Some(zone), _) => zone,
                 (None, Some(o)) => LocalZone::fixed(o, ZoneSource::Flag),
-                (None, None) => crate::timezone::machine_zone(),
+                (None, None) => oimdiag_vocab::timezone::machine_zone(),
             },
             mailbox: match self.mailbox {
                 MailboxArg::Auto => MailboxChoice::Auto,
@@ -216,7 +216,7 @@ pub fn error_text(e: &clap::Error) -> String {
     let lines: Vec<String> = e
         .to_string()
         .lines()
-        .map(crate::report::text::clean)
+        .map(oimdiag_report::text::clean)
         .collect();
     lines.join("\n")
 }

@@ -1,10 +1,11 @@
 //! The runtime configuration a scan runs with, built from the command line.
 
-use crate::build_version::ClientBuild;
-use crate::model::Window;
-use crate::rules::Severity;
-use crate::timezone::LocalZone;
 use chrono::{DateTime, Utc};
+use oimdiag_analysis::facts::Overrides;
+use oimdiag_rules::Severity;
+use oimdiag_vocab::build_version::ClientBuild;
+use oimdiag_vocab::found::Window;
+use oimdiag_vocab::timezone::LocalZone;
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,21 +16,8 @@ pub enum Format {
     Ndjson,
 }
 
-/// Whether the text report is coloured: `Auto` = only when stdout is a
-/// terminal and `NO_COLOR` is unset or empty.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ColorChoice {
-    Auto,
-    Always,
-    Never,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MailboxChoice {
-    Auto,
-    Online,
-    OnPremises,
-}
+pub use oimdiag_analysis::facts::MailboxChoice;
+pub use oimdiag_report::text::ColorChoice;
 
 /// The lowest severity that makes the exit status 1; `None` = never.
 pub type FailOn = Option<Severity>;
@@ -62,6 +50,14 @@ pub struct ScanConfig {
 }
 
 impl ScanConfig {
+    /// What the user set that wins over the evidence.
+    pub fn overrides(&self) -> Overrides {
+        Overrides {
+            client_build: self.client_build,
+            mailbox: self.mailbox,
+        }
+    }
+
     /// The span of time this scan judges.
     pub fn window(&self) -> Window {
         Window {

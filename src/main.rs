@@ -1,11 +1,11 @@
 use clap::Parser;
 use oimdiag::cli::{CatalogFormat, Cli, Command};
 use oimdiag::exit::ExitStatus;
-use oimdiag::report::catalog;
-use oimdiag::report::text::clean;
-use oimdiag::rules::{rule_info, CATALOG};
 use oimdiag::run;
-use oimdiag::signatures::Signatures;
+use oimdiag_evidence::signatures::Signatures;
+use oimdiag_report::catalog;
+use oimdiag_report::text::clean;
+use oimdiag_rules::{rule_info, CATALOG};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -52,7 +52,7 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Schema => print_or_quiet(&oimdiag::report::schema::render()),
+        Command::Schema => print_or_quiet(&oimdiag_report::schema::render()),
         Command::Explain { rule_id, format } => match rule_info(&rule_id) {
             Some(r) => print_or_quiet(&match format {
                 CatalogFormat::Json => catalog::json_rule(r),

@@ -196,13 +196,15 @@ pub fn check_target(
 /// Whether an existing file is an oimdiag report (which a scan skips, and
 /// `--force` may replace).
 fn is_report(path: &Path) -> bool {
-    let Ok(mut f) = crate::fsread::open_evidence(path) else {
+    let Ok(mut f) = oimdiag_evidence::fsread::open_evidence(path) else {
         return false;
     };
-    let Ok(head) = crate::fsread::read_prefix(&mut f, 16 * 1024) else {
+    let Ok(head) = oimdiag_evidence::fsread::read_prefix(&mut f, 16 * 1024) else {
         return false;
     };
-    crate::scan::classify::is_own_report(&crate::scan::text::decode(&head).text)
+    oimdiag_evidence::scan::classify::is_own_report(
+        &oimdiag_evidence::scan::text::decode(&head).text,
+    )
 }
 
 /// Streams what `render` writes into `path`: into a temporary file beside

@@ -8,21 +8,27 @@
 //! exports are read meanwhile on a pool of worker threads.
 
 use crate::config::{Format, ScanConfig};
-use crate::correlate::{self, Attempt};
-use crate::coverage::Coverage;
-use crate::digest::LogDigest;
-use crate::discover::{self, Discovery, FoundFile};
-use crate::events::{AdminSetting, LogEvent, ReadStats};
 use crate::exit::ExitStatus;
-use crate::model::{ClockDisagreement, InputKind, ScanData, ScannedInput, SkippedInput};
-use crate::report::{self, Report};
-use crate::rules::{self, RuleContext};
-use crate::scan::{classify, logs, spooler};
-use crate::signatures::Signatures;
-use crate::timezone::{LocalZone, ZoneSource};
-use crate::{facts, fsread, output, redact, threads};
+use crate::output;
 use chrono::{DateTime, FixedOffset, Utc};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use oimdiag_analysis::correlate;
+use oimdiag_analysis::coverage::Coverage;
+use oimdiag_analysis::digest::LogDigest;
+use oimdiag_analysis::facts;
+use oimdiag_analysis::scan_data::{ClockDisagreement, ScanData};
+use oimdiag_evidence::discover::{self, Discovery, FoundFile};
+use oimdiag_evidence::fsread;
+use oimdiag_evidence::scan::{classify, logs, spooler};
+use oimdiag_evidence::signatures::Signatures;
+use oimdiag_report::redact;
+use oimdiag_report::{self as report, Report, ReportTime};
+use oimdiag_rules::diagnosis::diagnose;
+use oimdiag_rules::{self as rules, RuleContext};
+use oimdiag_vocab::events::{AdminSetting, LogEvent, ReadStats};
+use oimdiag_vocab::found::{InputKind, ScannedInput, SkippedInput};
+use oimdiag_vocab::threads;
+use oimdiag_vocab::timezone::{LocalZone, ZoneSource};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::io::IsTerminal;
@@ -81,8 +87,8 @@ pub fn scan(cfg: &ScanConfig) -> Result<Report, UsageError> {
     if let Some(since) = cfg.since.filter(|s| *s > cfg.now) {
         return Err(UsageError(format!(
             "--since {} is after the scan time {}: nothing could be judged",
-            crate::timefmt::rfc3339(since),
-            crate::timefmt::rfc3339(cfg.now)
+            oimdiag_vocab::timefmt::rfc3339(since),
+            oimdiag_vocab::timefmt::rfc3339(cfg.now)
         )));
     }
 
@@ -121,17 +127,23 @@ pub fn scan(cfg: &ScanConfig) -> Result<Report, UsageError> {
             adopted: adopt.map(|o| o.local_minus_utc()),
         });
     }
-    let facts = facts::derive(&data, cfg);
+    let facts = facts::derive(&data, &cfg.overrides());
     let coverage = Coverage::of(&data, &facts, cfg.window());
     let ctx = RuleContext {
         window: cfg.window(),
         roots: roots.iter().map(|r| r.display().to_string()).collect(),
         coverage: &coverage,
+        this_machine: default_location,
     };
-    let attempts: Vec<Attempt> = std::mem::take(&mut data.attempts);
-    let findings = rules::evaluate(&data, &facts, &attempts, &ctx);
+    let findings = rules::evaluate(&data, &facts, &ctx);
+    let summary = diagnose(&findings, &data, &facts, &ctx);
+    let time = ReportTime {
+        now: cfg.now,
+        since: cfg.since,
+        zone: cfg.zone.clone(),
+    };
     Ok(report::build(
-        data, &facts, coverage, attempts, findings, cfg,
+        data, &facts, coverage, findings, summary, &time,
     ))
 }
 
@@ -800,7 +812,7 @@ pub fn deliver(report: &Report, cfg: &ScanConfig) -> Result<ExitStatus, UsageErr
                 eprintln!(
                     "oimdiag: {} — report written to {}",
                     report.summary.verdict.as_str().to_ascii_uppercase(),
-                    crate::report::text::clean(&path.display().to_string())
+                    oimdiag_report::text::clean(&path.display().to_string())
                 );
             }
         }

@@ -8,12 +8,12 @@
 //! Only each record's first line is shown (a SIP packet's headers and body
 //! are in its continuation lines, never printed), cut to 160 characters.
 
-use crate::events::{Record, SigFields};
-use crate::model::InputKind;
-use crate::report::text::clean;
-use crate::scan::{classify, tracerpt, uccapilog};
-use crate::signatures::Signatures;
 use chrono::FixedOffset;
+use oimdiag_evidence::scan::{classify, tracerpt, uccapilog};
+use oimdiag_evidence::signatures::Signatures;
+use oimdiag_report::text::clean;
+use oimdiag_vocab::events::{Record, SigFields};
+use oimdiag_vocab::found::InputKind;
 use std::fmt::Write;
 use std::path::Path;
 
@@ -46,8 +46,12 @@ pub fn test_file(path: &Path, sigs: &Signatures, out: &mut String) -> Result<Tal
             kind_name(kind)
         ));
     }
-    let file = crate::fsread::open_evidence(path)
-        .map_err(|e| format!("cannot be read: {}", crate::fsread::describe_io_error(&e)))?;
+    let file = oimdiag_evidence::fsread::open_evidence(path).map_err(|e| {
+        format!(
+            "cannot be read: {}",
+            oimdiag_evidence::fsread::describe_io_error(&e)
+        )
+    })?;
     // Times are not shown, so the offset does not matter.
     let utc = FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!("0 is a valid offset"));
     let mut tally = Tally::default();
@@ -93,7 +97,7 @@ pub fn test_file(path: &Path, sigs: &Signatures, out: &mut String) -> Result<Tal
     read.map_err(|e| {
         format!(
             "reading broke off: {}",
-            crate::fsread::describe_io_error(&e)
+            oimdiag_evidence::fsread::describe_io_error(&e)
         )
     })?;
     let _ = writeln!(

@@ -1636,7 +1636,9 @@ fn fuzz_harness_runs_on_the_sample_tree() {
     for e in fs::read_dir(admin).unwrap() {
         harness::admin(&fs::read(e.unwrap().path()).unwrap());
     }
-    let mut sig = oimdiag::signatures::BUILTIN_JSON.as_bytes().to_vec();
+    let mut sig = oimdiag_evidence::signatures::BUILTIN_JSON
+        .as_bytes()
+        .to_vec();
     sig.push(0);
     sig.extend_from_slice(b"OfflineIM: message 42 failed: EWS returned 401 Unauthorized");
     harness::signatures(&sig);

@@ -161,7 +161,7 @@ fn text_report_fits_80_columns_except_for_long_paths() {
             long += 1;
             let shown = paths
                 .iter()
-                .map(|p| oimdiag::report::text::clean(p))
+                .map(|p| oimdiag_report::text::clean(p))
                 .find(|p| line.contains(p.as_str()))
                 .unwrap_or_else(|| panic!("line over 80 columns without a path:\n{line}"));
             let rest = line.replacen(&shown, "", 1);

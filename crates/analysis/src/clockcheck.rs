@@ -1,0 +1,361 @@
+//! Cross-checking the clocks: the same offline-IM step of the same message
+//! told once as a local log line (read by the zone rules in force) and once
+//! with an absolute time (a tracerpt CSV's FILETIME, a date with its zone)
+//! should land within a couple of seconds. When every such pair is off by
+//! the same whole number of quarter hours, the local lines were read at the
+//! wrong offset, and the offset that reconciles them is known.
+//!
+//! Fed in time order by the digest, it keeps only the tellings still
+//! waiting for their other half (bounded), never a list of events.
+
+use chrono::{DateTime, Utc};
+use oimdiag_vocab::citation::Citation;
+use oimdiag_vocab::events::{Clock, EventKind, LogEvent, SigEvent};
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::path::Path;
+use std::sync::Arc;
+
+/// Two tellings of one event this close (after reading) agree.
+pub const AGREE_MS: i64 = 2_000;
+/// The farthest apart two tellings of one event can be: the widest gap
+/// between two UTC offsets (−12:00 to +14:00).
+const PAIR_WINDOW_SECS: i64 = 26 * 3600;
+/// Tellings waiting for their other half: a bound for logs of nothing but
+/// messages (older ones are forgotten first).
+const MAX_WAITING: usize = 1_024;
+const QUARTER_HOUR_MS: i64 = 900_000;
+
+/// A telling waiting for its other half: nothing copied but the path's
+/// handle, so that logs of nothing but messages stay as fast.
+struct Telling {
+    time: DateTime<Utc>,
+    /// Seconds east of UTC the local telling was read with (0 for an absolute one).
+    offset: i32,
+    absolute: bool,
+    path: Arc<Path>,
+    line: Option<u64>,
+}
+
+impl Telling {
+    fn evidence(&self, what: &str) -> Citation {
+        Citation {
+            path: self.path.display().to_string(),
+            line: self.line,
+            excerpt: format!(
+                "{what}, {} {}",
+                if self.absolute {
+                    "told at"
+                } else {
+                    "local line read as"
+                },
+                oimdiag_vocab::timefmt::rfc3339(self.time)
+            ),
+        }
+    }
+}
+
+/// (message id, step) as a key that costs no copy of the id.
+fn key(id: &str, step: SigEvent) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (id, step).hash(&mut h);
+    h.finish()
+}
+
+/// What the pairs said.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ClockPairs {
+    /// Events told both ways.
+    pub pairs: u64,
+    /// Of those, the ones more than ±2 s apart.
+    pub disagreeing: u64,
+    /// Local-reading minus absolute time of the disagreeing pairs, lowest and highest (ms).
+    shift_ms: Option<(i64, i64)>,
+    /// The offset (ms east of UTC) each pair's local line was really
+    /// written at, lowest and highest.
+    written_ms: Option<(i64, i64)>,
+    /// Disagreeing pairs whose shift is not whole quarter hours (a clock set wrong).
+    pub odd_shifts: u64,
+    /// The first disagreeing pair: the local line, then the absolute telling.
+    pub evidence: Vec<Citation>,
+}
+
+impl ClockPairs {
+    /// When every pair disagrees by the same whole number of quarter hours
+    /// (±2 s) and all were written at one offset: that offset (seconds east
+    /// of UTC) and the shift (seconds the local lines were read late).
+    pub fn reconciling(&self) -> Option<(i32, i64)> {
+        if !self.off_by_quarter_hours() || self.disagreeing != self.pairs {
+            return None;
+        }
+        let (lo, hi) = self.shift_ms?;
+        let (wlo, whi) = self.written_ms?;
+        let shift = quarter_hours(lo).filter(|s| quarter_hours(hi) == Some(*s))?;
+        let written = quarter_hours(wlo).filter(|w| quarter_hours(whi) == Some(*w))?;
+        Some((i32::try_from(written / 1000).ok()?, shift / 1000))
+    }
+
+    /// Whether pairs disagree, each by whole quarter hours (±2 s): a zone
+    /// or DST read wrong, not a clock set wrong.
+    pub fn off_by_quarter_hours(&self) -> bool {
+        self.disagreeing > 0 && self.odd_shifts == 0
+    }
+
+    /// The largest shift, in seconds (local line read late: positive).
+    pub fn largest_shift_secs(&self) -> i64 {
+        self.shift_ms.map_or(
+            0,
+            |(lo, hi)| if hi.abs() >= lo.abs() { hi } else { lo } / 1000,
+        )
+    }
+}
+
+/// `ms` as a whole number of quarter hours (in ms), when it is one to ±2 s.
+fn quarter_hours(ms: i64) -> Option<i64> {
+    let q = (ms + QUARTER_HOUR_MS / 2).div_euclid(QUARTER_HOUR_MS) * QUARTER_HOUR_MS;
+    ((ms - q).abs() <= AGREE_MS).then_some(q)
+}
+
+fn widen(r: &mut Option<(i64, i64)>, v: i64) {
+    *r = Some(r.map_or((v, v), |(lo, hi)| (lo.min(v), hi.max(v))));
+}
+
+#[derive(Default)]
+pub struct ClockCheck {
+    waiting: HashMap<u64, Telling>,
+    pub found: ClockPairs,
+}
+
+impl std::fmt::Debug for ClockCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClockCheck")
+            .field("waiting", &self.waiting.len())
+            .field("found", &self.found)
+            .finish()
+    }
+}
+
+impl ClockCheck {
+    /// One event, in time order.
+    pub fn push(&mut self, e: &LogEvent) {
+        let (Some(t), EventKind::Signature { event, fields }) = (e.time, &e.kind) else {
+            return;
+        };
+        let (Some(id), true) = (&fields.id, event.is_oim()) else {
+            return;
+        };
+        let (offset, absolute) = match e.clock {
+            Clock::None => return,
+            Clock::Absolute => (0, true),
+            Clock::Local { offset } => (offset, false),
+        };
+        let key = key(id, *event);
+        let mine = Telling {
+            time: t,
+            offset,
+            absolute,
+            path: Arc::clone(&e.origin.path),
+            line: e.origin.line,
+        };
+        if let Some(other) = self.waiting.get(&key) {
+            let near = (t - other.time).num_seconds().abs() <= PAIR_WINDOW_SECS;
+            if near && other.absolute != absolute {
+                if let Some(other) = self.waiting.remove(&key) {
+                    let (local, abs) = if absolute {
+                        (other, mine)
+                    } else {
+                        (mine, other)
+                    };
+                    let what = format!("{} message {id}", event.name());
+                    self.pair(&local, &abs, &what);
+                }
+                return;
+            }
+        }
+        if self.waiting.len() >= MAX_WAITING {
+            let horizon = t - chrono::Duration::seconds(PAIR_WINDOW_SECS);
+            self.waiting.retain(|_, w| w.time >= horizon);
+            if self.waiting.len() >= MAX_WAITING {
+                return;
+            }
+        }
+        self.waiting.insert(key, mine);
+    }
+
+    fn pair(&mut self, local: &Telling, abs: &Telling, what: &str) {
+        let f = &mut self.found;
+        f.pairs += 1;
+        let shift = (local.time - abs.time).num_milliseconds();
+        // The local line's wall time minus the instant: the offset it was written at.
+        widen(&mut f.written_ms, i64::from(local.offset) * 1000 + shift);
+        if shift.abs() <= AGREE_MS {
+            return;
+        }
+        f.disagreeing += 1;
+        if quarter_hours(shift).is_none() {
+            f.odd_shifts += 1;
+        }
+        widen(&mut f.shift_ms, shift);
+        if f.evidence.is_empty() {
+            f.evidence = vec![local.evidence(what), abs.evidence(what)];
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use oimdiag_vocab::events::{Origin, SigFields};
+    use std::path::PathBuf;
+
+    fn ev(time: &str, clock: Clock, id: &str, event: SigEvent) -> LogEvent {
+        LogEvent {
+            time: Some(
+                DateTime::parse_from_rfc3339(time)
+                    .unwrap()
+                    .with_timezone(&Utc),
+            ),
+            clock,
+            origin: Origin {
+                path: PathBuf::from("x").into(),
+                line: Some(1),
+                excerpt: String::new(),
+            },
+            kind: EventKind::Signature {
+                event,
+                fields: SigFields {
+                    id: Some(id.into()),
+                    ..SigFields::default()
+                },
+            },
+        }
+    }
+
+    const UTC_READ: Clock = Clock::Local { offset: 0 };
+
+    #[test]
+    fn an_hour_off_on_every_pair_reconciles_at_the_written_offset() {
+        let mut c = ClockCheck::default();
+        // Written at +01:00, read as UTC: an hour late against the FILETIME.
+        c.push(&ev(
+            "2026-11-23T08:00:00.100Z",
+            Clock::Absolute,
+            "1",
+            SigEvent::OimQueued,
+        ));
+        c.push(&ev(
+            "2026-11-23T08:00:01Z",
+            Clock::Absolute,
+            "1",
+            SigEvent::OimFailed,
+        ));
+        c.push(&ev(
+            "2026-11-23T09:00:00.100Z",
+            UTC_READ,
+            "1",
+            SigEvent::OimQueued,
+        ));
+        c.push(&ev(
+            "2026-11-23T09:00:02.500Z",
+            UTC_READ,
+            "1",
+            SigEvent::OimFailed,
+        ));
+        assert_eq!((c.found.pairs, c.found.disagreeing), (2, 2));
+        assert_eq!(c.found.reconciling(), Some((3600, 3600)));
+        assert_eq!(c.found.evidence.len(), 2);
+    }
+
+    #[test]
+    fn agreeing_pairs_and_odd_shifts_reconcile_nothing() {
+        let mut c = ClockCheck::default();
+        c.push(&ev(
+            "2026-11-23T08:00:00Z",
+            Clock::Absolute,
+            "1",
+            SigEvent::OimQueued,
+        ));
+        c.push(&ev(
+            "2026-11-23T08:00:01.900Z",
+            UTC_READ,
+            "1",
+            SigEvent::OimQueued,
+        ));
+        assert_eq!((c.found.pairs, c.found.disagreeing), (1, 0));
+        assert_eq!(c.found.reconciling(), None);
+        // 37 minutes off: a clock set wrong, not a zone.
+        let mut c = ClockCheck::default();
+        c.push(&ev(
+            "2026-11-23T08:00:00Z",
+            Clock::Absolute,
+            "1",
+            SigEvent::OimQueued,
+        ));
+        c.push(&ev(
+            "2026-11-23T08:37:00Z",
+            UTC_READ,
+            "1",
+            SigEvent::OimQueued,
+        ));
+        assert_eq!(c.found.disagreeing, 1);
+        assert_eq!(c.found.reconciling(), None);
+        // Pairs that disagree among themselves: no one offset.
+        let mut c = ClockCheck::default();
+        c.push(&ev(
+            "2026-11-23T08:00:00Z",
+            Clock::Absolute,
+            "1",
+            SigEvent::OimQueued,
+        ));
+        c.push(&ev(
+            "2026-11-23T09:00:00Z",
+            UTC_READ,
+            "1",
+            SigEvent::OimQueued,
+        ));
+        c.push(&ev(
+            "2026-11-23T10:00:00Z",
+            Clock::Absolute,
+            "2",
+            SigEvent::OimQueued,
+        ));
+        c.push(&ev(
+            "2026-11-23T12:00:00Z",
+            UTC_READ,
+            "2",
+            SigEvent::OimQueued,
+        ));
+        assert_eq!(c.found.disagreeing, 2);
+        assert_eq!(c.found.reconciling(), None);
+    }
+
+    #[test]
+    fn same_clock_kinds_and_other_steps_do_not_pair() {
+        let mut c = ClockCheck::default();
+        c.push(&ev(
+            "2026-11-23T08:00:00Z",
+            UTC_READ,
+            "1",
+            SigEvent::OimQueued,
+        ));
+        c.push(&ev(
+            "2026-11-23T09:00:00Z",
+            UTC_READ,
+            "1",
+            SigEvent::OimQueued,
+        ));
+        c.push(&ev(
+            "2026-11-23T09:00:00Z",
+            Clock::Absolute,
+            "1",
+            SigEvent::OimFailed,
+        ));
+        c.push(&ev(
+            "2026-11-23T09:00:00Z",
+            Clock::Absolute,
+            "2",
+            SigEvent::OimQueued,
+        ));
+        assert_eq!(c.found.pairs, 0);
+    }
+}

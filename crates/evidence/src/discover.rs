@@ -1,0 +1,1272 @@
+//! Finding the files to read: resolving each PATH shape (a `%LOCALAPPDATA%`-like
+//! root, an `Office\<ver>\Lync` folder, a `sip_*` profile, a `History Spooler`,
+//! a single file, any folder of collected files) into a sorted list of regular
+//! files. Links are never followed below a root; what is not a regular file is
+//! recorded as skipped with its reason.
+
+use crate::scan::spooler;
+use chrono::{DateTime, Utc};
+use oimdiag_vocab::found::SpoolItem;
+use oimdiag_vocab::found::{Profile, SkippedInput, UnreadableFolder};
+use std::ffi::OsString;
+use std::fs;
+use std::io;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+pub const SPOOLER_DIR: &str = "History Spooler";
+const PROFILE_PREFIX: &str = "sip_";
+
+/// A regular file met during discovery, with what its location says about it.
+#[derive(Debug, Clone)]
+pub struct FoundFile {
+    /// The path as met (or named): what the report shows, and where the file
+    /// sits in the tree (below a spooler, in a profile). Shared with the
+    /// item and the `inputs` entry it becomes, not copied.
+    pub path: Arc<Path>,
+    /// For a link the user named directly: its target, which is opened
+    /// instead (see [`FoundFile::open`]).
+    pub link_target: Option<PathBuf>,
+    pub size: u64,
+    pub mtime: Option<SystemTime>,
+    /// Address of the nearest enclosing `sip_*` folder, one string shared by
+    /// every file below it.
+    pub profile: Option<Arc<str>>,
+}
+
+impl FoundFile {
+    /// What to open: the path, or a named link's target.
+    pub fn open(&self) -> &Path {
+        self.link_target.as_deref().unwrap_or(&self.path)
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Discovery {
+    /// The regular files met outside spoolers (logs, exports...), in
+    /// discovery order, each with the number of spool items met before it:
+    /// files and items interleave in that order. (A list of every file would
+    /// be 100,000 entries for a big spooler.)
+    pub files: Vec<(usize, FoundFile)>,
+    /// The spool items, in discovery order, as far as their folder listing
+    /// tells (path, size, file time, profile): their content is read into
+    /// them later. Not a `FoundFile` each and an item each.
+    pub items: Vec<SpoolItem>,
+    /// Items the user named as links: what to open for `items[k]`.
+    pub item_targets: Vec<(usize, PathBuf)>,
+    /// For each item: its size and times are to be taken when it is read
+    /// (the listing did not ask for them).
+    pub item_stat_at_read: Vec<bool>,
+    /// The date of an item with no file time.
+    now: DateTime<Utc>,
+    pub profiles: Vec<Profile>,
+    pub spoolers: Vec<PathBuf>,
+    pub skipped: Vec<SkippedInput>,
+    /// Shell files below a spooler (also in `skipped`).
+    pub not_messages: usize,
+    /// Folders of the client's tree that exist but could not be listed
+    /// (also in `skipped`): their evidence is missing, not healthy.
+    pub unreadable: Vec<UnreadableFolder>,
+}
+
+/// A PATH the user named that cannot be used at all (exit 2).
+#[derive(Debug)]
+pub struct RootError {
+    pub path: PathBuf,
+    pub reason: String,
+}
+
+/// With no PATH: this machine's `%LOCALAPPDATA%`.
+///
+/// On Windows the variable can be missing (a scheduled task, `runas /env`, a
+/// stripped environment in a remote shell) while the folder is still there, so
+/// the shell's Known Folder (FOLDERID_LocalAppData) is asked next, then
+/// `%USERPROFILE%\AppData\Local`, the folder's default place.
+pub fn default_roots() -> Result<Vec<PathBuf>, String> {
+    if let Some(v) = std::env::var_os("LOCALAPPDATA").filter(|v| !v.is_empty()) {
+        return Ok(vec![PathBuf::from(v)]);
+    }
+    #[cfg(windows)]
+    {
+        if let Some(p) = windows::known_folder_local_app_data() {
+            return Ok(vec![p]);
+        }
+        if let Some(home) = std::env::var_os("USERPROFILE").filter(|v| !v.is_empty()) {
+            return Ok(vec![PathBuf::from(home).join("AppData").join("Local")]);
+        }
+    }
+    Err(
+        "no PATH given and %LOCALAPPDATA% is not set; name a folder to scan, \
+         e.g. a copy of %LOCALAPPDATA%\\Microsoft\\Office\\16.0\\Lync"
+            .to_string(),
+    )
+}
+
+/// Checks every root exists before any work is done, so a typo fails fast.
+pub fn check_roots(roots: &[PathBuf]) -> Result<(), RootError> {
+    for root in roots {
+        if let Err(e) = fs::metadata(root) {
+            let reason = match e.kind() {
+                io::ErrorKind::NotFound => format!("does not exist{}", quote_hint(root)),
+                _ => format!("cannot be opened: {e}{}", quote_hint(root)),
+            };
+            return Err(RootError {
+                path: root.clone(),
+                reason,
+            });
+        }
+        if fs::metadata(root).map(|m| m.is_dir()).unwrap_or(false) {
+            if let Err(e) = fs::read_dir(root) {
+                return Err(RootError {
+                    path: root.clone(),
+                    reason: format!("cannot be listed: {e}"),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `strict_lync`: for the default root, look only inside Lync folders (all of
+/// `%LOCALAPPDATA%` is not ours to walk); a named folder without one is walked whole.
+/// `now`: the date of a spool item whose file has no time.
+pub fn discover(roots: &[PathBuf], strict_lync: bool, now: DateTime<Utc>) -> Discovery {
+    let mut d = Discovery {
+        now,
+        ..Discovery::default()
+    };
+    let mut seen = Seen::default();
+    for root in roots {
+        // Windows: `C:/x` and `\\?\C:\x` are reported as `C:\x` (see friendly_root).
+        let root = &friendly_root(root);
+        let meta = match fs::metadata(root) {
+            Ok(m) => m,
+            Err(e) => {
+                d.skipped.push(skip(root, format!("cannot be opened: {e}")));
+                continue;
+            }
+        };
+        if !meta.is_dir() {
+            // A file the user named: a link to it is followed (they chose it),
+            // and the real path is read; a FIFO or device is never opened.
+            if !meta.is_file() {
+                d.skipped.push(skip(
+                    root,
+                    "not a regular file (FIFO, socket or device): not opened".to_string(),
+                ));
+            } else {
+                let (files, items) = (d.files.len(), d.items.len());
+                add_file(&mut d, &mut seen, root.clone(), &meta);
+                if fs::symlink_metadata(root).is_ok_and(|m| m.file_type().is_symlink()) {
+                    if let Ok(target) = fs::canonicalize(root) {
+                        if let Some((_, f)) = d.files.get_mut(files) {
+                            f.link_target = Some(target);
+                        } else if d.items.len() > items {
+                            d.item_targets.push((items, target));
+                        }
+                    }
+                }
+            }
+            continue;
+        }
+        let lync = lync_dirs(root);
+        if lync.is_empty() && strict_lync {
+            // A Lync folder (or one on the way to it) moved elsewhere and
+            // linked back is not followed: said, with where it points.
+            let links = lync_links(root);
+            if links.is_empty() {
+                d.skipped.push(skip(
+                    root,
+                    "no Microsoft\\Office\\16.0\\Lync or 15.0\\Lync folder here: \
+                     Skype for Business has not run for this user"
+                        .to_string(),
+                ));
+            }
+            for link in links {
+                let reason = link_reason(&link);
+                d.skipped.push(skip(&link, reason));
+            }
+            continue;
+        }
+        if lync.is_empty() {
+            walk(&mut d, &mut seen, root);
+            continue;
+        }
+        for w in &lync {
+            walk(&mut d, &mut seen, w);
+        }
+        if !strict_lync {
+            // A collected folder may hold more beside the Lync tree (admin
+            // exports, tracerpt CSVs): every other top-level entry is read too,
+            // but not the rest of the folder that leads to Lync (`Microsoft\...`).
+            for entry in top_level_beside(root, &lync) {
+                if entry.is_dir() && !entry.is_symlink() {
+                    walk(&mut d, &mut seen, &entry);
+                } else {
+                    walk_single(&mut d, &mut seen, &entry);
+                }
+            }
+        }
+    }
+    d.profiles.sort();
+    d.profiles.dedup();
+    d.spoolers.sort();
+    d.spoolers.dedup();
+    d
+}
+
+/// Every entry below `root`, depth first, each folder's entries in name
+/// order (so the file list does not depend on the file system's order).
+/// Links are not followed; folders are listed without moving their access
+/// time where the OS allows (see [`list_dir`]).
+fn walk(d: &mut Discovery, seen: &mut Seen, root: &Path) {
+    // Profiles and spoolers named by the root's own path count too, e.g. when
+    // the user points straight at a `History Spooler` folder.
+    note_dir(d, root);
+    let mut place = Place::of(root);
+    walk_dir(d, seen, root, &mut place);
+}
+
+fn walk_dir(d: &mut Discovery, seen: &mut Seen, dir: &Path, place: &mut Place) {
+    let entries = match list_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            let reason = format!("cannot be listed: {}", crate::fsread::describe_io_error(&e));
+            note_unreadable(d, dir, place, &reason);
+            d.skipped.push(skip(dir, reason));
+            return;
+        }
+    };
+    // The folder's device, asked once when an entry needs it.
+    let mut dir_dev = None;
+    // Each entry's path, made in one buffer (`dir.join(name)` without
+    // allocating one per entry: a spooler has 100,000).
+    let mut path = PathBuf::new();
+    for entry in entries {
+        path.clear();
+        path.push(dir);
+        path.push(&entry.name);
+        let path = path.as_path();
+        let kind = match entry.kind {
+            Some(k) => k,
+            // The folder did not say: ask the entry itself.
+            None => match fs::symlink_metadata(path) {
+                Ok(m) => Kind::of(m.file_type()),
+                Err(e) => {
+                    d.skipped.push(skip(path, format!("cannot be read: {e}")));
+                    continue;
+                }
+            },
+        };
+        match kind {
+            Kind::Dir => {
+                note_dir(d, path);
+                let mut inner = place.enter(&entry.name);
+                walk_dir(d, seen, path, &mut inner);
+            }
+            Kind::Symlink => d.skipped.push(skip(path, link_reason(path))),
+            // A spool item the listing says is a regular file is not asked
+            // for its size and times: its reader takes them from the file it
+            // opens, one system call per item fewer (100,000 in a big spooler).
+            Kind::File if place.in_spooler && entry.kind.is_some() && entry.meta.is_none() => {
+                match listing_identity(dir, &mut dir_dev, &entry) {
+                    Some(id) => add_listed_item(d, seen, path, id, place),
+                    None => match fs::symlink_metadata(path) {
+                        Ok(m) => add_found(d, seen, path, &m, place),
+                        Err(e) => d.skipped.push(skip(path, format!("cannot be read: {e}"))),
+                    },
+                }
+            }
+            Kind::File => match entry
+                .meta
+                .map_or_else(|| fs::symlink_metadata(path), |m| Ok(*m))
+            {
+                Ok(m) => add_found(d, seen, path, &m, place),
+                Err(e) => d.skipped.push(skip(path, format!("cannot be read: {e}"))),
+            },
+            Kind::Other => d.skipped.push(skip(
+                path,
+                "not a regular file (FIFO, socket or device): not opened".to_string(),
+            )),
+        }
+    }
+}
+
+/// What a file's folders say about it: below a `History Spooler`, and the
+/// address of the nearest `sip_*` folder. Worked out once per folder, from
+/// the folder's absolute path, rather than once per file.
+#[derive(Debug, Clone)]
+struct Place {
+    in_spooler: bool,
+    profile: Option<Arc<str>>,
+}
+
+impl Place {
+    fn of(dir: &Path) -> Place {
+        let abs = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+        let mut place = Place {
+            in_spooler: false,
+            profile: None,
+        };
+        for c in abs.components() {
+            if let Component::Normal(n) = c {
+                place = place.enter(n);
+            }
+        }
+        place
+    }
+
+    /// The place of the folder `name` inside this one.
+    fn enter(&self, name: &std::ffi::OsStr) -> Place {
+        let name = name.to_string_lossy();
+        Place {
+            in_spooler: self.in_spooler || name.eq_ignore_ascii_case(SPOOLER_DIR),
+            profile: match profile_address(&name) {
+                Some(p) => Some(p.into()),
+                None => self.profile.clone(),
+            },
+        }
+    }
+}
+
+/// What kind of entry a folder listing names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Dir,
+    File,
+    Symlink,
+    Other,
+}
+
+impl Kind {
+    fn of(t: fs::FileType) -> Kind {
+        if t.is_symlink() {
+            Kind::Symlink
+        } else if t.is_dir() {
+            Kind::Dir
+        } else if t.is_file() {
+            Kind::File
+        } else {
+            Kind::Other
+        }
+    }
+}
+
+/// One entry of a folder: its name, and its kind when the listing tells it.
+struct Entry {
+    name: OsString,
+    kind: Option<Kind>,
+    /// The entry's metadata, when the listing gave it for free (Windows:
+    /// the directory enumeration carries size, times and attributes; asking
+    /// each file again costs an open per file, 10 s per 20,000 under Wine).
+    /// Boxed: a listing of 100,000 entries is held while its folder is
+    /// walked, and metadata is large (and absent on Unix).
+    meta: Option<Box<fs::Metadata>>,
+    /// Unix: the entry's inode number, as the listing gives it.
+    #[cfg(unix)]
+    ino: u64,
+}
+
+/// The names in a folder, sorted, listed as discovery lists folders: without
+/// moving the folder's access time where the OS allows (see [`list_dir`]).
+pub fn list_names(dir: &Path) -> io::Result<Vec<OsString>> {
+    Ok(list_dir(dir)?.into_iter().map(|e| e.name).collect())
+}
+
+/// A folder's entries (not `.` and `..`), sorted by name.
+///
+/// On Linux the folder is opened with `O_NOATIME`, as evidence files are (see
+/// `fsread`): listing a folder reads it, and would otherwise move its access
+/// time. Only the owner (or root) may ask for that, so it falls back without.
+#[cfg(unix)]
+fn list_dir(dir: &Path) -> io::Result<Vec<Entry>> {
+    use std::ffi::{CStr, CString, OsStr};
+    use std::os::unix::ffi::OsStrExt;
+
+    let c = CString::new(dir.as_os_str().as_bytes())
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "a NUL byte in the path"))?;
+    let base = libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC;
+    let open = |flags| {
+        // SAFETY: `c` is a NUL-terminated path that outlives the call.
+        let fd = unsafe { libc::open(c.as_ptr(), flags) };
+        if fd < 0 {
+            Err(io::Error::last_os_error())
+        } else {
+            Ok(fd)
+        }
+    };
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    let fd = match open(base | libc::O_NOATIME) {
+        Err(e) if e.raw_os_error() == Some(libc::EPERM) => open(base),
+        other => other,
+    }?;
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    let fd = open(base)?;
+    // SAFETY: `fd` is an open directory; fdopendir takes it over (and on
+    // failure it is closed here).
+    let stream = unsafe { libc::fdopendir(fd) };
+    if stream.is_null() {
+        let e = io::Error::last_os_error();
+        // SAFETY: `fd` is still ours when fdopendir failed.
+        unsafe { libc::close(fd) };
+        return Err(e);
+    }
+    let mut entries = Vec::new();
+    let result = loop {
+        // readdir signals an error only through errno, so it is cleared first.
+        // SAFETY: `stream` is open until closedir below; each entry is read
+        // (and its name copied) before the next call.
+        unsafe {
+            *errno() = 0;
+            let e = libc::readdir(stream);
+            if e.is_null() {
+                let err = *errno();
+                break if err == 0 {
+                    Ok(())
+                } else {
+                    Err(io::Error::from_raw_os_error(err))
+                };
+            }
+            let name = CStr::from_ptr((*e).d_name.as_ptr()).to_bytes();
+            if name == b"." || name == b".." {
+                continue;
+            }
+            let kind = match (*e).d_type {
+                libc::DT_DIR => Some(Kind::Dir),
+                libc::DT_REG => Some(Kind::File),
+                libc::DT_LNK => Some(Kind::Symlink),
+                libc::DT_UNKNOWN => None,
+                _ => Some(Kind::Other),
+            };
+            entries.push(Entry {
+                name: OsStr::from_bytes(name).to_os_string(),
+                kind,
+                meta: None,
+                ino: (*e).d_ino,
+            });
+        }
+    };
+    // SAFETY: closes the stream (and its descriptor) once.
+    unsafe { libc::closedir(stream) };
+    result?;
+    entries.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+    Ok(entries)
+}
+
+#[cfg(unix)]
+fn errno() -> *mut libc::c_int {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    // SAFETY: returns this thread's errno location.
+    unsafe {
+        libc::__errno_location()
+    }
+    #[cfg(any(target_os = "macos", target_os = "ios", target_os = "freebsd"))]
+    // SAFETY: returns this thread's errno location.
+    unsafe {
+        libc::__error()
+    }
+}
+
+#[cfg(not(unix))]
+fn list_dir(dir: &Path) -> io::Result<Vec<Entry>> {
+    let mut entries = Vec::new();
+    for e in fs::read_dir(dir)? {
+        let e = e?;
+        entries.push(Entry {
+            kind: e.file_type().ok().map(Kind::of),
+            name: e.file_name(),
+            meta: e.metadata().ok().map(Box::new),
+        });
+    }
+    entries.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+    Ok(entries)
+}
+
+/// The root's top-level entries that do not lead to one of its Lync folders.
+fn top_level_beside(root: &Path, lync: &[PathBuf]) -> Vec<PathBuf> {
+    let Ok(names) = list_names(root) else {
+        return Vec::new();
+    };
+    names
+        .into_iter()
+        .map(|n| root.join(n))
+        .filter(|p| !lync.iter().any(|l| l.starts_with(p)))
+        .collect()
+}
+
+/// One entry met at the top of a root: a regular file is added, anything
+/// else (link, FIFO, device) is skipped with its reason, as in a walk.
+fn walk_single(d: &mut Discovery, seen: &mut Seen, path: &Path) {
+    match fs::symlink_metadata(path) {
+        Ok(m) if m.is_file() => add_file(d, seen, path.to_path_buf(), &m),
+        Ok(m) if m.file_type().is_symlink() => d.skipped.push(skip(path, link_reason(path))),
+        Ok(_) => d.skipped.push(skip(
+            path,
+            "not a regular file (FIFO, socket or device): not opened".to_string(),
+        )),
+        Err(e) => d.skipped.push(skip(path, format!("cannot be read: {e}"))),
+    }
+}
+
+/// A folder of the client's tree (Lync, Office version, profile, Tracing,
+/// History Spooler) that could not be listed: an unlisted spooler is no
+/// evidence of health, so it is taken back out of `spoolers`.
+fn note_unreadable(d: &mut Discovery, dir: &Path, place: &Place, reason: &str) {
+    let name = file_name_lossy(dir);
+    let of_client = name.eq_ignore_ascii_case(SPOOLER_DIR)
+        || name.eq_ignore_ascii_case("Lync")
+        || name.eq_ignore_ascii_case("Tracing")
+        || is_office_version(&name)
+        || profile_address(&name).is_some();
+    if !of_client {
+        return;
+    }
+    if let Some(k) = d.spoolers.iter().rposition(|s| s == dir) {
+        d.spoolers.remove(k);
+    }
+    d.unreadable.push(UnreadableFolder {
+        path: dir.to_path_buf(),
+        user: place.profile.as_deref().map(str::to_string),
+        reason: reason.to_string(),
+    });
+}
+
+/// A shell file below a spooler is skipped, not made an item.
+fn not_a_message(d: &mut Discovery, path: &Path, place: &Place) -> bool {
+    let shell = place.in_spooler
+        && path
+            .file_name()
+            .is_some_and(crate::scan::shell_files::is_shell_file);
+    if shell {
+        d.not_messages += 1;
+        d.skipped
+            .push(skip(path, crate::scan::shell_files::REASON.to_string()));
+    }
+    shell
+}
+
+fn note_dir(d: &mut Discovery, dir: &Path) {
+    let name = file_name_lossy(dir);
+    if let Some(address) = profile_address(&name) {
+        d.profiles.push(Profile {
+            address,
+            dir: dir.to_path_buf(),
+        });
+    }
+    if name.eq_ignore_ascii_case(SPOOLER_DIR) {
+        d.spoolers.push(dir.to_path_buf());
+    }
+}
+
+/// A file met on its own (a root, or an entry at the top of one).
+fn add_file(d: &mut Discovery, seen: &mut Seen, path: PathBuf, meta: &fs::Metadata) {
+    // A bare file name lies in the working folder.
+    let place = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => Place::of(dir),
+        _ => Place::of(Path::new(".")),
+    };
+    add_found(d, seen, &path, meta, &place);
+}
+
+fn add_found(d: &mut Discovery, seen: &mut Seen, path: &Path, meta: &fs::Metadata, place: &Place) {
+    // The same file reached twice (PATHs `.` and its absolute form, or
+    // overlapping roots) is read once.
+    if !seen.insert(identity(path, meta)) || not_a_message(d, path, place) {
+        return;
+    }
+    let f = FoundFile {
+        path: path.into(),
+        link_target: None,
+        size: meta.len(),
+        mtime: meta.modified().ok(),
+        profile: place.profile.clone(),
+    };
+    if place.in_spooler {
+        d.items.push(spooler::listed_item(&f, d.now));
+        d.item_stat_at_read.push(false);
+    } else {
+        d.files.push((d.items.len(), f));
+    }
+}
+
+/// A spool item known from its listing only: its size and times are taken
+/// when it is read.
+fn add_listed_item(d: &mut Discovery, seen: &mut Seen, path: &Path, id: Identity, place: &Place) {
+    if !seen.insert(id) || not_a_message(d, path, place) {
+        return;
+    }
+    let f = FoundFile {
+        path: path.into(),
+        link_target: None,
+        size: 0,
+        mtime: None,
+        profile: place.profile.clone(),
+    };
+    d.items.push(spooler::unstated_item(&f, d.now));
+    d.item_stat_at_read.push(true);
+}
+
+/// The files met so far, by identity.
+type Seen = foldhash::HashSet<Identity>;
+
+/// What makes two paths the same file: device and inode where the OS has
+/// them, else the canonical path.
+#[cfg(unix)]
+type Identity = (u64, u64);
+#[cfg(not(unix))]
+type Identity = PathBuf;
+
+/// A file's identity from its folder listing: the folder's device (asked
+/// once per folder) and the inode number the listing gave. `None` where the
+/// listing does not give one.
+#[cfg(unix)]
+fn listing_identity(dir: &Path, dev: &mut Option<u64>, entry: &Entry) -> Option<Identity> {
+    use std::os::unix::fs::MetadataExt;
+    if dev.is_none() {
+        *dev = fs::symlink_metadata(dir).ok().map(|m| m.dev());
+    }
+    Some(((*dev)?, entry.ino))
+}
+
+#[cfg(not(unix))]
+fn listing_identity(_dir: &Path, _dev: &mut Option<u64>, _entry: &Entry) -> Option<Identity> {
+    None
+}
+
+#[cfg(unix)]
+fn identity(_path: &Path, meta: &fs::Metadata) -> Identity {
+    use std::os::unix::fs::MetadataExt;
+    (meta.dev(), meta.ino())
+}
+
+/// Windows: the canonical path (true case, 8.3 short names and links
+/// resolved), folded as Windows compares names (see [`dedup_key`]) so that a
+/// path that cannot be canonicalised still meets its other spellings.
+#[cfg(not(unix))]
+fn identity(path: &Path, _meta: &fs::Metadata) -> Identity {
+    let real = fs::canonicalize(path)
+        .or_else(|_| std::path::absolute(path))
+        .unwrap_or_else(|_| path.to_path_buf());
+    PathBuf::from(dedup_key(&real))
+}
+
+/// `sip_alice@contoso.com` → `alice@contoso.com`. A collected copy may
+/// have the name URL-encoded (`sip_alice%40contoso.com`: an upload, a sync
+/// client or a zip tool did that, not Skype): it is the same user, decoded.
+pub fn profile_address(folder: &str) -> Option<String> {
+    let prefix = folder.get(..PROFILE_PREFIX.len())?;
+    if !prefix.eq_ignore_ascii_case(PROFILE_PREFIX) {
+        return None;
+    }
+    let addr = folder.get(PROFILE_PREFIX.len()..)?;
+    // Escapes that do not make UTF-8 are not an encoding: kept as they are.
+    let addr = percent_encoding::percent_decode_str(addr)
+        .decode_utf8()
+        .unwrap_or(std::borrow::Cow::Borrowed(addr));
+    (!addr.is_empty()).then(|| addr.to_lowercase())
+}
+
+/// The Lync folders below `root`, whichever level of the usual tree the root
+/// is: `%LOCALAPPDATA%`, `Microsoft`, `Office`, `Office\<ver>` or `Lync` itself.
+/// Names compare case-insensitively: collected copies keep Windows' spelling
+/// but any case.
+pub fn lync_dirs(root: &Path) -> Vec<PathBuf> {
+    if file_name_lossy(root).eq_ignore_ascii_case("Lync") {
+        return vec![root.to_path_buf()];
+    }
+    let mut out = Vec::new();
+    for base in [
+        child_ci(root, "Microsoft").and_then(|m| child_ci(&m, "Office")),
+        child_ci(root, "Office"),
+        Some(root.to_path_buf()),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        for ver in subdirs(&base) {
+            let name = file_name_lossy(&ver);
+            if is_office_version(&name) {
+                if let Some(l) = child_ci(&ver, "Lync") {
+                    out.push(l);
+                }
+            }
+        }
+        if let Some(l) = child_ci(&base, "Lync") {
+            if is_office_version(&file_name_lossy(&base)) {
+                out.push(l);
+            }
+        }
+        if !out.is_empty() {
+            break;
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn is_office_version(name: &str) -> bool {
+    let mut parts = name.split('.');
+    matches!(
+        (parts.next(), parts.next(), parts.next()),
+        (Some(a), Some(b), None)
+            if !a.is_empty() && !b.is_empty()
+            && a.bytes().all(|c| c.is_ascii_digit())
+            && b.bytes().all(|c| c.is_ascii_digit())
+    )
+}
+
+fn child_ci(dir: &Path, name: &str) -> Option<PathBuf> {
+    subdirs(dir)
+        .into_iter()
+        .find(|p| file_name_lossy(p).eq_ignore_ascii_case(name))
+}
+
+/// Why a link met below a root is skipped. A link to a folder (a profile
+/// or Lync folder moved to another disk, a junction on Windows) names its
+/// target, so the user can scan it where it lies.
+fn link_reason(link: &Path) -> String {
+    const NOT_FOLLOWED: &str = "symbolic link: not followed (evidence is read only where it lies)";
+    // Follows the link: a folder only (a loop or a dangling link is not).
+    if !fs::metadata(link).is_ok_and(|m| m.is_dir()) {
+        return NOT_FOLLOWED.to_string();
+    }
+    let Ok(target) = fs::canonicalize(link).or_else(|_| fs::read_link(link)) else {
+        return NOT_FOLLOWED.to_string();
+    };
+    let target = target.display().to_string();
+    let target = strip_verbatim(&target).unwrap_or(target);
+    let name = file_name_lossy(link);
+    let what = match profile_address(&name) {
+        Some(a) => format!("the profile folder of {a}"),
+        None if name.eq_ignore_ascii_case("Lync") => "the Lync folder".to_string(),
+        None if name.eq_ignore_ascii_case(SPOOLER_DIR) => "a History Spooler folder".to_string(),
+        None => "a folder".to_string(),
+    };
+    format!(
+        "{NOT_FOLLOWED}; it is {what}, a link to {target}: to read it, pass that folder \
+         as PATH: oimdiag scan \"{target}\""
+    )
+}
+
+/// The links on the way from `root` to where its Lync folders would be
+/// (`Microsoft\Office\<ver>\Lync`, or from any level of that path), for
+/// [`lync_dirs`], which follows none, to explain finding nothing.
+fn lync_links(root: &Path) -> Vec<PathBuf> {
+    let mut links = Vec::new();
+    let mut level = vec![root.to_path_buf()];
+    for step in ["Microsoft", "Office", "<ver>", "Lync"] {
+        let mut next = Vec::new();
+        for dir in &level {
+            let Ok(entries) = list_dir(dir) else {
+                continue;
+            };
+            for e in entries {
+                let name = e.name.to_string_lossy();
+                let wanted = match step {
+                    "<ver>" => is_office_version(&name),
+                    _ => name.eq_ignore_ascii_case(step),
+                };
+                let path = dir.join(&e.name);
+                let kind = e.kind.or_else(|| {
+                    fs::symlink_metadata(&path)
+                        .ok()
+                        .map(|m| Kind::of(m.file_type()))
+                });
+                match kind {
+                    Some(Kind::Symlink) if wanted => links.push(path),
+                    Some(Kind::Dir) if wanted => next.push(path),
+                    _ => {}
+                }
+            }
+        }
+        // The root may be any level of the path: each level is also looked
+        // for from the root itself.
+        next.push(root.to_path_buf());
+        next.sort();
+        next.dedup();
+        level = next;
+    }
+    links.sort();
+    links.dedup();
+    links
+}
+
+/// Real directories only: a link named like ours is not followed.
+fn subdirs(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = list_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .into_iter()
+        .map(|e| (dir.join(&e.name), e.kind))
+        .filter(|(p, kind)| match kind {
+            Some(k) => *k == Kind::Dir,
+            None => fs::symlink_metadata(p).is_ok_and(|m| m.is_dir()),
+        })
+        .map(|(p, _)| p)
+        .collect()
+}
+
+fn file_name_lossy(p: &Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+fn skip(path: &Path, reason: String) -> SkippedInput {
+    SkippedInput {
+        path: path.to_path_buf(),
+        reason,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Windows path handling. The pure string functions are compiled and tested on
+// every platform; only Windows applies them to paths.
+
+/// Windows: the name the user should see and the key files are deduplicated
+/// by. Elsewhere the root is used as given.
+///
+/// - `\\?\C:\x` becomes `C:\x` and `\\?\UNC\srv\share\x` becomes
+///   `\\srv\share\x`, so reports show the paths people know. Long paths
+///   keep working: Rust's std re-adds the `\\?\` prefix itself for any path
+///   longer than MAX_PATH when it calls Windows. The prefix stays when taking
+///   it off would change which file is meant (see [`strip_verbatim`]).
+/// - `/` becomes `\`: Windows accepts both, a report should show one.
+pub fn friendly_root(root: &Path) -> PathBuf {
+    #[cfg(windows)]
+    {
+        if let Some(s) = root.to_str() {
+            if let Some(plain) = strip_verbatim(s) {
+                return PathBuf::from(plain);
+            }
+            if !s.starts_with(r"\\?\") && s.contains('/') {
+                return PathBuf::from(s.replace('/', "\\"));
+            }
+        }
+    }
+    root.to_path_buf()
+}
+
+/// `\\?\C:\a\b` → `C:\a\b`, `\\?\UNC\srv\share\a` → `\\srv\share\a`; `None`
+/// when `s` is not such a path or when the plain form would name another file:
+/// Win32 path parsing (which the plain form goes through) drops trailing dots
+/// and spaces, resolves `.` and `..`, treats `/` as a separator and maps DOS
+/// device names (`NUL`, `COM1.txt`) to devices. Verbatim paths do none of it.
+pub fn strip_verbatim(s: &str) -> Option<String> {
+    let rest = s.strip_prefix(r"\\?\")?;
+    let (plain, tail) = match rest.get(..4) {
+        Some(unc) if unc.eq_ignore_ascii_case(r"UNC\") => {
+            (format!(r"\\{}", &rest[4..]), &rest[4..])
+        }
+        _ => {
+            let b = rest.as_bytes();
+            let disk = b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && b[2] == b'\\';
+            if !disk {
+                return None; // \\?\Volume{..}\, \\?\GLOBALROOT\..: no plain form
+            }
+            (rest.to_string(), &rest[3..])
+        }
+    };
+    if tail.contains('/') {
+        return None;
+    }
+    let unsafe_name =
+        |n: &str| n == "." || n == ".." || n.ends_with('.') || n.ends_with(' ') || is_dos_device(n);
+    if tail.split('\\').filter(|n| !n.is_empty()).any(unsafe_name) {
+        return None;
+    }
+    Some(plain)
+}
+
+/// `CON`, `nul.txt`, `COM1`, `LPT9.log`: names Win32 maps to devices.
+fn is_dos_device(name: &str) -> bool {
+    let stem = name.split('.').next().unwrap_or("").trim_end();
+    let upper = stem.to_ascii_uppercase();
+    matches!(
+        upper.as_str(),
+        "CON" | "PRN" | "AUX" | "NUL" | "CONIN$" | "CONOUT$"
+    ) || ((upper.starts_with("COM") || upper.starts_with("LPT"))
+        && upper.len() == 4
+        && upper.as_bytes()[3].is_ascii_digit()
+        && upper.as_bytes()[3] != b'0')
+}
+
+/// The key one file is known by. Windows file names are case-insensitive and
+/// `\\?\C:\x` is `C:\x`; elsewhere the path is the key.
+#[cfg(not(unix))]
+fn dedup_key(abs: &Path) -> std::ffi::OsString {
+    #[cfg(windows)]
+    {
+        // A name that is not valid UTF-16 (an unpaired surrogate) is kept
+        // as is: a lossy conversion could merge two different files.
+        if let Some(s) = abs.to_str() {
+            let s = strip_verbatim(s).unwrap_or_else(|| s.to_string());
+            return std::ffi::OsString::from(s.replace('/', "\\").to_lowercase());
+        }
+    }
+    abs.as_os_str().to_os_string()
+}
+
+/// cmd.exe and PowerShell pass `"C:\My Folder\"` as `C:\My Folder"`: the
+/// backslash before the closing quote escapes it. No Windows file name holds
+/// a `"`, so say what went wrong instead of only "does not exist".
+fn quote_hint(root: &Path) -> &'static str {
+    if cfg!(windows) && root.to_string_lossy().contains('"') {
+        " (it contains a double quote: a backslash before a closing quote escapes it, \
+         so write \"C:\\My Folder\" rather than \"C:\\My Folder\\\")"
+    } else {
+        ""
+    }
+}
+
+/// The shell's idea of `%LOCALAPPDATA%`, which holds even when the
+/// environment variable is missing.
+#[cfg(windows)]
+mod windows {
+    use std::ffi::{c_void, OsString};
+    use std::os::windows::ffi::OsStringExt;
+    use std::path::PathBuf;
+
+    #[repr(C)]
+    struct Guid {
+        data1: u32,
+        data2: u16,
+        data3: u16,
+        data4: [u8; 8],
+    }
+
+    /// FOLDERID_LocalAppData {F1B32785-6FBA-4FCF-9D55-7B8E7F157091}.
+    const FOLDERID_LOCAL_APP_DATA: Guid = Guid {
+        data1: 0xF1B3_2785,
+        data2: 0x6FBA,
+        data3: 0x4FCF,
+        data4: [0x9D, 0x55, 0x7B, 0x8E, 0x7F, 0x15, 0x70, 0x91],
+    };
+
+    #[link(name = "shell32")]
+    extern "system" {
+        fn SHGetKnownFolderPath(
+            rfid: *const Guid,
+            flags: u32,
+            token: *mut c_void,
+            path: *mut *mut u16,
+        ) -> i32;
+    }
+
+    #[link(name = "ole32")]
+    extern "system" {
+        fn CoTaskMemFree(pv: *mut c_void);
+    }
+
+    pub fn known_folder_local_app_data() -> Option<PathBuf> {
+        let mut raw: *mut u16 = std::ptr::null_mut();
+        // SAFETY: the GUID is a valid static; a null token means the current
+        // user; on return `raw` is a NUL-terminated UTF-16 string owned by us
+        // (even on failure it must be freed, and CoTaskMemFree accepts null).
+        unsafe {
+            let hr =
+                SHGetKnownFolderPath(&FOLDERID_LOCAL_APP_DATA, 0, std::ptr::null_mut(), &mut raw);
+            let path = if hr >= 0 && !raw.is_null() {
+                let mut len = 0;
+                while *raw.add(len) != 0 {
+                    len += 1;
+                }
+                let wide = std::slice::from_raw_parts(raw, len);
+                Some(PathBuf::from(OsString::from_wide(wide)))
+            } else {
+                None
+            };
+            CoTaskMemFree(raw.cast());
+            path.filter(|p| !p.as_os_str().is_empty())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Discovery as the tests use it: an item with no file time is dated at the epoch.
+    fn discover(roots: &[PathBuf], strict_lync: bool) -> Discovery {
+        super::discover(roots, strict_lync, DateTime::UNIX_EPOCH)
+    }
+
+    #[test]
+    fn profile_names() {
+        assert_eq!(
+            profile_address("sip_Alice@Contoso.com").as_deref(),
+            Some("alice@contoso.com")
+        );
+        assert_eq!(
+            profile_address("SIP_bob@x.org").as_deref(),
+            Some("bob@x.org")
+        );
+        assert_eq!(profile_address("sip_"), None);
+        // URL-encoded by a copy: the same user.
+        assert_eq!(
+            profile_address("sip_alice%40Contoso.com").as_deref(),
+            Some("alice@contoso.com")
+        );
+        assert_eq!(
+            profile_address("sip_J%C3%BCrgen%40x.de").as_deref(),
+            Some("jürgen@x.de")
+        );
+        // Escapes that make no UTF-8, or none at all, are kept.
+        assert_eq!(profile_address("sip_a%FF%40x").as_deref(), Some("a%ff%40x"));
+        assert_eq!(profile_address("sip_100%").as_deref(), Some("100%"));
+        assert_eq!(profile_address("sip_%zz@x").as_deref(), Some("%zz@x"));
+        assert_eq!(profile_address("Tracing"), None);
+        assert_eq!(profile_address("s"), None);
+    }
+
+    #[test]
+    fn office_versions() {
+        assert!(is_office_version("16.0"));
+        assert!(is_office_version("15.0"));
+        assert!(!is_office_version("16"));
+        assert!(!is_office_version("Lync"));
+    }
+
+    #[test]
+    fn verbatim_prefix_comes_off_only_when_harmless() {
+        let plain = |s: &str| strip_verbatim(s);
+        assert_eq!(
+            plain(r"\\?\C:\Users\a b\x").as_deref(),
+            Some(r"C:\Users\a b\x")
+        );
+        assert_eq!(plain(r"\\?\c:\").as_deref(), Some(r"c:\"));
+        assert_eq!(
+            plain(r"\\?\UNC\srv\share\Lync").as_deref(),
+            Some(r"\\srv\share\Lync")
+        );
+        assert_eq!(plain(r"\\?\unc\srv\share").as_deref(), Some(r"\\srv\share"));
+        // Not verbatim, or no plain form.
+        assert_eq!(plain(r"C:\x"), None);
+        assert_eq!(plain(r"\\?\Volume{0b1e}\x"), None);
+        assert_eq!(plain(r"\\?\GLOBALROOT\Device\x"), None);
+        // The plain form would name another file.
+        assert_eq!(plain(r"\\?\C:\x\trailing."), None);
+        assert_eq!(plain(r"\\?\C:\x\trailing \y"), None);
+        assert_eq!(plain(r"\\?\C:\x\..\y"), None);
+        assert_eq!(plain(r"\\?\C:\x\.\y"), None);
+        assert_eq!(plain(r"\\?\C:\x/y"), None);
+        assert_eq!(plain(r"\\?\C:\logs\NUL"), None);
+        assert_eq!(plain(r"\\?\C:\logs\com1.txt"), None);
+        // Look-alikes of device names are ordinary.
+        assert_eq!(
+            plain(r"\\?\C:\console\COM10").as_deref(),
+            Some(r"C:\console\COM10")
+        );
+    }
+
+    #[test]
+    fn dos_device_names() {
+        for n in ["CON", "con", "nul.txt", "COM1", "lpt9.log", "AUX .x"] {
+            assert!(is_dos_device(n), "{n}");
+        }
+        for n in [
+            "COM0",
+            "COM10",
+            "CONSOLE",
+            "nullable",
+            "History Spooler",
+            "",
+        ] {
+            assert!(!is_dos_device(n), "{n}");
+        }
+    }
+
+    fn write(path: &Path, text: &str) {
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+
+    #[test]
+    fn names_match_in_any_case() {
+        let tmp = tempfile::tempdir().unwrap();
+        let lync = tmp
+            .path()
+            .join("MICROSOFT")
+            .join("office")
+            .join("16.0")
+            .join("LYNC");
+        write(
+            &lync
+                .join("SIP_Alice@Contoso.COM")
+                .join("history spooler")
+                .join("1.hist"),
+            "x",
+        );
+        let d = discover(&[tmp.path().to_path_buf()], true);
+        assert_eq!(d.items.len(), 1, "{:?}", d.skipped);
+        assert!(d.files.is_empty());
+        assert_eq!(d.items[0].profile.as_deref(), Some("alice@contoso.com"));
+        assert_eq!(d.spoolers.len(), 1);
+    }
+
+    #[test]
+    fn overlapping_roots_read_a_file_once() {
+        let tmp = tempfile::tempdir().unwrap();
+        let spool = tmp.path().join("Lync").join("sip_a@b.c").join(SPOOLER_DIR);
+        write(&spool.join("1.hist"), "x");
+        let d = discover(
+            &[tmp.path().join("Lync"), spool.clone(), spool.join("1.hist")],
+            false,
+        );
+        assert_eq!(d.items.len(), 1);
+        assert!(d.files.is_empty());
+    }
+
+    /// Listing a folder reads it: discovery must not move folder access times
+    /// (relatime updates an access time that is older than the modified time).
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn walking_keeps_folder_access_times() {
+        use std::os::unix::fs::MetadataExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let lync = tmp.path().join("Microsoft/Office/16.0/Lync");
+        write(
+            &lync.join("sip_a@b.c").join(SPOOLER_DIR).join("1.hist"),
+            "x",
+        );
+        write(&lync.join("Tracing").join("Lync-UccApi-0.UccApilog"), "x");
+        write(&tmp.path().join("admin").join("policy.txt"), "x");
+        let old = filetime::FileTime::from_unix_time(1_577_836_800, 0);
+        let newer = filetime::FileTime::from_unix_time(1_609_459_200, 0);
+        let mut dirs = vec![tmp.path().to_path_buf()];
+        let mut k = 0;
+        while k < dirs.len() {
+            for e in fs::read_dir(&dirs[k]).unwrap() {
+                let e = e.unwrap();
+                if e.file_type().unwrap().is_dir() {
+                    dirs.push(e.path());
+                }
+            }
+            k += 1;
+        }
+        for d in &dirs {
+            filetime::set_file_times(d, old, newer).unwrap();
+        }
+        for strict in [true, false] {
+            let d = discover(&[tmp.path().to_path_buf()], strict);
+            let found = d.files.len() + d.items.len();
+            assert_eq!(found, if strict { 2 } else { 3 }, "{:?}", d.skipped);
+        }
+        for d in &dirs {
+            let atime = fs::metadata(d).unwrap().atime();
+            assert_eq!(
+                atime,
+                1_577_836_800,
+                "{} was read with its atime moved",
+                d.display()
+            );
+        }
+    }
+
+    /// Windows only (runs under Wine in CI): a `\\?\` root longer than
+    /// MAX_PATH, with spaces, non-ASCII names and other letter case, is walked
+    /// whole and reported without the prefix.
+    #[cfg(windows)]
+    #[test]
+    fn verbatim_long_root_is_walked_and_reported_plainly() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut base = std::path::absolute(tmp.path()).unwrap();
+        base.push("Jürgen Müller 東京");
+        for i in 0..12 {
+            base.push(format!("collected copy number {i} of 12"));
+        }
+        let item = base
+            .join("Microsoft\\Office\\16.0\\lync\\sip_Alice@contoso.com\\HISTORY SPOOLER\\7f.hist");
+        assert!(item.as_os_str().len() > 260);
+        write(&item, "From: <sip:alice@contoso.com>\r\n\r\n");
+        let verbatim = PathBuf::from(format!(r"\\?\{}", base.display()));
+        let d = discover(&[verbatim.clone(), base.join("microsoft")], false);
+        assert_eq!(d.items.len(), 1, "{:?}", d.skipped);
+        let shown = d.items[0].path.to_str().unwrap();
+        assert!(!shown.starts_with(r"\\?\"), "{shown}");
+        assert!(shown.ends_with(r"\HISTORY SPOOLER\7f.hist"), "{shown}");
+        assert_eq!(d.items[0].profile.as_deref(), Some("alice@contoso.com"));
+        assert!(d.items[0].size_bytes > 0);
+        // and it can be opened for reading through its plain (long) name
+        crate::fsread::open_evidence(&d.items[0].path).unwrap();
+    }
+
+    /// Windows only (runs under Wine in CI): non-ASCII names are found and
+    /// shown as they are.
+    #[cfg(windows)]
+    #[test]
+    fn non_ascii_names_are_items() {
+        let tmp = tempfile::tempdir().unwrap();
+        let spool = tmp.path().join("sip_jürgen@contoso.com").join(SPOOLER_DIR);
+        write(&spool.join("Ärger 東京.hist"), "x");
+        let d = discover(&[tmp.path().to_path_buf()], false);
+        assert_eq!(d.items.len(), 1, "{:?}", d.skipped);
+        assert_eq!(d.items[0].profile.as_deref(), Some("jürgen@contoso.com"));
+        assert!(d.items[0]
+            .path
+            .display()
+            .to_string()
+            .ends_with("\\Ärger 東京.hist"));
+    }
+
+    /// Windows file names are UTF-16 and may hold unpaired surrogates, which
+    /// no UTF-8 string can. Two such names must stay two files, not be merged
+    /// by a lossy conversion. (Wine cannot create such files, as its names are
+    /// UTF-8 on disk, so the key is tested rather than a scan.)
+    #[cfg(windows)]
+    #[test]
+    fn dedup_keys_fold_case_but_keep_ill_formed_names_apart() {
+        use std::ffi::OsString;
+        use std::os::windows::ffi::OsStringExt;
+        let key = |s: &str| dedup_key(Path::new(s));
+        assert_eq!(
+            key(r"C:\Users\A\History Spooler\X.hist"),
+            key(r"c:/users/a/HISTORY SPOOLER/x.hist")
+        );
+        assert_eq!(key(r"\\?\C:\a\b"), key(r"C:\A\B"));
+        let lone = |u: u16| {
+            let mut w: Vec<u16> = r"C:\s\x".encode_utf16().collect();
+            w.push(u);
+            PathBuf::from(OsString::from_wide(&w))
+        };
+        assert_ne!(dedup_key(&lone(0xD800)), dedup_key(&lone(0xDC00)));
+    }
+
+    #[cfg(windows)]
+    #[test]
+    fn forward_slashes_are_shown_as_backslashes() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(
+            &tmp.path()
+                .join("sip_a@b.c")
+                .join(SPOOLER_DIR)
+                .join("1.hist"),
+            "x",
+        );
+        let slashed = PathBuf::from(tmp.path().to_str().unwrap().replace('\\', "/"));
+        let d = discover(&[slashed], false);
+        assert_eq!(d.items.len(), 1);
+        assert!(!d.items[0].path.to_str().unwrap().contains('/'));
+    }
+
+    #[cfg(windows)]
+    #[test]
+    fn local_app_data_without_the_variable() {
+        let p = windows::known_folder_local_app_data().expect("FOLDERID_LocalAppData");
+        assert!(p.is_absolute() && p.is_dir(), "{}", p.display());
+    }
+
+    #[cfg(windows)]
+    #[test]
+    fn a_quote_left_by_a_trailing_backslash_is_explained() {
+        let e = check_roots(&[PathBuf::from("C:\\no such folder\"")]).unwrap_err();
+        assert!(
+            e.reason.contains("backslash before a closing quote"),
+            "{}",
+            e.reason
+        );
+    }
+}

@@ -1,0 +1,525 @@
+//! The log signature table: data that maps log text to typed events
+//! (BRIEF §3.4). The offline-IM and EWS wording is ASSUMED, so the table is an
+//! embedded default (`signatures.json`) that a user file can extend or replace
+//! without a rebuild.
+
+use crate::scan::ci::CiLiteral;
+use oimdiag_vocab::events::{SigEvent, SigFields};
+use regex::{Regex, RegexBuilder};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+pub const BUILTIN_JSON: &str = include_str!("signatures.json");
+
+/// The largest signature file accepted.
+const MAX_SIGNATURE_FILE: usize = 4 << 20;
+
+const CAPTURES: &[&str] = &["id", "recipient", "url", "url2", "status", "file", "reason"];
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignatureFile {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub about: Option<String>,
+    #[serde(default = "one")]
+    pub version: u32,
+    /// For user files: `extend` (default; tried before the built-ins) or `replace`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<Mode>,
+    pub signatures: Vec<SignatureEntry>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    Extend,
+    Replace,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignatureEntry {
+    pub name: String,
+    pub event: String,
+    pub pattern: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub require: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ok: Option<bool>,
+}
+
+struct Compiled {
+    event: SigEvent,
+    regex: Regex,
+    /// The same pattern without Unicode, for ASCII texts (nearly all): on
+    /// them it matches and captures exactly as `regex` does (`\w`, `\s`,
+    /// `\b`, `.` and case folding differ only on non-ASCII characters), and
+    /// its much smaller automaton is faster, above all for captures. Only
+    /// for an ASCII pattern (a non-ASCII letter may fold to an ASCII one),
+    /// and only when it compiles (`\p{..}` does not).
+    ascii: Option<regex::bytes::Regex>,
+    ok: Option<bool>,
+    /// Indexes into the prefilter's literal list; empty = always try.
+    require: Vec<usize>,
+}
+
+impl Compiled {
+    /// The fields from the named captures (`get`), as a match gives them.
+    fn fields<'t>(&self, get: impl Fn(&str) -> Option<&'t str>) -> SigFields {
+        let get = |n: &str| {
+            get(n)
+                .map(|m| m.trim().to_string())
+                .filter(|s| !s.is_empty())
+        };
+        SigFields {
+            id: get("id"),
+            recipient: get("recipient").map(|r| normalise_address(&r)),
+            url: get("url"),
+            url2: get("url2"),
+            status: get("status").and_then(|s| s.parse().ok()),
+            file: get("file"),
+            reason: get("reason"),
+            ok: self.ok,
+        }
+    }
+}
+
+/// The active table, compiled once.
+pub struct Signatures {
+    entries: Vec<SignatureEntry>,
+    compiled: Vec<Compiled>,
+    /// The `require` literals, lower-cased: which occur in a text is found
+    /// before any regex runs.
+    literals: Vec<CiLiteral>,
+    lowered: Vec<String>,
+    /// The order to look for them in (shortest first), each with the earlier
+    /// literals it contains: absent one of those, it is absent too
+    /// (`ews information` is not looked for in a text without `ews`).
+    search: Vec<(usize, Vec<usize>)>,
+    /// Every entry has a `require` list: a text without any literal matches none.
+    all_required: bool,
+}
+
+impl Signatures {
+    pub fn builtin() -> Signatures {
+        let file: SignatureFile =
+            serde_json::from_str(BUILTIN_JSON).expect("the embedded signature table is valid JSON");
+        Signatures::compile(file.signatures).expect("the embedded signature table compiles")
+    }
+
+    /// The built-ins extended (user entries first) or replaced by a user file.
+    pub fn with_user_file(path: &Path) -> Result<Signatures, String> {
+        let shown = path.display();
+        // A signature table is small; a FIFO, a device or a huge file is not one.
+        let mut file = crate::fsread::open_evidence(path).map_err(|e| {
+            format!(
+                "signature file {shown}: {}",
+                crate::fsread::describe_io_error(&e)
+            )
+        })?;
+        let bytes = crate::fsread::read_prefix(&mut file, MAX_SIGNATURE_FILE + 1)
+            .map_err(|e| format!("signature file {shown}: {e}"))?;
+        if bytes.len() > MAX_SIGNATURE_FILE {
+            return Err(format!(
+                "signature file {shown} is larger than {} MiB: not a signature table",
+                MAX_SIGNATURE_FILE >> 20
+            ));
+        }
+        let text = crate::scan::text::decode(&bytes).text;
+        let file: SignatureFile = serde_json::from_str(&text)
+            .map_err(|e| format!("signature file {shown} is not a valid signature table: {e}"))?;
+        let mut entries = file.signatures;
+        if file.mode != Some(Mode::Replace) {
+            let builtin: SignatureFile =
+                serde_json::from_str(BUILTIN_JSON).expect("embedded table is valid JSON");
+            entries.extend(builtin.signatures);
+        }
+        Signatures::compile(entries).map_err(|e| format!("signature file {shown}: {e}"))
+    }
+
+    pub fn compile(entries: Vec<SignatureEntry>) -> Result<Signatures, String> {
+        let mut literals: Vec<String> = Vec::new();
+        let mut compiled = Vec::with_capacity(entries.len());
+        for e in &entries {
+            let event = SigEvent::from_name(&e.event).ok_or_else(|| {
+                let names: Vec<_> = SigEvent::ALL.iter().map(|e| e.name()).collect();
+                format!(
+                    "entry '{}': unknown event '{}' (one of: {})",
+                    e.name,
+                    e.event,
+                    names.join(", ")
+                )
+            })?;
+            let regex = RegexBuilder::new(&e.pattern)
+                .case_insensitive(true)
+                .size_limit(1 << 22)
+                .build()
+                .map_err(|err| format!("entry '{}': bad pattern: {err}", e.name))?;
+            if let Some(bad) = regex
+                .capture_names()
+                .flatten()
+                .find(|n| !CAPTURES.contains(n))
+            {
+                return Err(format!(
+                    "entry '{}': unknown capture name '{bad}' (use: {})",
+                    e.name,
+                    CAPTURES.join(", ")
+                ));
+            }
+            if e.ok.is_some() && event != SigEvent::EwsStatus {
+                return Err(format!(
+                    "entry '{}': 'ok' applies to ews.status only",
+                    e.name
+                ));
+            }
+            let mut require = Vec::new();
+            for lit in e.require.iter().filter(|l| !l.is_empty()) {
+                let lower = lit.to_lowercase();
+                let idx = match literals.iter().position(|l| *l == lower) {
+                    Some(i) => i,
+                    None => {
+                        literals.push(lower);
+                        literals.len() - 1
+                    }
+                };
+                require.push(idx);
+            }
+            let ascii = e
+                .pattern
+                .is_ascii()
+                .then(|| {
+                    regex::bytes::RegexBuilder::new(&e.pattern)
+                        .case_insensitive(true)
+                        .unicode(false)
+                        .size_limit(1 << 22)
+                        .build()
+                        .ok()
+                })
+                .flatten();
+            compiled.push(Compiled {
+                event,
+                regex,
+                ascii,
+                ok: e.ok,
+                require,
+            });
+        }
+        Ok(Signatures {
+            all_required: compiled.iter().all(|c| !c.require.is_empty()),
+            entries,
+            compiled,
+            literals: literals.iter().map(|l| CiLiteral::new(l)).collect(),
+            search: search_order(&literals),
+            lowered: literals,
+        })
+    }
+
+    /// The table as a signature file, for `oimdiag signatures`.
+    pub fn to_file(&self) -> SignatureFile {
+        SignatureFile {
+            about: None,
+            version: 1,
+            mode: Some(Mode::Replace),
+            signatures: self.entries.clone(),
+        }
+    }
+
+    /// The `require` literals, lower-cased, in the order of the bits
+    /// [`match_present`](Self::match_present) takes.
+    pub fn literals(&self) -> &[String] {
+        &self.lowered
+    }
+
+    /// The first signature matching `text`, with its captures.
+    pub fn match_text(&self, text: &str) -> Option<(SigEvent, SigFields)> {
+        // Which required literals occur at all; most log lines contain none.
+        let mut present = 0u64;
+        for (i, contains) in &self.search {
+            if contains.iter().any(|&j| present & (1 << j) == 0) {
+                continue;
+            }
+            if self.literals[*i].occurs_in(text.as_bytes()) {
+                present |= 1 << i;
+            }
+        }
+        self.match_present(text, present)
+    }
+
+    /// [`match_text`](Self::match_text) when which literals occur in `text`
+    /// is known: bit `i` for literal `i` of [`literals`](Self::literals),
+    /// exact for the first 64 (any later one counts as present).
+    pub fn match_present(&self, text: &str, present: u64) -> Option<(SigEvent, SigFields)> {
+        let any = present != 0;
+        if !any && self.all_required {
+            return None;
+        }
+        for c in &self.compiled {
+            let required = !c.require.is_empty();
+            if required
+                && (!any
+                    || !c
+                        .require
+                        .iter()
+                        .any(|&i| i >= 64 || present & (1 << i) != 0))
+            {
+                continue;
+            }
+            // A quick yes/no first: most candidates do not match, and that is
+            // cheaper to learn than the captures.
+            let fields = match &c.ascii {
+                Some(re) if text.is_ascii() => {
+                    let hay = text.as_bytes();
+                    if !re.is_match(hay) {
+                        continue;
+                    }
+                    let Some(caps) = re.captures(hay) else {
+                        continue;
+                    };
+                    // ASCII: any byte offset is a character boundary.
+                    c.fields(|n| caps.name(n).and_then(|m| text.get(m.range())))
+                }
+                _ => {
+                    if !c.regex.is_match(text) {
+                        continue;
+                    }
+                    let Some(caps) = c.regex.captures(text) else {
+                        continue;
+                    };
+                    c.fields(|n| caps.name(n).map(|m| m.as_str()))
+                }
+            };
+            return Some((c.event, fields));
+        }
+        None
+    }
+}
+
+/// Literal indexes shortest first, each with the indexes (among the first
+/// 64, whose presence is recorded) of the shorter literals it contains.
+fn search_order(literals: &[String]) -> Vec<(usize, Vec<usize>)> {
+    let mut order: Vec<usize> = (0..literals.len().min(64)).collect();
+    order.sort_by_key(|&i| (literals[i].len(), i));
+    order
+        .iter()
+        .enumerate()
+        .map(|(k, &i)| {
+            let contains = order[..k]
+                .iter()
+                .copied()
+                .filter(|&j| literals[i].contains(literals[j].as_str()))
+                .collect();
+            (i, contains)
+        })
+        .collect()
+}
+
+/// `sip:Bob@Contoso.com` → `bob@contoso.com`.
+pub fn normalise_address(s: &str) -> String {
+    let t = s.trim().trim_matches(|c| c == '<' || c == '>');
+    let t = t
+        .strip_prefix("sip:")
+        .or_else(|| t.strip_prefix("SIP:"))
+        .unwrap_or(t);
+    t.trim_end_matches(['.', ',', ';']).to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(text: &str) -> (SigEvent, SigFields) {
+        Signatures::builtin()
+            .match_text(text)
+            .unwrap_or_else(|| panic!("no match: {text}"))
+    }
+
+    #[test]
+    fn canonical_lines_from_the_brief() {
+        let (e, f) = m("OfflineIM: queued message 42 for sip:bob@contoso.com");
+        assert_eq!(e, SigEvent::OimQueued);
+        assert_eq!(f.id.as_deref(), Some("42"));
+        assert_eq!(f.recipient.as_deref(), Some("bob@contoso.com"));
+
+        let (e, f) = m(
+            "OfflineIM: processing message 42 via EWS https://mail.contoso.com/EWS/Exchange.asmx",
+        );
+        assert_eq!(e, SigEvent::OimProcessing);
+        assert_eq!(f.id.as_deref(), Some("42"));
+        assert_eq!(
+            f.url.as_deref(),
+            Some("https://mail.contoso.com/EWS/Exchange.asmx")
+        );
+
+        let (e, f) = m("OfflineIM: message 42 delivered to sip:bob@contoso.com (ItemClass=IM.Note.MissedConversation)");
+        assert_eq!(e, SigEvent::OimDelivered);
+        assert_eq!(f.recipient.as_deref(), Some("bob@contoso.com"));
+
+        let (e, f) = m("OfflineIM: message 42 failed: EWS returned 401 Unauthorized");
+        assert_eq!(e, SigEvent::OimFailed);
+        assert_eq!(f.status, Some(401));
+        assert_eq!(f.reason.as_deref(), Some("EWS returned 401 Unauthorized"));
+
+        let (e, f) = m("OfflineIM: message 42 spooled to History Spooler (file 7f3a9c.hist)");
+        assert_eq!(e, SigEvent::OimSpooled);
+        assert_eq!(f.file.as_deref(), Some("7f3a9c.hist"));
+
+        let (e, f) = m("EWS: POST https://mail.contoso.com/EWS/Exchange.asmx CreateItem -> 503 Service Unavailable");
+        assert_eq!(e, SigEvent::EwsResponse);
+        assert_eq!(f.status, Some(503));
+        assert_eq!(f.reason.as_deref(), Some("Service Unavailable"));
+
+        let (e, f) = m("Autodiscover: EWS internal URL https://mail.contoso.com/EWS/Exchange.asmx, external URL https://owa.contoso.com/EWS/Exchange.asmx");
+        assert_eq!(e, SigEvent::EwsAutodiscoverOk);
+        assert_eq!(
+            f.url2.as_deref(),
+            Some("https://owa.contoso.com/EWS/Exchange.asmx")
+        );
+
+        let (e, f) =
+            m("Autodiscover: failed for contoso.com: The remote name could not be resolved");
+        assert_eq!(e, SigEvent::EwsAutodiscoverFailed);
+        assert!(f.reason.unwrap().contains("could not be resolved"));
+
+        assert_eq!(m("EWS Information: EWS not deployed").1.ok, Some(false));
+        assert_eq!(m("EWS Information: EWS Status OK").1.ok, Some(true));
+    }
+
+    #[test]
+    fn tolerant_of_case_and_surrounding_text() {
+        let (e, f) = m("[thread 12] offlineim : QUEUED message abc-1 for SIP:Bob@Contoso.com now");
+        assert_eq!(e, SigEvent::OimQueued);
+        assert_eq!(f.id.as_deref(), Some("abc-1"));
+        assert_eq!(f.recipient.as_deref(), Some("bob@contoso.com"));
+        // Ids may be absent.
+        let (e, f) = m("OfflineIM: queued for sip:bob@contoso.com");
+        assert_eq!(e, SigEvent::OimQueued);
+        assert_eq!(f.id, None);
+    }
+
+    #[test]
+    fn ascii_automata_agree_with_unicode_ones() {
+        let fast = Signatures::builtin();
+        assert!(fast.compiled.iter().all(|c| c.ascii.is_some()));
+        let mut slow = Signatures::builtin();
+        for c in &mut slow.compiled {
+            c.ascii = None;
+        }
+        let texts = [
+            "OfflineIM: queued message 42 for sip:bob@contoso.com",
+            "OfflineIM: processing message 42 via EWS https://mail.contoso.com/EWS/Exchange.asmx",
+            "OfflineIM: message 42 delivered to sip:bob@contoso.com (ItemClass=IM.Note.MissedConversation)",
+            "OfflineIM: message 42 failed: EWS returned 401 Unauthorized",
+            "OfflineIM: message 42 spooled to History Spooler (file 7f3a9c.hist)",
+            "EWS: POST https://mail.contoso.com/EWS/Exchange.asmx CreateItem -> 503 Service Unavailable",
+            "Autodiscover: EWS internal URL https://mail.contoso.com/EWS/Exchange.asmx, external URL https://owa.contoso.com/EWS/Exchange.asmx",
+            "Autodiscover: failed for contoso.com: The remote name could not be resolved",
+            "EWS Information: EWS not deployed",
+            "EWS Information: EWS Status OK",
+            "[thread 12] offlineim : QUEUED message abc-1 for SIP:Bob@Contoso.com now",
+            "CUccNewsFeedController::Refresh - views=8 reviews=0 cookie=ea60048c",
+            "OfflineIM:\tqueued\tmessage\x0b7 for\x0csip:a_b@c.d;x",
+            "ews:   get http://x/y returned 200",
+        ];
+        let mut n = 0;
+        for t in texts {
+            // Each text, and variants with its case and blanks changed.
+            let variants = [
+                t.to_string(),
+                t.to_ascii_uppercase(),
+                t.to_ascii_lowercase(),
+                t.replace(' ', "  "),
+                t.replace(' ', "\t"),
+                t.replace(':', " : "),
+                format!("x{t}"),
+                format!("{t} trailing 999 words"),
+            ];
+            for v in variants {
+                assert!(v.is_ascii());
+                assert_eq!(fast.match_text(&v), slow.match_text(&v), "{v:?}");
+                n += usize::from(slow.match_text(&v).is_some());
+            }
+        }
+        assert!(n > 50, "{n}");
+        // Not ASCII: the Unicode automata decide.
+        let t = "OfflineIM: queued message é42 for sip:bob@contoso.com";
+        assert_eq!(fast.match_text(t), slow.match_text(t));
+    }
+
+    #[test]
+    fn contained_literals_are_looked_for_first() {
+        let lits: Vec<String> = ["ews information", "offlineim", "ews", "x"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(
+            search_order(&lits),
+            [(3, vec![]), (2, vec![]), (1, vec![]), (0, vec![2]),]
+        );
+        // A text with the long literal has the short one too: still found.
+        let (e, _) = m("xx EWS Information: EWS Status OK");
+        assert_eq!(e, SigEvent::EwsStatus);
+    }
+
+    #[test]
+    fn ordinary_lines_do_not_match() {
+        let s = Signatures::builtin();
+        for t in [
+            "End of Sending Packet - 192.168.100.100:5061 1503 bytes",
+            "CUccApiLog::Initialize",
+            "",
+        ] {
+            assert!(s.match_text(t).is_none(), "{t}");
+        }
+    }
+
+    #[test]
+    fn user_entries_extend_or_replace_and_bad_ones_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("sigs.json");
+        std::fs::write(
+            &p,
+            r#"{"signatures":[{"name":"mine","event":"oim.failed","pattern":"IM offline send error (?P<status>\\d+)"}]}"#,
+        )
+        .unwrap();
+        let s = Signatures::with_user_file(&p).unwrap();
+        assert_eq!(
+            s.match_text("IM offline send error 500").unwrap().1.status,
+            Some(500)
+        );
+        assert!(s
+            .match_text("OfflineIM: queued message 1 for sip:a@b.c")
+            .is_some());
+
+        std::fs::write(
+            &p,
+            r#"{"mode":"replace","signatures":[{"name":"mine","event":"oim.failed","pattern":"x(?P<status>\\d+)"}]}"#,
+        )
+        .unwrap();
+        let s = Signatures::with_user_file(&p).unwrap();
+        assert!(s
+            .match_text("OfflineIM: queued message 1 for sip:a@b.c")
+            .is_none());
+
+        std::fs::write(
+            &p,
+            r#"{"signatures":[{"name":"broken-one","event":"oim.failed","pattern":"(unclosed"}]}"#,
+        )
+        .unwrap();
+        let err = Signatures::with_user_file(&p).err().unwrap();
+        assert!(err.contains("broken-one"), "{err}");
+
+        std::fs::write(
+            &p,
+            r#"{"signatures":[{"name":"e2","event":"oim.nope","pattern":"x"}]}"#,
+        )
+        .unwrap();
+        assert!(Signatures::with_user_file(&p)
+            .err()
+            .unwrap()
+            .contains("oim.nope"));
+    }
+}

@@ -1,0 +1,317 @@
+//! The rule catalog: what each stable rule id means, why it matters for
+//! Offline IM (citing the source document), and what to do about it.
+
+use super::Severity;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct RuleInfo {
+    pub id: &'static str,
+    pub severity: Severity,
+    pub title: &'static str,
+    /// When the rule fires.
+    pub fires_when: &'static str,
+    /// Why it matters, with the fact from the source document it rests on.
+    pub why: &'static str,
+    pub remediation: &'static str,
+    /// Whether the rule reads log lines matched by the signature table,
+    /// whose wording is ASSUMED (BRIEF §3.4): `explain` says so.
+    pub assumed_wording: bool,
+}
+
+/// The rule `id`: `OIM030`, `oim030`, or its number alone (`30`, `030`).
+pub fn rule_info(id: &str) -> Option<&'static RuleInfo> {
+    let id = id.trim();
+    let full = match id.parse::<u16>() {
+        Ok(n) if !id.starts_with('+') => format!("OIM{n:03}"),
+        _ => id.to_string(),
+    };
+    CATALOG.iter().find(|r| r.id.eq_ignore_ascii_case(&full))
+}
+
+use Severity::{Error, Info, Warning};
+
+pub static CATALOG: &[RuleInfo] = &[
+    RuleInfo {
+        id: "OIM001",
+        severity: Error,
+        title: "Offline message stuck in History Spooler",
+        fires_when: "A History Spooler item is older than the two-minute timer (120 s).",
+        why: "The client picks an offline message up within two minutes of sending it and writes \
+              it to the recipient's mailbox through EWS. Messages that cannot be processed stay in \
+              %LOCALAPPDATA%\\Microsoft\\Office\\16.0\\Lync\\<SipUserAddress>\\History Spooler, \
+              and nobody is told.",
+        remediation: "Find the cause among the other findings (client build, client policy \
+                      EnableIMAutoArchiving, Get-CsImConfiguration EnableOfflineIM, EWS \
+                      availability). Once it is fixed, sign out of Skype for Business and back in \
+                      so the client retries; tell the recipient the message may arrive late or \
+                      resend it.",
+        assumed_wording: false,
+    },
+    RuleInfo {
+        id: "OIM002",
+        severity: Info,
+        title: "Offline message waiting for the two-minute timer",
+        fires_when: "A History Spooler item is 120 s old or younger.",
+        why: "There is a two-minute timer from when an offline message is sent to when it is \
+              picked up and processed; before it runs out, a spooled item is normal.",
+        remediation: "Wait until the time given and run oimdiag again: an item still there then is stuck.",
+        assumed_wording: false,
+    },
+    RuleInfo {
+        id: "OIM003",
+        severity: Error,
+        title: "Offline message not delivered",
+        fires_when: "A logged offline-IM attempt failed, or was not delivered within 120 s and has not been since.",
+        why: "Offline IM writes the message into the recipient's mailbox through EWS within the \
+              two-minute timer; an attempt with no delivery after it never reached the recipient.",
+        remediation: "Read the attempt's timeline for the EWS error; fix the cause named in the \
+                      other findings, then have the sender sign out and back in so the client retries.",
+        assumed_wording: true,
+    },
+    RuleInfo {
+        id: "OIM004",
+        severity: Warning,
+        title: "Offline message delivered late",
+        fires_when: "An attempt was delivered, but more than 120 s after it was queued.",
+        why: "Processing normally finishes within the two-minute timer; slower delivery points at \
+              a slow or intermittently failing EWS endpoint.",
+        remediation: "Check EWS response times and errors on the Exchange side (IIS logs for \
+                      /EWS/Exchange.asmx) and the client's network path to it.",
+        assumed_wording: true,
+    },
+    RuleInfo {
+        id: "OIM010",
+        severity: Error,
+        title: "Client build does not support Offline IM",
+        fires_when: "The client build is older than 16.0.6701.1000, or it is an MSI installation.",
+        why: "Offline IM is a client-side feature of the Skype for Business 2016 Click-to-Run \
+              client, build 16.0.6701.1000 or higher; MSI installations do not have it.",
+        remediation: "Update the Skype for Business 2016 Click-to-Run client to a current build \
+                      (File > Office Account > Update Options > Update Now), or replace an MSI \
+                      installation with Click-to-Run.",
+        assumed_wording: false,
+    },
+    RuleInfo {
+        id: "OIM011",
+        severity: Error,
+        title: "Client build too old for an on-premises mailbox",
+        fires_when: "The mailbox is in Exchange on-premises and the client build is older than 16.0.6920.1000.",
+        why: "If the user's mailbox is hosted in Exchange on-premises, Skype for Business 2016 C2R \
+              build 16.0.6920.1000 is required for Offline IM.",
+        remediation: "Update the Click-to-Run client to 16.0.6920.1000 or later (File > Office \
+                      Account > Update Options > Update Now). If the mailbox is really online, \
+                      rerun with --mailbox online.",
+        assumed_wording: false,
+    },
+    RuleInfo {
+        id: "OIM012",
+        severity: Warning,
+        title: "Client build predates the Drafts-folder fix",
+        fires_when: "The mailbox is on-premises and the C2R build is older than the 2016-06-14 fix \
+                     (16.0.6965.2058; 16.0.6741.2048 on the Deferred Channel's 6741 line).",
+        why: "Offline messages failed to send and filled the Drafts folder with Exchange \
+              on-premises mailboxes; fixed in all C2R channels as of 2016-06-14.",
+        remediation: "Update the Click-to-Run client to a build released on or after 2016-06-14, \
+                      then clear the stale offline-message drafts from the user's Drafts folder.",
+        assumed_wording: false,
+    },
+    RuleInfo {
+        id: "OIM013",
+        severity: Info,
+        title: "Client build unknown",
+        fires_when: "No log shows the client build and none was given.",
+        why: "Offline IM needs build 16.0.6701.1000 or higher (16.0.6920.1000 with an on-premises \
+              mailbox); without the build that cannot be checked.",
+        remediation: "Include the client's Tracing folder (Lync-UccApi-0.UccApilog) in the scan, \
+                      or read the build from File > Help (or Office Account) in the client and \
+                      pass it with --client-build 16.0.X.Y.",
+        assumed_wording: false,
+    },
+    RuleInfo {
+        id: "OIM020",
+        severity: Error,
+        title: "Client policy turns off IM auto-archiving",
+        fires_when: "A client policy has EnableIMAutoArchiving False.",
+        why: "Offline IM is not available to senders whose client policy disables automatic \
+              saving of messages to the conversation history folder (EnableIMAutoArchiving = $false).",
+        remediation: "Set-CsClientPolicy -Identity <policy> -EnableIMAutoArchiving $True (for the \
+                      policy assigned to the sender, e.g. Global), then have the user sign out and back in.",
+        assumed_wording: false,
+    },
+    RuleInfo {
+        id: "OIM021",
+        severity: Warning,
+        title: "User's own IM auto-archiving is off",
+        fires_when: "The user's option to save IM conversations is published as off.",
+        why: "Offline messages are saved through the conversation history; with the user's own \
+              archiving option off they may not be sent or kept.",
+        remediation: "In the client: Options > Personal > 'Save IM conversations in my email \
+                      Conversation History folder' — turn it on.",
+        assumed_wording: false,
+    },
+    RuleInfo {
+        id: "OIM022",
+        severity: Error,
+        title: "Offline IM turned off on the server",
+        fires_when: "The server's IM configuration has EnableOfflineIM False.",
+        why: "Offline IM is switched on and off on the server with Set-CsImConfiguration \
+              -EnableOfflineIM; when it is $False no client sends offline messages.",
+        remediation: "Set-CsImConfiguration -Identity Global -EnableOfflineIM $True, then confirm \
+                      with Get-CsImConfiguration.",
+        assumed_wording: false,
+    },
+    RuleInfo {
+        id: "OIM023",
+        severity: Warning,
+        title: "A scoped policy turns Offline IM off for some users",
+        fires_when: "A Tag:, Site: or service: client policy or IM configuration has \
+                     EnableIMAutoArchiving or EnableOfflineIM False while Global has it on (or no \
+                     Global was exported), and no in-band provisioning shows the user's own value.",
+        why: "Get-CsClientPolicy returns Global, Tag: and Site: policies and Get-CsImConfiguration \
+              Global and scoped objects; which one applies is a per-user assignment. A sender \
+              whose policy has EnableIMAutoArchiving False cannot use Offline IM, and scoped IM \
+              configuration with EnableOfflineIM False turns it off for its users.",
+        remediation: "Find out which policy the user has: Get-CsUser <address> | Format-List \
+                      ClientPolicy (client policy), or the user's RegistrarPool and its site (IM \
+                      configuration). Or scan the client's logs, whose in-band provisioning shows \
+                      the value in force for this user.",
+        assumed_wording: false,
+    },
+    RuleInfo {
+        id: "OIM030",
+        severity: Error,
+        title: "Exchange Web Services unavailable to the client",
+        fires_when: "The logs show EWS errors, an autodiscover failure or 'EWS not deployed'.",
+        why: "Offline IM uses Exchange Web Services to write the message to the recipient's \
+              mailbox; EWS must be available to the client for offline messages to be sent.",
+        remediation: "In the client, hold Ctrl, right-click the tray icon > Configuration \
+                      Information and check 'EWS Information'. Check autodiscover and the EWS URL \
+                      (Test-OutlookWebServices on Exchange on-premises), credentials, and proxy rules.",
+        assumed_wording: true,
+    },
+    RuleInfo {
+        id: "OIM031",
+        severity: Info,
+        title: "Mailbox location unknown",
+        fires_when: "No EWS URL in the evidence shows where the mailbox is, and none was given.",
+        why: "With an on-premises mailbox the client needs build 16.0.6920.1000, not just \
+              16.0.6701.1000; the location decides which rule applies.",
+        remediation: "Include the client's Tracing logs in the scan, or pass --mailbox online or \
+                      --mailbox on-premises.",
+        assumed_wording: false,
+    },
+    RuleInfo {
+        id: "OIM040",
+        severity: Info,
+        title: "Offline message to another organisation",
+        fires_when: "An offline message went to a recipient in another domain than the sender's.",
+        why: "Offline messages from a federated organisation arrive as a plain email, not in the \
+              Missed Conversation or conversation history folders. That is by design.",
+        remediation: "Nothing to fix: ask the recipient to look in their inbox rather than Missed Conversations.",
+        assumed_wording: false,
+    },
+    RuleInfo {
+        id: "OIM050",
+        severity: Warning,
+        title: "Spool item could not be read or parsed",
+        fires_when: "A History Spooler item is empty, unreadable, cut short, or has a date that is not a date.",
+        why: "A damaged item cannot be processed by the client and will never be delivered; its \
+              age may be estimated from the file time only.",
+        remediation: "Collect the item for analysis; if the client keeps failing on it, move it out \
+                      of the History Spooler folder while Skype for Business is closed.",
+        assumed_wording: false,
+    },
+    RuleInfo {
+        id: "OIM051",
+        severity: Warning,
+        title: "Dated in the future",
+        fires_when: "A spool item or log event is dated after the scan time.",
+        why: "The two-minute timer is measured against the clock; a date in the future means clock \
+              skew between this machine, the collecting machine or the --now given, and ages are wrong.",
+        remediation: "Check the machine's clock and time zone (w32tm /query /status) and the \
+                      --now and --utc-offset given to oimdiag.",
+        assumed_wording: false,
+    },
+    RuleInfo {
+        id: "OIM052",
+        severity: Warning,
+        title: "Local log times disagree with absolute times",
+        fires_when: "The same offline-IM step of the same message is told by a local log line and \
+                     with an absolute time (a tracerpt CSV's FILETIME, a date with its zone), and \
+                     the two disagree by whole quarter hours.",
+        why: "UccApilog lines carry local time without an offset. Read at the wrong offset (the \
+              zone of the machine that scans a collected copy, or the offset before a DST \
+              change), every log time moves by hours: a delivered message's leftover copy looks \
+              stuck and the two-minute timer is judged on the wrong times. A FILETIME is an \
+              instant, so it shows by how much.",
+        remediation: "Scan again with --tz set to the zone of the machine that wrote the logs \
+                      (e.g. --tz Europe/Rome), or with the --utc-offset the finding names; check \
+                      that machine's time zone setting.",
+        assumed_wording: false,
+    },
+    RuleInfo {
+        id: "OIM060",
+        severity: Warning,
+        title: "Not enough client evidence to judge",
+        fires_when: "No client evidence was found (no History Spooler folder listed, no offline-IM or \
+                     EWS line recognised in the logs up to the scan time), or a user's profile or \
+                     History Spooler folder could not be listed.",
+        why: "Stuck offline messages appear in the History Spooler folder and the client logs hold \
+              the processing details; admin exports and SIP facts alone say nothing about whether \
+              this client's offline messages arrive, so without client evidence the verdict is \
+              inconclusive.",
+        remediation: "Point oimdiag at %LOCALAPPDATA%\\Microsoft\\Office\\16.0\\Lync (or a copy of \
+                      it) on the sender's machine, including the sip_<address> folders and Tracing. \
+                      A folder that could not be listed: run oimdiag as the user who owns the \
+                      profile, or elevated.",
+        assumed_wording: false,
+    },
+    RuleInfo {
+        id: "OIM061",
+        severity: Info,
+        title: "Input files skipped",
+        fires_when: "Files met during the scan were not used.",
+        why: "Evidence that is not read cannot be judged; the reasons show whether anything important was missed.",
+        remediation: "Check the skipped list: export binary ETL traces with tracerpt to CSV, and \
+                      collect unreadable files again.",
+        assumed_wording: false,
+    },
+    RuleInfo {
+        id: "OIM062",
+        severity: Warning,
+        title: "No offline-IM or EWS line recognised in the logs",
+        fires_when: "Logs were read but no offline-IM (oim.*) or EWS (ews.*) event was recognised in \
+                     any of them.",
+        why: "The client's own wording for offline IM and EWS is not publicly documented: \
+              oimdiag's signature table is its best model. Logs of thousands of records with none \
+              recognised more likely word it differently than show that nothing happened.",
+        remediation: "Run `oimdiag signatures --test FILE` on a log: it lists which records matched \
+                      which signature and the unmatched lines that mention EWS, offline, Exchange, \
+                      autodiscover or conversation history. Add signatures for those lines in a \
+                      file and scan again with --signatures FILE.",
+        assumed_wording: true,
+    },
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_sorted_and_look_like_ids() {
+        for w in CATALOG.windows(2) {
+            assert!(w[0].id < w[1].id, "{} then {}", w[0].id, w[1].id);
+        }
+        for r in CATALOG {
+            assert!(r.id.starts_with("OIM") && r.id.len() == 6, "{}", r.id);
+        }
+    }
+
+    #[test]
+    fn every_cause_is_in_the_catalog() {
+        for id in crate::CAUSE_ORDER {
+            assert!(rule_info(id).is_some(), "{id}");
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! The JSON writer writes what serde_json would, on the sample's whole
+//! report and on long lists of several chunks (these tests need the
+//! pipeline, which lives in the binary crate, so they live here).
+
+use clap::Parser;
+use oimdiag_report::json::{render, write, CHUNK};
+use oimdiag_report::model::{ScannedOut, SpoolItems};
+use oimdiag_report::Report;
+use oimdiag_vocab::found::{InputKind, ItemFormat, SpoolItem, TimeSource};
+use std::io::{self, Write};
+use std::path::Path;
+
+fn sample_report() -> Report {
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-spooler");
+    let args = [
+        "oimdiag",
+        "scan",
+        sample,
+        "--now",
+        "2026-11-23T12:00:00Z",
+        "--utc-offset",
+        "+01:00",
+    ];
+    let cli = oimdiag::cli::Cli::try_parse_from(args).unwrap();
+    let oimdiag::cli::Command::Scan(a) = cli.command else {
+        unreachable!()
+    };
+    oimdiag::run::scan(&a.into_config()).unwrap()
+}
+
+fn serde_pretty(report: &Report) -> String {
+    let mut want = serde_json::to_string_pretty(report).unwrap();
+    want.push('\n');
+    want
+}
+
+/// `n` items and as many scanned files, with strings that need escaping.
+fn with_items(mut report: Report, n: usize) -> Report {
+    let now: chrono::DateTime<chrono::Utc> = "2026-11-23T12:00:00Z".parse().unwrap();
+    let items: Vec<SpoolItem> = (0..n)
+        .map(|i| SpoolItem {
+            path: Path::new(&format!("C:\\Users\\a \"b\"\\History Spooler\\{i:06}.hist")).into(),
+            profile: (i % 3 == 0).then(|| "alice@contoso.com".into()),
+            size_bytes: i as u64,
+            sent_at: now - chrono::TimeDelta::seconds(i as i64),
+            sent_at_source: TimeSource::Content,
+            recipient: Some(format!("user{i}@fabrikam.com").into()),
+            other_recipients: (0..i % 3)
+                .map(|k| format!("other{k}\"@fabrikam.com").into())
+                .collect(),
+            sender: None,
+            message_class: Some("IM\u{7}.Note".into()),
+            format: ItemFormat::Mime,
+            subject: (i % 2 == 0).then(|| format!("é {i}\n")),
+            problem: None,
+            ansi_lines: 0,
+            local_date: None,
+        })
+        .collect();
+    report.inputs.scanned = items
+        .iter()
+        .map(|i| ScannedOut {
+            path: i.path.clone(),
+            kind: InputKind::SpoolItem,
+            note: (i.size_bytes % 5 == 0).then(|| "a note".into()),
+        })
+        .collect();
+    let outcome = vec![None; items.len()];
+    report.spool_items = SpoolItems::new(items, outcome, oimdiag_vocab::found::Window::at(now));
+    report
+}
+
+#[test]
+fn the_sample_report_is_written_as_serde_writes_it() {
+    let report = sample_report();
+    assert!(!report.spool_items.is_empty() && !report.findings.is_empty());
+    assert_eq!(render(&report), serde_pretty(&report));
+}
+
+/// Lists of no element, one, one chunk, and many chunks with a partial
+/// last one: each rendered in parallel and written in order.
+#[test]
+fn long_lists_are_written_as_serde_writes_them() {
+    for n in [0, 1, CHUNK, 5 * CHUNK + 7] {
+        let report = with_items(sample_report(), n);
+        assert_eq!(report.spool_items.len(), n);
+        assert_eq!(render(&report), serde_pretty(&report), "{n} items");
+    }
+}
+
+/// A failed write stops the scan's report with the writer's error, and
+/// the rendering threads stop with it.
+#[test]
+fn a_write_error_is_returned() {
+    struct Full(usize);
+    impl Write for Full {
+        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+            if self.0 < b.len() {
+                return Err(io::Error::other("disk full"));
+            }
+            self.0 -= b.len();
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+    let report = with_items(sample_report(), 20 * CHUNK);
+    let e = write(&report, Full(600 * 1024)).unwrap_err();
+    assert_eq!(e.to_string(), "disk full");
+}
