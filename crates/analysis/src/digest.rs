@@ -205,9 +205,7 @@ impl LogDigest {
                 };
                 *slot = Some(told(build.clone(), e));
             }
-            EventKind::Provisioning { name, value, .. }
-                if crate::facts::parse_bool(value).is_some() =>
-            {
+            EventKind::Provisioning { name, value, .. } if parse_bool(value).is_some() => {
                 f.provisioning
                     .insert(name.to_ascii_lowercase(), told(value.clone(), e));
             }
@@ -320,6 +318,21 @@ fn failure_label(e: &LogEvent) -> Option<String> {
             Some(s) => format!("HTTP {s}"),
             None => "EWS error".to_string(),
         }),
+        _ => None,
+    }
+}
+
+/// An in-band provisioning value as a boolean (`true`, `$False`, `1`, `on`,
+/// any case); anything else is not one.
+pub fn parse_bool(v: &str) -> Option<bool> {
+    match v
+        .trim()
+        .trim_start_matches('$')
+        .to_ascii_lowercase()
+        .as_str()
+    {
+        "true" | "1" | "yes" | "on" => Some(true),
+        "false" | "0" | "no" | "off" => Some(false),
         _ => None,
     }
 }

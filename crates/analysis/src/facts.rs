@@ -1,7 +1,7 @@
 //! Facts about the user and machine, derived from scanned data and the
 //! overrides the user gave. Overrides win, and say so in their source.
 
-use crate::digest::LogFacts;
+use crate::digest::{parse_bool, LogFacts};
 use crate::scan_data::ScanData;
 use oimdiag_evidence::scan::logs::url_host;
 use oimdiag_vocab::build_version::{ClientBuild, InstallType};
@@ -218,19 +218,6 @@ fn admin_setting(s: &AdminSetting) -> Setting {
     Setting {
         value: s.value,
         source,
-    }
-}
-
-pub fn parse_bool(v: &str) -> Option<bool> {
-    match v
-        .trim()
-        .trim_start_matches('$')
-        .to_ascii_lowercase()
-        .as_str()
-    {
-        "true" | "1" | "yes" | "on" => Some(true),
-        "false" | "0" | "no" | "off" => Some(false),
-        _ => None,
     }
 }
 

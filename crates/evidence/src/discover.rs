@@ -4,6 +4,7 @@
 //! files. Links are never followed below a root; what is not a regular file is
 //! recorded as skipped with its reason.
 
+pub use crate::found_file::FoundFile;
 use crate::scan::spooler;
 use chrono::{DateTime, Utc};
 use oimdiag_vocab::found::SpoolItem;
@@ -13,34 +14,9 @@ use std::fs;
 use std::io;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
-use std::time::SystemTime;
 
 pub const SPOOLER_DIR: &str = "History Spooler";
 const PROFILE_PREFIX: &str = "sip_";
-
-/// A regular file met during discovery, with what its location says about it.
-#[derive(Debug, Clone)]
-pub struct FoundFile {
-    /// The path as met (or named): what the report shows, and where the file
-    /// sits in the tree (below a spooler, in a profile). Shared with the
-    /// item and the `inputs` entry it becomes, not copied.
-    pub path: Arc<Path>,
-    /// For a link the user named directly: its target, which is opened
-    /// instead (see [`FoundFile::open`]).
-    pub link_target: Option<PathBuf>,
-    pub size: u64,
-    pub mtime: Option<SystemTime>,
-    /// Address of the nearest enclosing `sip_*` folder, one string shared by
-    /// every file below it.
-    pub profile: Option<Arc<str>>,
-}
-
-impl FoundFile {
-    /// What to open: the path, or a named link's target.
-    pub fn open(&self) -> &Path {
-        self.link_target.as_deref().unwrap_or(&self.path)
-    }
-}
 
 #[derive(Debug, Default)]
 pub struct Discovery {

@@ -35,6 +35,7 @@ macro_rules! no_panic_on_input {
 }
 
 pub mod discover;
+pub mod found_file;
 pub mod signatures;
 
 no_panic_on_input! {

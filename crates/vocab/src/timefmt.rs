@@ -103,12 +103,7 @@ pub fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-pub fn offset_string(o: FixedOffset) -> String {
-    let secs = o.local_minus_utc();
-    let sign = if secs < 0 { '-' } else { '+' };
-    let a = secs.abs();
-    format!("{sign}{:02}:{:02}", a / 3600, (a % 3600) / 60)
-}
+pub use crate::timezone::offset_string;
 
 /// "3 h 02 min", "95 s": how long, for people.
 pub fn human_duration(secs: i64) -> String {

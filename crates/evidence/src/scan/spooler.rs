@@ -3,7 +3,7 @@
 //! MIME-style header block, then as an EWS-style XML item, else it is opaque.
 //! Only header fields are kept: the body is never copied out of the buffer.
 
-use crate::discover::FoundFile;
+use crate::found_file::FoundFile;
 use crate::fsread;
 use crate::scan::address::{addresses, first_address};
 use crate::scan::text::{self, Encoding};

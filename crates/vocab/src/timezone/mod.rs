@@ -145,7 +145,7 @@ impl LocalZone {
     /// `--utc-offset +01:00`.
     pub fn flag(&self) -> String {
         match (&self.rules, &self.name) {
-            (Rules::Fixed(o), _) => format!("--utc-offset {}", crate::timefmt::offset_string(*o)),
+            (Rules::Fixed(o), _) => format!("--utc-offset {}", offset_string(*o)),
             (_, Some(n)) => format!("--tz {n}"),
             (_, None) => "--tz ZONE".to_string(),
         }
@@ -268,6 +268,13 @@ impl ZoneUse {
         }
         (!parts.is_empty()).then(|| parts.join("; "))
     }
+}
+
+pub fn offset_string(o: FixedOffset) -> String {
+    let secs = o.local_minus_utc();
+    let sign = if secs < 0 { '-' } else { '+' };
+    let a = secs.abs();
+    format!("{sign}{:02}:{:02}", a / 3600, (a % 3600) / 60)
 }
 
 #[cfg(test)]
