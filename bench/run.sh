@@ -59,7 +59,7 @@ mapfile -t LITERALS < <(
     awk '/"require"[[:space:]]*:/ {inreq=1; next}
          inreq && /\]/ {inreq=0; next}
          inreq { gsub(/^[[:space:]]*"|"[[:space:]]*,?[[:space:]]*$/, ""); print }' \
-        src/signatures.json
+        crates/evidence/src/signatures.json
     printf '%s\n' "Sending Packet" "Data Received" "/EWS/Exchange.asmx"
 )
 mapfile -t LITERALS < <(printf '%s\n' "${LITERALS[@]}" | awk '!seen[tolower($0)]++')

@@ -10,7 +10,7 @@
 //!   written with CRLF line ends). Noise records, SIP packets with headers and bodies
 //!   (REGISTER with User-Agent, SUBSCRIBE/NOTIFY/BENOTIFY with presence XML, MESSAGE,
 //!   INVITE answered 200 or 480, in-band provisioning, otherOptions publications),
-//!   offline-IM attempts delivered and failed in the wording of `src/signatures.json`,
+//!   offline-IM attempts delivered and failed in the wording of `crates/evidence/src/signatures.json`,
 //!   EWS responses, autodiscover and EWS status lines.
 //! - `sip_alice@contoso.com/History Spooler/`: K items, MIME (UTF-8 and UTF-16LE),
 //!   EWS-style XML and opaque binary, shaped like `sample-spooler/`.

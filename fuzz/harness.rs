@@ -7,7 +7,7 @@
 use chrono::FixedOffset;
 use oimdiag_evidence::scan::lines::LineReader;
 use oimdiag_evidence::scan::text::{self, Encoding};
-use oimdiag_evidence::scan::{admin, logs, sip, spooler, tracerpt, uccapilog};
+use oimdiag_evidence::scan::{admin, logs, sip, spooler, tracerpt, uccapilog, xml};
 use oimdiag_evidence::signatures::{SignatureEntry, SignatureFile, Signatures};
 use oimdiag_vocab::events::Record;
 use oimdiag_vocab::timefmt;
@@ -93,7 +93,7 @@ pub fn sip(data: &[u8]) {
     }
     let _ = sip::sip_address(&first);
     let _ = sip::client_build_from_user_agent(&first);
-    let _ = sip::decode_entities(&text);
+    let _ = xml::decode_entities(&text);
     let _ = sip::provisioning_properties(&text);
     let _ = sip::im_auto_archiving_option(&text);
     let _ = sip::packet_direction(&first);

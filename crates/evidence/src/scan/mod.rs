@@ -17,3 +17,4 @@ pub mod spooler;
 pub mod text;
 pub mod tracerpt;
 pub mod uccapilog;
+pub mod xml;
