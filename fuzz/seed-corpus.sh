@@ -39,8 +39,8 @@ for f in "$s/admin"/*; do
     cp "$f" "$c/admin/$(basename "$f")"
 done
 
-cp "$here/../src/signatures.json" "$c/signatures/builtin.json"
-{ cat "$here/../src/signatures.json"; printf '\000'; grep ':: ' "$log" | head -20 | sed 's/.*:: //'; } >"$c/signatures/builtin-with-text"
+cp "$here/../crates/evidence/src/signatures.json" "$c/signatures/builtin.json"
+{ cat "$here/../crates/evidence/src/signatures.json"; printf '\000'; grep ':: ' "$log" | head -20 | sed 's/.*:: //'; } >"$c/signatures/builtin-with-text"
 printf 'OfflineIM: (?P<id>\\d+) failed\001offlineim\000OfflineIM: 42 failed' >"$c/signatures/pattern"
 
 { printf '\007'; cat "$log"; } >"$c/lines/sample-small-limit"
