@@ -315,6 +315,78 @@ fn every_recipient_is_listed_and_the_first_is_the_recipient() {
     assert!(s.item("none.hist")["recipient"].is_null());
 }
 
+#[test]
+fn text_and_markdown_name_every_recipient_up_to_five() {
+    let env = TestEnv::new();
+    let to: Vec<String> = (1..=7).map(|n| format!("member{n}@contoso.com")).collect();
+    let to_header = to
+        .iter()
+        .map(|a| format!("<sip:{a}>"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    env.write_item(
+        ALICE,
+        "seven.hist",
+        item_with("<sip:alice@contoso.com>", &to_header, "", ago(600)),
+    );
+    env.write_item(
+        ALICE,
+        "two.hist",
+        item_with(
+            "<sip:alice@contoso.com>",
+            "<sip:bob@contoso.com>, <sip:carol@contoso.com>",
+            "",
+            ago(900),
+        ),
+    );
+    // Words joined by single blanks: the text report wraps its lines.
+    let flat = |out: &str| out.split_whitespace().collect::<Vec<_>>().join(" ");
+    for format in ["text", "markdown"] {
+        let r = env.scan_as(format);
+        let out = flat(&r.stdout);
+        let listed = to[..5].join(", ");
+        assert!(
+            out.contains(&format!("{listed} and 2 more")),
+            "{format}:\n{}",
+            r.stdout
+        );
+        assert!(!out.contains(&to[5]) && !out.contains(&to[6]), "{format}");
+        assert!(
+            out.contains(&format!("{BOB}, carol@contoso.com")),
+            "{format}:\n{}",
+            r.stdout
+        );
+        // Redacted, no recipient is left, listed or counted.
+        let r = env.run(&[
+            "scan",
+            ".",
+            "--format",
+            format,
+            "--now",
+            NOW,
+            "--utc-offset",
+            "+00:00",
+            "--quiet",
+            "--redact",
+        ]);
+        let out = flat(&r.stdout);
+        assert!(out.contains("and 2 more"), "{format}:\n{}", r.stdout);
+        for name in ["member", "bob", "carol", "contoso"] {
+            assert!(
+                !out.contains(name),
+                "{format} --redact shows {name}:\n{}",
+                r.stdout
+            );
+        }
+        // The pseudonyms are listed in the recipients' place.
+        assert!(
+            out.contains("example and 2 more"),
+            "{format}:\n{}",
+            r.stdout
+        );
+    }
+}
+
 // ------------------------------------------------ UccApilog prefixes (item 5)
 
 /// The story's log written in `prefix` judges as the canonical one does,

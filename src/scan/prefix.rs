@@ -606,9 +606,18 @@ mod tests {
     fn an_hour_of_one_digit() {
         fn at(l: &str) -> (u32, u32, u32, u32, &str) {
             let p = parse_prefix(l).unwrap_or_else(|| panic!("{l}"));
-            (p.stamp.hour, p.stamp.minute, p.stamp.second, p.stamp.nanos, p.text)
+            (
+                p.stamp.hour,
+                p.stamp.minute,
+                p.stamp.second,
+                p.stamp.nanos,
+                p.text,
+            )
         }
-        assert_eq!(at("12/07/2026|3:17:30 PM 1F68:C14 INFO :: x"), (15, 17, 30, 0, "x"));
+        assert_eq!(
+            at("12/07/2026|3:17:30 PM 1F68:C14 INFO :: x"),
+            (15, 17, 30, 0, "x")
+        );
         assert_eq!(
             at("12/07/2026|3:17:30.123 PM 1F68:C14 INFO :: x"),
             (15, 17, 30, 123_000_000, "x")
