@@ -2,6 +2,7 @@ use clap::Parser;
 use oimdiag::cli::{CatalogFormat, Cli, Command};
 use oimdiag::exit::ExitStatus;
 use oimdiag::report::catalog;
+use oimdiag::report::term::clean_lines;
 use oimdiag::report::text::clean;
 use oimdiag::rules::{rule_info, CATALOG};
 use oimdiag::run;
@@ -26,7 +27,7 @@ fn main() -> ExitCode {
             match delivered {
                 Ok(s) => s,
                 Err(run::UsageError(msg)) => {
-                    eprintln!("oimdiag: {}", clean(&msg));
+                    eprintln!("oimdiag: {}", clean_lines(&msg, "  "));
                     ExitStatus::Usage
                 }
             }
@@ -47,7 +48,7 @@ fn main() -> ExitCode {
                     &(serde_json::to_string_pretty(&t.to_file()).expect("table serialises") + "\n"),
                 ),
                 Err(e) => {
-                    eprintln!("oimdiag: {}", clean(&e));
+                    eprintln!("oimdiag: {}", clean_lines(&e, "  "));
                     ExitStatus::Usage
                 }
             }

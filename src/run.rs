@@ -298,7 +298,9 @@ impl Readers<'_> {
     /// spool item (those are read by the pool).
     fn read_other(&self, f: &FoundFile, kind: Result<InputKind, String>) -> FileResult {
         match kind {
-            Ok(InputKind::AdminExport) => FileResult::Admin(logs::read_admin(f.open(), &f.path)),
+            Ok(InputKind::AdminExport) => {
+                FileResult::Admin(logs::read_admin(f.open(), &f.path, self.sigs))
+            }
             Ok(kind) => FileResult::Other(kind),
             Err(reason) => FileResult::Skipped(reason),
         }

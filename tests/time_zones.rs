@@ -505,3 +505,93 @@ fn an_item_date_with_its_zone_and_no_flag_adopt_the_offset_that_reconciles_them(
     let pinned = scan_at(&t, NOW, &["--utc-offset", "+01:00"], &utc);
     assert_eq!(judged_but_oim052(&s), judged(&pinned));
 }
+
+/// The note of the CSV a scan read.
+fn csv_note_of(s: &Scan) -> String {
+    s.json["inputs"]["scanned"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "tracerpt_csv")
+        .map(|f| f["note"].as_str().unwrap_or("").to_string())
+        .expect("read as a tracerpt CSV")
+}
+
+#[test]
+fn a_type_word_the_table_lacks_is_noted_and_a_signature_file_adds_it() {
+    let t = TestEnv::new();
+    t.spooler(ALICE);
+    // Polish Type words, and no Level: the Type word is all there is.
+    t.write_file(
+        CSV,
+        trace(HEADER_EN, ["Informacje", "Błąd"])
+            .replace(",   4,", ",   ,")
+            .replace(",   2,", ",   ,"),
+    );
+    let before = t.scan_root(&[]);
+    let note = csv_note_of(&before);
+    assert!(
+        note.contains("4 row(s) without a Level whose Type word the table does not know")
+            && note.contains("'Informacje', 'Błąd'")
+            && note.contains("tracerpt_type_words"),
+        "{note}"
+    );
+    // The words added in a user file (outside the tree scanned).
+    let elsewhere = TestEnv::new();
+    let sigs = elsewhere.write_file(
+        "sigs.json",
+        r#"{"signatures": [], "tracerpt_type_words": {"levels": {"INFO": ["informacje"], "error": ["BŁĄD"]}}}"#,
+    );
+    let after = t.scan_root(&["--signatures", sigs.to_str().unwrap()]);
+    assert_eq!(csv_note_of(&after), "", "{:#}", after.json["inputs"]);
+    // The words decide no finding: the same judgement either way.
+    assert_eq!(judged(&after), judged(&before));
+    // The built-in words are kept beside the user's (extend): an English
+    // trace without a Level reads without a note.
+    t.write_file(
+        CSV,
+        trace(HEADER_EN, ["Information", "Error"])
+            .replace(",   4,", ",   ,")
+            .replace(",   2,", ",   ,"),
+    );
+    let english = t.scan_root(&["--signatures", sigs.to_str().unwrap()]);
+    assert_eq!(csv_note_of(&english), "");
+    // A level the table has no place for is refused, naming the file.
+    let bad = elsewhere.write_file(
+        "bad.json",
+        r#"{"signatures": [], "tracerpt_type_words": {"levels": {"NOTICE": ["hinweis"]}}}"#,
+    );
+    let r = t.run(&["signatures", "--signatures", bad.to_str().unwrap()]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("bad.json") && r.stderr.contains("unknown level 'NOTICE'"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn the_printed_table_holds_both_assumed_tables_and_reads_back() {
+    let t = TestEnv::new();
+    let r = t.run(&["signatures"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let table: Value = serde_json::from_str(&r.stdout).unwrap();
+    let ids = &table["admin_identity_fields"];
+    assert_eq!(ids["assumed"], true);
+    assert_eq!(ids["fields"][0], serde_json::json!({"field": "Identity"}));
+    assert_eq!(
+        ids["fields"][3],
+        serde_json::json!({"field": "ScopeClass", "name_field": "Name"})
+    );
+    let words = &table["tracerpt_type_words"];
+    assert_eq!(words["assumed"], true);
+    assert!(words["levels"]["ERROR"]
+        .as_array()
+        .unwrap()
+        .contains(&Value::from("fehler")));
+    // Printed, it is a replace file that gives the same table.
+    let printed = t.write_file("printed.json", &r.stdout);
+    let again = t.run(&["signatures", "--signatures", printed.to_str().unwrap()]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(again.stdout, r.stdout);
+}
