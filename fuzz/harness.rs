@@ -124,7 +124,7 @@ pub fn tracerpt(data: &[u8]) {
         return;
     };
     let mut records = 0u64;
-    let stats = tracerpt::read_records(bytes, &offset, &mut |r| {
+    let stats = tracerpt::read_records(bytes, &offset, BUILTIN.type_words(), &mut |r| {
         records += 1;
         let _ = sip::sip_events(&r);
         let _ = BUILTIN.match_text(&r.text);

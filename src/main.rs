@@ -4,6 +4,7 @@ use oimdiag::exit::ExitStatus;
 use oimdiag::run;
 use oimdiag_evidence::signatures::Signatures;
 use oimdiag_report::catalog;
+use oimdiag_report::term::clean_lines;
 use oimdiag_report::text::clean;
 use oimdiag_rules::{rule_info, CATALOG};
 use std::process::ExitCode;
@@ -26,7 +27,7 @@ fn main() -> ExitCode {
             match delivered {
                 Ok(s) => s,
                 Err(run::UsageError(msg)) => {
-                    eprintln!("oimdiag: {}", clean(&msg));
+                    eprintln!("oimdiag: {}", clean_lines(&msg, "  "));
                     ExitStatus::Usage
                 }
             }
@@ -47,7 +48,7 @@ fn main() -> ExitCode {
                     &(serde_json::to_string_pretty(&t.to_file()).expect("table serialises") + "\n"),
                 ),
                 Err(e) => {
-                    eprintln!("oimdiag: {}", clean(&e));
+                    eprintln!("oimdiag: {}", clean_lines(&e, "  "));
                     ExitStatus::Usage
                 }
             }

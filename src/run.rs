@@ -310,7 +310,9 @@ impl Readers<'_> {
     /// spool item (those are read by the pool).
     fn read_other(&self, f: &FoundFile, kind: Result<InputKind, String>) -> FileResult {
         match kind {
-            Ok(InputKind::AdminExport) => FileResult::Admin(logs::read_admin(f.open(), &f.path)),
+            Ok(InputKind::AdminExport) => {
+                FileResult::Admin(logs::read_admin(f.open(), &f.path, self.sigs))
+            }
             Ok(kind) => FileResult::Other(kind),
             Err(reason) => FileResult::Skipped(reason),
         }
@@ -608,9 +610,11 @@ fn read_all<'scope, 'env>(
         [only] => Some(only.as_str()),
         _ => None,
     };
-    let (logs, attempts) = digest.finish(sole_user);
+    let (mut logs, attempts) = digest.finish(sole_user);
     let mut kept = attempts.kept;
     correlate::link_items(&mut kept, &data.spool_items, readers.cfg.window());
+    // An item's date with its zone tells its message's queued step again.
+    logs.clocks.pair_items(&kept, &data.spool_items);
     data.logs = logs;
     data.attempts = kept;
     data.attempts_dropped = attempts.dropped;

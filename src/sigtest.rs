@@ -91,7 +91,9 @@ pub fn test_file(path: &Path, sigs: &Signatures, out: &mut String) -> Result<Tal
     };
     let read = match kind {
         InputKind::Uccapilog => uccapilog::read_records(file, &utc.into(), &mut on_record),
-        InputKind::TracerptCsv => tracerpt::read_records(file, &utc.into(), &mut on_record),
+        InputKind::TracerptCsv => {
+            tracerpt::read_records(file, &utc.into(), sigs.type_words(), &mut on_record)
+        }
         _ => unreachable!("only logs get here"),
     };
     read.map_err(|e| {

@@ -333,6 +333,101 @@ fn json_identity_object_naming_no_scope_is_read_as_unnamed_and_noted() {
     );
 }
 
+/// PowerShell 7's JSON with an `Identity` object whose scope is in fields
+/// the built-in table does not name (`PolicyScope`, `PolicyName`).
+fn json_with_unknown_identity_fields(global: bool, tag: bool) -> String {
+    format!(
+        r#"[
+  {{"Identity": {{"PolicyScope": "Global", "Kind": "ClientPolicy"}}, "EnableIMAutoArchiving": {global}}},
+  {{"Identity": {{"PolicyScope": "Tag", "PolicyName": "NoArchive", "Kind": "ClientPolicy"}}, "EnableIMAutoArchiving": {tag}}}
+]
+"#
+    )
+}
+
+/// Scans one JSON export beside a `--signatures` file with `sigs`.
+fn scan_with_signatures(json: &str, sigs: &str) -> Scan {
+    let env = TestEnv::new();
+    env.spooler(USER);
+    env.write_file("admin/policies.json", json);
+    // Outside the tree scanned, where it would be an input of its own.
+    let elsewhere = TestEnv::new();
+    let file = elsewhere.write_file("signatures.json", sigs);
+    env.scan_root(&[
+        "--client-build",
+        "16.0.12527.20194",
+        "--mailbox",
+        "online",
+        "--signatures",
+        file.to_str().unwrap(),
+    ])
+}
+
+#[test]
+fn a_signature_file_adding_identity_fields_reads_an_identity_object_the_table_missed() {
+    // Global on, the NoArchive tag off: OIM023, never OIM020.
+    let evidence = [("Global", true), ("Tag:NoArchive", false)];
+    let list = scan_with("policy.txt", policy_list(&evidence));
+    assert!(
+        list.has("OIM023") && !list.has("OIM020"),
+        "{:?}",
+        list.rule_ids()
+    );
+    let json = json_with_unknown_identity_fields(true, false);
+    // The built-in table names neither object: both unnamed, counted like
+    // Global, and the note says which fields to add where.
+    let before = scan_with("policies.json", &json);
+    assert!(before.has("OIM020"), "{:?}", before.rule_ids());
+    let n = note(&before, "policies.json");
+    assert!(
+        n.contains("2 Identity object(s) with no field naming the scope")
+            && n.contains("admin_identity_fields")
+            && n.contains("--signatures"),
+        "{n}"
+    );
+    // Named in a user file (extend: the signatures and other tables stay).
+    let mine = r#"{"admin_identity_fields": {"fields": [
+        {"field": "PolicyScope", "name_field": "PolicyName"}]},
+        "signatures": []}"#;
+    let after = scan_with_signatures(&json, mine);
+    assert_eq!(after.rule_ids(), list.rule_ids());
+    assert_eq!(after.verdict(), list.verdict());
+    assert_eq!(note(&after, "policies.json"), "");
+    assert_eq!(
+        after.json["facts"]["policies"]["enable_im_auto_archiving"]["value"],
+        true
+    );
+    // A file without the section keeps the built-in list: PowerShell's own
+    // ScopeClass/Name object is still read.
+    let without = scan_with_signatures(&ps7_json(true, false), r#"{"signatures": []}"#);
+    assert_eq!(without.rule_ids(), list.rule_ids());
+    assert_eq!(note(&without, "policies.json"), "");
+}
+
+#[test]
+fn a_bad_identity_table_in_a_signature_file_is_a_clear_usage_error() {
+    let env = TestEnv::new();
+    env.spooler(USER);
+    for (table, says) in [
+        (
+            r#"{"field": "A", "name_field": "B", "scope": "Tag"}"#,
+            "not both",
+        ),
+        (r#"{"field": ""}"#, "empty 'field'"),
+        (r#"{"field": "A", "scope": "Tag:X"}"#, "without ':'"),
+        (r#"{"field": "A", "scoop": "Tag"}"#, "scoop"),
+    ] {
+        let file = env.write_file(
+            "sigs.json",
+            format!(r#"{{"signatures": [], "admin_identity_fields": {{"fields": [{table}]}}}}"#),
+        );
+        let r = env.run(&["signatures", "--signatures", file.to_str().unwrap()]);
+        assert_eq!(r.code, 2, "{table}: {}", r.stderr);
+        assert!(r.stderr.contains(says), "{table}: {}", r.stderr);
+        assert!(r.stderr.contains("sigs.json"), "{table}: {}", r.stderr);
+    }
+}
+
 // ------------------------------------------ recognised, but nothing usable
 
 #[test]

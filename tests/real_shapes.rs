@@ -25,6 +25,8 @@ struct Prefix {
     day_first: bool,
     /// `03:17:30.168 PM` instead of `15:17:30.168`.
     twelve_hour: bool,
+    /// `3:17:30.168 PM` (or `3:17:30.168`): the hour without its leading zero.
+    short_hour: bool,
     /// What stands between `pid:tid` and `::`, `{L}` for the level word.
     between: &'static str,
     /// The level words, e.g. `["INFO", "ERROR"]` or `["TRACE_VERBOSE", "Error"]`.
@@ -35,6 +37,7 @@ struct Prefix {
 const CANONICAL: Prefix = Prefix {
     day_first: false,
     twelve_hour: false,
+    short_hour: false,
     between: "{L} ",
     info: "INFO ",
     error: "ERROR",
@@ -57,10 +60,11 @@ impl Log {
     fn rec(mut self, t: DateTime<Utc>, error: bool, text: &str) -> Log {
         let p = self.prefix;
         let date = if p.day_first { "%d/%m/%Y" } else { "%m/%d/%Y" };
-        let time = if p.twelve_hour {
-            "%I:%M:%S%.3f %p"
-        } else {
-            "%H:%M:%S%.3f"
+        let time = match (p.twelve_hour, p.short_hour) {
+            (true, false) => "%I:%M:%S%.3f %p",
+            (true, true) => "%-I:%M:%S%.3f %p",
+            (false, false) => "%H:%M:%S%.3f",
+            (false, true) => "%-H:%M:%S%.3f",
         };
         let stamp = t.format(&format!("{date}|{time}")).to_string();
         let level = if error { p.error } else { p.info };
@@ -311,6 +315,78 @@ fn every_recipient_is_listed_and_the_first_is_the_recipient() {
     assert!(s.item("none.hist")["recipient"].is_null());
 }
 
+#[test]
+fn text_and_markdown_name_every_recipient_up_to_five() {
+    let env = TestEnv::new();
+    let to: Vec<String> = (1..=7).map(|n| format!("member{n}@contoso.com")).collect();
+    let to_header = to
+        .iter()
+        .map(|a| format!("<sip:{a}>"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    env.write_item(
+        ALICE,
+        "seven.hist",
+        item_with("<sip:alice@contoso.com>", &to_header, "", ago(600)),
+    );
+    env.write_item(
+        ALICE,
+        "two.hist",
+        item_with(
+            "<sip:alice@contoso.com>",
+            "<sip:bob@contoso.com>, <sip:carol@contoso.com>",
+            "",
+            ago(900),
+        ),
+    );
+    // Words joined by single blanks: the text report wraps its lines.
+    let flat = |out: &str| out.split_whitespace().collect::<Vec<_>>().join(" ");
+    for format in ["text", "markdown"] {
+        let r = env.scan_as(format);
+        let out = flat(&r.stdout);
+        let listed = to[..5].join(", ");
+        assert!(
+            out.contains(&format!("{listed} and 2 more")),
+            "{format}:\n{}",
+            r.stdout
+        );
+        assert!(!out.contains(&to[5]) && !out.contains(&to[6]), "{format}");
+        assert!(
+            out.contains(&format!("{BOB}, carol@contoso.com")),
+            "{format}:\n{}",
+            r.stdout
+        );
+        // Redacted, no recipient is left, listed or counted.
+        let r = env.run(&[
+            "scan",
+            ".",
+            "--format",
+            format,
+            "--now",
+            NOW,
+            "--utc-offset",
+            "+00:00",
+            "--quiet",
+            "--redact",
+        ]);
+        let out = flat(&r.stdout);
+        assert!(out.contains("and 2 more"), "{format}:\n{}", r.stdout);
+        for name in ["member", "bob", "carol", "contoso"] {
+            assert!(
+                !out.contains(name),
+                "{format} --redact shows {name}:\n{}",
+                r.stdout
+            );
+        }
+        // The pseudonyms are listed in the recipients' place.
+        assert!(
+            out.contains("example and 2 more"),
+            "{format}:\n{}",
+            r.stdout
+        );
+    }
+}
+
 // ------------------------------------------------ UccApilog prefixes (item 5)
 
 /// The story's log written in `prefix` judges as the canonical one does,
@@ -380,6 +456,32 @@ fn twelve_hour_times_read_like_the_24_hour_clock() {
 }
 
 #[test]
+fn an_hour_without_its_leading_zero_reads_like_the_canonical_clock() {
+    // `9:00:00.000 AM` and `8:00:00.000 PM`; then `9:00:00.000` and `20:00:00.000`.
+    for twelve_hour in [true, false] {
+        let s = assert_story_reads_alike(Prefix {
+            twelve_hour,
+            short_hour: true,
+            ..CANONICAL
+        });
+        assert_eq!(log_note(&s), "", "twelve_hour {twelve_hour}");
+    }
+    // The shape is what the test says it is.
+    let q = ago(3600);
+    let text = story(
+        Prefix {
+            twelve_hour: true,
+            short_hour: true,
+            ..CANONICAL
+        },
+        q,
+    )
+    .text();
+    assert!(text.contains("|9:00:00.000 AM 1F68:C14"), "{text}");
+    assert!(text.contains("|8:59:58.000 AM"), "{text}");
+}
+
+#[test]
 fn day_first_dates_are_told_by_the_start_of_the_file() {
     // 22/11/2026: a first field above 12 proves the order.
     let s = assert_story_reads_alike(Prefix {
@@ -395,6 +497,7 @@ fn every_real_shape_at_once() {
     let s = assert_story_reads_alike(Prefix {
         day_first: true,
         twelve_hour: true,
+        short_hour: true,
         between: "[SIP] {L} ",
         info: "TRACE_VERBOSE",
         error: "TRACE_ERROR",

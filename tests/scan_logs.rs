@@ -1360,6 +1360,23 @@ fn a_bad_regex_in_a_signature_file_is_a_usage_error_naming_the_entry() {
     let r = env.run(&args);
     assert_eq!(r.code, 2, "{r:?}");
     assert!(r.stderr.contains("broken-entry"), "{}", r.stderr);
+    // The regex error's own lines (the pattern, a caret under the fault),
+    // not one line with escaped line breaks.
+    assert!(!r.stderr.contains("\\u{a}"), "{}", r.stderr);
+    let lines: Vec<&str> = r.stderr.lines().collect();
+    assert!(lines.len() >= 3, "{}", r.stderr);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.trim() == "SendOfflineMessage (unclosed"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        lines.iter().any(|l| l.trim_start().starts_with('^')),
+        "{}",
+        r.stderr
+    );
     assert!(
         r.stdout.is_empty(),
         "no report on a usage error: {}",

@@ -419,3 +419,179 @@ fn a_german_or_french_tracerpt_csv_gives_what_the_english_one_gives() {
         );
     }
 }
+
+/// Message 42 queued at 08:00:00Z, failed, and spooled to `42.hist`: told by
+/// a UccApilog written at +01:00 and by the item's `Date:` with its zone.
+fn item_told_twice(t: &TestEnv) {
+    let mut log = queued("11/23/2026|09:00:00.250", "42");
+    log.push_str(&line(
+        "11/23/2026|09:00:05.500",
+        "OfflineIM: message 42 failed: EWS returned 401 Unauthorized",
+    ));
+    log.push_str(&line(
+        "11/23/2026|09:00:05.600",
+        "OfflineIM: message 42 spooled to History Spooler (file 42.hist)",
+    ));
+    t.write_file(LOG0, log);
+    t.write_item(
+        ALICE,
+        "42.hist",
+        mime_item(BOB, Some("Mon, 23 Nov 2026 09:00:01 +0100")),
+    );
+}
+
+#[test]
+fn an_item_date_with_its_zone_and_a_log_read_at_the_wrong_offset_fire_oim052() {
+    let t = TestEnv::new();
+    item_told_twice(&t);
+    let s = scan_at(&t, NOW, &["--utc-offset", "+00:00"], &[]);
+    assert!(s.has("OIM052"), "{:?}", s.rule_ids());
+    let f = s.finding("OIM052");
+    let msg = f["message"].as_str().unwrap();
+    assert!(msg.contains("--utc-offset +01:00"), "{msg}");
+    assert!(msg.contains("flag given wins"), "{msg}");
+    assert!(msg.starts_with("1 of 1 offline-IM event"), "{msg}");
+    // The evidence: the log's line, then the item.
+    let ev = f["evidence"].as_array().unwrap();
+    assert_eq!(ev.len(), 2, "{f:#}");
+    assert!(
+        ev[0]["path"].as_str().unwrap().ends_with("UccApilog"),
+        "{f:#}"
+    );
+    assert!(
+        ev[1]["path"].as_str().unwrap().ends_with("42.hist"),
+        "{f:#}"
+    );
+    assert!(
+        ev[1]["excerpt"]
+            .as_str()
+            .unwrap()
+            .contains("spool item's date"),
+        "{f:#}"
+    );
+    assert_eq!(s.json["time_zone"]["source"], "flag");
+    // The right offset: nothing to say, and the same item linked.
+    let pinned = scan_at(&t, NOW, &["--utc-offset", "+01:00"], &[]);
+    assert!(!pinned.has("OIM052"), "{:?}", pinned.rule_ids());
+    assert_eq!(attempts(&pinned).len(), 1);
+    assert_eq!(attempts(&s).len(), 1);
+    // An item whose date has no zone tells nothing absolute: no pair.
+    t.write_item(
+        ALICE,
+        "42.hist",
+        mime_item(BOB, Some("Mon, 23 Nov 2026 09:00:01")),
+    );
+    let zoneless = scan_at(&t, NOW, &["--utc-offset", "+00:00"], &[]);
+    assert!(!zoneless.has("OIM052"), "{:?}", zoneless.rule_ids());
+}
+
+#[test]
+fn an_item_date_with_its_zone_and_no_flag_adopt_the_offset_that_reconciles_them() {
+    let t = TestEnv::new();
+    item_told_twice(&t);
+    let utc = [("TZ", OsStr::new("UTC"))];
+    let s = scan_at(&t, NOW, &[], &utc);
+    assert!(s.has("OIM052"), "{:?}", s.rule_ids());
+    let msg = s.finding("OIM052")["message"].as_str().unwrap();
+    assert!(msg.contains("--utc-offset +01:00"), "{msg}");
+    assert!(msg.contains("inferred"), "{msg}");
+    let tz = &s.json["time_zone"];
+    assert_eq!(tz["source"], "inferred");
+    assert_eq!(tz["offsets_applied"], serde_json::json!(["+01:00"]));
+    let a = attempts(&s);
+    assert_eq!(a.len(), 1, "{a:#?}");
+    assert_eq!(a[0]["queued_at"], "2026-11-23T08:00:00Z");
+    // The same facts and findings as the scan pinned to the right offset.
+    let pinned = scan_at(&t, NOW, &["--utc-offset", "+01:00"], &utc);
+    assert_eq!(judged_but_oim052(&s), judged(&pinned));
+}
+
+/// The note of the CSV a scan read.
+fn csv_note_of(s: &Scan) -> String {
+    s.json["inputs"]["scanned"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "tracerpt_csv")
+        .map(|f| f["note"].as_str().unwrap_or("").to_string())
+        .expect("read as a tracerpt CSV")
+}
+
+#[test]
+fn a_type_word_the_table_lacks_is_noted_and_a_signature_file_adds_it() {
+    let t = TestEnv::new();
+    t.spooler(ALICE);
+    // Polish Type words, and no Level: the Type word is all there is.
+    t.write_file(
+        CSV,
+        trace(HEADER_EN, ["Informacje", "Błąd"])
+            .replace(",   4,", ",   ,")
+            .replace(",   2,", ",   ,"),
+    );
+    let before = t.scan_root(&[]);
+    let note = csv_note_of(&before);
+    assert!(
+        note.contains("4 row(s) without a Level whose Type word the table does not know")
+            && note.contains("'Informacje', 'Błąd'")
+            && note.contains("tracerpt_type_words"),
+        "{note}"
+    );
+    // The words added in a user file (outside the tree scanned).
+    let elsewhere = TestEnv::new();
+    let sigs = elsewhere.write_file(
+        "sigs.json",
+        r#"{"signatures": [], "tracerpt_type_words": {"levels": {"INFO": ["informacje"], "error": ["BŁĄD"]}}}"#,
+    );
+    let after = t.scan_root(&["--signatures", sigs.to_str().unwrap()]);
+    assert_eq!(csv_note_of(&after), "", "{:#}", after.json["inputs"]);
+    // The words decide no finding: the same judgement either way.
+    assert_eq!(judged(&after), judged(&before));
+    // The built-in words are kept beside the user's (extend): an English
+    // trace without a Level reads without a note.
+    t.write_file(
+        CSV,
+        trace(HEADER_EN, ["Information", "Error"])
+            .replace(",   4,", ",   ,")
+            .replace(",   2,", ",   ,"),
+    );
+    let english = t.scan_root(&["--signatures", sigs.to_str().unwrap()]);
+    assert_eq!(csv_note_of(&english), "");
+    // A level the table has no place for is refused, naming the file.
+    let bad = elsewhere.write_file(
+        "bad.json",
+        r#"{"signatures": [], "tracerpt_type_words": {"levels": {"NOTICE": ["hinweis"]}}}"#,
+    );
+    let r = t.run(&["signatures", "--signatures", bad.to_str().unwrap()]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("bad.json") && r.stderr.contains("unknown level 'NOTICE'"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn the_printed_table_holds_both_assumed_tables_and_reads_back() {
+    let t = TestEnv::new();
+    let r = t.run(&["signatures"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let table: Value = serde_json::from_str(&r.stdout).unwrap();
+    let ids = &table["admin_identity_fields"];
+    assert_eq!(ids["assumed"], true);
+    assert_eq!(ids["fields"][0], serde_json::json!({"field": "Identity"}));
+    assert_eq!(
+        ids["fields"][3],
+        serde_json::json!({"field": "ScopeClass", "name_field": "Name"})
+    );
+    let words = &table["tracerpt_type_words"];
+    assert_eq!(words["assumed"], true);
+    assert!(words["levels"]["ERROR"]
+        .as_array()
+        .unwrap()
+        .contains(&Value::from("fehler")));
+    // Printed, it is a replace file that gives the same table.
+    let printed = t.write_file("printed.json", &r.stdout);
+    let again = t.run(&["signatures", "--signatures", printed.to_str().unwrap()]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(again.stdout, r.stdout);
+}

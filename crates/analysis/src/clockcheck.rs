@@ -8,9 +8,11 @@
 //! Fed in time order by the digest, it keeps only the tellings still
 //! waiting for their other half (bounded), never a list of events.
 
+use crate::correlate::Attempt;
 use chrono::{DateTime, Utc};
 use oimdiag_vocab::citation::Citation;
 use oimdiag_vocab::events::{Clock, EventKind, LogEvent, SigEvent};
+use oimdiag_vocab::found::{SpoolItem, TimeSource};
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::path::Path;
@@ -183,7 +185,66 @@ impl ClockCheck {
     }
 
     fn pair(&mut self, local: &Telling, abs: &Telling, what: &str) {
-        let f = &mut self.found;
+        self.found.add(local, abs, what, what);
+    }
+}
+
+impl ClockPairs {
+    /// Spool items whose date carries its own zone (`Date: ... +0100`),
+    /// each against the local line of the queued step of the attempt it
+    /// links to: the item's date is when that message was sent. A pair
+    /// counts as the CSV's do. Only linked items pair: linking by
+    /// recipient and time needs the times within 5 minutes, so an item an
+    /// hour off pairs through the spooled file its attempt names.
+    pub fn pair_items(&mut self, attempts: &[Attempt], items: &[SpoolItem]) {
+        for a in attempts {
+            let Some((time, offset, origin)) =
+                a.events
+                    .iter()
+                    .find_map(|e| match (e.time, e.clock, &e.kind) {
+                        (
+                            Some(t),
+                            Clock::Local { offset },
+                            EventKind::Signature {
+                                event: SigEvent::OimQueued,
+                                ..
+                            },
+                        ) => Some((t, offset, &e.origin)),
+                        _ => None,
+                    })
+            else {
+                continue;
+            };
+            let local = Telling {
+                time,
+                offset,
+                absolute: false,
+                path: Arc::clone(&origin.path),
+                line: origin.line,
+            };
+            let what = match &a.id {
+                Some(id) => format!("{} message {id}", SigEvent::OimQueued.name()),
+                None => format!("{} message", SigEvent::OimQueued.name()),
+            };
+            for item in a.spool_items.iter().filter_map(|&j| items.get(j)) {
+                if item.sent_at_source != TimeSource::Content || item.local_date.is_some() {
+                    continue;
+                }
+                let abs = Telling {
+                    time: item.sent_at,
+                    offset: 0,
+                    absolute: true,
+                    path: Arc::clone(&item.path),
+                    line: None,
+                };
+                self.add(&local, &abs, &what, "its spool item's date");
+            }
+        }
+    }
+
+    /// One event told by a local line and with an absolute time.
+    fn add(&mut self, local: &Telling, abs: &Telling, what_local: &str, what_abs: &str) {
+        let f = self;
         f.pairs += 1;
         let shift = (local.time - abs.time).num_milliseconds();
         // The local line's wall time minus the instant: the offset it was written at.
@@ -197,7 +258,7 @@ impl ClockCheck {
         }
         widen(&mut f.shift_ms, shift);
         if f.evidence.is_empty() {
-            f.evidence = vec![local.evidence(what), abs.evidence(what)];
+            f.evidence = vec![local.evidence(what_local), abs.evidence(what_abs)];
         }
     }
 }

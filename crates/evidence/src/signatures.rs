@@ -27,6 +27,156 @@ pub struct SignatureFile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<Mode>,
     pub signatures: Vec<SignatureEntry>,
+    /// ASSUMED: the fields of a `ConvertTo-Json` `Identity` object that name
+    /// its scope. Left out of a user file: the built-in list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admin_identity_fields: Option<IdentityFieldsSection>,
+    /// ASSUMED: tracerpt's `Type` words (translated on non-English Windows)
+    /// per level. Left out of a user file: the built-in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracerpt_type_words: Option<TypeWordsSection>,
+}
+
+/// The `admin_identity_fields` section.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentityFieldsSection {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub about: Option<String>,
+    /// A marker: this table is a guess (no public sample shows the shape).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assumed: Option<bool>,
+    pub fields: Vec<IdentityFieldEntry>,
+}
+
+/// One way an `Identity` object names its scope: `{"field": "Identity"}`
+/// (the field holds the whole identity), `{"field": "ScopeClass",
+/// "name_field": "Name"}` (the scope class and the name in it) or
+/// `{"field": "Tag", "scope": "Tag"}` (the field's value is a name in that
+/// scope).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentityFieldEntry {
+    pub field: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_field: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+}
+
+/// How a field of an `Identity` object gives the scope's name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdentityField {
+    /// The field holds the whole identity (`Global`, `Tag:NoArchive`).
+    Whole(String),
+    /// `scope` holds the scope class (`Tag`, `Site`, `Global`) and `name` the
+    /// name within it: `Tag` + `NoArchive` is `Tag:NoArchive`. A `name` alone
+    /// is the name; a scope alone (`Global`) the identity.
+    ScopeAndName { scope: String, name: String },
+    /// The field's name is the scope class, its value the name: `"Tag":
+    /// "NoArchive"` is `Tag:NoArchive`.
+    Prefixed { field: String, scope: String },
+}
+
+impl IdentityFieldEntry {
+    fn compile(&self) -> Result<IdentityField, String> {
+        let what = |f: &str| format!("admin_identity_fields: entry '{f}'");
+        let field = self.field.trim();
+        if field.is_empty() {
+            return Err("admin_identity_fields: an entry has an empty 'field'".into());
+        }
+        let nonempty = |key: &str, v: &str| {
+            let v = v.trim();
+            if v.is_empty() {
+                Err(format!("{}: '{key}' is empty", what(field)))
+            } else {
+                Ok(v.to_string())
+            }
+        };
+        match (&self.name_field, &self.scope) {
+            (Some(_), Some(_)) => Err(format!(
+                "{}: give 'name_field' (the field holds the scope class) or 'scope' (its value \
+                 is a name in that scope), not both",
+                what(field)
+            )),
+            (Some(n), None) => Ok(IdentityField::ScopeAndName {
+                scope: field.to_string(),
+                name: nonempty("name_field", n)?,
+            }),
+            (None, Some(sc)) => {
+                let scope = nonempty("scope", sc)?;
+                if scope.contains(':') {
+                    return Err(format!(
+                        "{}: 'scope' is a scope class such as Tag or Site, without ':'",
+                        what(field)
+                    ));
+                }
+                Ok(IdentityField::Prefixed {
+                    field: field.to_string(),
+                    scope,
+                })
+            }
+            (None, None) => Ok(IdentityField::Whole(field.to_string())),
+        }
+    }
+}
+
+/// The `tracerpt_type_words` section: level → the `Type` words that mean it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TypeWordsSection {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub about: Option<String>,
+    /// A marker: these words are a guess (no public sample shows them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assumed: Option<bool>,
+    pub levels: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+/// The levels a `Type` word can mean, as UccApilog writes them.
+pub const LEVELS: &[&str] = &["FATAL", "ERROR", "WARNING", "INFO", "VERBOSE", "TRACE"];
+
+/// `Type` words (lower-cased) to levels.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TypeWords(std::collections::HashMap<String, &'static str>);
+
+impl TypeWords {
+    /// The level `word` means (any case), if the table knows it.
+    pub fn level(&self, word: &str) -> Option<&'static str> {
+        self.0.get(&word.trim().to_lowercase()).copied()
+    }
+
+    /// Adds a section's words; a word already known takes the section's level.
+    fn add(&mut self, section: &TypeWordsSection) -> Result<(), String> {
+        let mut mine: std::collections::HashMap<String, &'static str> = Default::default();
+        for (level, words) in &section.levels {
+            let Some(l) = LEVELS.iter().find(|l| l.eq_ignore_ascii_case(level.trim())) else {
+                return Err(format!(
+                    "tracerpt_type_words: unknown level '{level}' (one of: {})",
+                    LEVELS.join(", ")
+                ));
+            };
+            for w in words {
+                let lower = w.trim().to_lowercase();
+                if lower.is_empty() {
+                    return Err(format!("tracerpt_type_words: an empty word under {l}"));
+                }
+                if lower.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(format!(
+                        "tracerpt_type_words: '{w}' under {l} is a number: ETW level numbers \
+                         (1 to 5) are read without the table"
+                    ));
+                }
+                if let Some(other) = mine.insert(lower, l).filter(|o| o != l) {
+                    return Err(format!(
+                        "tracerpt_type_words: '{w}' is under both {other} and {l}"
+                    ));
+                }
+            }
+        }
+        self.0.extend(mine);
+        Ok(())
+    }
 }
 
 fn one() -> u32 {
@@ -91,6 +241,10 @@ impl Compiled {
 /// The active table, compiled once.
 pub struct Signatures {
     entries: Vec<SignatureEntry>,
+    identity_section: IdentityFieldsSection,
+    identity_fields: Vec<IdentityField>,
+    type_section: TypeWordsSection,
+    type_words: TypeWords,
     compiled: Vec<Compiled>,
     /// The `require` literals, lower-cased: which occur in a text is found
     /// before any regex runs.
@@ -106,9 +260,40 @@ pub struct Signatures {
 
 impl Signatures {
     pub fn builtin() -> Signatures {
-        let file: SignatureFile =
-            serde_json::from_str(BUILTIN_JSON).expect("the embedded signature table is valid JSON");
-        Signatures::compile(file.signatures).expect("the embedded signature table compiles")
+        let file = builtin_file();
+        let (ids, types) = builtin_tables(&file);
+        Signatures::compile_entries(file.signatures)
+            .and_then(|s| s.with_tables(ids, types))
+            .expect("the embedded signature table compiles")
+    }
+
+    /// The tables beside the signatures, checked and compiled.
+    fn with_tables(
+        mut self,
+        identity_section: IdentityFieldsSection,
+        type_section: TypeWordsSection,
+    ) -> Result<Signatures, String> {
+        self.identity_fields = identity_section
+            .fields
+            .iter()
+            .map(IdentityFieldEntry::compile)
+            .collect::<Result<_, _>>()?;
+        self.identity_section = identity_section;
+        let mut words = TypeWords::default();
+        words.add(&type_section)?;
+        self.type_words = words;
+        self.type_section = type_section;
+        Ok(self)
+    }
+
+    /// The fields an admin export's `Identity` object is read by, in order.
+    pub fn identity_fields(&self) -> &[IdentityField] {
+        &self.identity_fields
+    }
+
+    /// tracerpt's `Type` words.
+    pub fn type_words(&self) -> &TypeWords {
+        &self.type_words
     }
 
     /// The built-ins extended (user entries first) or replaced by a user file.
@@ -132,16 +317,69 @@ impl Signatures {
         let text = crate::scan::text::decode(&bytes).text;
         let file: SignatureFile = serde_json::from_str(&text)
             .map_err(|e| format!("signature file {shown} is not a valid signature table: {e}"))?;
+        let builtin = builtin_file();
+        let (builtin_ids, builtin_types) = builtin_tables(&builtin);
+        let replace = file.mode == Some(Mode::Replace);
         let mut entries = file.signatures;
-        if file.mode != Some(Mode::Replace) {
-            let builtin: SignatureFile =
-                serde_json::from_str(BUILTIN_JSON).expect("embedded table is valid JSON");
+        if !replace {
             entries.extend(builtin.signatures);
         }
-        Signatures::compile(entries).map_err(|e| format!("signature file {shown}: {e}"))
+        // A table left out keeps the built-in one, in either mode; one given
+        // replaces it (`replace`) or is tried first (`extend`).
+        let ids = match file.admin_identity_fields {
+            None => builtin_ids,
+            Some(mine) if replace => mine,
+            Some(mut mine) => {
+                for f in builtin_ids.fields {
+                    if !mine.fields.contains(&f) {
+                        mine.fields.push(f);
+                    }
+                }
+                mine.about = mine.about.or(builtin_ids.about);
+                mine.assumed = mine.assumed.or(builtin_ids.assumed);
+                mine
+            }
+        };
+        let types = match file.tracerpt_type_words {
+            None => builtin_types,
+            Some(mine) if replace => mine,
+            Some(mine) => {
+                // Checked alone first, so that an error names the user's words.
+                TypeWords::default()
+                    .add(&mine)
+                    .map_err(|e| format!("signature file {shown}: {e}"))?;
+                let mut merged = builtin_types;
+                let theirs: std::collections::HashSet<String> = mine
+                    .levels
+                    .values()
+                    .flatten()
+                    .map(|w| w.trim().to_lowercase())
+                    .collect();
+                for words in merged.levels.values_mut() {
+                    words.retain(|w| !theirs.contains(&w.trim().to_lowercase()));
+                }
+                for (level, words) in mine.levels {
+                    let key = LEVELS
+                        .iter()
+                        .find(|l| l.eq_ignore_ascii_case(level.trim()))
+                        .map_or(level, |l| l.to_string());
+                    merged.levels.entry(key).or_default().extend(words);
+                }
+                merged
+            }
+        };
+        Signatures::compile_entries(entries)
+            .and_then(|s| s.with_tables(ids, types))
+            .map_err(|e| format!("signature file {shown}: {e}"))
     }
 
+    /// A table of `entries` with the built-in identity fields and `Type` words.
     pub fn compile(entries: Vec<SignatureEntry>) -> Result<Signatures, String> {
+        let (ids, types) = builtin_tables(&builtin_file());
+        Signatures::compile_entries(entries)?.with_tables(ids, types)
+    }
+
+    fn compile_entries(entries: Vec<SignatureEntry>) -> Result<Signatures, String> {
         let mut literals: Vec<String> = Vec::new();
         let mut compiled = Vec::with_capacity(entries.len());
         for e in &entries {
@@ -211,6 +449,18 @@ impl Signatures {
         Ok(Signatures {
             all_required: compiled.iter().all(|c| !c.require.is_empty()),
             entries,
+            identity_section: IdentityFieldsSection {
+                about: None,
+                assumed: None,
+                fields: Vec::new(),
+            },
+            identity_fields: Vec::new(),
+            type_section: TypeWordsSection {
+                about: None,
+                assumed: None,
+                levels: Default::default(),
+            },
+            type_words: TypeWords::default(),
             compiled,
             literals: literals.iter().map(|l| CiLiteral::new(l)).collect(),
             search: search_order(&literals),
@@ -225,6 +475,8 @@ impl Signatures {
             version: 1,
             mode: Some(Mode::Replace),
             signatures: self.entries.clone(),
+            admin_identity_fields: Some(self.identity_section.clone()),
+            tracerpt_type_words: Some(self.type_section.clone()),
         }
     }
 
@@ -296,6 +548,31 @@ impl Signatures {
         }
         None
     }
+}
+
+/// The built-in identity fields alone (no regex compiled).
+pub fn builtin_identity_fields() -> Vec<IdentityField> {
+    builtin_tables(&builtin_file())
+        .0
+        .fields
+        .iter()
+        .map(|f| f.compile().expect("the embedded identity fields are valid"))
+        .collect()
+}
+
+fn builtin_file() -> SignatureFile {
+    serde_json::from_str(BUILTIN_JSON).expect("the embedded signature table is valid JSON")
+}
+
+fn builtin_tables(file: &SignatureFile) -> (IdentityFieldsSection, TypeWordsSection) {
+    (
+        file.admin_identity_fields
+            .clone()
+            .expect("the embedded table has admin_identity_fields"),
+        file.tracerpt_type_words
+            .clone()
+            .expect("the embedded table has tracerpt_type_words"),
+    )
 }
 
 /// Literal indexes shortest first, each with the indexes (among the first
@@ -473,6 +750,90 @@ mod tests {
             "",
         ] {
             assert!(s.match_text(t).is_none(), "{t}");
+        }
+    }
+
+    #[test]
+    fn the_assumed_tables_are_data_a_user_file_extends_or_replaces() {
+        let b = Signatures::builtin();
+        // The defaults as they were in code.
+        assert_eq!(b.identity_fields().len(), 10);
+        assert_eq!(
+            b.identity_fields()[0],
+            IdentityField::Whole("Identity".into())
+        );
+        assert_eq!(
+            b.identity_fields()[5],
+            IdentityField::Prefixed {
+                field: "Tag".into(),
+                scope: "Tag".into()
+            }
+        );
+        for (word, level) in [
+            ("Fehler", "ERROR"),
+            ("AVERTISSEMENT", "WARNING"),
+            ("informações", "INFO"),
+            ("détaillé", "VERBOSE"),
+            ("kritisch", "FATAL"),
+            ("trace", "TRACE"),
+        ] {
+            assert_eq!(b.type_words().level(word), Some(level), "{word}");
+        }
+        assert_eq!(b.type_words().level("Header"), None);
+
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("sigs.json");
+        let load = |text: &str| {
+            std::fs::write(&p, text).unwrap();
+            Signatures::with_user_file(&p)
+        };
+        // Extend: the user's first, the built-ins after; a word moved to
+        // another level takes the user's.
+        let s = load(
+            r#"{"signatures": [], "admin_identity_fields": {"fields": [{"field": "Anchor"}]},
+                "tracerpt_type_words": {"levels": {"VERBOSE": ["info"], "INFO": ["informacje"]}}}"#,
+        )
+        .unwrap();
+        assert_eq!(s.identity_fields().len(), 11);
+        assert_eq!(
+            s.identity_fields()[0],
+            IdentityField::Whole("Anchor".into())
+        );
+        assert_eq!(s.type_words().level("Info"), Some("VERBOSE"));
+        assert_eq!(s.type_words().level("informacje"), Some("INFO"));
+        assert_eq!(s.type_words().level("error"), Some("ERROR"));
+        // Replace: only the user's tables, and a table left out is the built-in one.
+        let s = load(
+            r#"{"mode": "replace", "signatures": [],
+                "tracerpt_type_words": {"levels": {"INFO": ["informacje"]}}}"#,
+        )
+        .unwrap();
+        assert_eq!(s.type_words().level("error"), None);
+        assert_eq!(s.type_words().level("informacje"), Some("INFO"));
+        assert_eq!(s.identity_fields().len(), 10);
+        // Bad tables are named.
+        for (text, says) in [
+            (
+                r#"{"signatures": [], "tracerpt_type_words": {"levels": {"INFO": ["4"]}}}"#,
+                "is a number",
+            ),
+            (
+                r#"{"signatures": [], "tracerpt_type_words": {"levels": {"INFO": ["x"], "ERROR": ["X"]}}}"#,
+                "under both",
+            ),
+            (
+                r#"{"signatures": [], "tracerpt_type_words": {"levels": {"INFO": [" "]}}}"#,
+                "empty word",
+            ),
+            (
+                r#"{"signatures": [], "admin_identity_fields": {"fields": [{"field": "A", "name_field": ""}]}}"#,
+                "'name_field' is empty",
+            ),
+        ] {
+            let err = load(text)
+                .err()
+                .unwrap_or_else(|| panic!("accepted: {text}"));
+            assert!(err.contains(says) && err.contains("sigs.json"), "{err}");
         }
     }
 

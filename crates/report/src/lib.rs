@@ -151,6 +151,34 @@ pub(crate) fn enum_str<T: serde::Serialize>(v: &T) -> String {
 }
 
 /// "1 file", "3 files".
+/// Recipients a report line names; the rest are counted.
+pub(crate) const RECIPIENTS_SHOWN: usize = 5;
+
+/// An item's recipients for a line of a report, each written by `show`:
+/// `a, b, c and 2 more`. `None` when the item names none.
+pub(crate) fn recipient_list(
+    all: model::Recipients<'_>,
+    show: impl Fn(&str) -> String,
+) -> Option<String> {
+    let mut shown = Vec::new();
+    let mut more = 0usize;
+    for r in all.iter() {
+        if shown.len() < RECIPIENTS_SHOWN {
+            shown.push(show(r));
+        } else {
+            more += 1;
+        }
+    }
+    if shown.is_empty() {
+        return None;
+    }
+    let mut s = shown.join(", ");
+    if more > 0 {
+        s.push_str(&format!(" and {more} more"));
+    }
+    Some(s)
+}
+
 pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }

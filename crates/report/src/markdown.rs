@@ -386,7 +386,7 @@ fn spool_items(o: &mut Spill<'_>, r: &Report) {
             "| {state} | {} | {}{source} | {} | {} | {path} |",
             human_duration(i.age_seconds),
             text(&i.sent_at),
-            text(i.recipient.unwrap_or("unknown")),
+            super::recipient_list(i.recipients, text).unwrap_or_else(|| "unknown".to_string()),
             enum_str(&i.format),
         );
     }

@@ -22,6 +22,21 @@ pub fn clean(s: &str) -> String {
     out
 }
 
+/// [`clean`] line by line: a message of several lines (a regex error points
+/// at the pattern under it) keeps its line breaks, each later line indented
+/// by `indent`; every other control character is escaped.
+pub fn clean_lines(s: &str, indent: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for (i, line) in s.lines().enumerate() {
+        if i > 0 {
+            out.push('\n');
+            out.push_str(indent);
+        }
+        out.push_str(&clean(line));
+    }
+    out
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Style {
     Red,

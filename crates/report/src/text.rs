@@ -424,7 +424,8 @@ impl Writer<'_> {
             let mut text = format!(
                 "{} old, to {} ({}, {when})",
                 human_duration(i.age_seconds),
-                clean(i.recipient.unwrap_or("unknown recipient")),
+                super::recipient_list(i.recipients, clean)
+                    .unwrap_or_else(|| "unknown recipient".to_string()),
                 enum_str(&i.format),
             );
             if delivered {

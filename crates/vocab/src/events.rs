@@ -44,7 +44,7 @@ impl Clock {
 }
 
 /// What a reader met that it could not use as-is; reported in `inputs`, never fatal.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReadStats {
     pub records: u64,
     /// Records that carry a SIP packet (`Sending Packet` / `Data Received`).
@@ -75,6 +75,40 @@ pub struct ReadStats {
     pub zone: crate::timezone::ZoneUse,
     /// A tracerpt header not in English: its columns were found by their shape.
     pub columns_by_shape: bool,
+    /// tracerpt `Type` words the signature file's `tracerpt_type_words` does not know.
+    pub unknown_types: UnknownWords,
+}
+
+/// Words a table did not know, as a reader met them: the rows counted, the
+/// first few distinct words kept (for the file's note).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UnknownWords {
+    pub rows: u64,
+    pub words: Vec<String>,
+}
+
+impl UnknownWords {
+    /// Distinct words kept; the rest are only counted.
+    const KEPT: usize = 3;
+    /// The longest word kept, in characters.
+    const WORD_CHARS: usize = 40;
+
+    pub fn note(&mut self, word: &str) {
+        self.rows += 1;
+        if self.words.len() < Self::KEPT && !self.words.iter().any(|w| w == word) {
+            self.words
+                .push(word.chars().take(Self::WORD_CHARS).collect());
+        }
+    }
+
+    pub fn add(&mut self, o: &UnknownWords) {
+        self.rows += o.rows;
+        for w in &o.words {
+            if self.words.len() < Self::KEPT && !self.words.contains(w) {
+                self.words.push(w.clone());
+            }
+        }
+    }
 }
 
 impl ReadStats {
@@ -93,6 +127,7 @@ impl ReadStats {
         self.unparsed_packets += o.unparsed_packets;
         self.zone.add(&o.zone);
         self.columns_by_shape |= o.columns_by_shape;
+        self.unknown_types.add(&o.unknown_types);
     }
 }
 

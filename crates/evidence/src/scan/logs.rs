@@ -49,7 +49,7 @@ pub fn read_log(
         InputKind::TracerptCsv => {
             // Rows are few: each is lent out through one reused buffer.
             let mut joined = String::new();
-            tracerpt::read_records(file, zone, &mut |r: Record| {
+            tracerpt::read_records(file, zone, sigs.type_words(), &mut |r: Record| {
                 joined.clear();
                 for l in &r.continuation {
                     joined.push_str(l);
@@ -120,6 +120,7 @@ impl<R: std::io::Read> std::io::Read for Counted<'_, R> {
 pub fn read_admin(
     open: &Path,
     path: &Path,
+    sigs: &Signatures,
 ) -> Result<(Vec<oimdiag_vocab::events::AdminSetting>, Option<String>), String> {
     let mut file = fsread::open_evidence(open)
         .map_err(|e| format!("cannot be read: {}", fsread::describe_io_error(&e)))?;
@@ -134,7 +135,7 @@ pub fn read_admin(
             ADMIN_READ_LIMIT >> 20
         )
     });
-    let (settings, note) = admin::settings_and_note(&bytes, path, limit)?;
+    let (settings, note) = admin::settings_and_note(&bytes, path, limit, sigs.identity_fields())?;
     // Decoded as `text::decode` reads it: lines that are not UTF-8 in a
     // file without a BOM were Windows-1252.
     let ansi = match text::detect(&bytes) {
@@ -209,6 +210,18 @@ pub fn stats_note(s: &ReadStats) -> Option<String> {
              text last)"
                 .to_string(),
         );
+    }
+    let u = &s.unknown_types;
+    if u.rows > 0 {
+        let words: Vec<String> = u.words.iter().map(|w| format!("'{w}'")).collect();
+        parts.push(format!(
+            "{} row(s) without a Level whose Type word the table does not know ({}{}): read \
+             without a level; tracerpt translates Type words and the table's are ASSUMED: add \
+             yours under tracerpt_type_words in a --signatures file",
+            u.rows,
+            words.join(", "),
+            if u.words.len() == 3 { ", …" } else { "" }
+        ));
     }
     (!parts.is_empty()).then(|| format!("{} records; {}", s.records, parts.join("; ")))
 }

@@ -129,20 +129,30 @@ pub fn parse_prefix(line: &str) -> Option<RecordStart<'_>> {
 pub(crate) fn parse_stamp(line: &str) -> Option<(Stamp, usize)> {
     let b = line.as_bytes();
     // Cheap rejection first: continuation lines almost never look like `DD/`.
-    let head: &[u8; 19] = b.first_chunk()?;
+    // The shortest stamp: `MM/DD/YYYY|H:MM:SS`.
+    let head: &[u8; 18] = b.first_chunk()?;
     if head[2] != b'/' || !head[0].is_ascii_digit() {
         return None;
     }
     let month = num2(b, 0)?;
     let day = num2(b, 3)?;
-    if head[5] != b'/' || head[10] != b'|' || head[13] != b':' || head[16] != b':' {
+    if head[5] != b'/' || head[10] != b'|' {
         return None;
     }
     let year = num4(b, 6)?;
-    let mut hour = num2(b, 11)?;
-    let minute = num2(b, 14)?;
-    let second = num2(b, 17)?;
-    let mut i = 19;
+    // The hour may have one digit (`3:17:30 PM`, `3:17:30.123`), as a
+    // culture's time format without a leading zero writes it.
+    let (mut hour, h) = if head[12] == b':' {
+        (digit(head[11])?, 12)
+    } else {
+        (num2(b, 11)?, 13)
+    };
+    if b.get(h) != Some(&b':') || b.get(h + 3) != Some(&b':') {
+        return None;
+    }
+    let minute = num2(b, h + 1)?;
+    let second = num2(b, h + 4)?;
+    let mut i = h + 6;
     let mut nanos = 0u32;
     if b.get(i) == Some(&b'.') {
         i += 1;
@@ -590,6 +600,42 @@ mod tests {
         assert_eq!(p.stamp.hour, 3);
         let p = parse_prefix("04/16/2013|03:17:30.168 PM").unwrap();
         assert_eq!((p.stamp.hour, p.text), (15, ""));
+    }
+
+    #[test]
+    fn an_hour_of_one_digit() {
+        fn at(l: &str) -> (u32, u32, u32, u32, &str) {
+            let p = parse_prefix(l).unwrap_or_else(|| panic!("{l}"));
+            (
+                p.stamp.hour,
+                p.stamp.minute,
+                p.stamp.second,
+                p.stamp.nanos,
+                p.text,
+            )
+        }
+        assert_eq!(
+            at("12/07/2026|3:17:30 PM 1F68:C14 INFO :: x"),
+            (15, 17, 30, 0, "x")
+        );
+        assert_eq!(
+            at("12/07/2026|3:17:30.123 PM 1F68:C14 INFO :: x"),
+            (15, 17, 30, 123_000_000, "x")
+        );
+        assert_eq!(at("12/07/2026|3:17:30.123 AM 1F68:C14 INFO :: x").0, 3);
+        assert_eq!(at("12/07/2026|12:17:30 AM 1F68:C14 INFO :: x").0, 0);
+        // Without AM/PM: a 24-hour clock without its leading zero.
+        assert_eq!(at("12/07/2026|3:17:30.123 1F68:C14 INFO :: x").0, 3);
+        // A shortest stamp ending the line.
+        assert_eq!(at("12/07/2026|3:17:30").0, 3);
+        for bad in [
+            "12/07/2026|3:7:30 PM 1F68:C14 INFO :: x",
+            "12/07/2026|:17:30 PM 1F68:C14 INFO :: x",
+            "12/07/2026|3:17:3",
+            "12/07/2026|317:30:00 x",
+        ] {
+            assert!(parse_stamp(bad).is_none(), "{bad}");
+        }
     }
 
     #[test]

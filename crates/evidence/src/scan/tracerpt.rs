@@ -11,6 +11,7 @@
 //! bounded whatever the file holds.
 
 use crate::scan::lines::LineReader;
+use crate::signatures::TypeWords;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use oimdiag_vocab::events::{Clock, ReadStats, Record};
 use oimdiag_vocab::timefmt::{local_date, parse_content_date, Dated};
@@ -36,6 +37,7 @@ const MAX_PLAUSIBLE_YEAR: i32 = 9999;
 pub fn read_records<R: Read>(
     reader: R,
     zone: &LocalZone,
+    words: &TypeWords,
     on_record: &mut dyn FnMut(Record),
 ) -> io::Result<ReadStats> {
     let mut lines = LineReader::new(reader)?;
@@ -69,7 +71,7 @@ pub fn read_records<R: Read>(
                 if c.time.is_none() {
                     c.time_by_shape(&done.fields, &mut stats);
                 }
-                emit(c, done, zone, &mut stats, on_record)
+                emit(c, done, zone, words, &mut stats, on_record)
             }
         }
     }
@@ -79,7 +81,7 @@ pub fn read_records<R: Read>(
         let done = row.take();
         stats.dropped_lines += done.dropped;
         if let Some(c) = &columns {
-            emit(c, done, zone, &mut stats, on_record);
+            emit(c, done, zone, words, &mut stats, on_record);
         }
     }
     Ok(stats)
@@ -89,6 +91,7 @@ fn emit(
     columns: &Columns,
     row: Row,
     zone: &LocalZone,
+    words: &TypeWords,
     stats: &mut ReadStats,
     on_record: &mut dyn FnMut(Record),
 ) {
@@ -113,7 +116,7 @@ fn emit(
         }
         Some(Dated { utc, local: None }) => (Some(utc), Clock::Absolute),
     };
-    let level = columns.level(&row.fields);
+    let level = columns.level(&row.fields, words, stats);
     let text = columns.text(&row.fields);
     let mut parts = text.split('\n');
     let first = parts.next().unwrap_or("").trim().to_string();
@@ -247,8 +250,9 @@ impl Columns {
     }
 
     /// A known level word from `Level`, else from `Type`; else the raw
-    /// non-numeric value of either.
-    fn level(&self, fields: &[String]) -> Option<String> {
+    /// non-numeric value of either. A `Type` word the table does not know,
+    /// on a row without a `Level`, is counted in `stats`.
+    fn level(&self, fields: &[String], words: &TypeWords, stats: &mut ReadStats) -> Option<String> {
         let get = |i: Option<usize>| {
             i.and_then(|i| fields.get(i))
                 .map(|s| s.trim())
@@ -256,9 +260,18 @@ impl Columns {
         };
         let level = get(self.level);
         let kind = get(self.kind);
+        let known = |s: &str| level_word(s, words);
+        // Only where the Type word is all there is to go by: with a Level
+        // (tracerpt writes a number), Type is the event's type (`Header`,
+        // `Start`), not a level.
+        if let (None, Some(k)) = (level, kind) {
+            if known(k).is_none() && !k.bytes().all(|b| b.is_ascii_digit()) {
+                stats.unknown_types.note(k);
+            }
+        }
         level
-            .and_then(level_word)
-            .or_else(|| kind.and_then(level_word))
+            .and_then(known)
+            .or_else(|| kind.and_then(known))
             .or_else(|| {
                 level
                     .filter(|s| !s.bytes().all(|b| b.is_ascii_digit()))
@@ -275,23 +288,19 @@ fn norm_name(s: &str) -> String {
         .collect()
 }
 
-/// Maps ETW level numbers and names to the words UccApilog uses. tracerpt
-/// translates the `Type` column's words on non-English Windows; the German,
-/// French, Spanish, Italian, Portuguese and Dutch words here are ASSUMED
-/// (no public sample shows them). The level decides nothing: an unknown
-/// word only leaves a record without one.
-fn level_word(s: &str) -> Option<String> {
-    let w = match s.to_lowercase().as_str() {
-        "1" | "critical" | "fatal" | "kritisch" | "critique" | "crítico" | "critico" => "FATAL",
-        "2" | "error" | "err" | "fehler" | "erreur" | "errore" | "erro" | "fout" => "ERROR",
-        "3" | "warning" | "warn" | "warnung" | "avertissement" | "advertencia" | "avviso"
-        | "aviso" | "waarschuwing" => "WARNING",
-        "4" | "information" | "informational" | "info" | "informationen" | "informations"
-        | "información" | "informazioni" | "informações" | "informatie" => "INFO",
-        "5" | "verbose" | "ausführlich" | "détaillé" | "commentaires" | "detallado"
-        | "dettagliato" | "detalhado" | "uitgebreid" => "VERBOSE",
-        "trace" => "TRACE",
-        _ => return None,
+/// Maps ETW level numbers and `Type` words to the words UccApilog uses.
+/// The numbers are ETW's; the words are data (the signature file's
+/// `tracerpt_type_words`), since tracerpt translates them on non-English
+/// Windows and the translations are ASSUMED. The level decides nothing: an
+/// unknown word only leaves a record without one (and is noted).
+fn level_word(s: &str, words: &TypeWords) -> Option<String> {
+    let w = match s.trim() {
+        "1" => "FATAL",
+        "2" => "ERROR",
+        "3" => "WARNING",
+        "4" => "INFO",
+        "5" => "VERBOSE",
+        word => words.level(word)?,
     };
     Some(w.to_string())
 }
@@ -499,6 +508,12 @@ mod tests {
     use chrono::SecondsFormat;
     use oimdiag_vocab::timefmt::{parse_utc_offset, rfc3339};
 
+    fn words() -> TypeWords {
+        crate::signatures::Signatures::builtin()
+            .type_words()
+            .clone()
+    }
+
     const HEADER: &str = "Event Name,   Type,   Event ID,   Version,   Channel,   Level,   Opcode,   Task,   Keyword,   PID,   TID,   Processor Number,   Instance ID,   Parent Instance ID,   Activity ID,   Related Activity ID,   Clock-Time,   Kernel(ms),   User(ms),   User Data";
 
     fn utc() -> LocalZone {
@@ -507,7 +522,7 @@ mod tests {
 
     fn read(bytes: &[u8], zone: LocalZone) -> (Vec<Record>, ReadStats) {
         let mut v = Vec::new();
-        let stats = read_records(bytes, &zone, &mut |r| v.push(r)).unwrap();
+        let stats = read_records(bytes, &zone, &words(), &mut |r| v.push(r)).unwrap();
         (v, stats)
     }
 
@@ -830,7 +845,7 @@ mod tests {
             .join("../../sample-spooler/Microsoft/Office/16.0/Lync/Tracing/Lync-UccApi-0-etl.csv");
         let file = std::fs::File::open(path).unwrap();
         let mut v = Vec::new();
-        let stats = read_records(file, &utc(), &mut |r| v.push(r)).unwrap();
+        let stats = read_records(file, &utc(), &words(), &mut |r| v.push(r)).unwrap();
         assert_eq!(
             stats,
             ReadStats {
@@ -893,7 +908,7 @@ mod tests {
                 bytes.push(alphabet[(seed % alphabet.len() as u64) as usize]);
             }
             let mut n = 0u64;
-            let stats = read_records(bytes.as_slice(), &utc(), &mut |_| n += 1).unwrap();
+            let stats = read_records(bytes.as_slice(), &utc(), &words(), &mut |_| n += 1).unwrap();
             assert_eq!(stats.records, n);
         }
     }

@@ -9,82 +9,30 @@ use super::{
     parse_bool, setting_object, short, unnamed_note, AdminExport, Mentions, Shape, Unused,
     MAX_EXCERPT,
 };
+use crate::signatures::IdentityField;
 use oimdiag_vocab::events::{AdminSetting, Origin};
 use serde_json::{Map, Value};
 use std::path::Path;
 
-/// How a field of an `Identity` object gives the scope's name.
-#[derive(Debug, Clone, Copy)]
-enum IdentityField {
-    /// The field holds the whole identity (`Global`, `Tag:NoArchive`).
-    Whole(&'static str),
-    /// `scope` holds the scope class (`Tag`, `Site`, `Global`) and `name` the
-    /// name within it: `Tag` + `NoArchive` is `Tag:NoArchive`. A `name` alone
-    /// is the name; a scope alone (`Global`) the identity.
-    ScopeAndName {
-        scope: &'static str,
-        name: &'static str,
-    },
-    /// The field's name is the scope class, its value the name: `"Tag":
-    /// "NoArchive"` is `Tag:NoArchive`.
-    Prefixed {
-        field: &'static str,
-        scope: &'static str,
-    },
-}
-
-/// ASSUMED: the fields of an `Identity` written as an object (PowerShell 7's
+/// The fields of an `Identity` written as an object (PowerShell 7's
 /// `ConvertTo-Json` of an `XdsIdentity`, or of one deserialized from a remote
-/// session) that name its scope, tried in this order. No public sample shows
-/// that object; these are the words PowerShell itself uses for identities and
-/// scopes. An object none of them names is read as unnamed (counted like
-/// Global) and the file's note says so. Text values only: an enum written as
-/// a number (`"ScopeClass": 2`) is not mapped to a name, that would be a guess.
-const IDENTITY_FIELDS: &[IdentityField] = &[
-    IdentityField::Whole("Identity"),
-    IdentityField::Whole("ToString"),
-    IdentityField::Whole("Value"),
-    IdentityField::ScopeAndName {
-        scope: "ScopeClass",
-        name: "Name",
-    },
-    IdentityField::ScopeAndName {
-        scope: "Scope",
-        name: "Name",
-    },
-    IdentityField::Prefixed {
-        field: "Tag",
-        scope: "Tag",
-    },
-    IdentityField::Prefixed {
-        field: "SiteId",
-        scope: "Site",
-    },
-    IdentityField::Prefixed {
-        field: "Site",
-        scope: "Site",
-    },
-    IdentityField::Prefixed {
-        field: "ServiceId",
-        scope: "Service",
-    },
-    IdentityField::Prefixed {
-        field: "Service",
-        scope: "Service",
-    },
-];
-
+/// session) that name its scope are ASSUMED: they are data, the signature
+/// file's `admin_identity_fields` (`src/signatures.json`), which a
+/// `--signatures` file can extend or replace. An object none of them names
+/// is read as unnamed (counted like Global) and the file's note says so.
+/// Text values only: an enum written as a number (`"ScopeClass": 2`) is not
+/// mapped to a name, that would be a guess.
 /// What an `Identity` value says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Identity {
     Named(String),
     /// No `Identity`, or an empty one.
     Absent,
-    /// An object none of [`IDENTITY_FIELDS`] names; its field names, for the note.
+    /// An object none of the identity fields names; its field names, for the note.
     Unnamed(Vec<String>),
 }
 
-pub(super) fn parse(t: &str, path: &Path) -> Result<AdminExport, String> {
+pub(super) fn parse(t: &str, path: &Path, ids: &[IdentityField]) -> Result<AdminExport, String> {
     let mut docs = Vec::new();
     let mut ended_inside = false;
     let mut stream = serde_json::Deserializer::from_str(t).into_iter::<Value>();
@@ -127,7 +75,7 @@ pub(super) fn parse(t: &str, path: &Path) -> Result<AdminExport, String> {
     let mut unnamed_objects: Vec<Vec<String>> = Vec::new();
     let mut absent = 0;
     for obj in objects {
-        let id = get_ci(obj, "Identity").map_or(Identity::Absent, identity);
+        let id = get_ci(obj, "Identity").map_or(Identity::Absent, |v| identity(v, ids));
         let identity = match &id {
             Identity::Named(s) => Some(s.clone()),
             _ => None,
@@ -174,7 +122,9 @@ pub(super) fn parse(t: &str, path: &Path) -> Result<AdminExport, String> {
     if let Some(fields) = unnamed_objects.first() {
         notes.push(format!(
             "{} Identity object(s) with no field naming the scope (fields: {}): read as \
-             unnamed, which counts like Global; {} names every object",
+             unnamed, which counts like Global; the fields oimdiag reads scopes from are \
+             ASSUMED: add the one that names it under admin_identity_fields in a --signatures \
+             file, or export with {}, which names every object",
             unnamed_objects.len(),
             short(&fields.join(", "), 80),
             mentions.reexport()
@@ -313,23 +263,20 @@ fn nonempty_str<'a>(m: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
 }
 
 /// The identity a string, number or object gives; an object's through
-/// [`IDENTITY_FIELDS`].
-fn identity(v: &Value) -> Identity {
+/// `ids`, the first that names it.
+fn identity(v: &Value, ids: &[IdentityField]) -> Identity {
     match v {
         Value::String(s) if !s.trim().is_empty() => Identity::Named(s.trim().to_string()),
         Value::Number(n) => Identity::Named(n.to_string()),
-        Value::Object(m) => IDENTITY_FIELDS
-            .iter()
-            .find_map(|f| named_by(m, *f))
-            .map_or_else(
-                || Identity::Unnamed(m.keys().cloned().collect()),
-                Identity::Named,
-            ),
+        Value::Object(m) => ids.iter().find_map(|f| named_by(m, f)).map_or_else(
+            || Identity::Unnamed(m.keys().cloned().collect()),
+            Identity::Named,
+        ),
         _ => Identity::Absent,
     }
 }
 
-fn named_by(m: &Map<String, Value>, field: IdentityField) -> Option<String> {
+fn named_by(m: &Map<String, Value>, field: &IdentityField) -> Option<String> {
     // `Tag` + `NoArchive` → `Tag:NoArchive`; a name already scoped, or the
     // Global scope, stands alone.
     let scoped = |scope: &str, name: &str| {
@@ -410,8 +357,14 @@ impl<'a> KeyLocator<'a> {
 mod tests {
     use super::*;
 
+    fn builtin() -> Vec<IdentityField> {
+        crate::signatures::builtin_identity_fields()
+    }
+
     #[test]
     fn identity_object_shapes() {
+        let ids = builtin();
+        let identity = |v: &Value| identity(v, &ids);
         let id = |s: &str| match identity(&serde_json::from_str(s).unwrap()) {
             Identity::Named(n) => Some(n),
             _ => None,

@@ -18,6 +18,7 @@ mod format_table;
 mod json;
 
 use crate::scan::text;
+use crate::signatures::IdentityField;
 use oimdiag_vocab::events::{AdminObject, AdminSetting, Origin};
 use std::path::Path;
 
@@ -160,18 +161,20 @@ impl Mentions {
 /// The settings of interest in an admin export. `Err` only when the file is
 /// none of the shapes (the reason says which were tried).
 pub fn parse_admin_export(bytes: &[u8], path: &Path) -> Result<Vec<AdminSetting>, String> {
-    parse(bytes, path).map(|e| e.settings)
+    let ids = crate::signatures::builtin_identity_fields();
+    parse(bytes, path, &ids).map(|e| e.settings)
 }
 
 /// Reads an export of any shape. JSON that ends part-way through a document
 /// (a read cut at a size limit, a copy broken off) keeps every object
-/// completed before the end.
-pub fn parse(bytes: &[u8], path: &Path) -> Result<AdminExport, String> {
+/// completed before the end. An `Identity` written as an object is read by
+/// `ids` (the signature file's `admin_identity_fields`).
+pub fn parse(bytes: &[u8], path: &Path, ids: &[IdentityField]) -> Result<AdminExport, String> {
     let decoded = text::decode(bytes);
     let t = decoded.text.trim_start_matches('\u{feff}');
     let head = t.trim_start();
     if head.starts_with('{') || head.starts_with('[') {
-        return json::parse(t, path);
+        return json::parse(t, path, ids);
     }
     if !text::is_texty(t) {
         return Err("not an admin export: binary content".into());
@@ -205,8 +208,9 @@ pub fn settings_and_note(
     bytes: &[u8],
     path: &Path,
     limit: Option<String>,
+    ids: &[IdentityField],
 ) -> Result<(Vec<AdminSetting>, Option<String>), String> {
-    let export = match parse(bytes, path) {
+    let export = match parse(bytes, path, ids) {
         Ok(e) => e,
         Err(reason) => {
             return Err(match limit {

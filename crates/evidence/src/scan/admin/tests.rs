@@ -3,6 +3,10 @@
 use super::*;
 use std::path::PathBuf;
 
+fn builtin_ids() -> Vec<IdentityField> {
+    crate::signatures::builtin_identity_fields()
+}
+
 const IM_CONFIG_FL: &str = "\r\n\r\nIdentity        : Global\r\nEnableOfflineIM : False\r\n\r\nIdentity        : Site:Redmond\r\nEnableOfflineIM : $True\r\n\r\n\r\n\r\n";
 
 const CLIENT_POLICY_FL: &str = "
@@ -75,7 +79,7 @@ const CLIENT_POLICY_JSON: &str = r#"[
 
 /// The settings, and whether the JSON ended inside a document.
 fn partial(bytes: &[u8]) -> (Vec<AdminSetting>, bool) {
-    let e = parse(bytes, &p()).unwrap();
+    let e = parse(bytes, &p(), &builtin_ids()).unwrap();
     (e.settings, e.ended_inside)
 }
 
@@ -268,7 +272,7 @@ fn json_wrappers_and_appended_documents() {
 #[test]
 fn non_boolean_values_are_skipped_and_noted() {
     let t = "Identity        : Global\nEnableOfflineIM : \nEnableIMAutoArchiving : maybe\n";
-    let e = parse(t.as_bytes(), &p()).unwrap();
+    let e = parse(t.as_bytes(), &p(), &builtin_ids()).unwrap();
     assert_eq!(e.settings, []);
     assert_eq!(
         e.notes,
@@ -276,7 +280,7 @@ fn non_boolean_values_are_skipped_and_noted() {
           EnableIMAutoArchiving of Global (`maybe` is not a boolean)"]
     );
     let j = r#"[{"Identity": "Global", "EnableOfflineIM": null, "EnableIMAutoArchiving": 2}]"#;
-    let e = parse(j.as_bytes(), &p()).unwrap();
+    let e = parse(j.as_bytes(), &p(), &builtin_ids()).unwrap();
     assert_eq!(e.settings, []);
     assert_eq!(
         e.notes,
@@ -441,7 +445,7 @@ fn sample_client_policies_json() {
 #[test]
 fn sample_format_table_and_export_csv() {
     let (path, bytes) = sample("Get-CsClientPolicy-table.txt");
-    let e = parse(&bytes, &path).unwrap();
+    let e = parse(&bytes, &path, &builtin_ids()).unwrap();
     assert_eq!(e.shape, Shape::FormatTable);
     assert_eq!(e.notes, Vec::<String>::new());
     assert_eq!(
@@ -465,7 +469,7 @@ fn sample_format_table_and_export_csv() {
     );
     let (path, bytes) = sample("Get-CsImConfiguration.csv");
     assert_eq!(bytes.get(..2), Some(&[0xFF, 0xFE][..]));
-    let e = parse(&bytes, &path).unwrap();
+    let e = parse(&bytes, &path, &builtin_ids()).unwrap();
     assert_eq!(e.shape, Shape::ExportCsv);
     assert_eq!(
         brief(&e.settings),
@@ -535,7 +539,12 @@ fn arbitrary_tables_and_csv_never_panic() {
             seed ^= seed << 17;
             t.push_str(tokens[(seed % tokens.len() as u64) as usize]);
         }
-        let _ = settings_and_note(t.as_bytes(), &p(), None);
+        let _ = settings_and_note(
+            t.as_bytes(),
+            &p(),
+            None,
+            &crate::signatures::builtin_identity_fields(),
+        );
         for s in parse_admin_export(t.as_bytes(), &p()).unwrap_or_default() {
             assert!(s.origin.excerpt.chars().count() <= 121, "{s:?}");
         }
@@ -547,7 +556,7 @@ fn arbitrary_tables_and_csv_never_panic() {
 #[test]
 fn cut_identities_keep_the_scope_that_is_left() {
     let t = "Id... EnableOfflineIM\n----- ---------------\nGl...           False\nTa...           False\n...             False\n";
-    let e = parse(t.as_bytes(), &p()).unwrap();
+    let e = parse(t.as_bytes(), &p(), &builtin_ids()).unwrap();
     assert_eq!(
         brief(&e.settings),
         [
