@@ -4,9 +4,17 @@
 //! files. Links are never followed below a root; what is not a regular file is
 //! recorded as skipped with its reason.
 
+mod layout;
+mod listing;
+mod windows_paths;
+
 pub use crate::found_file::FoundFile;
 use crate::scan::spooler;
 use chrono::{DateTime, Utc};
+use layout::{is_office_version, link_reason, lync_links};
+pub use layout::{lync_dirs, profile_address};
+pub use listing::list_names;
+use listing::{identity, list_dir, listing_identity, Identity, Seen};
 use oimdiag_vocab::found::SpoolItem;
 use oimdiag_vocab::found::{Profile, SkippedInput, UnreadableFolder};
 use std::ffi::OsString;
@@ -14,6 +22,10 @@ use std::fs;
 use std::io;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
+use windows_paths::quote_hint;
+#[cfg(windows)]
+use windows_paths::windows;
+pub use windows_paths::{friendly_root, strip_verbatim};
 
 pub const SPOOLER_DIR: &str = "History Spooler";
 const PROFILE_PREFIX: &str = "sip_";
@@ -329,136 +341,6 @@ impl Kind {
     }
 }
 
-/// One entry of a folder: its name, and its kind when the listing tells it.
-struct Entry {
-    name: OsString,
-    kind: Option<Kind>,
-    /// The entry's metadata, when the listing gave it for free (Windows:
-    /// the directory enumeration carries size, times and attributes; asking
-    /// each file again costs an open per file, 10 s per 20,000 under Wine).
-    /// Boxed: a listing of 100,000 entries is held while its folder is
-    /// walked, and metadata is large (and absent on Unix).
-    meta: Option<Box<fs::Metadata>>,
-    /// Unix: the entry's inode number, as the listing gives it.
-    #[cfg(unix)]
-    ino: u64,
-}
-
-/// The names in a folder, sorted, listed as discovery lists folders: without
-/// moving the folder's access time where the OS allows (see [`list_dir`]).
-pub fn list_names(dir: &Path) -> io::Result<Vec<OsString>> {
-    Ok(list_dir(dir)?.into_iter().map(|e| e.name).collect())
-}
-
-/// A folder's entries (not `.` and `..`), sorted by name.
-///
-/// On Linux the folder is opened with `O_NOATIME`, as evidence files are (see
-/// `fsread`): listing a folder reads it, and would otherwise move its access
-/// time. Only the owner (or root) may ask for that, so it falls back without.
-#[cfg(unix)]
-fn list_dir(dir: &Path) -> io::Result<Vec<Entry>> {
-    use std::ffi::{CStr, CString, OsStr};
-    use std::os::unix::ffi::OsStrExt;
-
-    let c = CString::new(dir.as_os_str().as_bytes())
-        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "a NUL byte in the path"))?;
-    let base = libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC;
-    let open = |flags| {
-        // SAFETY: `c` is a NUL-terminated path that outlives the call.
-        let fd = unsafe { libc::open(c.as_ptr(), flags) };
-        if fd < 0 {
-            Err(io::Error::last_os_error())
-        } else {
-            Ok(fd)
-        }
-    };
-    #[cfg(any(target_os = "linux", target_os = "android"))]
-    let fd = match open(base | libc::O_NOATIME) {
-        Err(e) if e.raw_os_error() == Some(libc::EPERM) => open(base),
-        other => other,
-    }?;
-    #[cfg(not(any(target_os = "linux", target_os = "android")))]
-    let fd = open(base)?;
-    // SAFETY: `fd` is an open directory; fdopendir takes it over (and on
-    // failure it is closed here).
-    let stream = unsafe { libc::fdopendir(fd) };
-    if stream.is_null() {
-        let e = io::Error::last_os_error();
-        // SAFETY: `fd` is still ours when fdopendir failed.
-        unsafe { libc::close(fd) };
-        return Err(e);
-    }
-    let mut entries = Vec::new();
-    let result = loop {
-        // readdir signals an error only through errno, so it is cleared first.
-        // SAFETY: `stream` is open until closedir below; each entry is read
-        // (and its name copied) before the next call.
-        unsafe {
-            *errno() = 0;
-            let e = libc::readdir(stream);
-            if e.is_null() {
-                let err = *errno();
-                break if err == 0 {
-                    Ok(())
-                } else {
-                    Err(io::Error::from_raw_os_error(err))
-                };
-            }
-            let name = CStr::from_ptr((*e).d_name.as_ptr()).to_bytes();
-            if name == b"." || name == b".." {
-                continue;
-            }
-            let kind = match (*e).d_type {
-                libc::DT_DIR => Some(Kind::Dir),
-                libc::DT_REG => Some(Kind::File),
-                libc::DT_LNK => Some(Kind::Symlink),
-                libc::DT_UNKNOWN => None,
-                _ => Some(Kind::Other),
-            };
-            entries.push(Entry {
-                name: OsStr::from_bytes(name).to_os_string(),
-                kind,
-                meta: None,
-                ino: (*e).d_ino,
-            });
-        }
-    };
-    // SAFETY: closes the stream (and its descriptor) once.
-    unsafe { libc::closedir(stream) };
-    result?;
-    entries.sort_unstable_by(|a, b| a.name.cmp(&b.name));
-    Ok(entries)
-}
-
-#[cfg(unix)]
-fn errno() -> *mut libc::c_int {
-    #[cfg(any(target_os = "linux", target_os = "android"))]
-    // SAFETY: returns this thread's errno location.
-    unsafe {
-        libc::__errno_location()
-    }
-    #[cfg(any(target_os = "macos", target_os = "ios", target_os = "freebsd"))]
-    // SAFETY: returns this thread's errno location.
-    unsafe {
-        libc::__error()
-    }
-}
-
-#[cfg(not(unix))]
-fn list_dir(dir: &Path) -> io::Result<Vec<Entry>> {
-    let mut entries = Vec::new();
-    for e in fs::read_dir(dir)? {
-        let e = e?;
-        entries.push(Entry {
-            kind: e.file_type().ok().map(Kind::of),
-            name: e.file_name(),
-            meta: e.metadata().ok().map(Box::new),
-        });
-    }
-    entries.sort_unstable_by(|a, b| a.name.cmp(&b.name));
-    Ok(entries)
-}
-
 /// The root's top-level entries that do not lead to one of its Lync folders.
 fn top_level_beside(root: &Path, lync: &[PathBuf]) -> Vec<PathBuf> {
     let Ok(names) = list_names(root) else {
@@ -583,208 +465,6 @@ fn add_listed_item(d: &mut Discovery, seen: &mut Seen, path: &Path, id: Identity
     d.item_stat_at_read.push(true);
 }
 
-/// The files met so far, by identity.
-type Seen = foldhash::HashSet<Identity>;
-
-/// What makes two paths the same file: device and inode where the OS has
-/// them, else the canonical path.
-#[cfg(unix)]
-type Identity = (u64, u64);
-#[cfg(not(unix))]
-type Identity = PathBuf;
-
-/// A file's identity from its folder listing: the folder's device (asked
-/// once per folder) and the inode number the listing gave. `None` where the
-/// listing does not give one.
-#[cfg(unix)]
-fn listing_identity(dir: &Path, dev: &mut Option<u64>, entry: &Entry) -> Option<Identity> {
-    use std::os::unix::fs::MetadataExt;
-    if dev.is_none() {
-        *dev = fs::symlink_metadata(dir).ok().map(|m| m.dev());
-    }
-    Some(((*dev)?, entry.ino))
-}
-
-#[cfg(not(unix))]
-fn listing_identity(_dir: &Path, _dev: &mut Option<u64>, _entry: &Entry) -> Option<Identity> {
-    None
-}
-
-#[cfg(unix)]
-fn identity(_path: &Path, meta: &fs::Metadata) -> Identity {
-    use std::os::unix::fs::MetadataExt;
-    (meta.dev(), meta.ino())
-}
-
-/// Windows: the canonical path (true case, 8.3 short names and links
-/// resolved), folded as Windows compares names (see [`dedup_key`]) so that a
-/// path that cannot be canonicalised still meets its other spellings.
-#[cfg(not(unix))]
-fn identity(path: &Path, _meta: &fs::Metadata) -> Identity {
-    let real = fs::canonicalize(path)
-        .or_else(|_| std::path::absolute(path))
-        .unwrap_or_else(|_| path.to_path_buf());
-    PathBuf::from(dedup_key(&real))
-}
-
-/// `sip_alice@contoso.com` → `alice@contoso.com`. A collected copy may
-/// have the name URL-encoded (`sip_alice%40contoso.com`: an upload, a sync
-/// client or a zip tool did that, not Skype): it is the same user, decoded.
-pub fn profile_address(folder: &str) -> Option<String> {
-    let prefix = folder.get(..PROFILE_PREFIX.len())?;
-    if !prefix.eq_ignore_ascii_case(PROFILE_PREFIX) {
-        return None;
-    }
-    let addr = folder.get(PROFILE_PREFIX.len()..)?;
-    // Escapes that do not make UTF-8 are not an encoding: kept as they are.
-    let addr = percent_encoding::percent_decode_str(addr)
-        .decode_utf8()
-        .unwrap_or(std::borrow::Cow::Borrowed(addr));
-    (!addr.is_empty()).then(|| addr.to_lowercase())
-}
-
-/// The Lync folders below `root`, whichever level of the usual tree the root
-/// is: `%LOCALAPPDATA%`, `Microsoft`, `Office`, `Office\<ver>` or `Lync` itself.
-/// Names compare case-insensitively: collected copies keep Windows' spelling
-/// but any case.
-pub fn lync_dirs(root: &Path) -> Vec<PathBuf> {
-    if file_name_lossy(root).eq_ignore_ascii_case("Lync") {
-        return vec![root.to_path_buf()];
-    }
-    let mut out = Vec::new();
-    for base in [
-        child_ci(root, "Microsoft").and_then(|m| child_ci(&m, "Office")),
-        child_ci(root, "Office"),
-        Some(root.to_path_buf()),
-    ]
-    .into_iter()
-    .flatten()
-    {
-        for ver in subdirs(&base) {
-            let name = file_name_lossy(&ver);
-            if is_office_version(&name) {
-                if let Some(l) = child_ci(&ver, "Lync") {
-                    out.push(l);
-                }
-            }
-        }
-        if let Some(l) = child_ci(&base, "Lync") {
-            if is_office_version(&file_name_lossy(&base)) {
-                out.push(l);
-            }
-        }
-        if !out.is_empty() {
-            break;
-        }
-    }
-    out.sort();
-    out.dedup();
-    out
-}
-
-fn is_office_version(name: &str) -> bool {
-    let mut parts = name.split('.');
-    matches!(
-        (parts.next(), parts.next(), parts.next()),
-        (Some(a), Some(b), None)
-            if !a.is_empty() && !b.is_empty()
-            && a.bytes().all(|c| c.is_ascii_digit())
-            && b.bytes().all(|c| c.is_ascii_digit())
-    )
-}
-
-fn child_ci(dir: &Path, name: &str) -> Option<PathBuf> {
-    subdirs(dir)
-        .into_iter()
-        .find(|p| file_name_lossy(p).eq_ignore_ascii_case(name))
-}
-
-/// Why a link met below a root is skipped. A link to a folder (a profile
-/// or Lync folder moved to another disk, a junction on Windows) names its
-/// target, so the user can scan it where it lies.
-fn link_reason(link: &Path) -> String {
-    const NOT_FOLLOWED: &str = "symbolic link: not followed (evidence is read only where it lies)";
-    // Follows the link: a folder only (a loop or a dangling link is not).
-    if !fs::metadata(link).is_ok_and(|m| m.is_dir()) {
-        return NOT_FOLLOWED.to_string();
-    }
-    let Ok(target) = fs::canonicalize(link).or_else(|_| fs::read_link(link)) else {
-        return NOT_FOLLOWED.to_string();
-    };
-    let target = target.display().to_string();
-    let target = strip_verbatim(&target).unwrap_or(target);
-    let name = file_name_lossy(link);
-    let what = match profile_address(&name) {
-        Some(a) => format!("the profile folder of {a}"),
-        None if name.eq_ignore_ascii_case("Lync") => "the Lync folder".to_string(),
-        None if name.eq_ignore_ascii_case(SPOOLER_DIR) => "a History Spooler folder".to_string(),
-        None => "a folder".to_string(),
-    };
-    format!(
-        "{NOT_FOLLOWED}; it is {what}, a link to {target}: to read it, pass that folder \
-         as PATH: oimdiag scan \"{target}\""
-    )
-}
-
-/// The links on the way from `root` to where its Lync folders would be
-/// (`Microsoft\Office\<ver>\Lync`, or from any level of that path), for
-/// [`lync_dirs`], which follows none, to explain finding nothing.
-fn lync_links(root: &Path) -> Vec<PathBuf> {
-    let mut links = Vec::new();
-    let mut level = vec![root.to_path_buf()];
-    for step in ["Microsoft", "Office", "<ver>", "Lync"] {
-        let mut next = Vec::new();
-        for dir in &level {
-            let Ok(entries) = list_dir(dir) else {
-                continue;
-            };
-            for e in entries {
-                let name = e.name.to_string_lossy();
-                let wanted = match step {
-                    "<ver>" => is_office_version(&name),
-                    _ => name.eq_ignore_ascii_case(step),
-                };
-                let path = dir.join(&e.name);
-                let kind = e.kind.or_else(|| {
-                    fs::symlink_metadata(&path)
-                        .ok()
-                        .map(|m| Kind::of(m.file_type()))
-                });
-                match kind {
-                    Some(Kind::Symlink) if wanted => links.push(path),
-                    Some(Kind::Dir) if wanted => next.push(path),
-                    _ => {}
-                }
-            }
-        }
-        // The root may be any level of the path: each level is also looked
-        // for from the root itself.
-        next.push(root.to_path_buf());
-        next.sort();
-        next.dedup();
-        level = next;
-    }
-    links.sort();
-    links.dedup();
-    links
-}
-
-/// Real directories only: a link named like ours is not followed.
-fn subdirs(dir: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = list_dir(dir) else {
-        return Vec::new();
-    };
-    entries
-        .into_iter()
-        .map(|e| (dir.join(&e.name), e.kind))
-        .filter(|(p, kind)| match kind {
-            Some(k) => *k == Kind::Dir,
-            None => fs::symlink_metadata(p).is_ok_and(|m| m.is_dir()),
-        })
-        .map(|(p, _)| p)
-        .collect()
-}
-
 fn file_name_lossy(p: &Path) -> String {
     p.file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -798,171 +478,9 @@ fn skip(path: &Path, reason: String) -> SkippedInput {
     }
 }
 
-// ---------------------------------------------------------------------------
-// Windows path handling. The pure string functions are compiled and tested on
-// every platform; only Windows applies them to paths.
-
-/// Windows: the name the user should see and the key files are deduplicated
-/// by. Elsewhere the root is used as given.
-///
-/// - `\\?\C:\x` becomes `C:\x` and `\\?\UNC\srv\share\x` becomes
-///   `\\srv\share\x`, so reports show the paths people know. Long paths
-///   keep working: Rust's std re-adds the `\\?\` prefix itself for any path
-///   longer than MAX_PATH when it calls Windows. The prefix stays when taking
-///   it off would change which file is meant (see [`strip_verbatim`]).
-/// - `/` becomes `\`: Windows accepts both, a report should show one.
-pub fn friendly_root(root: &Path) -> PathBuf {
-    #[cfg(windows)]
-    {
-        if let Some(s) = root.to_str() {
-            if let Some(plain) = strip_verbatim(s) {
-                return PathBuf::from(plain);
-            }
-            if !s.starts_with(r"\\?\") && s.contains('/') {
-                return PathBuf::from(s.replace('/', "\\"));
-            }
-        }
-    }
-    root.to_path_buf()
-}
-
-/// `\\?\C:\a\b` → `C:\a\b`, `\\?\UNC\srv\share\a` → `\\srv\share\a`; `None`
-/// when `s` is not such a path or when the plain form would name another file:
-/// Win32 path parsing (which the plain form goes through) drops trailing dots
-/// and spaces, resolves `.` and `..`, treats `/` as a separator and maps DOS
-/// device names (`NUL`, `COM1.txt`) to devices. Verbatim paths do none of it.
-pub fn strip_verbatim(s: &str) -> Option<String> {
-    let rest = s.strip_prefix(r"\\?\")?;
-    let (plain, tail) = match rest.get(..4) {
-        Some(unc) if unc.eq_ignore_ascii_case(r"UNC\") => {
-            (format!(r"\\{}", &rest[4..]), &rest[4..])
-        }
-        _ => {
-            let b = rest.as_bytes();
-            let disk = b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && b[2] == b'\\';
-            if !disk {
-                return None; // \\?\Volume{..}\, \\?\GLOBALROOT\..: no plain form
-            }
-            (rest.to_string(), &rest[3..])
-        }
-    };
-    if tail.contains('/') {
-        return None;
-    }
-    let unsafe_name =
-        |n: &str| n == "." || n == ".." || n.ends_with('.') || n.ends_with(' ') || is_dos_device(n);
-    if tail.split('\\').filter(|n| !n.is_empty()).any(unsafe_name) {
-        return None;
-    }
-    Some(plain)
-}
-
-/// `CON`, `nul.txt`, `COM1`, `LPT9.log`: names Win32 maps to devices.
-fn is_dos_device(name: &str) -> bool {
-    let stem = name.split('.').next().unwrap_or("").trim_end();
-    let upper = stem.to_ascii_uppercase();
-    matches!(
-        upper.as_str(),
-        "CON" | "PRN" | "AUX" | "NUL" | "CONIN$" | "CONOUT$"
-    ) || ((upper.starts_with("COM") || upper.starts_with("LPT"))
-        && upper.len() == 4
-        && upper.as_bytes()[3].is_ascii_digit()
-        && upper.as_bytes()[3] != b'0')
-}
-
-/// The key one file is known by. Windows file names are case-insensitive and
-/// `\\?\C:\x` is `C:\x`; elsewhere the path is the key.
-#[cfg(not(unix))]
-fn dedup_key(abs: &Path) -> std::ffi::OsString {
-    #[cfg(windows)]
-    {
-        // A name that is not valid UTF-16 (an unpaired surrogate) is kept
-        // as is: a lossy conversion could merge two different files.
-        if let Some(s) = abs.to_str() {
-            let s = strip_verbatim(s).unwrap_or_else(|| s.to_string());
-            return std::ffi::OsString::from(s.replace('/', "\\").to_lowercase());
-        }
-    }
-    abs.as_os_str().to_os_string()
-}
-
-/// cmd.exe and PowerShell pass `"C:\My Folder\"` as `C:\My Folder"`: the
-/// backslash before the closing quote escapes it. No Windows file name holds
-/// a `"`, so say what went wrong instead of only "does not exist".
-fn quote_hint(root: &Path) -> &'static str {
-    if cfg!(windows) && root.to_string_lossy().contains('"') {
-        " (it contains a double quote: a backslash before a closing quote escapes it, \
-         so write \"C:\\My Folder\" rather than \"C:\\My Folder\\\")"
-    } else {
-        ""
-    }
-}
-
-/// The shell's idea of `%LOCALAPPDATA%`, which holds even when the
-/// environment variable is missing.
-#[cfg(windows)]
-mod windows {
-    use std::ffi::{c_void, OsString};
-    use std::os::windows::ffi::OsStringExt;
-    use std::path::PathBuf;
-
-    #[repr(C)]
-    struct Guid {
-        data1: u32,
-        data2: u16,
-        data3: u16,
-        data4: [u8; 8],
-    }
-
-    /// FOLDERID_LocalAppData {F1B32785-6FBA-4FCF-9D55-7B8E7F157091}.
-    const FOLDERID_LOCAL_APP_DATA: Guid = Guid {
-        data1: 0xF1B3_2785,
-        data2: 0x6FBA,
-        data3: 0x4FCF,
-        data4: [0x9D, 0x55, 0x7B, 0x8E, 0x7F, 0x15, 0x70, 0x91],
-    };
-
-    #[link(name = "shell32")]
-    extern "system" {
-        fn SHGetKnownFolderPath(
-            rfid: *const Guid,
-            flags: u32,
-            token: *mut c_void,
-            path: *mut *mut u16,
-        ) -> i32;
-    }
-
-    #[link(name = "ole32")]
-    extern "system" {
-        fn CoTaskMemFree(pv: *mut c_void);
-    }
-
-    pub fn known_folder_local_app_data() -> Option<PathBuf> {
-        let mut raw: *mut u16 = std::ptr::null_mut();
-        // SAFETY: the GUID is a valid static; a null token means the current
-        // user; on return `raw` is a NUL-terminated UTF-16 string owned by us
-        // (even on failure it must be freed, and CoTaskMemFree accepts null).
-        unsafe {
-            let hr =
-                SHGetKnownFolderPath(&FOLDERID_LOCAL_APP_DATA, 0, std::ptr::null_mut(), &mut raw);
-            let path = if hr >= 0 && !raw.is_null() {
-                let mut len = 0;
-                while *raw.add(len) != 0 {
-                    len += 1;
-                }
-                let wide = std::slice::from_raw_parts(raw, len);
-                Some(PathBuf::from(OsString::from_wide(wide)))
-            } else {
-                None
-            };
-            CoTaskMemFree(raw.cast());
-            path.filter(|p| !p.as_os_str().is_empty())
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use super::windows_paths::is_dos_device;
     use super::*;
 
     /// Discovery as the tests use it: an item with no file time is dated at the epoch.
@@ -1195,6 +713,7 @@ mod tests {
     #[cfg(windows)]
     #[test]
     fn dedup_keys_fold_case_but_keep_ill_formed_names_apart() {
+        use super::windows_paths::dedup_key;
         use std::ffi::OsString;
         use std::os::windows::ffi::OsStringExt;
         let key = |s: &str| dedup_key(Path::new(s));
