@@ -5,8 +5,8 @@
 #![allow(dead_code)]
 
 use chrono::FixedOffset;
+use oimdiag_evidence::scan::encoding::{self, Encoding};
 use oimdiag_evidence::scan::lines::LineReader;
-use oimdiag_evidence::scan::text::{self, Encoding};
 use oimdiag_evidence::scan::{admin, logs, sip, spooler, tracerpt, uccapilog, xml};
 use oimdiag_evidence::signatures::{SignatureEntry, SignatureFile, Signatures};
 use oimdiag_vocab::events::Record;
@@ -103,8 +103,8 @@ pub fn sip(data: &[u8]) {
 /// as MIME or XML, its date field parsed.
 pub fn spool_item(data: &[u8]) {
     let data = data.get(..spooler::ITEM_READ_LIMIT).unwrap_or(data);
-    let decoded = text::decode(data);
-    let _ = text::is_texty(&decoded.text);
+    let decoded = encoding::decode(data);
+    let _ = encoding::is_texty(&decoded.text);
     let s = spooler::sniff(&decoded.text);
     if let Some(d) = &s.date_text {
         for secs in [0, 3600, -8 * 3600, 14 * 3600] {
@@ -249,7 +249,7 @@ pub fn lines(data: &[u8]) {
     // UTF-8 (after any BOM): the lines are the `\n`-separated pieces, each
     // cut to the limit, then one trailing `\r` dropped.
     let head = bytes.get(..512).unwrap_or(bytes);
-    let (e, bom) = text::detect(head);
+    let (e, bom) = encoding::detect(head);
     if e == Encoding::Utf8 {
         let body = bytes.get(bom..).unwrap_or(&[]);
         let mut expect: Vec<(String, bool)> = Vec::new();
@@ -267,11 +267,11 @@ pub fn lines(data: &[u8]) {
                 // Not UTF-8 without a BOM: Windows-1252, unless only a
                 // character cut at the limit is incomplete.
                 let cut_char = cut
-                    && text::without_cut_character(raw) < raw.len()
-                    && std::str::from_utf8(&raw[..text::without_cut_character(raw)]).is_ok();
+                    && encoding::without_cut_character(raw) < raw.len()
+                    && std::str::from_utf8(&raw[..encoding::without_cut_character(raw)]).is_ok();
                 let line = match std::str::from_utf8(raw) {
                     Ok(s) => s.to_owned(),
-                    Err(_) if bom == 0 && !cut_char => text::windows_1252(raw).into_owned(),
+                    Err(_) if bom == 0 && !cut_char => encoding::windows_1252(raw).into_owned(),
                     Err(_) => String::from_utf8_lossy(raw).into_owned(),
                 };
                 expect.push((line, cut));

@@ -203,7 +203,7 @@ fn is_report(path: &Path) -> bool {
         return false;
     };
     oimdiag_evidence::scan::classify::is_own_report(
-        &oimdiag_evidence::scan::text::decode(&head).text,
+        &oimdiag_evidence::scan::encoding::decode(&head).text,
     )
 }
 

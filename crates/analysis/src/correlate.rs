@@ -122,7 +122,7 @@ impl Dropped {
 /// What correlation gives: the attempts kept, in queued order, and the
 /// counts of those let go.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Attempts {
+pub struct Correlation {
     pub kept: Vec<Attempt>,
     pub dropped: Dropped,
     /// 480s (callee offline) an offline message was queued after.
@@ -360,7 +360,7 @@ impl Correlator {
 
     /// Judges every kept attempt. `sole_user` is the user of attempts logged
     /// before any REGISTER named one, when the scan knows only one user.
-    pub fn finish(self, sole_user: Option<&str>) -> Attempts {
+    pub fn finish(self, sole_user: Option<&str>) -> Correlation {
         let now = self.now;
         let mut kept: Vec<Attempt> = self.attempts.into_values().collect();
         for a in &mut kept {
@@ -386,7 +386,7 @@ impl Correlator {
                 into.slowest_late_secs = into.slowest_late_secs.max(c.slowest_late_secs);
             }
         }
-        Attempts {
+        Correlation {
             kept,
             dropped,
             triggers_used: self.triggers_used,

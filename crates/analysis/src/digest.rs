@@ -5,7 +5,7 @@
 //! stories (`Correlator`). No list of every event is ever kept.
 
 use crate::clockcheck::{ClockCheck, ClockPairs};
-use crate::correlate::{Attempts, Correlator};
+use crate::correlate::{Correlation, Correlator};
 use chrono::{DateTime, Utc};
 use oimdiag_vocab::citation::{Citation, MAX_EVIDENCE};
 use oimdiag_vocab::events::{EventKind, LogEvent, Origin, SigEvent};
@@ -223,7 +223,7 @@ impl LogDigest {
     }
 
     /// Judges the messages. `sole_user`: see `Correlator::finish`.
-    pub fn finish(self, sole_user: Option<&str>) -> (LogFacts, Attempts) {
+    pub fn finish(self, sole_user: Option<&str>) -> (LogFacts, Correlation) {
         let mut facts = self.facts;
         facts.clocks = self.clocks.found;
         let attempts = self.correlator.finish(sole_user);

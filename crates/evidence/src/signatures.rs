@@ -314,7 +314,7 @@ impl Signatures {
                 MAX_SIGNATURE_FILE >> 20
             ));
         }
-        let text = crate::scan::text::decode(&bytes).text;
+        let text = crate::scan::encoding::decode(&bytes).text;
         let file: SignatureFile = serde_json::from_str(&text)
             .map_err(|e| format!("signature file {shown} is not a valid signature table: {e}"))?;
         let builtin = builtin_file();

@@ -258,13 +258,13 @@ pub struct Redactor {
 }
 
 #[derive(Default)]
-struct Found {
+struct Spotted {
     /// Spelling as met → what it is.
     spellings: BTreeMap<String, Sensitive>,
     address_domains: BTreeSet<String>,
 }
 
-impl Found {
+impl Spotted {
     fn add(&mut self, spelling: &str, what: Sensitive) {
         self.spellings.entry(spelling.to_string()).or_insert(what);
     }
@@ -474,7 +474,7 @@ impl Found {
 
 impl Redactor {
     pub fn collect(texts: &[&str]) -> Redactor {
-        let mut found = Found::default();
+        let mut found = Spotted::default();
         // Address domains first, so a host under one is recognised whatever
         // the order the strings come in.
         for t in texts {

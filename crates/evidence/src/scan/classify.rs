@@ -2,7 +2,7 @@
 //! a helpdesk renames and zips files freely.
 
 use crate::fsread;
-use crate::scan::{admin, text, tracerpt, uccapilog};
+use crate::scan::{admin, encoding, tracerpt, uccapilog};
 use oimdiag_vocab::found::InputKind;
 use std::path::Path;
 
@@ -23,7 +23,7 @@ pub fn classify(path: &Path) -> Result<InputKind, String> {
                 .into(),
         );
     }
-    let decoded = text::decode(&bytes);
+    let decoded = encoding::decode(&bytes);
     let t: &str = &decoded.text;
     if is_own_report(t) {
         return Err(OWN_REPORT.into());
@@ -36,7 +36,7 @@ pub fn classify(path: &Path) -> Result<InputKind, String> {
     if t.lines().any(|l| uccapilog::parse_prefix(l).is_some()) {
         return Ok(InputKind::Uccapilog);
     }
-    if !text::is_texty(t) {
+    if !encoding::is_texty(t) {
         return Err("binary file of unknown format".into());
     }
     if named_uccapilog(path) {
@@ -104,5 +104,5 @@ fn is_etl(path: &Path, bytes: &[u8]) -> bool {
         .map(|e| e.eq_ignore_ascii_case("etl"))
         .unwrap_or(false);
     // ETL files are binary buffers; their extension is the reliable tell.
-    ext_etl && !text::is_texty(&text::decode(bytes).text)
+    ext_etl && !encoding::is_texty(&encoding::decode(bytes).text)
 }

@@ -2,9 +2,9 @@
 //! memchr, UTF-8 or UTF-16 (BOM or sniffed) transcoded on the fly, CRLF or LF,
 //! and a cap on line length so one 32 MiB line costs a bounded buffer.
 //! Memory stays flat whatever the file size. A line that is not valid UTF-8
-//! in a file without a BOM is read as Windows-1252 (see [`text`](crate::scan::text)).
+//! in a file without a BOM is read as Windows-1252 (see [`text`](crate::scan::encoding)).
 
-use crate::scan::text::{detect, windows_1252, Encoding};
+use crate::scan::encoding::{detect, windows_1252, Encoding};
 use std::io::{self, Read};
 
 /// Lines longer than this are cut here (the rest is skipped and counted).

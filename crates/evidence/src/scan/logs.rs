@@ -7,7 +7,7 @@ use crate::fsread;
 use crate::scan::ci::CiLiteral;
 use crate::scan::literals::{Found, LiteralSet, MAX_LITERALS};
 use crate::scan::uccapilog::RecordView;
-use crate::scan::{admin, sip, text, tracerpt, uccapilog};
+use crate::scan::{admin, encoding, sip, tracerpt, uccapilog};
 use crate::signatures::Signatures;
 use aho_corasick::AhoCorasick;
 use oimdiag_vocab::events::{EventKind, LogEvent, Origin, ReadStats, Record};
@@ -136,16 +136,16 @@ pub fn read_admin(
         )
     });
     let (settings, note) = admin::settings_and_note(&bytes, path, limit, sigs.identity_fields())?;
-    // Decoded as `text::decode` reads it: lines that are not UTF-8 in a
+    // Decoded as `encoding::decode` reads it: lines that are not UTF-8 in a
     // file without a BOM were Windows-1252.
-    let ansi = match text::detect(&bytes) {
-        (text::Encoding::Utf8, 0) => {
+    let ansi = match encoding::detect(&bytes) {
+        (encoding::Encoding::Utf8, 0) => {
             let end = if cut {
-                text::without_cut_character(&bytes)
+                encoding::without_cut_character(&bytes)
             } else {
                 bytes.len()
             };
-            text::ansi_lines(bytes.get(..end).unwrap_or(&bytes))
+            encoding::ansi_lines(bytes.get(..end).unwrap_or(&bytes))
         }
         _ => 0,
     };

@@ -14,7 +14,7 @@ pub mod prefix;
 pub mod shell_files;
 pub mod sip;
 pub mod spooler;
-pub mod text;
+pub mod encoding;
 pub mod tracerpt;
 pub mod uccapilog;
 pub mod xml;

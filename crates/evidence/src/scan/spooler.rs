@@ -6,7 +6,7 @@
 use crate::found_file::FoundFile;
 use crate::fsread;
 use crate::scan::address::{addresses, first_address};
-use crate::scan::text::{self, Encoding};
+use crate::scan::encoding::{self, Encoding};
 use crate::scan::xml::{text_of, Tok, XmlTokens};
 use chrono::{DateTime, Utc};
 use oimdiag_vocab::found::{ItemFormat, SpoolItem, TimeSource};
@@ -206,10 +206,10 @@ pub fn read_item(
     }
     let cut = n > ITEM_READ_LIMIT;
     let mut bytes: &[u8] = buf.get(..n.min(ITEM_READ_LIMIT)).unwrap_or_default();
-    if cut && text::detect(bytes).0 == Encoding::Utf8 {
+    if cut && encoding::detect(bytes).0 == Encoding::Utf8 {
         // A character the read window cut in two is not Windows-1252 text.
         bytes = bytes
-            .get(..text::without_cut_character(bytes))
+            .get(..encoding::without_cut_character(bytes))
             .unwrap_or(bytes);
     }
     // An opaque item (binary, mostly) is told by its first bytes, before
@@ -218,7 +218,7 @@ pub fn read_item(
     if !cut && !may_sniff(bytes) {
         return;
     }
-    let decoded = text::decode(bytes);
+    let decoded = encoding::decode(bytes);
     // Sniffed before any "is this text" test: a header block may be followed
     // by a binary body. Binary from the first byte matches no shape.
     let s = sniff(&decoded.text);
@@ -226,7 +226,7 @@ pub fn read_item(
         // Opaque: metadata only, and that is not a fault. But text cut by the
         // read window (an XML item with a long body first) may have its
         // fields past the window.
-        let textual = decoded.text.trim_start().starts_with('<') || text::is_texty(&decoded.text);
+        let textual = decoded.text.trim_start().starts_with('<') || encoding::is_texty(&decoded.text);
         if cut && textual {
             item.problem = Some(format!(
                 "larger than {} KiB and no recipient, date or message class in the first \
@@ -259,7 +259,7 @@ pub fn read_item(
         // binary by right. (Lines end at the same bytes in both encodings.)
         let n = match format {
             ItemFormat::Mime => {
-                text::ansi_lines(bytes.get(..header_block_len(bytes)).unwrap_or(bytes))
+                encoding::ansi_lines(bytes.get(..header_block_len(bytes)).unwrap_or(bytes))
             }
             _ => decoded.ansi_lines,
         };
@@ -343,7 +343,7 @@ fn header_block_len(b: &[u8]) -> usize {
 /// that is not valid UTF-8 is never a letter, digit, `-`, `:`, `<` or white
 /// space once decoded, so the bytes tell as the text would.
 fn may_sniff(bytes: &[u8]) -> bool {
-    let (encoding, bom) = text::detect(bytes);
+    let (encoding, bom) = encoding::detect(bytes);
     if encoding != Encoding::Utf8 {
         return true;
     }
@@ -1087,7 +1087,7 @@ X-MS-Message-Class: IM.Note.MissedConversation\r\nContent-Type: text/plain\r\n\r
             for _ in 0..1 + seed % 12 {
                 d.extend_from_slice(pick(&mut seed, &frags));
             }
-            let found = sniff(&text::decode(&d).text).format.is_some();
+            let found = sniff(&encoding::decode(&d).text).format.is_some();
             if may_sniff(&d) {
                 let_through += usize::from(found);
             } else {
@@ -1124,7 +1124,7 @@ X-MS-Message-Class: IM.Note.MissedConversation\r\nContent-Type: text/plain\r\n\r
             found = 0;
             for b in &items {
                 if may_sniff(b) {
-                    let s = sniff(&text::decode(b).text);
+                    let s = sniff(&encoding::decode(b).text);
                     found += usize::from(s.recipient().is_some());
                     std::hint::black_box(s);
                 }

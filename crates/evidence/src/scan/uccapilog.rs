@@ -19,7 +19,7 @@ use crate::scan::lines::{lines_of, Line, LineReader, Piece, Scratch};
 use crate::scan::literals::{Found, Hits, LiteralSet};
 use crate::scan::prefix::{normalise_level, parse_stamp, DateOrder, Tails};
 pub use crate::scan::prefix::{parse_prefix, RecordStart, Stamp};
-use crate::scan::text;
+use crate::scan::encoding;
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc};
 use oimdiag_vocab::events::{Clock, ReadStats, Record};
 use oimdiag_vocab::timezone::{LocalZone, ZoneUse};
@@ -153,7 +153,7 @@ fn date_order<R: Read>(reader: &mut R) -> io::Result<(DateOrder, Vec<u8>)> {
         .by_ref()
         .take(DATE_ORDER_WINDOW as u64)
         .read_to_end(&mut head)?;
-    let order = DateOrder::of_head(&text::decode(&head).text);
+    let order = DateOrder::of_head(&encoding::decode(&head).text);
     Ok((order, head))
 }
 
@@ -574,7 +574,7 @@ CSeq: 2 MESSAGE
     /// Line by line only: what the block path must agree with.
     fn read_slowly(bytes: &[u8], literals: &LiteralSet) -> Seen {
         let head = bytes.get(..DATE_ORDER_WINDOW).unwrap_or(bytes);
-        let order = DateOrder::of_head(&text::decode(head).text);
+        let order = DateOrder::of_head(&encoding::decode(head).text);
         let mut lines = LineReader::new(bytes).unwrap();
         let zone = plus1();
         let mut asm = Assembler::new(&zone, order, lines.max_line(), literals);

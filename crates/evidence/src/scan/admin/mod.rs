@@ -17,7 +17,7 @@ mod format_list;
 mod format_table;
 mod json;
 
-use crate::scan::text;
+use crate::scan::encoding;
 use crate::signatures::IdentityField;
 use oimdiag_vocab::events::{AdminObject, AdminSetting, Origin};
 use std::path::Path;
@@ -170,13 +170,13 @@ pub fn parse_admin_export(bytes: &[u8], path: &Path) -> Result<Vec<AdminSetting>
 /// completed before the end. An `Identity` written as an object is read by
 /// `ids` (the signature file's `admin_identity_fields`).
 pub fn parse(bytes: &[u8], path: &Path, ids: &[IdentityField]) -> Result<AdminExport, String> {
-    let decoded = text::decode(bytes);
+    let decoded = encoding::decode(bytes);
     let t = decoded.text.trim_start_matches('\u{feff}');
     let head = t.trim_start();
     if head.starts_with('{') || head.starts_with('[') {
         return json::parse(t, path, ids);
     }
-    if !text::is_texty(t) {
+    if !encoding::is_texty(t) {
         return Err("not an admin export: binary content".into());
     }
     // CSV first: its header line is one line, never a `Name : Value` pair or
