@@ -8,7 +8,7 @@ use super::term::clean;
 use super::text::kind_count;
 use super::{enum_str, event_time, plural, severity_groups, ItemsByPath, Spill};
 use oimdiag_analysis::correlate::Outcome;
-use oimdiag_rules::{rule_info, Finding};
+use oimdiag_rules::{info, Finding};
 use oimdiag_vocab::found::InputKind;
 use oimdiag_vocab::timefmt::{human_duration, parse_utc_offset};
 use std::fmt::Write;
@@ -114,10 +114,7 @@ fn summary(o: &mut Spill<'_>, r: &Report) {
         .summary
         .probable_causes
         .iter()
-        .map(|id| match rule_info(id) {
-            Some(i) => format!("{id} {}", text(i.title)),
-            None => id.to_string(),
-        })
+        .map(|id| format!("{id} {}", text(info(*id).title)))
         .collect();
     let causes = if causes.is_empty() {
         "none".to_string()
@@ -157,7 +154,7 @@ fn probable_cause(o: &mut Spill<'_>, r: &Report) {
     let Some(id) = r.summary.probable_causes.first() else {
         return;
     };
-    let title = rule_info(id).map_or("", |i| i.title);
+    let title = info(*id).title;
     let _ = writeln!(o, "\n## Probable cause: {id} {}\n", text(title));
     if let Some(f) = r.findings.iter().find(|f| f.rule_id == *id) {
         let _ = writeln!(o, "{}\n", block(&f.message));

@@ -9,7 +9,7 @@ use super::term::{wrap_into, Paint, Style};
 use super::{enum_str, event_time, plural, severity_groups, ItemsByPath, Spill};
 use chrono::{DateTime, FixedOffset};
 use oimdiag_analysis::correlate::Outcome;
-use oimdiag_rules::{rule_info, Finding, Severity};
+use oimdiag_rules::{info, Finding, Severity};
 use oimdiag_vocab::found::InputKind;
 use oimdiag_vocab::timefmt::{human_duration, parse_utc_offset};
 use std::fmt::Write;
@@ -167,8 +167,8 @@ impl Writer<'_> {
             return;
         };
         self.heading("Probable cause");
-        let title = rule_info(first).map_or("", |i| i.title);
-        let id = self.p.paint(Style::Red, first);
+        let title = info(*first).title;
+        let id = self.p.paint(Style::Red, first.as_str());
         self.wrap(title, &format!("  {id}  "), "          ");
         if let Some(f) = r.findings.iter().find(|f| f.rule_id == *first) {
             self.wrap(&clean(&f.message), "  ", "  ");
@@ -177,10 +177,7 @@ impl Writer<'_> {
         }
         let others: Vec<String> = r.summary.probable_causes[1..]
             .iter()
-            .map(|id| match rule_info(id) {
-                Some(i) => format!("{id} {};", i.title),
-                None => format!("{id};"),
-            })
+            .map(|id| format!("{id} {};", info(*id).title))
             .collect();
         if !others.is_empty() {
             let mut text = others.join(" ");
@@ -216,7 +213,7 @@ impl Writer<'_> {
     }
 
     fn finding(&mut self, f: &Finding, sev: Severity, is_top_cause: bool) {
-        let id = self.p.paint(severity_style(sev), f.rule_id);
+        let id = self.p.paint(severity_style(sev), f.rule_id.as_str());
         self.wrap(f.title, &format!("  {id}  "), "          ");
         self.wrap(&clean(&f.message), "    ", "    ");
         if !f.evidence.is_empty() {

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use oimdiag_analysis::correlate::{timer_end, Attempt, Outcome};
 use oimdiag_analysis::scan_data::ScanData;
 use oimdiag_vocab::events::{EventKind, SigEvent};
+use oimdiag_vocab::rule_id::RuleId;
 use oimdiag_vocab::timefmt::{human_duration, rfc3339};
 use std::collections::BTreeMap;
 
@@ -63,7 +64,7 @@ pub(super) fn evaluate(
                 .collect();
             out.push(
                 Finding::new(
-                    "OIM003",
+                    RuleId::Oim003,
                     format!(
                         "{}{who} {} not delivered: {}.",
                         count(total, "offline message"),
@@ -99,7 +100,7 @@ pub(super) fn evaluate(
                 .collect();
             out.push(
                 Finding::new(
-                    "OIM004",
+                    RuleId::Oim004,
                     format!(
                         "{}{who} arrived, but later than the two-minute timer (slowest: {}).",
                         count(late_total, "offline message"),
@@ -144,7 +145,7 @@ fn pending(attempts: &[Attempt], now: DateTime<Utc>, out: &mut Vec<Finding>) {
             .collect();
         out.push(
             Finding::new(
-                "OIM002",
+                RuleId::Oim002,
                 format!(
                     "{} in the logs {} still within the two-minute timer: run oimdiag again after {} (in {}).",
                     count(list.len(), "offline message"),
@@ -209,7 +210,7 @@ fn federated(scan: &ScanData, attempts: &[Attempt], out: &mut Vec<Finding>) {
         n => format!("{} and {n} more", recipients.join(", ")),
     };
     out.push(Finding::new(
-        "OIM040",
+        RuleId::Oim040,
         format!(
             "Offline messages went to another organisation ({named}): there they arrive as plain \
              email, not in Missed Conversations or conversation history. That is by design."

@@ -3,12 +3,13 @@
 use super::{Citation, Finding};
 use oimdiag_vocab::build_version::{ClientBuild, InstallType};
 use oimdiag_vocab::found::{Facts, MailboxLocation, Source};
+use oimdiag_vocab::rule_id::RuleId;
 
 pub(super) fn evaluate(facts: &Facts, out: &mut Vec<Finding>) {
     let on_prem = facts.mailbox_location == MailboxLocation::OnPremises;
     match facts.client_build {
         None => out.push(Finding::new(
-            "OIM013",
+            RuleId::Oim013,
             "No log shows the Skype for Business client build and none was given, so build \
              requirements could not be checked."
                 .to_string(),
@@ -26,7 +27,7 @@ pub(super) fn evaluate(facts: &Facts, out: &mut Vec<Finding>) {
                     format!("{build} is older than {}", ClientBuild::OFFLINE_IM_MIN)
                 };
                 out.push(Finding::new(
-                    "OIM010",
+                    RuleId::Oim010,
                     format!("Client build {why}: this client cannot send offline messages."),
                     ev,
                 ));
@@ -36,7 +37,7 @@ pub(super) fn evaluate(facts: &Facts, out: &mut Vec<Finding>) {
                 let mut ev = ev.clone();
                 ev.extend(mailbox_evidence(facts));
                 out.push(Finding::new(
-                    "OIM011",
+                    RuleId::Oim011,
                     format!(
                         "The mailbox is in Exchange on-premises, which needs client build {} or \
                          later; this client is {build}.",
@@ -63,7 +64,7 @@ pub(super) fn evaluate(facts: &Facts, out: &mut Vec<Finding>) {
                      the only kind with Offline IM)"
                 };
                 out.push(Finding::new(
-                    "OIM012",
+                    RuleId::Oim012,
                     format!(
                         "Client build {build}{assumed} predates the 2016-06-14 fix ({fix}) for \
                          offline messages failing and filling the Drafts folder with on-premises \
@@ -76,7 +77,7 @@ pub(super) fn evaluate(facts: &Facts, out: &mut Vec<Finding>) {
     }
     if facts.mailbox_location == MailboxLocation::Unknown {
         out.push(Finding::new(
-            "OIM031",
+            RuleId::Oim031,
             "No EWS URL in the evidence shows whether the mailbox is in Exchange Online or \
              on-premises, so the on-premises build requirement (16.0.6920.1000) could not be checked."
                 .to_string(),

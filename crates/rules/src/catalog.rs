@@ -2,11 +2,12 @@
 //! Offline IM (citing the source document), and what to do about it.
 
 use super::Severity;
+use oimdiag_vocab::rule_id::RuleId;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct RuleInfo {
-    pub id: &'static str,
+    pub id: RuleId,
     pub severity: Severity,
     pub title: &'static str,
     /// When the rule fires.
@@ -19,21 +20,34 @@ pub struct RuleInfo {
     pub assumed_wording: bool,
 }
 
-/// The rule `id`: `OIM030`, `oim030`, or its number alone (`30`, `030`).
-pub fn rule_info(id: &str) -> Option<&'static RuleInfo> {
-    let id = id.trim();
-    let full = match id.parse::<u16>() {
-        Ok(n) if !id.starts_with('+') => format!("OIM{n:03}"),
-        _ => id.to_string(),
-    };
-    CATALOG.iter().find(|r| r.id.eq_ignore_ascii_case(&full))
+/// The rule a person typed: `OIM030`, `oim030`, or its number alone (`30`,
+/// `030`).
+pub fn rule_info(typed: &str) -> Option<&'static RuleInfo> {
+    RuleId::parse(typed).map(info)
 }
+
+/// What the catalog says of a rule.
+pub fn info(id: RuleId) -> &'static RuleInfo {
+    // In range and the right entry: checked at compile time below.
+    &CATALOG[id as usize]
+}
+
+/// The catalog holds every rule id once, in `RuleId::ALL`'s order, so
+/// [`info`] can index it: a rule id without an entry does not compile.
+const _: () = {
+    assert!(CATALOG.len() == RuleId::ALL.len());
+    let mut i = 0;
+    while i < CATALOG.len() {
+        assert!(CATALOG[i].id as usize == i && RuleId::ALL[i] as usize == i);
+        i += 1;
+    }
+};
 
 use Severity::{Error, Info, Warning};
 
-pub static CATALOG: &[RuleInfo] = &[
+pub const CATALOG: &[RuleInfo] = &[
     RuleInfo {
-        id: "OIM001",
+        id: RuleId::Oim001,
         severity: Error,
         title: "Offline message stuck in History Spooler",
         fires_when: "A History Spooler item is older than the two-minute timer (120 s).",
@@ -49,7 +63,7 @@ pub static CATALOG: &[RuleInfo] = &[
         assumed_wording: false,
     },
     RuleInfo {
-        id: "OIM002",
+        id: RuleId::Oim002,
         severity: Info,
         title: "Offline message waiting for the two-minute timer",
         fires_when: "A History Spooler item is 120 s old or younger.",
@@ -59,7 +73,7 @@ pub static CATALOG: &[RuleInfo] = &[
         assumed_wording: false,
     },
     RuleInfo {
-        id: "OIM003",
+        id: RuleId::Oim003,
         severity: Error,
         title: "Offline message not delivered",
         fires_when: "A logged offline-IM attempt failed, or was not delivered within 120 s and has not been since.",
@@ -70,7 +84,7 @@ pub static CATALOG: &[RuleInfo] = &[
         assumed_wording: true,
     },
     RuleInfo {
-        id: "OIM004",
+        id: RuleId::Oim004,
         severity: Warning,
         title: "Offline message delivered late",
         fires_when: "An attempt was delivered, but more than 120 s after it was queued.",
@@ -81,7 +95,7 @@ pub static CATALOG: &[RuleInfo] = &[
         assumed_wording: true,
     },
     RuleInfo {
-        id: "OIM010",
+        id: RuleId::Oim010,
         severity: Error,
         title: "Client build does not support Offline IM",
         fires_when: "The client build is older than 16.0.6701.1000, or it is an MSI installation.",
@@ -93,7 +107,7 @@ pub static CATALOG: &[RuleInfo] = &[
         assumed_wording: false,
     },
     RuleInfo {
-        id: "OIM011",
+        id: RuleId::Oim011,
         severity: Error,
         title: "Client build too old for an on-premises mailbox",
         fires_when: "The mailbox is in Exchange on-premises and the client build is older than 16.0.6920.1000.",
@@ -105,7 +119,7 @@ pub static CATALOG: &[RuleInfo] = &[
         assumed_wording: false,
     },
     RuleInfo {
-        id: "OIM012",
+        id: RuleId::Oim012,
         severity: Warning,
         title: "Client build predates the Drafts-folder fix",
         fires_when: "The mailbox is on-premises and the C2R build is older than the 2016-06-14 fix \
@@ -117,7 +131,7 @@ pub static CATALOG: &[RuleInfo] = &[
         assumed_wording: false,
     },
     RuleInfo {
-        id: "OIM013",
+        id: RuleId::Oim013,
         severity: Info,
         title: "Client build unknown",
         fires_when: "No log shows the client build and none was given.",
@@ -129,7 +143,7 @@ pub static CATALOG: &[RuleInfo] = &[
         assumed_wording: false,
     },
     RuleInfo {
-        id: "OIM020",
+        id: RuleId::Oim020,
         severity: Error,
         title: "Client policy turns off IM auto-archiving",
         fires_when: "A client policy has EnableIMAutoArchiving False.",
@@ -140,7 +154,7 @@ pub static CATALOG: &[RuleInfo] = &[
         assumed_wording: false,
     },
     RuleInfo {
-        id: "OIM021",
+        id: RuleId::Oim021,
         severity: Warning,
         title: "User's own IM auto-archiving is off",
         fires_when: "The user's option to save IM conversations is published as off.",
@@ -151,7 +165,7 @@ pub static CATALOG: &[RuleInfo] = &[
         assumed_wording: false,
     },
     RuleInfo {
-        id: "OIM022",
+        id: RuleId::Oim022,
         severity: Error,
         title: "Offline IM turned off on the server",
         fires_when: "The server's IM configuration has EnableOfflineIM False.",
@@ -162,7 +176,7 @@ pub static CATALOG: &[RuleInfo] = &[
         assumed_wording: false,
     },
     RuleInfo {
-        id: "OIM023",
+        id: RuleId::Oim023,
         severity: Warning,
         title: "A scoped policy turns Offline IM off for some users",
         fires_when: "A Tag:, Site: or service: client policy or IM configuration has \
@@ -179,7 +193,7 @@ pub static CATALOG: &[RuleInfo] = &[
         assumed_wording: false,
     },
     RuleInfo {
-        id: "OIM030",
+        id: RuleId::Oim030,
         severity: Error,
         title: "Exchange Web Services unavailable to the client",
         fires_when: "The logs show EWS errors, an autodiscover failure or 'EWS not deployed'.",
@@ -191,7 +205,7 @@ pub static CATALOG: &[RuleInfo] = &[
         assumed_wording: true,
     },
     RuleInfo {
-        id: "OIM031",
+        id: RuleId::Oim031,
         severity: Info,
         title: "Mailbox location unknown",
         fires_when: "No EWS URL in the evidence shows where the mailbox is, and none was given.",
@@ -202,7 +216,7 @@ pub static CATALOG: &[RuleInfo] = &[
         assumed_wording: false,
     },
     RuleInfo {
-        id: "OIM040",
+        id: RuleId::Oim040,
         severity: Info,
         title: "Offline message to another organisation",
         fires_when: "An offline message went to a recipient in another domain than the sender's.",
@@ -212,7 +226,7 @@ pub static CATALOG: &[RuleInfo] = &[
         assumed_wording: false,
     },
     RuleInfo {
-        id: "OIM050",
+        id: RuleId::Oim050,
         severity: Warning,
         title: "Spool item could not be read or parsed",
         fires_when: "A History Spooler item is empty, unreadable, cut short, or has a date that is not a date.",
@@ -223,7 +237,7 @@ pub static CATALOG: &[RuleInfo] = &[
         assumed_wording: false,
     },
     RuleInfo {
-        id: "OIM051",
+        id: RuleId::Oim051,
         severity: Warning,
         title: "Dated in the future",
         fires_when: "A spool item or log event is dated after the scan time.",
@@ -234,7 +248,7 @@ pub static CATALOG: &[RuleInfo] = &[
         assumed_wording: false,
     },
     RuleInfo {
-        id: "OIM052",
+        id: RuleId::Oim052,
         severity: Warning,
         title: "Local log times disagree with absolute times",
         fires_when: "The same offline-IM step of the same message is told by a local log line and \
@@ -251,7 +265,7 @@ pub static CATALOG: &[RuleInfo] = &[
         assumed_wording: false,
     },
     RuleInfo {
-        id: "OIM060",
+        id: RuleId::Oim060,
         severity: Warning,
         title: "Not enough client evidence to judge",
         fires_when: "No client evidence was found (no History Spooler folder listed, no offline-IM or \
@@ -268,7 +282,7 @@ pub static CATALOG: &[RuleInfo] = &[
         assumed_wording: false,
     },
     RuleInfo {
-        id: "OIM061",
+        id: RuleId::Oim061,
         severity: Info,
         title: "Input files skipped",
         fires_when: "Files met during the scan were not used.",
@@ -278,7 +292,7 @@ pub static CATALOG: &[RuleInfo] = &[
         assumed_wording: false,
     },
     RuleInfo {
-        id: "OIM062",
+        id: RuleId::Oim062,
         severity: Warning,
         title: "No offline-IM or EWS line recognised in the logs",
         fires_when: "Logs were read but no offline-IM (oim.*) or EWS (ews.*) event was recognised in \
@@ -304,14 +318,18 @@ mod tests {
             assert!(w[0].id < w[1].id, "{} then {}", w[0].id, w[1].id);
         }
         for r in CATALOG {
-            assert!(r.id.starts_with("OIM") && r.id.len() == 6, "{}", r.id);
+            let id = r.id.as_str();
+            assert!(id.starts_with("OIM") && id.len() == 6, "{id}");
         }
     }
 
     #[test]
-    fn every_cause_is_in_the_catalog() {
-        for id in crate::CAUSE_ORDER {
-            assert!(rule_info(id).is_some(), "{id}");
-        }
+    fn typed_ids_find_their_entry() {
+        assert_eq!(rule_info("30").map(|r| r.id), Some(RuleId::Oim030));
+        assert_eq!(
+            rule_info("oim060").map(|r| r.title),
+            Some(info(RuleId::Oim060).title)
+        );
+        assert!(rule_info("OIM999").is_none());
     }
 }

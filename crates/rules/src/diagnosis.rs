@@ -2,11 +2,12 @@
 //! ranked, and the one-sentence headline. The report only shows it.
 
 use crate::spooler::{delivered_items, item_state, ItemState};
-use crate::{probable_causes, rule_info, Finding, RuleContext, Severity};
+use crate::{info, probable_causes, Finding, RuleContext, Severity};
 use oimdiag_analysis::correlate::Outcome;
 use oimdiag_analysis::coverage::Coverage;
 use oimdiag_analysis::scan_data::ScanData;
 use oimdiag_vocab::found::Facts;
+use oimdiag_vocab::rule_id::RuleId;
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -40,7 +41,7 @@ pub struct Summary {
     pub warnings: usize,
     pub infos: usize,
     /// Rule ids that fired, most likely cause first (causes before symptoms).
-    pub probable_causes: Vec<&'static str>,
+    pub probable_causes: Vec<RuleId>,
     /// One sentence: the user, how many messages are stuck, the first cause.
     pub headline: String,
 }
@@ -60,7 +61,7 @@ pub fn diagnose(
         count(Severity::Warning),
         count(Severity::Info),
     );
-    let inconclusive = findings.iter().any(|f| f.rule_id == "OIM060");
+    let inconclusive = findings.iter().any(|f| f.rule_id == RuleId::Oim060);
     let verdict = if errors > 0 {
         Verdict::Failing
     } else if inconclusive {
@@ -87,7 +88,7 @@ pub fn diagnose(
 fn headline(
     verdict: Verdict,
     findings: &[Finding],
-    causes: &[&'static str],
+    causes: &[RuleId],
     scan: &ScanData,
     facts: &Facts,
     ctx: &RuleContext,
@@ -157,7 +158,7 @@ fn headline(
     // user's by the user, others (Lync, Tracing) by their name.
     let unlisted: Vec<String> = findings
         .iter()
-        .filter(|f| f.rule_id == "OIM060")
+        .filter(|f| f.rule_id == RuleId::Oim060)
         .filter_map(|f| f.user.clone())
         .collect();
     let unlisted_other: Vec<String> = scan
@@ -207,7 +208,7 @@ fn headline(
             } else {
                 "no client evidence, so no message was seen".to_string()
             };
-            match causes.first().and_then(|id| rule_info(id)) {
+            match causes.first().map(|id| info(*id)) {
                 Some(r) => format!(
                     "{who}: {seen}; probable cause: {} ({}).{unlisted_note}",
                     r.title, r.id

@@ -4,6 +4,7 @@
 
 use super::{cap_evidence, cap_evidence_of, spooler::count, Citation, Finding, RuleContext};
 use oimdiag_analysis::scan_data::ScanData;
+use oimdiag_vocab::rule_id::RuleId;
 use oimdiag_vocab::timefmt::{human_duration, rfc3339};
 
 pub(super) fn evaluate(scan: &ScanData, ctx: &RuleContext, out: &mut Vec<Finding>) {
@@ -37,7 +38,7 @@ fn after_scan_time(scan: &ScanData, ctx: &RuleContext, out: &mut Vec<Finding>) {
     let room = super::MAX_EVIDENCE.saturating_sub(ev.len());
     ev.extend(events.evidence.iter().take(room).cloned());
     out.push(Finding::new(
-        "OIM051",
+        RuleId::Oim051,
         format!(
             "{} {} dated after the scan time {} (up to {} ahead): such evidence is listed, not \
              judged. A clock is wrong, or --now is earlier than the evidence.",
@@ -97,7 +98,7 @@ fn clocks(scan: &ScanData, out: &mut Vec<Finding>) {
         ),
     }
     message.push_str(" Events told twice are joined by message id, never counted as two messages.");
-    out.push(Finding::new("OIM052", message, p.evidence.clone()));
+    out.push(Finding::new(RuleId::Oim052, message, p.evidence.clone()));
 }
 
 /// OIM060 with no user: no client evidence at all (BRIEF §5). What was read
@@ -150,7 +151,7 @@ fn no_client_evidence(scan: &ScanData, ctx: &RuleContext, out: &mut Vec<Finding>
         " Collect the sender's %LOCALAPPDATA%\\Microsoft\\Office\\16.0\\Lync folder (the \
          sip_<address> folders with their History Spooler, and Tracing).",
     );
-    out.push(Finding::new("OIM060", message, vec![]));
+    out.push(Finding::new(RuleId::Oim060, message, vec![]));
 }
 
 /// OIM060 for each user whose profile or History Spooler folder could not
@@ -169,7 +170,7 @@ fn unreadable_folders(scan: &ScanData, out: &mut Vec<Finding>) {
     for (user, ev) in by_user {
         out.push(
             Finding::new(
-                "OIM060",
+                RuleId::Oim060,
                 format!(
                     "The folders of {user} could not be listed, so nothing is known of this \
                      user's offline messages: run oimdiag as the user who owns the profile, or \
@@ -204,7 +205,7 @@ fn skipped(scan: &ScanData, out: &mut Vec<Finding>) {
         }
     }
     let mut f = Finding::new(
-        "OIM061",
+        RuleId::Oim061,
         format!(
             "{} skipped; the reasons are listed.",
             count(scan.skipped.len(), "input")
@@ -275,7 +276,7 @@ fn not_understood(scan: &ScanData, ctx: &RuleContext, out: &mut Vec<Finding>) {
             .cloned(),
     );
     out.push(Finding::new(
-        "OIM062",
+        RuleId::Oim062,
         format!(
             "{} ({} records, {} SIP packets) {} read, but no offline-IM or EWS line was \
              recognised in any of them.{after_480} What the logs show of offline messages and \

@@ -9,7 +9,8 @@ mod inputs;
 mod policy;
 pub mod spooler;
 
-pub use catalog::{rule_info, RuleInfo, CATALOG};
+pub use catalog::{info, rule_info, RuleInfo, CATALOG};
+pub use oimdiag_vocab::rule_id::RuleId;
 
 use oimdiag_analysis::coverage::Coverage;
 use oimdiag_analysis::scan_data::ScanData;
@@ -24,7 +25,7 @@ pub use oimdiag_vocab::found::TIMER_SECS;
 
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Finding {
-    pub rule_id: &'static str,
+    pub rule_id: RuleId,
     pub severity: Severity,
     pub title: &'static str,
     pub message: String,
@@ -37,8 +38,8 @@ pub struct Finding {
 
 impl Finding {
     /// A finding with the catalog's title, severity and remediation.
-    pub fn new(rule_id: &'static str, message: String, evidence: Vec<Citation>) -> Finding {
-        let info = rule_info(rule_id).expect("rule ids used in code are in the catalog");
+    pub fn new(rule_id: RuleId, message: String, evidence: Vec<Citation>) -> Finding {
+        let info = catalog::info(rule_id);
         Finding {
             rule_id: info.id,
             severity: info.severity,
@@ -88,12 +89,19 @@ pub fn evaluate(scan: &ScanData, facts: &Facts, ctx: &RuleContext) -> Vec<Findin
 /// ranks in. Symptoms (OIM001–OIM004) are never causes. (The live probe's
 /// OIM032–OIM035 rank between OIM011 and OIM030, and OIM035 after it, once
 /// the probe exists.)
-pub const CAUSE_ORDER: &[&str] = &[
-    "OIM022", "OIM020", "OIM010", "OIM011", "OIM030", "OIM023", "OIM012", "OIM021",
+pub const CAUSE_ORDER: &[RuleId] = &[
+    RuleId::Oim022,
+    RuleId::Oim020,
+    RuleId::Oim010,
+    RuleId::Oim011,
+    RuleId::Oim030,
+    RuleId::Oim023,
+    RuleId::Oim012,
+    RuleId::Oim021,
 ];
 
 /// Rule ids that fired, ranked as probable causes.
-pub fn probable_causes(findings: &[Finding]) -> Vec<&'static str> {
+pub fn probable_causes(findings: &[Finding]) -> Vec<RuleId> {
     CAUSE_ORDER
         .iter()
         .copied()

@@ -5,6 +5,7 @@ use super::{cap_evidence, cap_evidence_of, spooler::count, Citation, Finding};
 use oimdiag_analysis::facts::{policy_settings, PolicySettings};
 use oimdiag_analysis::scan_data::ScanData;
 use oimdiag_vocab::found::{Facts, Setting};
+use oimdiag_vocab::rule_id::RuleId;
 use oimdiag_vocab::timefmt::rfc3339;
 
 pub(super) fn evaluate(scan: &ScanData, facts: &Facts, out: &mut Vec<Finding>) {
@@ -22,7 +23,7 @@ pub(super) fn evaluate(scan: &ScanData, facts: &Facts, out: &mut Vec<Finding>) {
     let ev = off(&all.enable_offline_im.applicable);
     if !ev.is_empty() {
         out.push(Finding::new(
-            "OIM022",
+            RuleId::Oim022,
             format!(
                 "The server's IM configuration has EnableOfflineIM set to False: no client sends \
                  offline messages while it is.{}",
@@ -34,7 +35,7 @@ pub(super) fn evaluate(scan: &ScanData, facts: &Facts, out: &mut Vec<Finding>) {
     let ev = off(&all.enable_im_auto_archiving.applicable);
     if !ev.is_empty() {
         out.push(Finding::new(
-            "OIM020",
+            RuleId::Oim020,
             format!(
                 "The client policy in force has EnableIMAutoArchiving set to False; senders with \
                  such a policy cannot use Offline IM.{}",
@@ -50,7 +51,7 @@ pub(super) fn evaluate(scan: &ScanData, facts: &Facts, out: &mut Vec<Finding>) {
         .filter(|s| !s.value)
     {
         out.push(Finding::new(
-            "OIM021",
+            RuleId::Oim021,
             "The user's option to save IM conversations in the Conversation History folder is \
              off (published as imAutoArchiving false)."
                 .to_string(),
@@ -124,7 +125,7 @@ fn scoped_off(all: &PolicySettings, out: &mut Vec<Finding>) {
         return;
     }
     let mut f = Finding::new(
-        "OIM023",
+        RuleId::Oim023,
         format!(
             "A scoped policy turns Offline IM off for the users granted it: {}. Nothing in the \
              evidence shows which policy this user has (no in-band provisioning was logged).",
@@ -182,7 +183,7 @@ fn ews(scan: &ScanData, out: &mut Vec<Finding>) {
         _ => String::new(),
     };
     out.push(Finding::new(
-        "OIM030",
+        RuleId::Oim030,
         format!(
             "The client could not use Exchange Web Services: {} logged{span} ({}).",
             count(failures.count, "failure"),

@@ -7,6 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use oimdiag_analysis::correlate::{Attempt, Outcome};
 use oimdiag_analysis::scan_data::ScanData;
 use oimdiag_vocab::found::{Placement, SpoolItem, TimeSource, Window};
+use oimdiag_vocab::rule_id::RuleId;
 use oimdiag_vocab::timefmt::{human_duration, rfc3339};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashSet};
@@ -145,7 +146,9 @@ pub(super) fn evaluate(
                 human_duration(stuck.max_age),
                 rfc3339(stuck.min_sent.unwrap_or(ctx.window.now)),
             );
-            out.push(Finding::new("OIM001", message, stuck.evidence()).for_user(user_s.clone()));
+            out.push(
+                Finding::new(RuleId::Oim001, message, stuck.evidence()).for_user(user_s.clone()),
+            );
         }
         if fresh.count > 0 {
             // The timer has run out once an item is older than 120 s: one
@@ -160,7 +163,9 @@ pub(super) fn evaluate(
                 rfc3339(deadline),
                 human_duration(wait),
             );
-            out.push(Finding::new("OIM002", message, fresh.evidence()).for_user(user_s.clone()));
+            out.push(
+                Finding::new(RuleId::Oim002, message, fresh.evidence()).for_user(user_s.clone()),
+            );
         }
         if broken.count > 0 {
             let from_file_time = broken
@@ -195,7 +200,7 @@ pub(super) fn evaluate(
                 })
                 .collect();
             more_items(&mut ev, broken.count);
-            out.push(Finding::new("OIM050", message, ev).for_user(user_s.clone()));
+            out.push(Finding::new(RuleId::Oim050, message, ev).for_user(user_s.clone()));
         }
     }
 }

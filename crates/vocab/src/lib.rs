@@ -11,6 +11,7 @@ pub mod build_version;
 pub mod citation;
 pub mod events;
 pub mod found;
+pub mod rule_id;
 pub mod threads;
 
 /// The version and build modules read dates and versions out of file
