@@ -75,3 +75,56 @@ fn thousands_of_foreign_recipients_are_named_briefly_and_counted() {
     assert!(msg.contains(" more)"), "{msg}");
     assert!(msg.len() < 1000, "named briefly: {} bytes", msg.len());
 }
+
+#[test]
+fn a_log_of_thousands_of_users_lists_the_first_4096_and_says_so() {
+    let env = TestEnv::new();
+    env.spooler("alice@contoso.com");
+    let n = 4_096 + 30;
+    let mut log = String::new();
+    for i in 0..n {
+        let t = ago(86_000) + chrono::Duration::seconds(i as i64 * 10);
+        log.push_str(&register_and_480(
+            t,
+            &format!("user{i}@contoso.com"),
+            &format!("peer{i}@contoso.com"),
+        ));
+    }
+    env.write_file(LOG0, log);
+    let s = env.scan_root(&[]);
+    let l = limits(&s);
+    assert!(
+        l.iter()
+            .any(|x| x.contains("more than 4096 distinct users")
+                && x.contains("30 more REGISTER(s)")),
+        "{l:?}"
+    );
+    let users = s.json["facts"]["sip_users"].as_array().unwrap();
+    // The profile folder's user and the first 4,096 the logs named.
+    assert_eq!(users.len(), 4_097, "users listed");
+    assert!(!users.iter().any(|u| u == "user4100@contoso.com"));
+}
+
+#[test]
+fn thousands_of_callees_offline_at_once_are_counted_and_said() {
+    let env = TestEnv::new();
+    env.spooler("alice@contoso.com");
+    let n = 4_096 + 20;
+    let mut log = String::new();
+    for i in 0..n {
+        let t = ago(7200) + chrono::Duration::milliseconds(i as i64 * 10);
+        log.push_str(&register_and_480(
+            t,
+            "alice@contoso.com",
+            &format!("peer{i}@contoso.com"),
+        ));
+    }
+    env.write_file(LOG0, log);
+    let s = env.scan_root(&[]);
+    let l = limits(&s);
+    assert!(
+        l.iter()
+            .any(|x| x.contains("More than 4096 callees") && x.contains("20 more 480(s)")),
+        "{l:?}"
+    );
+}
