@@ -4,8 +4,10 @@
 //! in batches through a bounded channel, to this thread, which merges the
 //! logs into one timeline and folds it as it comes (`LogDigest`); rotated
 //! logs and CSV exports of the same trace thus join in time order, and memory
-//! holds a few batches per log, not the logs' events. Spool items and admin
-//! exports are read meanwhile on a pool of worker threads.
+//! holds a few batches per log, not the logs' events. Logs of 1 MiB or less
+//! are read on a small pool instead, which holds a bounded number of events
+//! for all of them (`POOL_EVENTS_AHEAD`) and reads a log again for the rest.
+//! Spool items and admin exports are read meanwhile on a pool of worker threads.
 
 use crate::config::{Format, ScanConfig};
 use crate::exit::ExitStatus;
@@ -60,9 +62,21 @@ const BATCHES_AHEAD: usize = 256;
 /// Logs this small are read whole by a few pooled threads rather than each
 /// streamed by a thread of its own: a collection of 20,000 small rotated
 /// logs would otherwise start 20,000 threads at once (293 MB peak for 90 MB
-/// of logs). Their events wait for the merge in memory, which for a log this
-/// size is at most a few hundred KB (and nothing for the noise most lines are).
+/// of logs). What their events may hold waiting for the merge is bounded by
+/// `POOL_EVENTS_AHEAD`, for all of them together.
 const SMALL_LOG: u64 = 1 << 20;
+
+/// Events all pooled small logs together hold waiting for the merge (about
+/// 400 bytes each: some 13 MB), beside the first event of each, which the
+/// merge must see to begin. Reading a pooled log keeps its share of this
+/// (all of it for one log, 1 each for 32,768 logs) and notes where it
+/// stopped; when the merge has taken those, the log is read again from
+/// there for as many as there is room for (at least its share). Rotated logs
+/// follow one another in time, so each is read again once at most; logs
+/// that all cover the same hours are read again more often, never held.
+/// 20,000 logs of 5 KB that are nothing but offline-IM lines peaked at
+/// 1.39 GB when each was held whole, 70 MiB now.
+const POOL_EVENTS_AHEAD: usize = 32_768;
 
 /// Large logs read while discovery still walks the tree, at most.
 const MAX_GUESSES: usize = 64;
@@ -306,6 +320,37 @@ impl Readers<'_> {
         FileResult::Log { kind, result }
     }
 
+    /// Reads a log whole, keeping its events from the `skip`th, `take` at
+    /// most; gives also how many events it has in all.
+    fn read_log_part(
+        &self,
+        f: &FoundFile,
+        kind: InputKind,
+        skip: usize,
+        take: usize,
+        read_bytes: &dyn Fn(u64),
+    ) -> (FileResult, Vec<LogEvent>, usize) {
+        let mut kept = Vec::new();
+        let mut seen = 0;
+        let mut sink = |e: LogEvent| {
+            if seen >= skip && kept.len() < take {
+                kept.push(e);
+            }
+            seen += 1;
+        };
+        let result = logs::read_log(
+            f.open(),
+            &f.path,
+            kind,
+            &self.cfg.zone,
+            self.sigs,
+            &mut sink,
+            read_bytes,
+        );
+        kept.shrink_to_fit();
+        (FileResult::Log { kind, result }, kept, seen)
+    }
+
     /// Reads a file that is not a log (or was not recognised) and not a
     /// spool item (those are read by the pool).
     fn read_other(&self, f: &FoundFile, kind: Result<InputKind, String>) -> FileResult {
@@ -367,24 +412,59 @@ enum Reading<'scope> {
     Done(Box<FileResult>),
     /// A small log, read whole on the small-log pool; its result is put in
     /// `SmallLogs::results` at its index.
-    Pooled(Receiver<Vec<LogEvent>>),
+    Pooled(Receiver<Piece>, InputKind),
     /// A log about to get its thread.
     Pending,
 }
 
 /// A small log waiting for the pool: its index among the files, the file,
 /// what it is, and where its events go.
-type SmallLog = (
-    usize,
-    FoundFile,
-    InputKind,
-    std::sync::mpsc::Sender<Vec<LogEvent>>,
-);
+type SmallLog = (usize, FoundFile, InputKind, SyncSender<Piece>);
 
-/// Small logs waiting for the pool, and what reading each gave.
+/// What the pool sends the merge of a small log, once: its first events,
+/// and, if it has more than were kept, what the file looked like when it was
+/// read (to read the rest again from there).
+struct Piece {
+    events: Vec<LogEvent>,
+    more: Option<Option<FileStamp>>,
+}
+
+/// A file's size and modification time: a log read again must not have changed.
+type FileStamp = (u64, Option<std::time::SystemTime>);
+
+fn file_stamp(p: &Path) -> Option<FileStamp> {
+    std::fs::metadata(p)
+        .ok()
+        .map(|m| (m.len(), m.modified().ok()))
+}
+
+/// Small logs waiting for the pool, what reading each gave, and the events
+/// they hold waiting for the merge.
 struct SmallLogs {
     queue: std::sync::Mutex<std::collections::VecDeque<SmallLog>>,
     results: std::sync::Mutex<HashMap<usize, FileResult>>,
+    /// Events each log keeps when first read (`POOL_EVENTS_AHEAD` shared out).
+    share: usize,
+    /// Events sent to the merge and not yet taken by it.
+    held: std::sync::atomic::AtomicUsize,
+    /// Logs that changed before they could be read again: the events read.
+    changed: std::sync::Mutex<HashMap<usize, usize>>,
+}
+
+impl SmallLogs {
+    fn hold(&self, n: usize) {
+        self.held.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn taken(&self, n: usize) {
+        self.held.fetch_sub(n, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Events a log read again may keep: the room left, at least its share.
+    fn room(&self) -> usize {
+        let held = self.held.load(std::sync::atomic::Ordering::Relaxed);
+        POOL_EVENTS_AHEAD.saturating_sub(held).max(self.share)
+    }
 }
 
 fn read_all<'scope, 'env>(
@@ -448,13 +528,16 @@ fn read_all<'scope, 'env>(
     }
     // The other logs, now that it is known how many there are: large ones
     // on threads of their own, small ones on a pool.
-    let small = SmallLogs {
-        queue: Default::default(),
-        results: Default::default(),
-    };
     let (large, smalls): (Vec<_>, Vec<_>) = logs
         .into_iter()
         .partition(|(i, _)| files.get(*i).is_some_and(|(_, f)| f.size > SMALL_LOG));
+    let small = SmallLogs {
+        queue: Default::default(),
+        results: Default::default(),
+        share: (POOL_EVENTS_AHEAD / smalls.len().max(1)).max(1),
+        held: Default::default(),
+        changed: Default::default(),
+    };
     let ahead = batches_ahead(large.len());
     for (i, k) in large {
         if let Some((_, f)) = files.get(i) {
@@ -465,10 +548,12 @@ fn read_all<'scope, 'env>(
     let small_workers = threads::count(smalls.len().max(1)).min(smalls.len());
     for (i, k) in smalls {
         if let Some((_, f)) = files.get(i) {
-            // Unbounded: a worker never waits for the merge, so the merge
-            // can never wait for a log no worker is free to read.
-            let (tx, rx) = std::sync::mpsc::channel();
-            readings[i] = Reading::Pooled(rx);
+            // One message, which fits: a worker never waits for the merge,
+            // so the merge can never wait for a log no worker is free to
+            // read. (Room for one, made now: a channel that grows on demand
+            // would take a block of 1.7 KB a log, 34 MB for 20,000 logs.)
+            let (tx, rx) = sync_channel(1);
+            readings[i] = Reading::Pooled(rx, k);
             if let Ok(mut q) = small.queue.lock() {
                 q.push_back((i, f.clone(), k, tx));
             }
@@ -493,7 +578,14 @@ fn read_all<'scope, 'env>(
             ps.spawn(move || loop {
                 let next = small.queue.lock().ok().and_then(|mut q| q.pop_front());
                 let Some((i, f, kind, tx)) = next else { break };
-                let r = readers.read_log_into(&f, kind, &|batch| tx.send(batch).is_ok());
+                let progress = |n| readers.progress.bytes(n);
+                let (r, events, seen) = readers.read_log_part(&f, kind, 0, small.share, &progress);
+                let kept = events.len();
+                small.hold(kept);
+                let more = (seen > kept).then(|| file_stamp(f.open()));
+                if tx.send(Piece { events, more }).is_err() {
+                    small.taken(kept);
+                }
                 drop(tx);
                 if let Ok(mut results) = small.results.lock() {
                     results.insert(i, r);
@@ -542,19 +634,29 @@ fn read_all<'scope, 'env>(
             .collect();
 
         // The logs, merged into one timeline by (time, path, line).
-        let mut streams: Vec<(&FoundFile, &Receiver<Vec<LogEvent>>)> = files
+        let mut streams: Vec<(&FoundFile, Stream)> = files
             .iter()
             .zip(&readings)
-            .filter_map(|((_, f), r)| match r {
-                Reading::Thread(t) => Some((f, &t.events)),
-                Reading::Pooled(rx) => Some((f, rx)),
+            .enumerate()
+            .filter_map(|(i, ((_, f), r))| match r {
+                Reading::Thread(t) => Some((f, Stream::Thread(&t.events))),
+                Reading::Pooled(rx, kind) => Some((
+                    f,
+                    Stream::Pooled(Box::new(Pooled {
+                        rx,
+                        index: i,
+                        file: f,
+                        kind: *kind,
+                        taken: 0,
+                        more: None,
+                    })),
+                )),
                 _ => None,
             })
             .collect();
         streams.sort_by(|a, b| a.0.path.cmp(&b.0.path));
-        merge_logs(streams.into_iter().map(|(_, rx)| rx).collect(), &mut |e| {
-            digest.push(e)
-        });
+        let streams = streams.into_iter().map(|(_, s)| s).collect();
+        merge_logs(streams, readers, small, &mut |e| digest.push(e));
 
         for h in pool {
             if let Err(panic) = h.join() {
@@ -588,11 +690,35 @@ fn read_all<'scope, 'env>(
                 progress.file_done(f.size);
                 *r
             }
-            Reading::Pooled(rx) => {
+            Reading::Pooled(rx, _) => {
                 drop(rx);
                 progress.file_done(0);
                 let r = small.results.lock().ok().and_then(|mut r| r.remove(&i));
-                r.unwrap_or_else(|| FileResult::Skipped("its reader stopped".into()))
+                let r = r.unwrap_or_else(|| FileResult::Skipped("its reader stopped".into()));
+                let changed = small.changed.lock().ok().and_then(|mut c| c.remove(&i));
+                match (r, changed) {
+                    (
+                        FileResult::Log {
+                            kind,
+                            result: Ok((stats, broke_off)),
+                        },
+                        Some(n),
+                    ) => {
+                        let said = format!(
+                            "it changed before it could be read again: its events past the \
+                             first {n} were not read"
+                        );
+                        let broke_off = Some(match broke_off {
+                            Some(b) => format!("{b}; {said}"),
+                            None => said,
+                        });
+                        FileResult::Log {
+                            kind,
+                            result: Ok((stats, broke_off)),
+                        }
+                    }
+                    (r, _) => r,
+                }
             }
             Reading::Pending => unreachable!("every log was given a thread"),
         };
@@ -621,10 +747,84 @@ fn read_all<'scope, 'env>(
     data
 }
 
+/// One log's events as the merge takes them.
+enum Stream<'a> {
+    /// From a log's own thread.
+    Thread(&'a Receiver<Vec<LogEvent>>),
+    /// From the small-log pool, which keeps only a log's first events when
+    /// there are many logs: the rest are read again from the file.
+    Pooled(Box<Pooled<'a>>),
+}
+
+struct Pooled<'a> {
+    rx: &'a Receiver<Piece>,
+    /// The log's index among the files, the file, and what it is.
+    index: usize,
+    file: &'a FoundFile,
+    kind: InputKind,
+    /// Events of the log the merge has been given.
+    taken: usize,
+    /// Events past `taken` are to be read again from the file, which must
+    /// still look as it did.
+    more: Option<Option<FileStamp>>,
+}
+
+impl Stream<'_> {
+    /// The next batch, if any.
+    fn next_batch(&mut self, readers: &Readers<'_>, small: &SmallLogs) -> Option<Vec<LogEvent>> {
+        let p = match self {
+            Stream::Thread(rx) => return rx.recv().ok(),
+            Stream::Pooled(p) => p,
+        };
+        loop {
+            if let Some(stamp) = p.more.take() {
+                // Read again from where the merge is, as many as there is room for.
+                let now = file_stamp(p.file.open());
+                if now.is_none() || now != stamp {
+                    if let Ok(mut c) = small.changed.lock() {
+                        c.insert(p.index, p.taken);
+                    }
+                    return None;
+                }
+                let (_, events, seen) =
+                    readers.read_log_part(p.file, p.kind, p.taken, small.room(), &|_| {});
+                let got = events.len();
+                if got == 0 {
+                    return None;
+                }
+                small.hold(got);
+                p.taken += got;
+                if seen > p.taken {
+                    p.more = Some(stamp);
+                }
+                return Some(events);
+            }
+            if p.taken > 0 {
+                return None;
+            }
+            let piece = p.rx.recv().ok()?;
+            p.taken = piece.events.len();
+            p.more = piece.more;
+            if p.taken > 0 {
+                return Some(piece.events);
+            }
+        }
+    }
+
+    fn pooled(&self) -> bool {
+        matches!(self, Stream::Pooled(_))
+    }
+}
+
 /// Merges time-ordered event streams into one, by (time, stream, line);
 /// `streams` are in path order. An undated event keeps its place in its
 /// log: it sorts at the time of the dated event before it.
-fn merge_logs(streams: Vec<&Receiver<Vec<LogEvent>>>, out: &mut dyn FnMut(LogEvent)) {
+fn merge_logs(
+    mut streams: Vec<Stream<'_>>,
+    readers: &Readers<'_>,
+    small: &SmallLogs,
+    out: &mut dyn FnMut(LogEvent),
+) {
     struct Head {
         batch: std::vec::IntoIter<LogEvent>,
         last_time: Option<DateTime<Utc>>,
@@ -633,13 +833,23 @@ fn merge_logs(streams: Vec<&Receiver<Vec<LogEvent>>>, out: &mut dyn FnMut(LogEve
     let mut heads: Vec<Head> = Vec::with_capacity(streams.len());
     let mut pending: Vec<Option<LogEvent>> = Vec::with_capacity(streams.len());
     let mut heap: BinaryHeap<Reverse<Key>> = BinaryHeap::new();
-    // The next event of stream `i`, waiting for the log's thread if need be.
-    let next = |i: usize, heads: &mut Vec<Head>| -> Option<LogEvent> {
+    let n = streams.len();
+    // The next event of stream `i`, waiting for the log's thread (or
+    // reading the pooled log again) if need be. A pooled log's event taken
+    // from its batch is no longer held for it.
+    let mut next = |i: usize, heads: &mut Vec<Head>| -> Option<LogEvent> {
         loop {
             if let Some(e) = heads[i].batch.next() {
+                if streams[i].pooled() {
+                    small.taken(1);
+                }
                 return Some(e);
             }
-            heads[i].batch = streams[i].recv().ok()?.into_iter();
+            // The spent batch's room is given back now, not when the next
+            // comes: a log at its end would keep it till the merge ends (a
+            // batch's room, 64 KB, for each of 20,000 logs: 1.3 GB).
+            heads[i].batch = Vec::new().into_iter();
+            heads[i].batch = streams[i].next_batch(readers, small)?.into_iter();
         }
     };
     let key = |i: usize, e: &LogEvent, h: &mut Head| -> Key {
@@ -648,7 +858,7 @@ fn merge_logs(streams: Vec<&Receiver<Vec<LogEvent>>>, out: &mut dyn FnMut(LogEve
         }
         (h.last_time, i, e.origin.line.unwrap_or(0))
     };
-    for i in 0..streams.len() {
+    for i in 0..n {
         heads.push(Head {
             batch: Vec::new().into_iter(),
             last_time: None,

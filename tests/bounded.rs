@@ -75,3 +75,120 @@ fn thousands_of_foreign_recipients_are_named_briefly_and_counted() {
     assert!(msg.contains(" more)"), "{msg}");
     assert!(msg.len() < 1000, "named briefly: {} bytes", msg.len());
 }
+
+#[test]
+fn a_log_of_thousands_of_users_lists_the_first_4096_and_says_so() {
+    let env = TestEnv::new();
+    env.spooler("alice@contoso.com");
+    let n = 4_096 + 30;
+    let mut log = String::new();
+    for i in 0..n {
+        let t = ago(86_000) + chrono::Duration::seconds(i as i64 * 10);
+        log.push_str(&register_and_480(
+            t,
+            &format!("user{i}@contoso.com"),
+            &format!("peer{i}@contoso.com"),
+        ));
+    }
+    env.write_file(LOG0, log);
+    let s = env.scan_root(&[]);
+    let l = limits(&s);
+    assert!(
+        l.iter()
+            .any(|x| x.contains("more than 4096 distinct users")
+                && x.contains("30 more REGISTER(s)")),
+        "{l:?}"
+    );
+    let users = s.json["facts"]["sip_users"].as_array().unwrap();
+    // The profile folder's user and the first 4,096 the logs named.
+    assert_eq!(users.len(), 4_097, "users listed");
+    assert!(!users.iter().any(|u| u == "user4100@contoso.com"));
+}
+
+#[test]
+fn thousands_of_callees_offline_at_once_are_counted_and_said() {
+    let env = TestEnv::new();
+    env.spooler("alice@contoso.com");
+    let n = 4_096 + 20;
+    let mut log = String::new();
+    for i in 0..n {
+        let t = ago(7200) + chrono::Duration::milliseconds(i as i64 * 10);
+        log.push_str(&register_and_480(
+            t,
+            "alice@contoso.com",
+            &format!("peer{i}@contoso.com"),
+        ));
+    }
+    env.write_file(LOG0, log);
+    let s = env.scan_root(&[]);
+    let l = limits(&s);
+    assert!(
+        l.iter()
+            .any(|x| x.contains("More than 4096 callees") && x.contains("20 more 480(s)")),
+        "{l:?}"
+    );
+}
+
+#[test]
+fn thousands_of_events_in_one_millisecond_are_said_when_not_all_checked_for_retellings() {
+    let env = TestEnv::new();
+    env.spooler("alice@contoso.com");
+    let t = ago(7200);
+    let log: String = (0..4_096 + 40)
+        .map(|i| {
+            log_record(
+                t,
+                &format!("OfflineIM: queued message {i} for sip:bob@contoso.com"),
+            )
+        })
+        .collect();
+    env.write_file(LOG0, log);
+    let s = env.scan_root(&[]);
+    let l = limits(&s);
+    assert!(
+        l.iter()
+            .any(|x| x.contains("same millisecond: 40 were not checked")),
+        "{l:?}"
+    );
+}
+
+/// More events than the small-log pool holds at once (32,768): the logs are
+/// read again for the rest, and every message is still counted.
+#[test]
+fn many_small_logs_of_nothing_but_messages_lose_none() {
+    let env = TestEnv::new();
+    env.spooler("alice@contoso.com");
+    let (logs, per_log) = (40, 1_000);
+    for n in 0..logs {
+        let mut log = String::new();
+        // The logs cover the same hours: the merge takes from all at once.
+        for j in 0..per_log / 2 {
+            let t = ago(86_000) + chrono::Duration::milliseconds(j * 2_000 + n);
+            log.push_str(&log_record(
+                t,
+                &format!("OfflineIM: queued message {n}-{j} for sip:bob@contoso.com"),
+            ));
+            log.push_str(&log_record(
+                t + chrono::Duration::seconds(1),
+                &format!("OfflineIM: message {n}-{j} delivered to sip:bob@contoso.com"),
+            ));
+        }
+        env.write_file(
+            &format!("Microsoft/Office/16.0/Lync/Tracing/Lync-UccApi-{n}.UccApilog"),
+            log,
+        );
+    }
+    let s = env.scan_root(&[]);
+    let l = limits(&s);
+    assert!(
+        l.iter().any(|x| x.contains("hold 20000 offline messages")),
+        "{l:?}"
+    );
+    let notes: Vec<String> = s.json["inputs"]["scanned"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|x| x["note"].as_str().map(str::to_string))
+        .collect();
+    assert!(!notes.iter().any(|n| n.contains("changed")), "{notes:?}");
+}

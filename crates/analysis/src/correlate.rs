@@ -36,8 +36,10 @@ const RETOLD_WINDOW_SECS: i64 = 26 * 3600;
 /// OIM040): a log of millions of distinct recipients is bounded here.
 pub const MAX_DROPPED_RECIPIENTS: usize = 4_096;
 /// Pending 480s (callee offline) remembered: older ones than the trigger
-/// window are forgotten once this many are waiting.
-const MAX_TRIGGERS: usize = 4_096;
+/// window are forgotten once this many are waiting, and when that frees no
+/// room, a 480 for another callee is counted (`Dropped::triggers_not_kept`),
+/// not remembered.
+pub const MAX_TRIGGERS: usize = 4_096;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -89,11 +91,15 @@ fn bit(e: SigEvent) -> u16 {
 /// outcome, the slowest late delivery, and recipients in other domains.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Dropped {
+    /// Keyed by the users REGISTERs named, which the digest bounds
+    /// (`digest::MAX_SIP_USERS`; past it the sender is `None`).
     pub by_user: BTreeMap<Option<String>, DroppedCounts>,
     /// (sender, recipient) in different domains, with the queued event's origin.
     pub federated: BTreeMap<(String, String), Origin>,
     /// Recipients of messages let go past `MAX_DROPPED_RECIPIENTS`: counted.
     pub recipients_not_kept: usize,
+    /// 480s (callee offline) not remembered past `MAX_TRIGGERS` pending ones.
+    pub triggers_not_kept: usize,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -137,13 +143,22 @@ pub struct Correlator {
     /// Kept attempts by sequence number (= queued order).
     attempts: BTreeMap<u64, Attempt>,
     next_seq: u64,
+    /// Bounded by the attempts kept: an entry goes with its attempt (a
+    /// newer attempt with the same id takes the entry over).
     by_id: HashMap<String, u64>,
-    /// Kept attempts per recipient, for events without an id.
+    /// Kept attempts per recipient, for events without an id: bounded by
+    /// the attempts kept (an attempt let go leaves its recipient's set).
     by_recipient: HashMap<String, BTreeSet<u64>>,
-    /// Delivered in time, oldest first: the first to let go.
+    /// Delivered in time, oldest first: the first to let go. Bounded by the
+    /// attempts kept: each is pushed once, and an entry whose attempt went
+    /// as the oldest is left only when no live entry was (then it is empty).
     done_in_time: VecDeque<u64>,
-    /// The latest 480 per callee, waiting for a queued message.
+    /// The latest 480 per callee, waiting for a queued message: at most
+    /// `MAX_TRIGGERS`.
     trigger: HashMap<String, LogEvent>,
+    /// When `trigger` was full of 480s all inside the window: the earliest
+    /// of them, so it is swept again only once one can have expired.
+    trigger_full_since: Option<DateTime<Utc>>,
     user: Option<String>,
     dropped: Dropped,
     /// Recipients of messages let go that may be in another domain than
@@ -162,6 +177,7 @@ impl Correlator {
             by_recipient: HashMap::new(),
             done_in_time: VecDeque::new(),
             trigger: HashMap::new(),
+            trigger_full_since: None,
             user: None,
             dropped: Dropped::default(),
             dropped_recipients: BTreeMap::new(),
@@ -177,10 +193,21 @@ impl Correlator {
         match &e.kind {
             EventKind::SipUser { address } => self.user = Some(address.clone()),
             EventKind::CalleeOffline { callee } => {
-                if self.trigger.len() >= MAX_TRIGGERS {
+                if self.trigger.len() >= MAX_TRIGGERS && !self.trigger.contains_key(callee) {
                     let horizon = t - Duration::seconds(TRIGGER_WINDOW_SECS);
-                    self.trigger
-                        .retain(|_, ev| ev.time.is_some_and(|tt| tt >= horizon));
+                    if self.trigger_full_since.is_none_or(|f| f < horizon) {
+                        self.trigger
+                            .retain(|_, ev| ev.time.is_some_and(|tt| tt >= horizon));
+                        self.trigger_full_since = None;
+                    }
+                    if self.trigger.len() >= MAX_TRIGGERS {
+                        if self.trigger_full_since.is_none() {
+                            self.trigger_full_since =
+                                self.trigger.values().filter_map(|ev| ev.time).min();
+                        }
+                        self.dropped.triggers_not_kept += 1;
+                        return None;
+                    }
                 }
                 self.trigger.insert(callee.clone(), e.clone());
             }
@@ -220,6 +247,12 @@ impl Correlator {
             _ => {}
         }
         None
+    }
+
+    /// A REGISTER named a user the digest does not remember (past
+    /// `digest::MAX_SIP_USERS`): the messages after it have no known sender.
+    pub fn user_not_known(&mut self) {
+        self.user = None;
     }
 
     /// A new attempt, queued at `t`; lets the oldest go when too many are kept.

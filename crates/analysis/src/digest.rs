@@ -16,6 +16,19 @@ use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 /// quote them: a bound for logs of nothing but failures.
 const MAX_UNCLAIMED_RESPONSES: usize = 4_096;
 
+/// Distinct users REGISTERs name that are remembered: a client signs in as
+/// one user or a few; a log naming millions is bounded here. A REGISTER for
+/// another user past this is counted (`LogFacts::users_not_kept`), and the
+/// messages after it have no known sender until a remembered user signs in
+/// again. Bounds every per-user table after it too: the correlator's counts
+/// of messages let go are kept per user it was told of.
+pub const MAX_SIP_USERS: usize = 4_096;
+
+/// Distinct events remembered for one millisecond, to drop the same event
+/// told by two sources: a log of millions of events stamped the same
+/// millisecond is bounded here (those past it are not checked, and counted).
+const MAX_TOLD_PER_MOMENT: usize = 4_096;
+
 /// A fact and the event that told it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Told<T> {
@@ -30,7 +43,8 @@ pub struct Tally {
     pub count: usize,
     pub first: Option<DateTime<Utc>>,
     pub last: Option<DateTime<Utc>>,
-    /// Labels in order of first appearance, with their counts.
+    /// Labels in order of first appearance, with their counts: a few words
+    /// or an HTTP status, so at most a few thousand whatever the input.
     pub labels: Vec<(String, usize)>,
     /// The first `MAX_EVIDENCE` events, in time order.
     pub evidence: Vec<Citation>,
@@ -118,7 +132,11 @@ impl LogDigest {
                 self.facts.duplicates += 1;
                 return;
             }
-            self.told.insert(e.kind.clone());
+            if self.told.len() < MAX_TOLD_PER_MOMENT {
+                self.told.insert(e.kind.clone());
+            } else {
+                self.facts.duplicates_unchecked += 1;
+            }
         }
         self.facts.events += 1;
         if let EventKind::Signature { .. } = &e.kind {
@@ -141,8 +159,17 @@ impl LogDigest {
         if let EventKind::CalleeOffline { .. } = &e.kind {
             self.facts.callee_offline.add(&e, None);
         }
+        let user_not_kept = matches!(&e.kind, EventKind::SipUser { address }
+            if self.facts.sip_users.len() >= MAX_SIP_USERS
+                && !self.facts.sip_users.contains(address));
         self.fold_facts(&e);
-        let joined = self.correlator.push(&e);
+        let joined = if user_not_kept {
+            self.facts.users_not_kept += 1;
+            self.correlator.user_not_known();
+            None
+        } else {
+            self.correlator.push(&e)
+        };
         if is_ews_failure(&e) && !self.quotes_a_response(&e, joined) {
             let label = failure_label(&e);
             self.facts.ews_failures.add(&e, label);
@@ -189,7 +216,9 @@ impl LogDigest {
             }
         }
         match &e.kind {
-            EventKind::SipUser { address } if !f.sip_users.contains(address) => {
+            EventKind::SipUser { address }
+                if f.sip_users.len() < MAX_SIP_USERS && !f.sip_users.contains(address) =>
+            {
                 f.sip_users.insert(address.clone());
             }
             // Only a build that parses counts.
@@ -240,10 +269,14 @@ impl LogDigest {
 /// The logs' facts once every event was folded: what rules and facts read.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LogFacts {
+    /// At most `MAX_SIP_USERS`.
     pub sip_users: BTreeSet<String>,
+    /// REGISTERs naming a user once `sip_users` was full: counted, not kept.
+    pub users_not_kept: u64,
     pub build_oc: Option<Told<String>>,
     pub build_uccapi: Option<Told<String>>,
     pub ews_url: Option<Told<String>>,
+    /// Keyed by name: only the few names `PROVISIONING_NAMES` lists are told.
     pub provisioning: BTreeMap<String, Told<String>>,
     pub user_im_auto_archiving: Option<Told<bool>>,
     pub ews_failures: Tally,
@@ -263,6 +296,9 @@ pub struct LogFacts {
     /// Events folded (after duplicates were dropped), and duplicates dropped.
     pub events: u64,
     pub duplicates: u64,
+    /// Events not checked for a second telling: past `MAX_TOLD_PER_MOMENT`
+    /// distinct ones in one millisecond.
+    pub duplicates_unchecked: u64,
     /// Events told both as local lines and with absolute times: do they agree?
     pub clocks: ClockPairs,
 }

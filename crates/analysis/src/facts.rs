@@ -66,7 +66,9 @@ pub fn derive(scan: &ScanData, cfg: &Overrides) -> Facts {
 }
 
 /// Every user the scan knows of: profile folders, spool items' profiles,
-/// and users the logs' REGISTERs named.
+/// and users the logs' REGISTERs named. Bounded: profiles and items are
+/// files already held, and the logs' users are at most
+/// `digest::MAX_SIP_USERS`.
 pub fn sip_users(scan: &ScanData, logged: &BTreeSet<String>) -> Vec<String> {
     let mut users: Vec<String> = scan.profiles.iter().map(|p| p.address.clone()).collect();
     // A hundred thousand items name a few profiles: each is copied once.

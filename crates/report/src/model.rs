@@ -552,6 +552,30 @@ fn limits(scan: &ScanData, attempts: &[Attempt]) -> Vec<String> {
             oimdiag_analysis::correlate::MAX_DROPPED_RECIPIENTS
         ));
     }
+    let users = scan.logs.users_not_kept;
+    if users > 0 {
+        out.push(format!(
+            "The logs named more than {} distinct users in REGISTERs: {users} more REGISTER(s) \
+             naming others were counted but their users are not listed, and the messages after \
+             them are counted with no known sender.",
+            crate::digest::MAX_SIP_USERS
+        ));
+    }
+    let triggers = scan.attempts_dropped.triggers_not_kept;
+    if triggers > 0 {
+        out.push(format!(
+            "More than {} callees were offline (480) within five minutes: {triggers} more 480(s) \
+             were counted but not matched to the offline messages after them.",
+            crate::correlate::MAX_TRIGGERS
+        ));
+    }
+    let unchecked = scan.logs.duplicates_unchecked;
+    if unchecked > 0 {
+        out.push(format!(
+            "More than 4,096 distinct events were stamped the same millisecond: {unchecked} \
+             were not checked for a second telling by another source."
+        ));
+    }
     let urls = scan.log_stats.urls_not_noted;
     if urls > 0 {
         out.push(format!(

@@ -236,6 +236,7 @@ struct Interpreter<'a> {
     urls_not_noted: u64,
     last_user: Option<String>,
     last_build: Option<(String, bool)>,
+    /// Keyed by name: only the few `sip::PROVISIONING_NAMES` are told.
     last_provisioning: HashMap<String, String>,
     last_user_archiving: Option<bool>,
     /// Records that carry a SIP packet (for `coverage`).
