@@ -558,7 +558,7 @@ fn limits(scan: &ScanData, attempts: &[Attempt]) -> Vec<String> {
             "The logs named more than {} distinct users in REGISTERs: {users} more REGISTER(s) \
              naming others were counted but their users are not listed, and the messages after \
              them are counted with no known sender.",
-            crate::digest::MAX_SIP_USERS
+            oimdiag_analysis::digest::MAX_SIP_USERS
         ));
     }
     let triggers = scan.attempts_dropped.triggers_not_kept;
@@ -566,7 +566,7 @@ fn limits(scan: &ScanData, attempts: &[Attempt]) -> Vec<String> {
         out.push(format!(
             "More than {} callees were offline (480) within five minutes: {triggers} more 480(s) \
              were counted but not matched to the offline messages after them.",
-            crate::correlate::MAX_TRIGGERS
+            oimdiag_analysis::correlate::MAX_TRIGGERS
         ));
     }
     let unchecked = scan.logs.duplicates_unchecked;
