@@ -112,7 +112,7 @@ impl Writer<'_> {
     }
 
     fn heading(&mut self, title: &str) {
-        let underline = "-".repeat(title.chars().count());
+        let underline = "-".repeat(super::term::visible_width(title));
         let t = self.p.paint(Style::Bold, title);
         let _ = write!(self.o, "\n{t}\n{underline}\n");
     }
