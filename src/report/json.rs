@@ -93,7 +93,11 @@ mod tests {
     #[test]
     fn the_report_is_pretty_json_with_serde_escapes() {
         let out = render(&with_items(sample_report(), 3));
-        assert!(out.starts_with("{\n  \"schema_version\": \""), "{}", &out[..40]);
+        assert!(
+            out.starts_with("{\n  \"schema_version\": \""),
+            "{}",
+            &out[..40]
+        );
         assert!(out.ends_with("\n}\n"));
         for want in [
             "\n    {\n      \"path\": \"C:\\\\Users\\\\a \\\"b\\\"\\\\History Spooler\\\\000000.hist\",\n",

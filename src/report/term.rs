@@ -150,7 +150,11 @@ mod tests {
         wrap_into(&mut o, &"日本語の名前 ".repeat(20), "  ", "  ");
         assert!(o.lines().count() > 2);
         for l in o.lines() {
-            assert!(visible_width(l) <= WIDTH, "{} columns: {l}", visible_width(l));
+            assert!(
+                visible_width(l) <= WIDTH,
+                "{} columns: {l}",
+                visible_width(l)
+            );
             assert!(visible_width(l) > WIDTH - 14 || l == o.lines().last().unwrap());
         }
     }
@@ -165,7 +169,10 @@ mod tests {
         wrap_into(&mut o, &text, "  ", "  ");
         let lines: Vec<&str> = o.lines().collect();
         assert_eq!(lines[0], format!("  {}word", "word ".repeat(13)));
-        assert_eq!(lines[1..], ["  a-b-c-d-e-f-g-h", &format!("  {long}"), "  end"]);
+        assert_eq!(
+            lines[1..],
+            ["  a-b-c-d-e-f-g-h", &format!("  {long}"), "  end"]
+        );
         let mut empty = String::new();
         wrap_into(&mut empty, " \n ", "  x: ", "  ");
         assert_eq!(empty, "");
