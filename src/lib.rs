@@ -12,3 +12,4 @@ pub mod exit;
 pub mod output;
 pub mod run;
 pub mod sigtest;
+pub mod threads;

@@ -12,6 +12,7 @@
 use crate::config::{Format, ScanConfig};
 use crate::exit::ExitStatus;
 use crate::output;
+use crate::threads;
 use chrono::{DateTime, FixedOffset, Utc};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use oimdiag_analysis::correlate;
@@ -29,7 +30,6 @@ use oimdiag_rules::diagnosis::diagnose;
 use oimdiag_rules::{self as rules, RuleContext};
 use oimdiag_vocab::events::{AdminSetting, LogEvent, ReadStats};
 use oimdiag_vocab::found::{InputKind, ScannedInput, SkippedInput};
-use oimdiag_vocab::threads;
 use oimdiag_vocab::timezone::{LocalZone, ZoneSource};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};

@@ -1,9 +1,9 @@
-//! The JSON writer writes what serde_json would, on the sample's whole
-//! report and on long lists of several chunks (these tests need the
+//! The JSON report is serde_json's pretty output of the whole report, long
+//! lists included, and a write error stops it (these tests need the
 //! pipeline, which lives in the binary crate, so they live here).
 
 use clap::Parser;
-use oimdiag_report::json::{render, write, CHUNK};
+use oimdiag_report::json::{render, write};
 use oimdiag_report::model::{ScannedOut, SpoolItems};
 use oimdiag_report::Report;
 use oimdiag_vocab::found::{InputKind, ItemFormat, SpoolItem, TimeSource};
@@ -26,12 +26,6 @@ fn sample_report() -> Report {
         unreachable!()
     };
     oimdiag::run::scan(&a.into_config()).unwrap()
-}
-
-fn serde_pretty(report: &Report) -> String {
-    let mut want = serde_json::to_string_pretty(report).unwrap();
-    want.push('\n');
-    want
 }
 
 /// `n` items and as many scanned files, with strings that need escaping.
@@ -70,21 +64,41 @@ fn with_items(mut report: Report, n: usize) -> Report {
     report
 }
 
+/// The bytes a script reading the report relies on: two spaces a level,
+/// `"key": value`, non-ASCII written as UTF-8, `"`, `\\` and control
+/// characters escaped, an empty list as `[]`, and a final newline.
 #[test]
-fn the_sample_report_is_written_as_serde_writes_it() {
-    let report = sample_report();
-    assert!(!report.spool_items.is_empty() && !report.findings.is_empty());
-    assert_eq!(render(&report), serde_pretty(&report));
+fn the_report_is_pretty_json_with_serde_escapes() {
+    let out = render(&with_items(sample_report(), 3));
+    assert!(
+        out.starts_with("{\n  \"schema_version\": \""),
+        "{}",
+        &out[..40]
+    );
+    assert!(out.ends_with("\n}\n"));
+    for want in [
+        "\n    {\n      \"path\": \"C:\\\\Users\\\\a \\\"b\\\"\\\\History Spooler\\\\000000.hist\",\n",
+        "\n      \"sender\": null,\n",
+        "\n      \"message_class\": \"IM\\u0007.Note\",\n",
+        "\n      \"subject\": \"é 0\\n\",\n",
+        "\n      \"size_bytes\": 2,\n",
+    ] {
+        assert!(out.contains(want), "missing {want:?}");
+    }
 }
 
-/// Lists of no element, one, one chunk, and many chunks with a partial
-/// last one: each rendered in parallel and written in order.
+/// Lists of no element, one, and many: every element written, in order.
 #[test]
-fn long_lists_are_written_as_serde_writes_them() {
-    for n in [0, 1, CHUNK, 5 * CHUNK + 7] {
+fn long_lists_are_written_whole_and_in_order() {
+    for n in [0, 1, 1500] {
         let report = with_items(sample_report(), n);
-        assert_eq!(report.spool_items.len(), n);
-        assert_eq!(render(&report), serde_pretty(&report), "{n} items");
+        let v: serde_json::Value = serde_json::from_str(&render(&report)).unwrap();
+        let items = v["spool_items"].as_array().unwrap();
+        let scanned = v["inputs"]["scanned"].as_array().unwrap();
+        assert_eq!((items.len(), scanned.len()), (n, n), "{n} items");
+        for (k, i) in items.iter().enumerate() {
+            assert_eq!(i["size_bytes"], k as u64);
+        }
     }
 }
 
@@ -105,7 +119,7 @@ fn a_write_error_is_returned() {
             Ok(())
         }
     }
-    let report = with_items(sample_report(), 20 * CHUNK);
+    let report = with_items(sample_report(), 5000);
     let e = write(&report, Full(600 * 1024)).unwrap_err();
     assert_eq!(e.to_string(), "disk full");
 }

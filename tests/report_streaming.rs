@@ -46,7 +46,8 @@ fn every_format_is_the_same_on_stdout_and_in_a_file() {
     for format in ["json", "ndjson", "text", "markdown"] {
         let printed = env.run(&args(&env, format));
         assert_eq!(printed.code, 1, "{format}: {}", printed.stderr);
-        assert!(printed.stdout.len() > 200 * 1024, "{format}: a long report");
+        // Many times the 32 KiB a renderer hands on and the 64 KiB sink.
+        assert!(printed.stdout.len() > 128 * 1024, "{format}: a long report");
         let file = out.path().join(format!("report.{format}"));
         let mut a = args(&env, format);
         a.extend(["--output", file.to_str().unwrap()]);

@@ -3,6 +3,7 @@
 //! come only from here, so no scanned string can carry one to the screen.
 
 use std::fmt::Write;
+use unicode_width::UnicodeWidthStr;
 
 pub const WIDTH: usize = 80;
 
@@ -78,50 +79,43 @@ impl Paint {
     }
 }
 
-/// Columns a string takes on screen: our own colour codes take none.
+/// Columns a string takes on screen, as `unicode-width` counts them (a CJK
+/// character two, a combining accent none); our own colour codes take none.
 pub fn visible_width(s: &str) -> usize {
     let mut n = 0;
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        if c == '\x1b' {
-            // CSI ... final byte in @..~
-            for c in chars.by_ref() {
-                if ('@'..='~').contains(&c) && c != '[' {
-                    break;
-                }
-            }
-        } else {
-            n += 1;
-        }
+    let mut rest = s;
+    while let Some(k) = rest.find('\x1b') {
+        n += rest.get(..k).unwrap_or_default().width();
+        // CSI ... final byte in @..~
+        let after = rest.get(k + 1..).unwrap_or_default();
+        let end = after
+            .char_indices()
+            .find(|&(_, c)| ('@'..='~').contains(&c) && c != '[')
+            .map_or(after.len(), |(i, c)| i + c.len_utf8());
+        rest = after.get(end..).unwrap_or_default();
     }
-    n
+    n + rest.width()
 }
 
 /// Word-wraps `text` to the report width, `first` before the first line and
-/// `rest` before the others. A word longer than a line (a URL, a path) stays
-/// whole on a line of its own rather than being cut.
+/// `rest` before the others, by display columns (textwrap with
+/// unicode-width). Words are what `split_whitespace` finds, one space
+/// between them; a word longer than a line (a URL, a path) stays whole on a
+/// line of its own rather than being cut, and a hyphen is no place to break.
 pub fn wrap_into(o: &mut impl Write, text: &str, first: &str, rest: &str) {
-    let mut line = String::from(first);
-    let mut width = visible_width(first);
-    let mut line_has_word = false;
-    for word in text.split_whitespace() {
-        let w = visible_width(word);
-        if line_has_word && width + 1 + w > WIDTH {
-            let _ = o.write_str(line.trim_end());
-            let _ = o.write_char('\n');
-            line = String::from(rest);
-            width = visible_width(rest);
-            line_has_word = false;
-        }
-        if line_has_word {
-            line.push(' ');
-            width += 1;
-        }
-        line.push_str(word);
-        width += w;
-        line_has_word = true;
+    let words: Vec<&str> = text.split_whitespace().collect();
+    if words.is_empty() {
+        return;
     }
-    if line_has_word {
+    let text = words.join(" ");
+    let options = textwrap::Options::new(WIDTH)
+        .initial_indent(first)
+        .subsequent_indent(rest)
+        .word_separator(textwrap::WordSeparator::AsciiSpace)
+        .word_splitter(textwrap::WordSplitter::NoHyphenation)
+        .break_words(false)
+        .wrap_algorithm(textwrap::WrapAlgorithm::FirstFit);
+    for line in textwrap::wrap(&text, options) {
         let _ = o.write_str(&line);
         let _ = o.write_char('\n');
     }
@@ -145,6 +139,7 @@ mod tests {
         let text = "word ".repeat(40);
         wrap_into(&mut o, &text, "  ", "    ");
         assert!(o.lines().all(|l| l.chars().count() <= WIDTH));
+        assert_eq!(o.lines().next().unwrap().len(), 2 + 15 * 5 - 1);
         assert!(o.lines().count() > 1);
         assert!(o.lines().nth(1).unwrap().starts_with("    word"));
     }
@@ -158,6 +153,44 @@ mod tests {
         wrap_into(&mut o, &"word ".repeat(40), &format!("{label} "), "  ");
         let first = o.lines().next().unwrap();
         assert!(visible_width(first) <= WIDTH && visible_width(first) > WIDTH - 6);
+    }
+
+    /// A CJK character takes two columns, a combining accent none: a line
+    /// of them is wrapped by what the terminal shows, not by chars.
+    #[test]
+    fn wide_and_combining_characters_are_measured_by_columns() {
+        assert_eq!(visible_width("日本語"), 6);
+        assert_eq!(visible_width("Rene\u{301}e"), 5);
+        let mut o = String::new();
+        wrap_into(&mut o, &"日本語の名前 ".repeat(20), "  ", "  ");
+        assert!(o.lines().count() > 2);
+        for l in o.lines() {
+            assert!(
+                visible_width(l) <= WIDTH,
+                "{} columns: {l}",
+                visible_width(l)
+            );
+            assert!(visible_width(l) > WIDTH - 14 || l == o.lines().last().unwrap());
+        }
+    }
+
+    /// A hyphenated word is no place to break, and a word longer than a
+    /// line stays whole on a line of its own.
+    #[test]
+    fn long_and_hyphenated_words_stay_whole() {
+        let mut o = String::new();
+        let long = "x".repeat(90);
+        let text = format!("{}a-b-c-d-e-f-g-h {long} end", "word ".repeat(14));
+        wrap_into(&mut o, &text, "  ", "  ");
+        let lines: Vec<&str> = o.lines().collect();
+        assert_eq!(lines[0], format!("  {}word", "word ".repeat(13)));
+        assert_eq!(
+            lines[1..],
+            ["  a-b-c-d-e-f-g-h", &format!("  {long}"), "  end"]
+        );
+        let mut empty = String::new();
+        wrap_into(&mut empty, " \n ", "  x: ", "  ");
+        assert_eq!(empty, "");
     }
 
     #[test]

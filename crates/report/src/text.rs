@@ -44,6 +44,7 @@ pub fn write(r: &Report, color: bool, out: &mut dyn io::Write) -> io::Result<()>
     let mut w = Writer {
         o: Spill::new(out),
         p: Paint { on: color },
+        base: common_folder(r).to_string(),
     };
     w.summary(r);
     w.probable_cause(r);
@@ -63,6 +64,53 @@ pub fn render(r: &Report, color: bool) -> String {
 struct Writer<'w> {
     o: Spill<'w>,
     p: Paint,
+    /// The folder every path named is in (see [`common_folder`]), said once
+    /// and left out of each path shown; empty when there is none.
+    base: String,
+}
+
+/// A path separator in the paths the report names.
+fn is_separator(b: u8) -> bool {
+    b == b'/' || (cfg!(windows) && b == b'\\')
+}
+
+/// The deepest folder every file the report names is in, with its final
+/// separator (`C:\Users\…\Lync\`), so that each path can be shown
+/// below it and fit in 80 columns. Empty when the paths share no folder, or
+/// only the root of a drive or of the file system.
+fn common_folder(r: &Report) -> &str {
+    let scanned = r.inputs.scanned.iter().filter_map(|s| s.path.to_str());
+    let skipped = r.inputs.skipped.iter().map(|s| s.path.as_str());
+    let evidence = r
+        .findings
+        .iter()
+        .flat_map(|f| &f.evidence)
+        .map(|e| e.path.as_str());
+    let mut common: Option<&str> = None;
+    for p in scanned
+        .chain(skipped)
+        .chain(evidence)
+        .filter(|p| !p.is_empty())
+    {
+        let c = common.unwrap_or(p);
+        let same = c.bytes().zip(p.bytes()).take_while(|(a, b)| a == b).count();
+        // Up to the last separator both share (a separator is one byte: the
+        // cut falls between characters).
+        let end = c
+            .as_bytes()
+            .get(..same)
+            .unwrap_or_default()
+            .iter()
+            .rposition(|&b| is_separator(b))
+            .map_or(0, |k| k + 1);
+        common = Some(c.get(..end).unwrap_or_default());
+    }
+    let c = common.unwrap_or_default();
+    // "/" or "C:\\": the root of everything, nothing worth cutting.
+    if c.bytes().filter(|&b| is_separator(b)).count() < 2 {
+        return "";
+    }
+    c
 }
 
 fn verdict_style(v: Verdict) -> Style {
@@ -90,14 +138,6 @@ fn outcome_style(o: Outcome) -> Style {
     }
 }
 
-/// `path:line`, or just the path.
-fn location(path: &str, line: Option<u64>) -> String {
-    match line {
-        Some(l) => format!("{}:{l}", clean(path)),
-        None => clean(path),
-    }
-}
-
 /// "4 History Spooler items", "1 UccApilog log".
 pub(crate) fn kind_count(k: InputKind, n: usize) -> String {
     let (one, many) = match k {
@@ -110,6 +150,20 @@ pub(crate) fn kind_count(k: InputKind, n: usize) -> String {
 }
 
 impl Writer<'_> {
+    /// A path as shown: below the common folder, made safe for a terminal.
+    fn path(&self, p: &str) -> String {
+        clean(p.strip_prefix(self.base.as_str()).unwrap_or(p))
+    }
+
+    /// `path:line`, or just the path.
+    fn location(&self, path: &str, line: Option<u64>) -> String {
+        let p = self.path(path);
+        match line {
+            Some(l) => format!("{p}:{l}"),
+            None => p,
+        }
+    }
+
     fn line(&mut self, s: &str) {
         self.o.push_str(s);
         self.o.push('\n');
@@ -120,7 +174,7 @@ impl Writer<'_> {
     }
 
     fn heading(&mut self, title: &str) {
-        let underline = "-".repeat(title.chars().count());
+        let underline = "-".repeat(super::term::visible_width(title));
         let t = self.p.paint(Style::Bold, title);
         let _ = write!(self.o, "\n{t}\n{underline}\n");
     }
@@ -152,6 +206,11 @@ impl Writer<'_> {
             "",
             "",
         );
+        if !self.base.is_empty() {
+            // A line of its own: a path is not wrapped at its spaces.
+            self.line("Paths below are relative to this folder:");
+            self.line(&format!("  {}", clean(&self.base)));
+        }
         if r.redacted {
             self.wrap(
                 "Names are pseudonyms (--redact): user1@domain1.example, \
@@ -224,7 +283,7 @@ impl Writer<'_> {
                 self.wrap(&clean(&e.excerpt), "      ", "      ");
                 continue;
             }
-            self.line(&format!("      {}", location(&e.path, e.line)));
+            self.line(&format!("      {}", self.location(&e.path, e.line)));
             self.wrap(&clean(&e.excerpt), "        ", "        ");
         }
         if is_top_cause {
@@ -288,7 +347,7 @@ impl Writer<'_> {
         self.wrap(value, &first, &rest);
         if let Some(s) = source {
             match &s.path {
-                Some(path) => self.line(&format!("{rest}from {}", location(path, s.line))),
+                Some(path) => self.line(&format!("{rest}from {}", self.location(path, s.line))),
                 None => self.line(&format!(
                     "{rest}set on the command line ({})",
                     clean(&s.excerpt)
@@ -374,7 +433,7 @@ impl Writer<'_> {
                 "    ",
                 "      ",
             );
-            self.line(&format!("        {}", location(&e.path, e.line)));
+            self.line(&format!("        {}", self.location(&e.path, e.line)));
             self.wrap(&clean(e.excerpt), "        ", "        ");
         }
         if a.events_dropped > 0 {
@@ -383,7 +442,7 @@ impl Writer<'_> {
         for p in &a.spool_items {
             let age = items.state_suffix(p);
             self.line(&format!("    -> in the History Spooler{age}"));
-            self.line(&format!("       {}", clean(p)));
+            self.line(&format!("       {}", self.path(p)));
         }
         if a.outcome == Outcome::Expired {
             if let (Some(now), Ok(q)) = (now, DateTime::parse_from_rfc3339(&a.queued_at)) {
@@ -435,7 +494,7 @@ impl Writer<'_> {
                 let _ = write!(text, "; subject: {}", clean(s));
             }
             self.wrap(&text, &format!("  {state} "), "          ");
-            self.line(&format!("          {}", clean(&i.path)));
+            self.line(&format!("          {}", self.path(&i.path)));
         }
     }
 
@@ -467,7 +526,7 @@ impl Writer<'_> {
             self.wrap(&format!("Read: {}.", list.join(", ")), "  ", "    ");
         }
         for s in ins.scanned.iter().filter(|s| s.note.is_some()) {
-            self.line(&format!("  read {}", clean(&s.path.to_string_lossy())));
+            self.line(&format!("  read {}", self.path(&s.path.to_string_lossy())));
             self.wrap(
                 &clean(s.note.as_deref().unwrap_or_default()),
                 "      note: ",
@@ -475,7 +534,7 @@ impl Writer<'_> {
             );
         }
         for s in ins.skipped.iter().take(MAX_SKIPPED_SHOWN) {
-            self.line(&format!("  skipped {}", clean(&s.path)));
+            self.line(&format!("  skipped {}", self.path(&s.path)));
             self.wrap(&clean(&s.reason), "      ", "      ");
         }
         if ins.skipped.len() > MAX_SKIPPED_SHOWN {

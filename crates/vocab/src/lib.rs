@@ -12,7 +12,6 @@ pub mod citation;
 pub mod events;
 pub mod found;
 pub mod rule_id;
-pub mod threads;
 
 /// The version and build modules read dates and versions out of file
 /// content (via the readers), so none may panic on it: docs/robustness.md §1.
