@@ -22,6 +22,9 @@ fn sample_report(extra: &[&str]) -> Report {
 /// the tool's name and version, the times of items and messages and the
 /// names of events (made as they are shown). Everything else must be visited.
 const PROGRAM_STRINGS: &[&str] = &[
+    "scan_time",
+    "since",
+    "utc_offset",
     "schema_version",
     "name",
     "version",

@@ -51,6 +51,28 @@ pub enum Outcome {
     Pending,
 }
 
+impl Outcome {
+    /// As the JSON report spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Delivered => "delivered",
+            Outcome::DeliveredLate => "delivered_late",
+            Outcome::Failed => "failed",
+            Outcome::Expired => "expired",
+            Outcome::Pending => "pending",
+        }
+    }
+
+    /// Every value, for the test that the spelling matches serde's.
+    pub const ALL: &'static [Outcome] = &[
+        Outcome::Delivered,
+        Outcome::DeliveredLate,
+        Outcome::Failed,
+        Outcome::Expired,
+        Outcome::Pending,
+    ];
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Attempt {
     pub id: Option<String>,
@@ -608,6 +630,14 @@ pub fn timer_end(a: &Attempt) -> DateTime<Utc> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Renderers show `as_str`; the JSON shows serde's spelling: one word.
+    #[test]
+    fn as_str_is_the_json_spelling() {
+        for v in Outcome::ALL {
+            assert_eq!(serde_json::to_value(v).unwrap(), v.as_str());
+        }
+    }
     use oimdiag_vocab::events::{Origin, SigFields};
     use oimdiag_vocab::found::{ItemFormat, TimeSource};
     use std::path::PathBuf;

@@ -15,6 +15,7 @@ pub use model::{build, Report, ReportTime, Verdict};
 
 use model::{SpoolItemOut, SpoolItems};
 use oimdiag_rules::{Finding, Severity};
+use oimdiag_vocab::timefmt::rfc3339;
 
 use std::fmt;
 use std::io::{self, Write};
@@ -134,20 +135,12 @@ impl<'r> ItemsByPath<'r> {
             .map(|i| {
                 format!(
                     ": {} for {}",
-                    enum_str(&i.state),
+                    i.state.as_str(),
                     oimdiag_vocab::timefmt::human_duration(i.age_seconds)
                 )
             })
             .unwrap_or_default()
     }
-}
-
-/// A report enum as its JSON spelling (`delivered_late`, `stuck`).
-pub(crate) fn enum_str<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|j| j.as_str().map(str::to_string))
-        .unwrap_or_default()
 }
 
 /// "1 file", "3 files".
@@ -245,12 +238,13 @@ pub(crate) fn coverage_lines(r: &Report) -> Vec<String> {
     } else {
         format!("Not known: {}.", c.unknown_facts.join(", "))
     });
-    out.push(match &r.since {
+    let now = rfc3339(r.scan_time);
+    out.push(match r.since {
         Some(since) => format!(
-            "Judged: evidence from {since} (--since) to the scan time {}.",
-            r.scan_time
+            "Judged: evidence from {} (--since) to the scan time {now}.",
+            rfc3339(since)
         ),
-        None => format!("Judged: evidence up to the scan time {}.", r.scan_time),
+        None => format!("Judged: evidence up to the scan time {now}."),
     });
     out
 }
@@ -282,13 +276,13 @@ pub(crate) fn severity_groups(
     })
 }
 
-/// When a timeline event happened, if its time is known.
+/// When a timeline event happened, if its time is known: to the second, as
+/// the report shows it, so steps between shown times add up.
 pub(crate) fn event_time(
     e: &model::TimelineEvent,
 ) -> Option<chrono::DateTime<chrono::FixedOffset>> {
-    e.time
-        .as_deref()
-        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+    use chrono::SubsecRound;
+    e.time.map(|t| t.trunc_subsecs(0).fixed_offset())
 }
 
 /// A report for people rendered into a string (tests, fuzzing).

@@ -6,11 +6,11 @@
 use super::model::{AttemptOut, Report, SettingOut, SourceOut, Verdict};
 use super::term::clean;
 use super::text::kind_count;
-use super::{enum_str, event_time, plural, severity_groups, ItemsByPath, Spill};
+use super::{event_time, plural, severity_groups, ItemsByPath, Spill};
 use oimdiag_analysis::correlate::Outcome;
 use oimdiag_rules::{info, Finding};
 use oimdiag_vocab::found::InputKind;
-use oimdiag_vocab::timefmt::{human_duration, parse_utc_offset};
+use oimdiag_vocab::timefmt::{human_duration, offset_string, rfc3339};
 use std::fmt::Write;
 use std::io;
 
@@ -131,11 +131,11 @@ fn summary(o: &mut Spill<'_>, r: &Report) {
         r.summary.infos
     );
     let _ = writeln!(o, "| Probable causes | {causes} |");
-    let _ = writeln!(o, "| Scan time (UTC) | {} |", text(&r.scan_time));
+    let _ = writeln!(o, "| Scan time (UTC) | {} |", rfc3339(r.scan_time));
     let _ = writeln!(
         o,
         "| Local log times read as | UTC{} |",
-        text(&r.utc_offset)
+        offset_string(r.utc_offset)
     );
     if r.redacted {
         let _ = writeln!(
@@ -243,13 +243,13 @@ fn facts(o: &mut Spill<'_>, r: &Report) {
         "| Client build | {build} | {} |",
         source_cell(fa.client_build_source.as_ref())
     );
-    let install = match enum_str(&fa.install_type).as_str() {
+    let install = match fa.install_type.as_str() {
         "c2r" => "Click-to-Run (c2r)".to_string(),
         "msi" => "MSI (msi): no Offline IM".to_string(),
         other => other.to_string(),
     };
     let _ = writeln!(o, "| Install type | {install} | |");
-    let mailbox = match enum_str(&fa.mailbox_location).as_str() {
+    let mailbox = match fa.mailbox_location.as_str() {
         "online" => "Exchange Online".to_string(),
         "on_premises" => "Exchange on-premises".to_string(),
         other => other.to_string(),
@@ -307,19 +307,19 @@ fn timeline(o: &mut Spill<'_>, r: &Report) {
 }
 
 fn attempt(o: &mut Spill<'_>, r: &Report, a: &AttemptOut, items: &ItemsByPath<'_>) {
-    let offset = parse_utc_offset(&r.utc_offset).ok();
+    let offset = Some(r.utc_offset);
     let id = a.id.map(text).unwrap_or_default();
     let to = text(a.recipient.unwrap_or("unknown recipient"));
     let from = a
         .user
         .map(|u| format!(" from {}", text(u)))
         .unwrap_or_default();
-    let outcome = enum_str(&a.outcome).replace('_', " ");
+    let outcome = a.outcome.as_str().replace('_', " ");
     let _ = writeln!(o, "\n### Message {id} to {to}{from}: {outcome}\n");
     let _ = writeln!(
         o,
         "| Time (UTC) | Local (UTC{}) | Event | Where | Excerpt |\n|---|---|---|---|---|",
-        text(&r.utc_offset)
+        offset_string(r.utc_offset)
     );
     for e in &a.evidence {
         let t = event_time(e);
@@ -360,7 +360,7 @@ fn spool_items(o: &mut Spill<'_>, r: &Report) {
         "| State | Age | Sent (UTC) | Recipient | Format | Path |\n|---|---|---|---|---|---|"
     );
     for i in r.spool_items.iter() {
-        let mut state = enum_str(&i.state);
+        let mut state = i.state.as_str().to_string();
         if matches!(
             i.attempt_outcome,
             Some(Outcome::Delivered | Outcome::DeliveredLate)
@@ -374,7 +374,7 @@ fn spool_items(o: &mut Spill<'_>, r: &Report) {
         if let Some(s) = &i.subject {
             let _ = write!(path, " subject: {}", code(s, true));
         }
-        let source = match enum_str(&i.sent_at_source).as_str() {
+        let source = match i.sent_at_source.as_str() {
             "content" => "",
             _ => " (file time)",
         };
@@ -382,9 +382,9 @@ fn spool_items(o: &mut Spill<'_>, r: &Report) {
             o,
             "| {state} | {} | {}{source} | {} | {} | {path} |",
             human_duration(i.age_seconds),
-            text(&i.sent_at),
+            rfc3339(i.sent_at),
             super::recipient_list(i.recipients, text).unwrap_or_else(|| "unknown".to_string()),
-            enum_str(&i.format),
+            i.format.as_str(),
         );
     }
 }

@@ -1,7 +1,7 @@
 //! The report model: exactly what the JSON carries (BRIEF §5), so every
 //! renderer shows the same facts.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
 use oimdiag_analysis::correlate::{Attempt, Outcome};
 use oimdiag_analysis::coverage::Coverage;
 use oimdiag_analysis::scan_data::ScanData;
@@ -14,7 +14,7 @@ use oimdiag_vocab::found::{
     Facts, InputKind, ItemFormat, MailboxLocation, Setting, Source, SourceKind, SpoolItem,
     TimeSource, Window,
 };
-use oimdiag_vocab::timefmt::{offset_string, rfc3339};
+use oimdiag_vocab::timefmt::offset_string;
 use oimdiag_vocab::timezone::{LocalZone, ZoneSource};
 use schemars::JsonSchema;
 use serde::ser::SerializeSeq;
@@ -35,14 +35,18 @@ pub struct Report {
     pub tool: Tool,
     /// The "now" the two-minute timer was measured against (`--now`): the
     /// report is what a scan at this time would have seen.
-    #[schemars(extend("format" = "date-time"))]
-    pub scan_time: String,
+    #[serde(serialize_with = "time::instant")]
+    #[schemars(with = "String", extend("format" = "date-time"))]
+    pub scan_time: DateTime<Utc>,
     /// `--since`: evidence before it was counted and listed, not judged.
-    #[schemars(extend("format" = "date-time"))]
-    pub since: Option<String>,
+    #[serde(serialize_with = "time::maybe")]
+    #[schemars(with = "Option<String>", extend("format" = "date-time"))]
+    pub since: Option<DateTime<Utc>>,
     /// The UTC offset in force at `scan_time` by the zone rules local log
     /// times were read with, e.g. `+01:00`.
-    pub utc_offset: String,
+    #[serde(serialize_with = "time::offset")]
+    #[schemars(with = "String")]
+    pub utc_offset: FixedOffset,
     /// The zone rules local times without an offset were read by.
     pub time_zone: TimeZoneOut,
     /// True when addresses, hosts and profile names were replaced by
@@ -136,8 +140,9 @@ pub struct SpoolItemOut<'a> {
     /// The sip_* profile the item belongs to.
     pub user: Option<&'a str>,
     pub size_bytes: u64,
-    #[schemars(extend("format" = "date-time"))]
-    pub sent_at: String,
+    #[serde(serialize_with = "time::instant")]
+    #[schemars(with = "String", extend("format" = "date-time"))]
+    pub sent_at: DateTime<Utc>,
     pub sent_at_source: TimeSource,
     pub age_seconds: i64,
     pub state: ItemState,
@@ -225,7 +230,7 @@ impl SpoolItems {
             path: shown(&i.path),
             user: i.profile.as_deref(),
             size_bytes: i.size_bytes,
-            sent_at: rfc3339(i.sent_at),
+            sent_at: i.sent_at,
             sent_at_source: i.sent_at_source,
             age_seconds: age,
             state,
@@ -281,10 +286,12 @@ pub struct AttemptOut<'a> {
     pub id: Option<&'a str>,
     pub user: Option<&'a str>,
     pub recipient: Option<&'a str>,
-    #[schemars(extend("format" = "date-time"))]
-    pub queued_at: String,
-    #[schemars(extend("format" = "date-time"))]
-    pub resolved_at: Option<String>,
+    #[serde(serialize_with = "time::instant")]
+    #[schemars(with = "String", extend("format" = "date-time"))]
+    pub queued_at: DateTime<Utc>,
+    #[serde(serialize_with = "time::maybe")]
+    #[schemars(with = "Option<String>", extend("format" = "date-time"))]
+    pub resolved_at: Option<DateTime<Utc>>,
     pub outcome: Outcome,
     /// Paths of the spool items that are this message.
     pub spool_items: Vec<Cow<'a, str>>,
@@ -296,8 +303,9 @@ pub struct AttemptOut<'a> {
 /// One step of a message's story, with its time in UTC.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct TimelineEvent<'a> {
-    #[schemars(extend("format" = "date-time"))]
-    pub time: Option<String>,
+    #[serde(serialize_with = "time::maybe")]
+    #[schemars(with = "Option<String>", extend("format" = "date-time"))]
+    pub time: Option<DateTime<Utc>>,
     pub event: &'static str,
     pub path: Cow<'a, str>,
     pub line: Option<u64>,
@@ -331,15 +339,15 @@ impl Attempts {
                 id: a.id.as_deref(),
                 user: a.user.as_deref(),
                 recipient: a.recipient.as_deref(),
-                queued_at: rfc3339(a.queued_at),
-                resolved_at: a.resolved_at.map(rfc3339),
+                queued_at: a.queued_at,
+                resolved_at: a.resolved_at,
                 outcome: a.outcome,
                 spool_items: items.iter().map(|p| p.to_string_lossy()).collect(),
                 evidence: a
                     .events
                     .iter()
                     .map(|e| TimelineEvent {
-                        time: e.time.map(rfc3339),
+                        time: e.time,
                         event: event_name(&e.kind),
                         path: e.origin.path.to_string_lossy(),
                         line: e.origin.line,
@@ -484,9 +492,9 @@ pub fn build(
             name: "oimdiag",
             version: env!("CARGO_PKG_VERSION"),
         },
-        scan_time: rfc3339(time.now),
-        since: time.since.map(rfc3339),
-        utc_offset: offset_string(time.zone.offset_at(time.now)),
+        scan_time: time.now,
+        since: time.since,
+        utc_offset: time.zone.offset_at(time.now),
         time_zone,
         redacted: false,
         summary,
@@ -640,6 +648,30 @@ fn permute<T>(items: &mut [T], mut order: Vec<usize>) {
     }
 }
 
+/// Times serialise as RFC 3339 in UTC to the second (`2026-11-23T09:14:03Z`),
+/// offsets as `+01:00`: the model holds the typed values, the JSON their
+/// spelling.
+pub(crate) mod time {
+    use chrono::{DateTime, FixedOffset, Utc};
+    use oimdiag_vocab::timefmt::{offset_string, rfc3339};
+    use serde::Serializer;
+
+    pub fn instant<S: Serializer>(t: &DateTime<Utc>, ser: S) -> Result<S::Ok, S::Error> {
+        ser.serialize_str(&rfc3339(*t))
+    }
+
+    pub fn maybe<S: Serializer>(t: &Option<DateTime<Utc>>, ser: S) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => instant(t, ser),
+            None => ser.serialize_none(),
+        }
+    }
+
+    pub fn offset<S: Serializer>(o: &FixedOffset, ser: S) -> Result<S::Ok, S::Error> {
+        ser.serialize_str(&offset_string(*o))
+    }
+}
+
 /// Shared strings serialise as the strings they hold.
 mod shared {
     use serde::Serializer;
@@ -696,9 +728,6 @@ impl Report {
             opt(&mut s.path, f);
             f(&mut s.excerpt);
         }
-        f(&mut self.scan_time);
-        opt(&mut self.since, f);
-        f(&mut self.utc_offset);
         opt(&mut self.time_zone.name, f);
         opt(&mut self.time_zone.windows_id, f);
         self.time_zone.offsets_applied.iter_mut().for_each(&mut *f);

@@ -5,6 +5,7 @@
 //! report, serialised from the same model.
 
 use super::model::{FactsOut, Report, Summary, TimeZoneOut, Tool};
+use chrono::{DateTime, FixedOffset, Utc};
 use oimdiag_analysis::coverage::Coverage;
 use serde::Serialize;
 use std::io::{self, Write};
@@ -13,9 +14,12 @@ use std::io::{self, Write};
 struct Header<'a> {
     schema_version: &'a str,
     tool: &'a Tool,
-    scan_time: &'a str,
-    since: Option<&'a str>,
-    utc_offset: &'a str,
+    #[serde(serialize_with = "crate::model::time::instant")]
+    scan_time: DateTime<Utc>,
+    #[serde(serialize_with = "crate::model::time::maybe")]
+    since: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "crate::model::time::offset")]
+    utc_offset: FixedOffset,
     time_zone: &'a TimeZoneOut,
     redacted: bool,
     summary: &'a Summary,
@@ -52,9 +56,9 @@ pub fn write(r: &Report, mut w: impl Write) -> io::Result<()> {
     let header = Header {
         schema_version: r.schema_version,
         tool: &r.tool,
-        scan_time: &r.scan_time,
-        since: r.since.as_deref(),
-        utc_offset: &r.utc_offset,
+        scan_time: r.scan_time,
+        since: r.since,
+        utc_offset: r.utc_offset,
         time_zone: &r.time_zone,
         redacted: r.redacted,
         summary: &r.summary,

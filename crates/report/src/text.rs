@@ -6,12 +6,12 @@
 
 use super::model::{AttemptOut, Report, SettingOut, SourceOut, Verdict};
 use super::term::{wrap_into, Paint, Style};
-use super::{enum_str, event_time, plural, severity_groups, ItemsByPath, Spill};
-use chrono::{DateTime, FixedOffset};
+use super::{event_time, plural, severity_groups, ItemsByPath, Spill};
+use chrono::{DateTime, FixedOffset, SubsecRound, Utc};
 use oimdiag_analysis::correlate::Outcome;
 use oimdiag_rules::{info, Finding, Severity};
 use oimdiag_vocab::found::InputKind;
-use oimdiag_vocab::timefmt::{human_duration, parse_utc_offset};
+use oimdiag_vocab::timefmt::{human_duration, offset_string, rfc3339};
 use std::fmt::Write;
 use std::io;
 
@@ -201,7 +201,9 @@ impl Writer<'_> {
         self.wrap(
             &format!(
                 "Findings: {counts}. Scanned at {} (UTC) by {} {}.",
-                r.scan_time, r.tool.name, r.tool.version
+                rfc3339(r.scan_time),
+                r.tool.name,
+                r.tool.version
             ),
             "",
             "",
@@ -307,13 +309,13 @@ impl Writer<'_> {
             (None, _) => "unknown".into(),
         };
         self.fact("Client build", &build, fa.client_build_source.as_ref());
-        let install = match enum_str(&fa.install_type).as_str() {
+        let install = match fa.install_type.as_str() {
             "c2r" => "Click-to-Run (c2r)".to_string(),
             "msi" => "MSI (msi): no Offline IM".to_string(),
             other => other.to_string(),
         };
         self.fact("Install type", &install, None);
-        let mailbox = match enum_str(&fa.mailbox_location).as_str() {
+        let mailbox = match fa.mailbox_location.as_str() {
             "online" => "Exchange Online".to_string(),
             "on_premises" => "Exchange on-premises".to_string(),
             other => other.to_string(),
@@ -375,12 +377,12 @@ impl Writer<'_> {
             "Offline messages in the logs ({})",
             r.attempts.len()
         ));
-        let offset = parse_utc_offset(&r.utc_offset).ok();
-        let now = DateTime::parse_from_rfc3339(&r.scan_time).ok();
+        let offset = r.utc_offset;
+        let now = r.scan_time.trunc_subsecs(0);
         self.wrap(
             &format!(
                 "Times are local (log times read as UTC{}), with UTC in brackets.",
-                r.utc_offset
+                offset_string(r.utc_offset)
             ),
             "  ",
             "  ",
@@ -396,8 +398,8 @@ impl Writer<'_> {
         &mut self,
         a: &AttemptOut,
         items: &ItemsByPath<'_>,
-        offset: Option<FixedOffset>,
-        now: Option<DateTime<FixedOffset>>,
+        offset: FixedOffset,
+        now: DateTime<Utc>,
     ) {
         let id =
             a.id.map(|i| format!("Message {} ", clean(i)))
@@ -409,13 +411,13 @@ impl Writer<'_> {
             .unwrap_or_default();
         let outcome = self.p.paint(
             outcome_style(a.outcome),
-            &enum_str(&a.outcome).replace('_', " ").to_uppercase(),
+            &a.outcome.as_str().replace('_', " ").to_uppercase(),
         );
         self.wrap(&format!("{id}to {to}{from}: {outcome}"), "  ", "    ");
         let mut prev: Option<DateTime<FixedOffset>> = None;
         for e in &a.evidence {
             let t = event_time(e);
-            let when = match (t, offset) {
+            let when = match (t, Some(offset)) {
                 (Some(t), Some(off)) => format!(
                     "{} ({}Z)",
                     t.with_timezone(&off).format("%Y-%m-%d %H:%M:%S"),
@@ -445,10 +447,10 @@ impl Writer<'_> {
             self.line(&format!("       {}", self.path(p)));
         }
         if a.outcome == Outcome::Expired {
-            if let (Some(now), Ok(q)) = (now, DateTime::parse_from_rfc3339(&a.queued_at)) {
+            {
                 self.line(&format!(
                     "    -> nothing logged since; queued {} before the scan",
-                    human_duration((now - q).num_seconds())
+                    human_duration((now - a.queued_at.trunc_subsecs(0)).num_seconds())
                 ));
             }
         }
@@ -460,7 +462,7 @@ impl Writer<'_> {
         }
         self.heading(&format!("History Spooler items ({})", r.spool_items.len()));
         for i in r.spool_items.iter() {
-            let state = enum_str(&i.state);
+            let state = i.state.as_str().to_string();
             let state = self.p.paint(
                 if state == "stuck" {
                     Style::Red
@@ -473,7 +475,7 @@ impl Writer<'_> {
                 i.attempt_outcome,
                 Some(Outcome::Delivered | Outcome::DeliveredLate)
             );
-            let when = match enum_str(&i.sent_at_source).as_str() {
+            let when = match i.sent_at_source.as_str() {
                 "content" => "date in the item",
                 _ => "file time",
             };
@@ -482,7 +484,7 @@ impl Writer<'_> {
                 human_duration(i.age_seconds),
                 super::recipient_list(i.recipients, clean)
                     .unwrap_or_else(|| "unknown recipient".to_string()),
-                enum_str(&i.format),
+                i.format.as_str(),
             );
             if delivered {
                 text.push_str("; delivered per the log: a leftover copy");
@@ -507,8 +509,8 @@ impl Writer<'_> {
                  the two-minute timer was measured against {}.",
                 plural(ins.scanned.len(), "file", "files"),
                 ins.skipped.len(),
-                r.utc_offset,
-                r.scan_time
+                offset_string(r.utc_offset),
+                rfc3339(r.scan_time)
             ),
             "  ",
             "  ",

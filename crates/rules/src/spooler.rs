@@ -25,6 +25,28 @@ pub enum ItemState {
     BeforeSince,
 }
 
+impl ItemState {
+    /// As the JSON report spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemState::Pending => "pending",
+            ItemState::Stuck => "stuck",
+            ItemState::AfterScanTime => "after_scan_time",
+            ItemState::Empty => "empty",
+            ItemState::BeforeSince => "before_since",
+        }
+    }
+
+    /// Every value, for the test that the spelling matches serde's.
+    pub const ALL: &'static [ItemState] = &[
+        ItemState::Pending,
+        ItemState::Stuck,
+        ItemState::AfterScanTime,
+        ItemState::Empty,
+        ItemState::BeforeSince,
+    ];
+}
+
 /// Whole seconds since the item was sent, and its state. The timer has
 /// expired only once an item is *older than* 120 s: at exactly 120 s it is
 /// still pending, at 120.001 s it is stuck.
@@ -284,6 +306,14 @@ pub(crate) fn count(n: usize, what: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Renderers show `as_str`; the JSON shows serde's spelling: one word.
+    #[test]
+    fn as_str_is_the_json_spelling() {
+        for v in ItemState::ALL {
+            assert_eq!(serde_json::to_value(v).unwrap(), v.as_str());
+        }
+    }
     use crate::cap_evidence;
 
     fn ev(k: &usize) -> Citation {

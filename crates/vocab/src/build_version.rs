@@ -22,6 +22,21 @@ pub enum InstallType {
     Unknown,
 }
 
+impl InstallType {
+    /// As the JSON report spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InstallType::C2r => "c2r",
+            InstallType::Msi => "msi",
+            InstallType::Unknown => "unknown",
+        }
+    }
+
+    /// Every value, for the test that the spelling matches serde's.
+    pub const ALL: &'static [InstallType] =
+        &[InstallType::C2r, InstallType::Msi, InstallType::Unknown];
+}
+
 impl ClientBuild {
     pub const fn new(major: u32, minor: u32, build: u32, revision: u32) -> Self {
         ClientBuild {

@@ -93,12 +93,39 @@ pub enum ItemFormat {
     Opaque,
 }
 
+impl ItemFormat {
+    /// As the JSON report spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemFormat::Mime => "mime",
+            ItemFormat::Xml => "xml",
+            ItemFormat::Opaque => "opaque",
+        }
+    }
+
+    /// Every value, for the test that the spelling matches serde's.
+    pub const ALL: &'static [ItemFormat] = &[ItemFormat::Mime, ItemFormat::Xml, ItemFormat::Opaque];
+}
+
 /// Where an item's sent time came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TimeSource {
     Content,
     Mtime,
+}
+
+impl TimeSource {
+    /// As the JSON report spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimeSource::Content => "content",
+            TimeSource::Mtime => "mtime",
+        }
+    }
+
+    /// Every value, for the test that the spelling matches serde's.
+    pub const ALL: &'static [TimeSource] = &[TimeSource::Content, TimeSource::Mtime];
 }
 
 /// One file below a `History Spooler` folder. Holds metadata only: the body is
@@ -192,6 +219,24 @@ pub enum MailboxLocation {
     Unknown,
 }
 
+impl MailboxLocation {
+    /// As the JSON report spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailboxLocation::Online => "online",
+            MailboxLocation::OnPremises => "on_premises",
+            MailboxLocation::Unknown => "unknown",
+        }
+    }
+
+    /// Every value, for the test that the spelling matches serde's.
+    pub const ALL: &'static [MailboxLocation] = &[
+        MailboxLocation::Online,
+        MailboxLocation::OnPremises,
+        MailboxLocation::Unknown,
+    ];
+}
+
 /// Where a fact came from: a file and line, or the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Source {
@@ -253,5 +298,36 @@ pub fn other_domain(a: &str, b: &str) -> bool {
     match (domain(a), domain(b)) {
         (Some(x), Some(y)) => !x.eq_ignore_ascii_case(y),
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod spelling_tests {
+    use super::*;
+    use crate::build_version::InstallType;
+
+    fn serde_spelling<T: Serialize>(v: T) -> String {
+        serde_json::to_value(v)
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// Renderers show `as_str`; the JSON shows serde's spelling: one word.
+    #[test]
+    fn as_str_is_the_json_spelling() {
+        for v in ItemFormat::ALL {
+            assert_eq!(v.as_str(), serde_spelling(v));
+        }
+        for v in TimeSource::ALL {
+            assert_eq!(v.as_str(), serde_spelling(v));
+        }
+        for v in MailboxLocation::ALL {
+            assert_eq!(v.as_str(), serde_spelling(v));
+        }
+        for v in InstallType::ALL {
+            assert_eq!(v.as_str(), serde_spelling(v));
+        }
     }
 }
