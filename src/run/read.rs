@@ -1,53 +1,16 @@
-//! One scan from configuration to report: discover, read, judge, render, write.
-//!
-//! Reading: every log is read on a thread of its own and sends its events,
-//! in batches through a bounded channel, to this thread, which merges the
-//! logs into one timeline and folds it as it comes (`LogDigest`); rotated
-//! logs and CSV exports of the same trace thus join in time order, and memory
-//! holds a few batches per log, not the logs' events. Logs of 1 MiB or less
-//! are read on a small pool instead, which holds a bounded number of events
-//! for all of them (`POOL_EVENTS_AHEAD`) and reads a log again for the rest.
-//! Spool items and admin exports are read meanwhile on a pool of worker threads.
+//! Reading every file found: logs on threads of their own (large) or on a
+//! pool with a shared budget of events (small), items and admin exports on
+//! workers, each log's events sent in batches through bounded channels.
 
-use crate::config::{Format, ScanConfig};
-use crate::exit::ExitStatus;
-use crate::output;
-use crate::threads;
-use chrono::{DateTime, FixedOffset, Utc};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use oimdiag_analysis::correlate;
-use oimdiag_analysis::coverage::Coverage;
-use oimdiag_analysis::digest::LogDigest;
-use oimdiag_analysis::facts;
-use oimdiag_analysis::scan_data::{ClockDisagreement, ScanData};
-use oimdiag_evidence::discover::{self, Discovery, FoundFile};
-use oimdiag_evidence::fsread;
-use oimdiag_evidence::scan::{classify, logs, spooler};
-use oimdiag_evidence::signatures::Signatures;
-use oimdiag_report::redact;
-use oimdiag_report::{self as report, Report, ReportTime};
-use oimdiag_rules::diagnosis::diagnose;
-use oimdiag_rules::{self as rules, RuleContext};
-use oimdiag_vocab::events::{AdminSetting, LogEvent, ReadStats};
-use oimdiag_vocab::found::{InputKind, ScannedInput, SkippedInput};
-use oimdiag_vocab::timezone::{LocalZone, ZoneSource};
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
-use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
-use std::sync::Arc;
-use std::thread::{Scope, ScopedJoinHandle};
-
-/// A scan that could not run at all (exit 2), with the message for stderr.
-#[derive(Debug)]
-pub struct UsageError(pub String);
+use super::merge::{merge, merge_logs, FileResult, Pooled, Stream};
+use super::progress::Progress;
+use super::*;
 
 /// Spool items a pool worker takes at a time.
-const POOL_CHUNK: usize = 64;
+pub(super) const POOL_CHUNK: usize = 64;
 
 /// Events a log thread sends at a time.
-const BATCH: usize = 256;
+pub(super) const BATCH: usize = 256;
 /// Batches all log threads together may read ahead of the merge before they
 /// wait: enough for logs of sparse events to be read while others are
 /// merged (rotated logs cover one time span after another, so the merge
@@ -57,14 +20,14 @@ const BATCH: usize = 256;
 /// 2 and 64 each. At 1 GiB + 100k items (four logs of 10,000 events each),
 /// 16 a log left the last two logs to be read alone after the items: 64
 /// lets them be read with the items, 8% sooner, for 1.3 MB more at the peak.
-const BATCHES_AHEAD: usize = 256;
+pub(super) const BATCHES_AHEAD: usize = 256;
 
 /// Logs this small are read whole by a few pooled threads rather than each
 /// streamed by a thread of its own: a collection of 20,000 small rotated
 /// logs would otherwise start 20,000 threads at once (293 MB peak for 90 MB
 /// of logs). What their events may hold waiting for the merge is bounded by
 /// `POOL_EVENTS_AHEAD`, for all of them together.
-const SMALL_LOG: u64 = 1 << 20;
+pub(super) const SMALL_LOG: u64 = 1 << 20;
 
 /// Events all pooled small logs together hold waiting for the merge (about
 /// 400 bytes each: some 13 MB), beside the first event of each, which the
@@ -76,120 +39,19 @@ const SMALL_LOG: u64 = 1 << 20;
 /// that all cover the same hours are read again more often, never held.
 /// 20,000 logs of 5 KB that are nothing but offline-IM lines peaked at
 /// 1.39 GB when each was held whole, 70 MiB now.
-const POOL_EVENTS_AHEAD: usize = 32_768;
+pub(super) const POOL_EVENTS_AHEAD: usize = 32_768;
 
 /// Large logs read while discovery still walks the tree, at most.
-const MAX_GUESSES: usize = 64;
+pub(super) const MAX_GUESSES: usize = 64;
 
-fn batches_ahead(logs: usize) -> usize {
+pub(super) fn batches_ahead(logs: usize) -> usize {
     (BATCHES_AHEAD / logs.max(1)).clamp(2, 64)
 }
-
-/// Discovers and reads every input, then evaluates the rules.
-pub fn scan(cfg: &ScanConfig) -> Result<Report, UsageError> {
-    let default_location = cfg.paths.is_empty();
-    let roots = if default_location {
-        discover::default_roots().map_err(UsageError)?
-    } else {
-        cfg.paths.clone()
-    };
-    discover::check_roots(&roots)
-        .map_err(|e| UsageError(format!("{}: {}", e.path.display(), e.reason)))?;
-    if let Some(o) = &cfg.output {
-        output::check_target(o, cfg.force, &roots).map_err(UsageError)?;
-    }
-    if let Some(since) = cfg.since.filter(|s| *s > cfg.now) {
-        return Err(UsageError(format!(
-            "--since {} is after the scan time {}: nothing could be judged",
-            oimdiag_vocab::timefmt::rfc3339(since),
-            oimdiag_vocab::timefmt::rfc3339(cfg.now)
-        )));
-    }
-
-    let sigs = match &cfg.signatures {
-        Some(p) => Signatures::with_user_file(p).map_err(UsageError)?,
-        None => Signatures::builtin(),
-    };
-    let mut data = discover_and_read(&roots, default_location, cfg, &sigs);
-    give_back_free_memory();
-    // Local lines that disagree with absolute times by whole quarter hours
-    // were read at the wrong offset. With no flag the offset that
-    // reconciles them is adopted and everything is read again with it: a
-    // second pass only then, so memory stays flat and the usual scan reads
-    // once (OIM052 says which).
-    let inferred;
-    let mut cfg = cfg;
-    let pairs = data.logs.clocks.clone();
-    if pairs.off_by_quarter_hours() {
-        let read_by = read_by(&cfg.zone);
-        let adopt = pairs
-            .reconciling()
-            .filter(|_| cfg.zone.source == ZoneSource::Machine)
-            .and_then(|(o, _)| FixedOffset::east_opt(o));
-        if let Some(o) = adopt {
-            let mut again = cfg.clone();
-            again.zone = LocalZone::fixed(o, ZoneSource::Inferred);
-            drop(data);
-            data = discover_and_read(&roots, default_location, &again, &sigs);
-            give_back_free_memory();
-            inferred = again;
-            cfg = &inferred;
-        }
-        data.clock_disagreement = Some(ClockDisagreement {
-            pairs,
-            read_by,
-            adopted: adopt.map(|o| o.local_minus_utc()),
-        });
-    }
-    let facts = facts::derive(&data, &cfg.overrides());
-    let coverage = Coverage::of(&data, &facts, cfg.window());
-    let ctx = RuleContext {
-        window: cfg.window(),
-        roots: roots.iter().map(|r| r.display().to_string()).collect(),
-        coverage: &coverage,
-        this_machine: default_location,
-    };
-    let findings = rules::evaluate(&data, &facts, &ctx);
-    let summary = diagnose(&findings, &data, &facts, &ctx);
-    let time = ReportTime {
-        now: cfg.now,
-        since: cfg.since,
-        zone: cfg.zone.clone(),
-    };
-    Ok(report::build(
-        data, &facts, coverage, findings, summary, &time,
-    ))
-}
-
-/// The zone rules in force, as a person would name them.
-fn read_by(zone: &LocalZone) -> String {
-    match (zone.source, &zone.name) {
-        (ZoneSource::Machine, Some(name)) => format!("this machine's zone ({name})"),
-        (ZoneSource::Machine, None) => "this machine's zone rules".to_string(),
-        (ZoneSource::Flag, _) => zone.flag(),
-        (ZoneSource::Inferred, _) => format!("the inferred offset {}", zone.flag()),
-    }
-}
-
-/// Returns to the OS the memory the reading threads freed (their buffers and
-/// batches) before the report is made on this thread: glibc keeps it in the
-/// threads' arena, where this thread's allocations cannot reuse it, and the
-/// peak would be both.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn give_back_free_memory() {
-    // SAFETY: malloc_trim only releases free memory; no pointer is touched.
-    unsafe {
-        libc::malloc_trim(0);
-    }
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn give_back_free_memory() {}
 
 /// The regular files directly in `<Lync>\Tracing` of each root, largest
 /// first: the logs that are most of the reading, started while discovery
 /// still walks the tree.
-fn likely_logs(roots: &[PathBuf]) -> Vec<FoundFile> {
+pub(super) fn likely_logs(roots: &[PathBuf]) -> Vec<FoundFile> {
     let mut seen = std::collections::HashSet::new();
     let mut out = Vec::new();
     // Listed as discovery lists (keeping the folders' access times); not
@@ -234,24 +96,24 @@ fn likely_logs(roots: &[PathBuf]) -> Vec<FoundFile> {
 }
 
 /// Everything a file reader needs.
-struct Readers<'a> {
-    cfg: &'a ScanConfig,
-    sigs: &'a Signatures,
-    opts: spooler::ItemOptions,
-    progress: Progress,
+pub(super) struct Readers<'a> {
+    pub(super) cfg: &'a ScanConfig,
+    pub(super) sigs: &'a Signatures,
+    pub(super) opts: spooler::ItemOptions,
+    pub(super) progress: Progress,
 }
 
 /// One file read on a thread of its own: a log sends its events through
 /// `events`; the thread's result is the rest of what reading gave.
-struct LogThread<'scope> {
-    events: Receiver<Vec<LogEvent>>,
-    done: ScopedJoinHandle<'scope, FileResult>,
+pub(super) struct LogThread<'scope> {
+    pub(super) events: Receiver<Vec<LogEvent>>,
+    pub(super) done: ScopedJoinHandle<'scope, FileResult>,
 }
 
 impl Readers<'_> {
     /// Starts reading `f` on its own thread. `kind` is what it was
     /// recognised as, or `None` to recognise it there.
-    fn spawn<'scope, 'env>(
+    pub(super) fn spawn<'scope, 'env>(
         &'env self,
         s: &'scope Scope<'scope, 'env>,
         f: FoundFile,
@@ -276,7 +138,7 @@ impl Readers<'_> {
 
     /// Reads a log, sending its events in batches. When the merge no longer
     /// wants them (a guess discovery did not confirm), the rest is not read.
-    fn stream_log(
+    pub(super) fn stream_log(
         &self,
         f: &FoundFile,
         kind: InputKind,
@@ -287,7 +149,7 @@ impl Readers<'_> {
 
     /// Reads a log, handing its events to `send` in batches; `send` says
     /// whether more are wanted.
-    fn read_log_into(
+    pub(super) fn read_log_into(
         &self,
         f: &FoundFile,
         kind: InputKind,
@@ -322,7 +184,7 @@ impl Readers<'_> {
 
     /// Reads a log whole, keeping its events from the `skip`th, `take` at
     /// most; gives also how many events it has in all.
-    fn read_log_part(
+    pub(super) fn read_log_part(
         &self,
         f: &FoundFile,
         kind: InputKind,
@@ -353,7 +215,7 @@ impl Readers<'_> {
 
     /// Reads a file that is not a log (or was not recognised) and not a
     /// spool item (those are read by the pool).
-    fn read_other(&self, f: &FoundFile, kind: Result<InputKind, String>) -> FileResult {
+    pub(super) fn read_other(&self, f: &FoundFile, kind: Result<InputKind, String>) -> FileResult {
         match kind {
             Ok(InputKind::AdminExport) => {
                 FileResult::Admin(logs::read_admin(f.open(), &f.path, self.sigs))
@@ -365,7 +227,7 @@ impl Readers<'_> {
 }
 
 /// Discovers the inputs and reads them.
-fn discover_and_read(
+pub(super) fn discover_and_read(
     roots: &[PathBuf],
     strict_lync: bool,
     cfg: &ScanConfig,
@@ -405,7 +267,7 @@ fn discover_and_read(
 
 /// How one discovered file (not a spool item: the pool reads those) is
 /// being read.
-enum Reading<'scope> {
+pub(super) enum Reading<'scope> {
     /// On a thread of its own (logs, and guesses of logs).
     Thread(Box<LogThread<'scope>>),
     /// Already, here.
@@ -419,20 +281,20 @@ enum Reading<'scope> {
 
 /// A small log waiting for the pool: its index among the files, the file,
 /// what it is, and where its events go.
-type SmallLog = (usize, FoundFile, InputKind, SyncSender<Piece>);
+pub(super) type SmallLog = (usize, FoundFile, InputKind, SyncSender<Piece>);
 
 /// What the pool sends the merge of a small log, once: its first events,
 /// and, if it has more than were kept, what the file looked like when it was
 /// read (to read the rest again from there).
-struct Piece {
-    events: Vec<LogEvent>,
-    more: Option<Option<FileStamp>>,
+pub(super) struct Piece {
+    pub(super) events: Vec<LogEvent>,
+    pub(super) more: Option<Option<FileStamp>>,
 }
 
 /// A file's size and modification time: a log read again must not have changed.
-type FileStamp = (u64, Option<std::time::SystemTime>);
+pub(super) type FileStamp = (u64, Option<std::time::SystemTime>);
 
-fn file_stamp(p: &Path) -> Option<FileStamp> {
+pub(super) fn file_stamp(p: &Path) -> Option<FileStamp> {
     std::fs::metadata(p)
         .ok()
         .map(|m| (m.len(), m.modified().ok()))
@@ -440,34 +302,34 @@ fn file_stamp(p: &Path) -> Option<FileStamp> {
 
 /// Small logs waiting for the pool, what reading each gave, and the events
 /// they hold waiting for the merge.
-struct SmallLogs {
-    queue: std::sync::Mutex<std::collections::VecDeque<SmallLog>>,
-    results: std::sync::Mutex<HashMap<usize, FileResult>>,
+pub(super) struct SmallLogs {
+    pub(super) queue: std::sync::Mutex<std::collections::VecDeque<SmallLog>>,
+    pub(super) results: std::sync::Mutex<HashMap<usize, FileResult>>,
     /// Events each log keeps when first read (`POOL_EVENTS_AHEAD` shared out).
-    share: usize,
+    pub(super) share: usize,
     /// Events sent to the merge and not yet taken by it.
-    held: std::sync::atomic::AtomicUsize,
+    pub(super) held: std::sync::atomic::AtomicUsize,
     /// Logs that changed before they could be read again: the events read.
-    changed: std::sync::Mutex<HashMap<usize, usize>>,
+    pub(super) changed: std::sync::Mutex<HashMap<usize, usize>>,
 }
 
 impl SmallLogs {
-    fn hold(&self, n: usize) {
+    pub(super) fn hold(&self, n: usize) {
         self.held.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
     }
 
-    fn taken(&self, n: usize) {
+    pub(super) fn taken(&self, n: usize) {
         self.held.fetch_sub(n, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Events a log read again may keep: the room left, at least its share.
-    fn room(&self) -> usize {
+    pub(super) fn room(&self) -> usize {
         let held = self.held.load(std::sync::atomic::Ordering::Relaxed);
         POOL_EVENTS_AHEAD.saturating_sub(held).max(self.share)
     }
 }
 
-fn read_all<'scope, 'env>(
+pub(super) fn read_all<'scope, 'env>(
     s: &'scope Scope<'scope, 'env>,
     found: Discovery,
     readers: &'env Readers<'env>,
@@ -745,319 +607,4 @@ fn read_all<'scope, 'env>(
     data.attempts = kept;
     data.attempts_dropped = attempts.dropped;
     data
-}
-
-/// One log's events as the merge takes them.
-enum Stream<'a> {
-    /// From a log's own thread.
-    Thread(&'a Receiver<Vec<LogEvent>>),
-    /// From the small-log pool, which keeps only a log's first events when
-    /// there are many logs: the rest are read again from the file.
-    Pooled(Box<Pooled<'a>>),
-}
-
-struct Pooled<'a> {
-    rx: &'a Receiver<Piece>,
-    /// The log's index among the files, the file, and what it is.
-    index: usize,
-    file: &'a FoundFile,
-    kind: InputKind,
-    /// Events of the log the merge has been given.
-    taken: usize,
-    /// Events past `taken` are to be read again from the file, which must
-    /// still look as it did.
-    more: Option<Option<FileStamp>>,
-}
-
-impl Stream<'_> {
-    /// The next batch, if any.
-    fn next_batch(&mut self, readers: &Readers<'_>, small: &SmallLogs) -> Option<Vec<LogEvent>> {
-        let p = match self {
-            Stream::Thread(rx) => return rx.recv().ok(),
-            Stream::Pooled(p) => p,
-        };
-        loop {
-            if let Some(stamp) = p.more.take() {
-                // Read again from where the merge is, as many as there is room for.
-                let now = file_stamp(p.file.open());
-                if now.is_none() || now != stamp {
-                    if let Ok(mut c) = small.changed.lock() {
-                        c.insert(p.index, p.taken);
-                    }
-                    return None;
-                }
-                let (_, events, seen) =
-                    readers.read_log_part(p.file, p.kind, p.taken, small.room(), &|_| {});
-                let got = events.len();
-                if got == 0 {
-                    return None;
-                }
-                small.hold(got);
-                p.taken += got;
-                if seen > p.taken {
-                    p.more = Some(stamp);
-                }
-                return Some(events);
-            }
-            if p.taken > 0 {
-                return None;
-            }
-            let piece = p.rx.recv().ok()?;
-            p.taken = piece.events.len();
-            p.more = piece.more;
-            if p.taken > 0 {
-                return Some(piece.events);
-            }
-        }
-    }
-
-    fn pooled(&self) -> bool {
-        matches!(self, Stream::Pooled(_))
-    }
-}
-
-/// Merges time-ordered event streams into one, by (time, stream, line);
-/// `streams` are in path order. An undated event keeps its place in its
-/// log: it sorts at the time of the dated event before it.
-fn merge_logs(
-    mut streams: Vec<Stream<'_>>,
-    readers: &Readers<'_>,
-    small: &SmallLogs,
-    out: &mut dyn FnMut(LogEvent),
-) {
-    struct Head {
-        batch: std::vec::IntoIter<LogEvent>,
-        last_time: Option<DateTime<Utc>>,
-    }
-    type Key = (Option<DateTime<Utc>>, usize, u64);
-    let mut heads: Vec<Head> = Vec::with_capacity(streams.len());
-    let mut pending: Vec<Option<LogEvent>> = Vec::with_capacity(streams.len());
-    let mut heap: BinaryHeap<Reverse<Key>> = BinaryHeap::new();
-    let n = streams.len();
-    // The next event of stream `i`, waiting for the log's thread (or
-    // reading the pooled log again) if need be. A pooled log's event taken
-    // from its batch is no longer held for it.
-    let mut next = |i: usize, heads: &mut Vec<Head>| -> Option<LogEvent> {
-        loop {
-            if let Some(e) = heads[i].batch.next() {
-                if streams[i].pooled() {
-                    small.taken(1);
-                }
-                return Some(e);
-            }
-            // The spent batch's room is given back now, not when the next
-            // comes: a log at its end would keep it till the merge ends (a
-            // batch's room, 64 KB, for each of 20,000 logs: 1.3 GB).
-            heads[i].batch = Vec::new().into_iter();
-            heads[i].batch = streams[i].next_batch(readers, small)?.into_iter();
-        }
-    };
-    let key = |i: usize, e: &LogEvent, h: &mut Head| -> Key {
-        if e.time.is_some() {
-            h.last_time = e.time;
-        }
-        (h.last_time, i, e.origin.line.unwrap_or(0))
-    };
-    for i in 0..n {
-        heads.push(Head {
-            batch: Vec::new().into_iter(),
-            last_time: None,
-        });
-        let e = next(i, &mut heads);
-        if let Some(e) = &e {
-            heap.push(Reverse(key(i, e, &mut heads[i])));
-        }
-        pending.push(e);
-    }
-    while let Some(Reverse((_, i, _))) = heap.pop() {
-        if let Some(e) = pending[i].take() {
-            out(e);
-        }
-        if let Some(e) = next(i, &mut heads) {
-            heap.push(Reverse(key(i, &e, &mut heads[i])));
-            pending[i] = Some(e);
-        }
-    }
-}
-
-/// What reading one file gave (a log's events went to the merge).
-enum FileResult {
-    Log {
-        kind: InputKind,
-        result: Result<(ReadStats, Option<String>), String>,
-    },
-    Admin(Result<(Vec<AdminSetting>, Option<String>), String>),
-    Other(InputKind),
-    Skipped(String),
-}
-
-/// Adds one file's result to the scan's data, as reading it in turn would have.
-fn merge(f: FoundFile, r: FileResult, data: &mut ScanData) {
-    let path = f.path;
-    let scanned = |path, kind, note| ScannedInput { path, kind, note };
-    let skipped = |path: Arc<Path>, reason| SkippedInput {
-        path: path.to_path_buf(),
-        reason,
-    };
-    match r {
-        FileResult::Log { kind, result } => match result {
-            Ok((stats, broke_off)) => {
-                data.log_stats.add(&stats);
-                let note = match (logs::stats_note(&stats), broke_off) {
-                    (Some(n), Some(b)) => Some(format!("{n}; {b}")),
-                    (n, b) => n.or(b),
-                };
-                data.scanned.push(scanned(path, kind, note));
-            }
-            Err(reason) => data.skipped.push(skipped(path, reason)),
-        },
-        FileResult::Admin(Ok((settings, note))) => {
-            data.admin_files += 1;
-            data.admin.extend(settings);
-            data.scanned
-                .push(scanned(path, InputKind::AdminExport, note));
-        }
-        FileResult::Admin(Err(reason)) => data.skipped.push(skipped(path, reason)),
-        FileResult::Other(kind) => data.scanned.push(scanned(path, kind, None)),
-        FileResult::Skipped(reason) => data.skipped.push(skipped(path, reason)),
-    }
-}
-
-/// Progress on stderr only, only on a terminal, never with --quiet: bytes
-/// read of the bytes found (a long log moves it as it is read), and files.
-struct Progress {
-    bar: ProgressBar,
-    files: std::sync::atomic::AtomicUsize,
-    total_files: std::sync::atomic::AtomicUsize,
-}
-
-impl Progress {
-    fn new(cfg: &ScanConfig) -> Progress {
-        let bar = if cfg.quiet || !std::io::stderr().is_terminal() {
-            ProgressBar::hidden()
-        } else {
-            let pb = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
-            // Until discovery is done, the total is not known: bytes only.
-            if let Ok(style) =
-                ProgressStyle::with_template("{spinner} scanning {bytes}, listing files")
-            {
-                pb.set_style(style);
-            }
-            pb
-        };
-        Progress {
-            bar,
-            files: Default::default(),
-            total_files: Default::default(),
-        }
-    }
-
-    /// What discovery found: so many files of so many bytes in all.
-    fn discovered(&self, files: usize, bytes: u64) {
-        use std::sync::atomic::Ordering::Relaxed;
-        self.total_files.store(files, Relaxed);
-        self.bar.inc_length(bytes);
-        if let Ok(style) = ProgressStyle::with_template(
-            "{spinner} scanning {bytes}/{total_bytes}, {msg} {wide_bar}",
-        ) {
-            self.bar.set_style(style);
-        }
-        self.files_message(0);
-    }
-
-    fn bytes(&self, n: u64) {
-        self.bar.inc(n);
-    }
-
-    /// Spool items read, and their bytes (added to the total now).
-    fn items_read(&self, n: usize, bytes: u64) {
-        self.bar.inc_length(bytes);
-        self.bar.inc(bytes);
-        self.files_message(n);
-    }
-
-    /// A file other than an item is done; `bytes` if it was not counted as read.
-    fn file_done(&self, bytes: u64) {
-        self.bar.inc(bytes);
-        self.files_message(1);
-    }
-
-    fn files_message(&self, more: usize) {
-        use std::sync::atomic::Ordering::Relaxed;
-        if self.bar.is_hidden() {
-            return;
-        }
-        let done = self.files.fetch_add(more, Relaxed) + more;
-        let total = self.total_files.load(Relaxed);
-        self.bar.set_message(format!("{done}/{total} files"));
-    }
-
-    fn finish(&self) {
-        self.bar.finish_and_clear();
-    }
-}
-
-/// Renders and writes the report; the exit status follows `--fail-on`.
-pub fn deliver(report: &Report, cfg: &ScanConfig) -> Result<ExitStatus, UsageError> {
-    let redacted;
-    let report = if cfg.redact {
-        redacted = redact::redact(report.clone());
-        &redacted
-    } else {
-        report
-    };
-    // Colour is decided only for text (on Windows deciding turns on the console's ANSI mode).
-    let color = cfg.format == Format::Text && color_wanted(cfg);
-    let reader = match cfg.format {
-        Format::Json | Format::Ndjson => output::Reader::Machine,
-        Format::Text | Format::Markdown => output::Reader::People,
-    };
-    // Written as it is rendered: the report is never held whole in memory.
-    let render = |w: &mut output::Sink<'_>| match cfg.format {
-        Format::Json => report::json::write(report, w),
-        Format::Ndjson => report::ndjson::write(report, w),
-        Format::Markdown => report::markdown::write(report, w),
-        Format::Text => report::text::write(report, color, w),
-    };
-    match cfg.output.as_deref().filter(|p| p.as_os_str() != "-") {
-        Some(path) => {
-            output::stream_file(path, cfg.force, reader, render).map_err(UsageError)?;
-            if !cfg.quiet {
-                eprintln!(
-                    "oimdiag: {} — report written to {}",
-                    report.summary.verdict.as_str().to_ascii_uppercase(),
-                    oimdiag_report::text::clean(&path.display().to_string())
-                );
-            }
-        }
-        None => output::stream_stdout(render)
-            .map_err(|e| UsageError(format!("cannot write the report: {e}")))?,
-    }
-    // Nothing could be judged: a script must not read that as "fine",
-    // whatever --fail-on says (only `never` silences it).
-    let inconclusive = report.summary.verdict == report::model::Verdict::Inconclusive;
-    let failed = cfg.fail_on.is_some_and(|threshold| {
-        inconclusive
-            || report
-                .findings
-                .iter()
-                .any(|f| f.severity.reaches(threshold))
-    });
-    Ok(if failed {
-        ExitStatus::Findings
-    } else {
-        ExitStatus::Clean
-    })
-}
-
-/// `--color`: `auto` colours only a report going to a terminal, and not when
-/// `NO_COLOR` is set to anything but the empty string (no-color.org).
-fn color_wanted(cfg: &ScanConfig) -> bool {
-    let to_terminal = cfg.output.is_none() && std::io::stdout().is_terminal();
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let wanted = report::text::use_color(cfg.color, to_terminal, no_color);
-    // Windows consoles show ANSI codes only once virtual-terminal processing
-    // is on; elsewhere this is `None` and terminals understand them.
-    // A pipe or file gets the codes as asked (`--color always`).
-    wanted && (!to_terminal || anstyle_query::windows::enable_ansi_colors().unwrap_or(true))
 }
