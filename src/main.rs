@@ -119,8 +119,8 @@ fn print_or_quiet(s: &str) -> ExitStatus {
 
 /// glibc gives each thread that allocates its own malloc arena; the log
 /// threads' batches are freed on the merging thread, and the arenas' free
-/// space adds up (15 MB at 1 GiB of logs + 100k items). Two arenas are as
-/// fast here and keep the peak lower.
+/// space adds up with the number of threads. Two arenas are as fast here and
+/// keep the peak lower (bench/RESULTS.md).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn limit_malloc_arenas() {
     // SAFETY: mallopt only sets a malloc parameter; called before any thread starts.

@@ -107,8 +107,8 @@ pub(super) fn merge_logs(
                 return Some(e);
             }
             // The spent batch's room is given back now, not when the next
-            // comes: a log at its end would keep it till the merge ends (a
-            // batch's room, 64 KB, for each of 20,000 logs: 1.3 GB).
+            // comes: a log at its end would keep it till the merge ends, for
+            // every log of a large collection.
             heads[i].batch = Vec::new().into_iter();
             heads[i].batch = streams[i].next_batch(readers, small)?.into_iter();
         }

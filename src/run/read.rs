@@ -17,15 +17,14 @@ pub(super) const BATCH: usize = 256;
 /// takes one log's events at a time, and the others are read only as far as
 /// this lets them), and a bound (an event is about 400 bytes: some 26 MB)
 /// for logs that are nothing but events. Shared out among the logs, between
-/// 2 and 64 each. At 1 GiB + 100k items (four logs of 10,000 events each),
-/// 16 a log left the last two logs to be read alone after the items: 64
-/// lets them be read with the items, 8% sooner, for 1.3 MB more at the peak.
+/// 2 and 64 each: fewer a log left the last logs to be read alone after the
+/// items (bench/RESULTS.md, session 4).
 pub(super) const BATCHES_AHEAD: usize = 256;
 
 /// Logs this small are read whole by a few pooled threads rather than each
 /// streamed by a thread of its own: a collection of 20,000 small rotated
-/// logs would otherwise start 20,000 threads at once (293 MB peak for 90 MB
-/// of logs). What their events may hold waiting for the merge is bounded by
+/// logs would otherwise start 20,000 threads at once, each with its own
+/// buffers (README, "Memory: logs are folded as they are read"). What their events may hold waiting for the merge is bounded by
 /// `POOL_EVENTS_AHEAD`, for all of them together.
 pub(super) const SMALL_LOG: u64 = 1 << 20;
 
@@ -36,9 +35,8 @@ pub(super) const SMALL_LOG: u64 = 1 << 20;
 /// stopped; when the merge has taken those, the log is read again from
 /// there for as many as there is room for (at least its share). Rotated logs
 /// follow one another in time, so each is read again once at most; logs
-/// that all cover the same hours are read again more often, never held.
-/// 20,000 logs of 5 KB that are nothing but offline-IM lines peaked at
-/// 1.39 GB when each was held whole, 70 MiB now.
+/// that all cover the same hours are read again more often, never held
+/// (bench/RESULTS.md, session 8: the dense-logs shape).
 pub(super) const POOL_EVENTS_AHEAD: usize = 32_768;
 
 /// Large logs read while discovery still walks the tree, at most.
@@ -413,7 +411,7 @@ pub(super) fn read_all<'scope, 'env>(
             // One message, which fits: a worker never waits for the merge,
             // so the merge can never wait for a log no worker is free to
             // read. (Room for one, made now: a channel that grows on demand
-            // would take a block of 1.7 KB a log, 34 MB for 20,000 logs.)
+            // takes a block per log once anything is sent.)
             let (tx, rx) = sync_channel(1);
             readings[i] = Reading::Pooled(rx, k);
             if let Ok(mut q) = small.queue.lock() {

@@ -11,7 +11,7 @@ pub(super) struct Entry {
     pub(super) kind: Option<Kind>,
     /// The entry's metadata, when the listing gave it for free (Windows:
     /// the directory enumeration carries size, times and attributes; asking
-    /// each file again costs an open per file, 10 s per 20,000 under Wine).
+    /// each file again costs an open per file, slow under Wine).
     /// Boxed: a listing of 100,000 entries is held while its folder is
     /// walked, and metadata is large (and absent on Unix).
     pub(super) meta: Option<Box<fs::Metadata>>,

@@ -97,7 +97,7 @@ pub fn read_log(
 }
 
 /// Distinct EWS URLs a log notes: a real client uses a handful; a log of
-/// millions of distinct hosts (278 MB of them, once) is bounded here.
+/// millions of distinct hosts is bounded here.
 const MAX_URLS_NOTED: usize = 4096;
 
 /// A reader that says how much it has read, so one long log moves the
