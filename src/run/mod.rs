@@ -12,6 +12,7 @@
 mod merge;
 mod progress;
 mod read;
+mod readers;
 
 use read::discover_and_read;
 

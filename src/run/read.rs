@@ -2,49 +2,13 @@
 //! pool with a shared budget of events (small), items and admin exports on
 //! workers, each log's events sent in batches through bounded channels.
 
-use super::merge::{merge, merge_logs, FileResult, Pooled, Stream};
+use super::merge::{merge, merge_logs, FileResult};
 use super::progress::Progress;
+use super::readers::{
+    batches_ahead, file_stamp, LogThread, Piece, Pooled, Readers, SmallLogs, Stream, Streams,
+    MAX_GUESSES, POOL_CHUNK, POOL_EVENTS_AHEAD, SMALL_LOG,
+};
 use super::*;
-
-/// Spool items a pool worker takes at a time.
-pub(super) const POOL_CHUNK: usize = 64;
-
-/// Events a log thread sends at a time.
-pub(super) const BATCH: usize = 256;
-/// Batches all log threads together may read ahead of the merge before they
-/// wait: enough for logs of sparse events to be read while others are
-/// merged (rotated logs cover one time span after another, so the merge
-/// takes one log's events at a time, and the others are read only as far as
-/// this lets them), and a bound (an event is about 400 bytes: some 26 MB)
-/// for logs that are nothing but events. Shared out among the logs, between
-/// 2 and 64 each: fewer a log left the last logs to be read alone after the
-/// items (bench/RESULTS.md, session 4).
-pub(super) const BATCHES_AHEAD: usize = 256;
-
-/// Logs this small are read whole by a few pooled threads rather than each
-/// streamed by a thread of its own: a collection of 20,000 small rotated
-/// logs would otherwise start 20,000 threads at once, each with its own
-/// buffers (README, "Memory: logs are folded as they are read"). What their events may hold waiting for the merge is bounded by
-/// `POOL_EVENTS_AHEAD`, for all of them together.
-pub(super) const SMALL_LOG: u64 = 1 << 20;
-
-/// Events all pooled small logs together hold waiting for the merge (about
-/// 400 bytes each: some 13 MB), beside the first event of each, which the
-/// merge must see to begin. Reading a pooled log keeps its share of this
-/// (all of it for one log, 1 each for 32,768 logs) and notes where it
-/// stopped; when the merge has taken those, the log is read again from
-/// there for as many as there is room for (at least its share). Rotated logs
-/// follow one another in time, so each is read again once at most; logs
-/// that all cover the same hours are read again more often, never held
-/// (bench/RESULTS.md, session 8: the dense-logs shape).
-pub(super) const POOL_EVENTS_AHEAD: usize = 32_768;
-
-/// Large logs read while discovery still walks the tree, at most.
-pub(super) const MAX_GUESSES: usize = 64;
-
-pub(super) fn batches_ahead(logs: usize) -> usize {
-    (BATCHES_AHEAD / logs.max(1)).clamp(2, 64)
-}
 
 /// The regular files directly in `<Lync>\Tracing` of each root, largest
 /// first: the logs that are most of the reading, started while discovery
@@ -91,137 +55,6 @@ pub(super) fn likely_logs(roots: &[PathBuf]) -> Vec<FoundFile> {
     out.retain(|f| f.size > SMALL_LOG);
     out.truncate(MAX_GUESSES);
     out
-}
-
-/// Everything a file reader needs.
-pub(super) struct Readers<'a> {
-    pub(super) cfg: &'a ScanConfig,
-    pub(super) sigs: &'a Signatures,
-    pub(super) opts: spooler::ItemOptions,
-    pub(super) progress: Progress,
-}
-
-/// One file read on a thread of its own: a log sends its events through
-/// `events`; the thread's result is the rest of what reading gave.
-pub(super) struct LogThread<'scope> {
-    pub(super) events: Receiver<Vec<LogEvent>>,
-    pub(super) done: ScopedJoinHandle<'scope, FileResult>,
-}
-
-impl Readers<'_> {
-    /// Starts reading `f` on its own thread. `kind` is what it was
-    /// recognised as, or `None` to recognise it there.
-    pub(super) fn spawn<'scope, 'env>(
-        &'env self,
-        s: &'scope Scope<'scope, 'env>,
-        f: FoundFile,
-        kind: Option<InputKind>,
-        ahead: usize,
-    ) -> LogThread<'scope> {
-        let (tx, rx) = sync_channel(ahead);
-        let done = s.spawn(move || {
-            let kind = match kind {
-                Some(k) => Ok(k),
-                None => classify::classify(f.open()),
-            };
-            match kind {
-                Ok(k @ (InputKind::Uccapilog | InputKind::TracerptCsv)) => {
-                    self.stream_log(&f, k, tx)
-                }
-                other => self.read_other(&f, other),
-            }
-        });
-        LogThread { events: rx, done }
-    }
-
-    /// Reads a log, sending its events in batches. When the merge no longer
-    /// wants them (a guess discovery did not confirm), the rest is not read.
-    pub(super) fn stream_log(
-        &self,
-        f: &FoundFile,
-        kind: InputKind,
-        tx: SyncSender<Vec<LogEvent>>,
-    ) -> FileResult {
-        self.read_log_into(f, kind, &|batch| tx.send(batch).is_ok())
-    }
-
-    /// Reads a log, handing its events to `send` in batches; `send` says
-    /// whether more are wanted.
-    pub(super) fn read_log_into(
-        &self,
-        f: &FoundFile,
-        kind: InputKind,
-        send: &dyn Fn(Vec<LogEvent>) -> bool,
-    ) -> FileResult {
-        let mut batch = Vec::with_capacity(BATCH);
-        let mut wanted = true;
-        let mut sink = |e: LogEvent| {
-            if !wanted {
-                return;
-            }
-            batch.push(e);
-            if batch.len() >= BATCH {
-                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                wanted = send(full);
-            }
-        };
-        let result = logs::read_log(
-            f.open(),
-            &f.path,
-            kind,
-            &self.cfg.zone,
-            self.sigs,
-            &mut sink,
-            &|n| self.progress.bytes(n),
-        );
-        if wanted && !batch.is_empty() {
-            send(batch);
-        }
-        FileResult::Log { kind, result }
-    }
-
-    /// Reads a log whole, keeping its events from the `skip`th, `take` at
-    /// most; gives also how many events it has in all.
-    pub(super) fn read_log_part(
-        &self,
-        f: &FoundFile,
-        kind: InputKind,
-        skip: usize,
-        take: usize,
-        read_bytes: &dyn Fn(u64),
-    ) -> (FileResult, Vec<LogEvent>, usize) {
-        let mut kept = Vec::new();
-        let mut seen = 0;
-        let mut sink = |e: LogEvent| {
-            if seen >= skip && kept.len() < take {
-                kept.push(e);
-            }
-            seen += 1;
-        };
-        let result = logs::read_log(
-            f.open(),
-            &f.path,
-            kind,
-            &self.cfg.zone,
-            self.sigs,
-            &mut sink,
-            read_bytes,
-        );
-        kept.shrink_to_fit();
-        (FileResult::Log { kind, result }, kept, seen)
-    }
-
-    /// Reads a file that is not a log (or was not recognised) and not a
-    /// spool item (those are read by the pool).
-    pub(super) fn read_other(&self, f: &FoundFile, kind: Result<InputKind, String>) -> FileResult {
-        match kind {
-            Ok(InputKind::AdminExport) => {
-                FileResult::Admin(logs::read_admin(f.open(), &f.path, self.sigs))
-            }
-            Ok(kind) => FileResult::Other(kind),
-            Err(reason) => FileResult::Skipped(reason),
-        }
-    }
 }
 
 /// Discovers the inputs and reads them.
@@ -275,56 +108,6 @@ pub(super) enum Reading<'scope> {
     Pooled(Receiver<Piece>, InputKind),
     /// A log about to get its thread.
     Pending,
-}
-
-/// A small log waiting for the pool: its index among the files, the file,
-/// what it is, and where its events go.
-pub(super) type SmallLog = (usize, FoundFile, InputKind, SyncSender<Piece>);
-
-/// What the pool sends the merge of a small log, once: its first events,
-/// and, if it has more than were kept, what the file looked like when it was
-/// read (to read the rest again from there).
-pub(super) struct Piece {
-    pub(super) events: Vec<LogEvent>,
-    pub(super) more: Option<Option<FileStamp>>,
-}
-
-/// A file's size and modification time: a log read again must not have changed.
-pub(super) type FileStamp = (u64, Option<std::time::SystemTime>);
-
-pub(super) fn file_stamp(p: &Path) -> Option<FileStamp> {
-    std::fs::metadata(p)
-        .ok()
-        .map(|m| (m.len(), m.modified().ok()))
-}
-
-/// Small logs waiting for the pool, what reading each gave, and the events
-/// they hold waiting for the merge.
-pub(super) struct SmallLogs {
-    pub(super) queue: std::sync::Mutex<std::collections::VecDeque<SmallLog>>,
-    pub(super) results: std::sync::Mutex<HashMap<usize, FileResult>>,
-    /// Events each log keeps when first read (`POOL_EVENTS_AHEAD` shared out).
-    pub(super) share: usize,
-    /// Events sent to the merge and not yet taken by it.
-    pub(super) held: std::sync::atomic::AtomicUsize,
-    /// Logs that changed before they could be read again: the events read.
-    pub(super) changed: std::sync::Mutex<HashMap<usize, usize>>,
-}
-
-impl SmallLogs {
-    pub(super) fn hold(&self, n: usize) {
-        self.held.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
-    }
-
-    pub(super) fn taken(&self, n: usize) {
-        self.held.fetch_sub(n, std::sync::atomic::Ordering::Relaxed);
-    }
-
-    /// Events a log read again may keep: the room left, at least its share.
-    pub(super) fn room(&self) -> usize {
-        let held = self.held.load(std::sync::atomic::Ordering::Relaxed);
-        POOL_EVENTS_AHEAD.saturating_sub(held).max(self.share)
-    }
 }
 
 pub(super) fn read_all<'scope, 'env>(
@@ -516,7 +299,12 @@ pub(super) fn read_all<'scope, 'env>(
             .collect();
         streams.sort_by(|a, b| a.0.path.cmp(&b.0.path));
         let streams = streams.into_iter().map(|(_, s)| s).collect();
-        merge_logs(streams, readers, small, &mut |e| digest.push(e));
+        let mut logs = Streams {
+            streams,
+            readers,
+            small,
+        };
+        merge_logs(logs.streams.len(), &mut logs, &mut |e| digest.push(e));
 
         for h in pool {
             if let Err(panic) = h.join() {

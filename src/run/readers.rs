@@ -1,0 +1,322 @@
+//! How each log is read: on a thread of its own, or on the small-log pool
+//! with a budget of events shared by all pooled logs (read again from the
+//! file for the rest), and the streams the merge takes their events from.
+
+use super::merge::{FileResult, LogBatches};
+use super::progress::Progress;
+use super::*;
+
+/// Spool items a pool worker takes at a time.
+pub(super) const POOL_CHUNK: usize = 64;
+
+/// Events a log thread sends at a time.
+pub(super) const BATCH: usize = 256;
+/// Batches all log threads together may read ahead of the merge before they
+/// wait: enough for logs of sparse events to be read while others are
+/// merged (rotated logs cover one time span after another, so the merge
+/// takes one log's events at a time, and the others are read only as far as
+/// this lets them), and a bound (an event is about 400 bytes: some 26 MB)
+/// for logs that are nothing but events. Shared out among the logs, between
+/// 2 and 64 each: fewer a log left the last logs to be read alone after the
+/// items (bench/RESULTS.md, session 4).
+pub(super) const BATCHES_AHEAD: usize = 256;
+
+/// Logs this small are read whole by a few pooled threads rather than each
+/// streamed by a thread of its own: a collection of 20,000 small rotated
+/// logs would otherwise start 20,000 threads at once, each with its own
+/// buffers (README, "Memory: logs are folded as they are read"). What their events may hold waiting for the merge is bounded by
+/// `POOL_EVENTS_AHEAD`, for all of them together.
+pub(super) const SMALL_LOG: u64 = 1 << 20;
+
+/// Events all pooled small logs together hold waiting for the merge (about
+/// 400 bytes each: some 13 MB), beside the first event of each, which the
+/// merge must see to begin. Reading a pooled log keeps its share of this
+/// (all of it for one log, 1 each for 32,768 logs) and notes where it
+/// stopped; when the merge has taken those, the log is read again from
+/// there for as many as there is room for (at least its share). Rotated logs
+/// follow one another in time, so each is read again once at most; logs
+/// that all cover the same hours are read again more often, never held
+/// (bench/RESULTS.md, session 8: the dense-logs shape).
+pub(super) const POOL_EVENTS_AHEAD: usize = 32_768;
+
+/// Large logs read while discovery still walks the tree, at most.
+pub(super) const MAX_GUESSES: usize = 64;
+
+pub(super) fn batches_ahead(logs: usize) -> usize {
+    (BATCHES_AHEAD / logs.max(1)).clamp(2, 64)
+}
+
+/// Everything a file reader needs.
+pub(super) struct Readers<'a> {
+    pub(super) cfg: &'a ScanConfig,
+    pub(super) sigs: &'a Signatures,
+    pub(super) opts: spooler::ItemOptions,
+    pub(super) progress: Progress,
+}
+
+/// One file read on a thread of its own: a log sends its events through
+/// `events`; the thread's result is the rest of what reading gave.
+pub(super) struct LogThread<'scope> {
+    pub(super) events: Receiver<Vec<LogEvent>>,
+    pub(super) done: ScopedJoinHandle<'scope, FileResult>,
+}
+
+impl Readers<'_> {
+    /// Starts reading `f` on its own thread. `kind` is what it was
+    /// recognised as, or `None` to recognise it there.
+    pub(super) fn spawn<'scope, 'env>(
+        &'env self,
+        s: &'scope Scope<'scope, 'env>,
+        f: FoundFile,
+        kind: Option<InputKind>,
+        ahead: usize,
+    ) -> LogThread<'scope> {
+        let (tx, rx) = sync_channel(ahead);
+        let done = s.spawn(move || {
+            let kind = match kind {
+                Some(k) => Ok(k),
+                None => classify::classify(f.open()),
+            };
+            match kind {
+                Ok(k @ (InputKind::Uccapilog | InputKind::TracerptCsv)) => {
+                    self.stream_log(&f, k, tx)
+                }
+                other => self.read_other(&f, other),
+            }
+        });
+        LogThread { events: rx, done }
+    }
+
+    /// Reads a log, sending its events in batches. When the merge no longer
+    /// wants them (a guess discovery did not confirm), the rest is not read.
+    pub(super) fn stream_log(
+        &self,
+        f: &FoundFile,
+        kind: InputKind,
+        tx: SyncSender<Vec<LogEvent>>,
+    ) -> FileResult {
+        self.read_log_into(f, kind, &|batch| tx.send(batch).is_ok())
+    }
+
+    /// Reads a log, handing its events to `send` in batches; `send` says
+    /// whether more are wanted.
+    pub(super) fn read_log_into(
+        &self,
+        f: &FoundFile,
+        kind: InputKind,
+        send: &dyn Fn(Vec<LogEvent>) -> bool,
+    ) -> FileResult {
+        let mut batch = Vec::with_capacity(BATCH);
+        let mut wanted = true;
+        let mut sink = |e: LogEvent| {
+            if !wanted {
+                return;
+            }
+            batch.push(e);
+            if batch.len() >= BATCH {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                wanted = send(full);
+            }
+        };
+        let result = logs::read_log(
+            f.open(),
+            &f.path,
+            kind,
+            &self.cfg.zone,
+            self.sigs,
+            &mut sink,
+            &|n| self.progress.bytes(n),
+        );
+        if wanted && !batch.is_empty() {
+            send(batch);
+        }
+        FileResult::Log { kind, result }
+    }
+
+    /// Reads a log whole, keeping its events from the `skip`th, `take` at
+    /// most; gives also how many events it has in all.
+    pub(super) fn read_log_part(
+        &self,
+        f: &FoundFile,
+        kind: InputKind,
+        skip: usize,
+        take: usize,
+        read_bytes: &dyn Fn(u64),
+    ) -> (FileResult, Vec<LogEvent>, usize) {
+        let mut kept = Vec::new();
+        let mut seen = 0;
+        let mut sink = |e: LogEvent| {
+            if seen >= skip && kept.len() < take {
+                kept.push(e);
+            }
+            seen += 1;
+        };
+        let result = logs::read_log(
+            f.open(),
+            &f.path,
+            kind,
+            &self.cfg.zone,
+            self.sigs,
+            &mut sink,
+            read_bytes,
+        );
+        kept.shrink_to_fit();
+        (FileResult::Log { kind, result }, kept, seen)
+    }
+
+    /// Reads a file that is not a log (or was not recognised) and not a
+    /// spool item (those are read by the pool).
+    pub(super) fn read_other(&self, f: &FoundFile, kind: Result<InputKind, String>) -> FileResult {
+        match kind {
+            Ok(InputKind::AdminExport) => {
+                FileResult::Admin(logs::read_admin(f.open(), &f.path, self.sigs))
+            }
+            Ok(kind) => FileResult::Other(kind),
+            Err(reason) => FileResult::Skipped(reason),
+        }
+    }
+}
+
+/// A small log waiting for the pool: its index among the files, the file,
+/// what it is, and where its events go.
+pub(super) type SmallLog = (usize, FoundFile, InputKind, SyncSender<Piece>);
+
+/// What the pool sends the merge of a small log, once: its first events,
+/// and, if it has more than were kept, what the file looked like when it was
+/// read (to read the rest again from there).
+pub(super) struct Piece {
+    pub(super) events: Vec<LogEvent>,
+    pub(super) more: Option<Option<FileStamp>>,
+}
+
+/// A file's size and modification time: a log read again must not have changed.
+pub(super) type FileStamp = (u64, Option<std::time::SystemTime>);
+
+pub(super) fn file_stamp(p: &Path) -> Option<FileStamp> {
+    std::fs::metadata(p)
+        .ok()
+        .map(|m| (m.len(), m.modified().ok()))
+}
+
+/// Small logs waiting for the pool, what reading each gave, and the events
+/// they hold waiting for the merge.
+pub(super) struct SmallLogs {
+    pub(super) queue: std::sync::Mutex<std::collections::VecDeque<SmallLog>>,
+    pub(super) results: std::sync::Mutex<HashMap<usize, FileResult>>,
+    /// Events each log keeps when first read (`POOL_EVENTS_AHEAD` shared out).
+    pub(super) share: usize,
+    /// Events sent to the merge and not yet taken by it.
+    pub(super) held: std::sync::atomic::AtomicUsize,
+    /// Logs that changed before they could be read again: the events read.
+    pub(super) changed: std::sync::Mutex<HashMap<usize, usize>>,
+}
+
+impl SmallLogs {
+    pub(super) fn hold(&self, n: usize) {
+        self.held.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub(super) fn taken(&self, n: usize) {
+        self.held.fetch_sub(n, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Events a log read again may keep: the room left, at least its share.
+    pub(super) fn room(&self) -> usize {
+        let held = self.held.load(std::sync::atomic::Ordering::Relaxed);
+        POOL_EVENTS_AHEAD.saturating_sub(held).max(self.share)
+    }
+}
+
+/// One log's events as the merge takes them.
+pub(super) enum Stream<'a> {
+    /// From a log's own thread.
+    Thread(&'a Receiver<Vec<LogEvent>>),
+    /// From the small-log pool, which keeps only a log's first events when
+    /// there are many logs: the rest are read again from the file.
+    Pooled(Box<Pooled<'a>>),
+}
+
+pub(super) struct Pooled<'a> {
+    pub(super) rx: &'a Receiver<Piece>,
+    /// The log's index among the files, the file, and what it is.
+    pub(super) index: usize,
+    pub(super) file: &'a FoundFile,
+    pub(super) kind: InputKind,
+    /// Events of the log the merge has been given.
+    pub(super) taken: usize,
+    /// Events past `taken` are to be read again from the file, which must
+    /// still look as it did.
+    pub(super) more: Option<Option<FileStamp>>,
+}
+
+impl Stream<'_> {
+    /// The next batch, if any.
+    pub(super) fn next_batch(
+        &mut self,
+        readers: &Readers<'_>,
+        small: &SmallLogs,
+    ) -> Option<Vec<LogEvent>> {
+        let p = match self {
+            Stream::Thread(rx) => return rx.recv().ok(),
+            Stream::Pooled(p) => p,
+        };
+        loop {
+            if let Some(stamp) = p.more.take() {
+                // Read again from where the merge is, as many as there is room for.
+                let now = file_stamp(p.file.open());
+                if now.is_none() || now != stamp {
+                    if let Ok(mut c) = small.changed.lock() {
+                        c.insert(p.index, p.taken);
+                    }
+                    return None;
+                }
+                let (_, events, seen) =
+                    readers.read_log_part(p.file, p.kind, p.taken, small.room(), &|_| {});
+                let got = events.len();
+                if got == 0 {
+                    return None;
+                }
+                small.hold(got);
+                p.taken += got;
+                if seen > p.taken {
+                    p.more = Some(stamp);
+                }
+                return Some(events);
+            }
+            if p.taken > 0 {
+                return None;
+            }
+            let piece = p.rx.recv().ok()?;
+            p.taken = piece.events.len();
+            p.more = piece.more;
+            if p.taken > 0 {
+                return Some(piece.events);
+            }
+        }
+    }
+
+    pub(super) fn pooled(&self) -> bool {
+        matches!(self, Stream::Pooled(_))
+    }
+}
+
+/// The logs' streams, as the merge takes them.
+pub(super) struct Streams<'a, 'r> {
+    pub(super) streams: Vec<Stream<'a>>,
+    pub(super) readers: &'a Readers<'r>,
+    pub(super) small: &'a SmallLogs,
+}
+
+impl LogBatches for Streams<'_, '_> {
+    fn next_batch(&mut self, i: usize) -> Option<Vec<LogEvent>> {
+        self.streams
+            .get_mut(i)?
+            .next_batch(self.readers, self.small)
+    }
+
+    fn taken(&mut self, i: usize, n: usize) {
+        if self.streams.get(i).is_some_and(Stream::pooled) {
+            self.small.taken(n);
+        }
+    }
+}
