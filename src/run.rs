@@ -19,6 +19,7 @@ use oimdiag_analysis::facts;
 use oimdiag_analysis::scan_data::{ClockDisagreement, ScanData};
 use oimdiag_evidence::discover::{self, Discovery, FoundFile};
 use oimdiag_evidence::fsread;
+use oimdiag_evidence::installed;
 use oimdiag_evidence::scan::{classify, logs, spooler};
 use oimdiag_evidence::signatures::Signatures;
 use oimdiag_report::redact;
@@ -312,6 +313,9 @@ impl Readers<'_> {
         match kind {
             Ok(InputKind::AdminExport) => {
                 FileResult::Admin(logs::read_admin(f.open(), &f.path, self.sigs))
+            }
+            Ok(InputKind::ClientBinary) => {
+                FileResult::Client(installed::pe::file_version_of(f.open()))
             }
             Ok(kind) => FileResult::Other(kind),
             Err(reason) => FileResult::Skipped(reason),
@@ -678,6 +682,8 @@ enum FileResult {
     },
     Admin(Result<(Vec<AdminSetting>, Option<String>), String>),
     Other(InputKind),
+    /// A collected `lync.exe`: its file version, or why it has none.
+    Client(Result<oimdiag_vocab::build_version::ClientBuild, String>),
     Skipped(String),
 }
 
@@ -709,6 +715,16 @@ fn merge(f: FoundFile, r: FileResult, data: &mut ScanData) {
         }
         FileResult::Admin(Err(reason)) => data.skipped.push(skipped(path, reason)),
         FileResult::Other(kind) => data.scanned.push(scanned(path, kind, None)),
+        FileResult::Client(Ok(version)) => {
+            data.collected_clients
+                .push(installed::collected_client(&path, version));
+            data.scanned
+                .push(scanned(path, InputKind::ClientBinary, None));
+        }
+        FileResult::Client(Err(reason)) => data.skipped.push(skipped(
+            path,
+            format!("a client executable (lync.exe) whose build could not be read: {reason}"),
+        )),
         FileResult::Skipped(reason) => data.skipped.push(skipped(path, reason)),
     }
 }

@@ -105,6 +105,10 @@ pub(crate) fn kind_count(k: InputKind, n: usize) -> String {
         InputKind::Uccapilog => ("UccApilog log", "UccApilog logs"),
         InputKind::TracerptCsv => ("tracerpt CSV export", "tracerpt CSV exports"),
         InputKind::AdminExport => ("PowerShell admin export", "PowerShell admin exports"),
+        InputKind::ClientBinary => (
+            "client executable (lync.exe)",
+            "client executables (lync.exe)",
+        ),
     };
     plural(n, one, many)
 }

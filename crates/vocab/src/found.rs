@@ -52,6 +52,8 @@ pub enum InputKind {
     Uccapilog,
     TracerptCsv,
     AdminExport,
+    /// A copy of the client's `lync.exe`: its file version is the build.
+    ClientBinary,
 }
 
 impl InputKind {
