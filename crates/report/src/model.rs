@@ -83,7 +83,7 @@ impl From<&Source> for SourceOut {
     fn from(s: &Source) -> Self {
         SourceOut {
             kind: s.kind,
-            path: (s.kind == SourceKind::File).then(|| s.path.clone()),
+            path: (s.kind != SourceKind::Flag).then(|| s.path.clone()),
             line: s.line,
             excerpt: s.excerpt.clone(),
         }
