@@ -27,6 +27,7 @@ pub fn write(report: &Report, mut w: impl Write) -> io::Result<()> {
     top.field("utc_offset", &report.utc_offset)?;
     top.field("time_zone", &report.time_zone)?;
     top.field("redacted", &report.redacted)?;
+    top.field("machine", &report.machine)?;
     top.field("summary", &report.summary)?;
     top.field("coverage", &report.coverage)?;
     top.field("facts", &report.facts)?;

@@ -46,6 +46,9 @@ pub fn write(r: &Report, color: bool, out: &mut dyn io::Write) -> io::Result<()>
         p: Paint { on: color },
     };
     w.summary(r);
+    crate::machine::write_text(&r.machine, &mut |label, value| {
+        w.wrap(&clean(value), &format!("{label}: "), "    ")
+    });
     w.probable_cause(r);
     w.findings(r);
     w.coverage(r);
