@@ -167,20 +167,14 @@ pub struct ScanArgs {
 }
 
 impl ScanArgs {
-    /// The options given, as a person would type them again (PATHs are
-    /// the report's scanned roots; defaults left out).
+    /// The options that shape the report's content, as a person would
+    /// type them again (defaults left out). Where the report goes and how it
+    /// looks (`--format`, `--output`, `--force`, `--quiet`, `--color`) are
+    /// not among them: the same scan gives the same report whatever they are.
+    /// PATHs are the report's scanned roots.
     pub fn options(&self) -> Vec<String> {
         let mut o = Vec::new();
         let value = |v: &dyn ValueEnumName| v.name();
-        if !matches!(self.format, FormatArg::Text) {
-            o.push(format!("--format {}", value(&self.format)));
-        }
-        if let Some(p) = &self.output {
-            o.push(format!("--output {}", p.display()));
-        }
-        if self.force {
-            o.push("--force".into());
-        }
         if let Some(t) = self.now {
             o.push(format!("--now {}", timefmt::rfc3339(t)));
         }
@@ -201,12 +195,6 @@ impl ScanArgs {
         }
         if let Some(p) = &self.signatures {
             o.push(format!("--signatures {}", p.display()));
-        }
-        if !matches!(self.fail_on, FailOnArg::Warning) {
-            o.push(format!("--fail-on {}", value(&self.fail_on)));
-        }
-        if self.quiet {
-            o.push("--quiet".into());
         }
         if self.include_subjects {
             o.push("--include-subjects".into());

@@ -595,9 +595,9 @@ fn bad_client_build_is_a_usage_error() {
 // ------------------------------------------------------- rules and explain
 
 const ALL_RULES: [&str; 22] = [
-    "OIM001", "OIM002", "OIM003", "OIM004", "OIM010", "OIM011", "OIM012", "OIM013", "OIM014", "OIM020",
-    "OIM021", "OIM022", "OIM023", "OIM030", "OIM031", "OIM040", "OIM050", "OIM051", "OIM052",
-    "OIM060", "OIM061", "OIM062",
+    "OIM001", "OIM002", "OIM003", "OIM004", "OIM010", "OIM011", "OIM012", "OIM013", "OIM014",
+    "OIM020", "OIM021", "OIM022", "OIM023", "OIM030", "OIM031", "OIM040", "OIM050", "OIM051",
+    "OIM052", "OIM060", "OIM061", "OIM062",
 ];
 
 #[test]

@@ -105,7 +105,10 @@ fn exe_build(scan: &ScanData) -> Option<ExeBuild> {
             installed: true,
         });
     }
-    let c = scan.collected_clients.iter().max_by_key(|c| c.file_version)?;
+    let c = scan
+        .collected_clients
+        .iter()
+        .max_by_key(|c| c.file_version)?;
     Some(ExeBuild {
         build: c.file_version,
         install_type: c.install_type,

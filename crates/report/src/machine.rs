@@ -199,7 +199,8 @@ impl MachineOut {
                 "{} ({})",
                 self.hostname.clone().unwrap_or_else(unknown),
                 match self.describes {
-                    Describes::ScannedMachine => "the scanned machine: its installed client was read",
+                    Describes::ScannedMachine =>
+                        "the scanned machine: its installed client was read",
                     Describes::ScanningMachine =>
                         "ran the scan only: the folders scanned were collected elsewhere",
                 }

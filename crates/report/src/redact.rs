@@ -25,7 +25,12 @@ pub fn redact(mut report: Report) -> Report {
         texts.insert(s.clone());
     });
     let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
-    let (host, user) = report.machine.names();
+    // Once redacted, they are pseudonyms already.
+    let (host, user) = if report.redacted {
+        (None, None)
+    } else {
+        report.machine.names()
+    };
     let table = Redactor::collect_with(&texts, host, user);
     report.for_each_string_mut(&mut |s| *s = table.apply(s));
     report.redacted = true;
