@@ -3,6 +3,7 @@
 //! Desktop folder.
 
 use super::ClickToRun;
+#[cfg(not(windows))]
 use std::path::PathBuf;
 
 /// The user who ran the scan, as the environment names them.
