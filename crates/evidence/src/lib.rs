@@ -36,10 +36,10 @@ macro_rules! no_panic_on_input {
 
 pub mod discover;
 pub mod found_file;
-pub mod installed;
 pub mod signatures;
 
 no_panic_on_input! {
     pub mod fsread;
+    pub mod installed;
     pub mod scan;
 }

@@ -353,12 +353,12 @@ mod tests {
             &[local.join("Microsoft")],
             Some(&local)
         ));
-        assert!(!is_this_machine(false, &[other.clone()], Some(&local)));
+        assert!(!is_this_machine(false, std::slice::from_ref(&other), Some(&local)));
         assert!(!is_this_machine(
             false,
             &[local.clone(), other],
             Some(&local)
         ));
-        assert!(!is_this_machine(false, &[local.clone()], None));
+        assert!(!is_this_machine(false, std::slice::from_ref(&local), None));
     }
 }
