@@ -134,7 +134,12 @@ pub fn scan(cfg: &ScanConfig) -> Result<Report, UsageError> {
     let local = discover::default_roots()
         .ok()
         .and_then(|r| r.into_iter().next());
-    let this_machine = installed::is_this_machine(default_location, &roots, local.as_deref());
+    let this_machine = installed::is_this_machine(
+        default_location,
+        &roots,
+        local.as_deref(),
+        installed::profiles_folder().as_deref(),
+    );
     if this_machine {
         data.installed = Some(installed::find_installed(
             &installed::program_files_folders(),

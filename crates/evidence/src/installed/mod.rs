@@ -200,36 +200,58 @@ pub fn collected_client(path: &Path, version: ClientBuild) -> ClientExe {
     }
 }
 
-/// Whether a scan of `roots` is a scan of this machine's profile: no PATH
-/// (the default location), or every PATH at or below `local_app_data`
-/// (this machine's `%LOCALAPPDATA%`). Compared after resolving both, and
-/// without regard to case on Windows.
+/// Whether a scan of `roots` is a scan of a profile on this machine: no
+/// PATH (the default location), or every PATH at or below this machine's
+/// `%LOCALAPPDATA%` (`local_app_data`) or another local profile's
+/// `AppData\Local` (below `profiles`, the folder holding the profiles,
+/// `C:\Users`). Compared after resolving both, without regard to case on
+/// Windows.
 pub fn is_this_machine(
     default_location: bool,
     roots: &[PathBuf],
     local_app_data: Option<&Path>,
+    profiles: Option<&Path>,
 ) -> bool {
     if default_location {
         return true;
     }
-    let Some(local) = local_app_data else {
-        return false;
-    };
     let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
-    let local = canon(local);
+    let fold = |p: PathBuf| -> PathBuf {
+        if cfg!(windows) {
+            PathBuf::from(p.to_string_lossy().to_lowercase())
+        } else {
+            p
+        }
+    };
+    let local = local_app_data.map(|l| fold(canon(l)));
+    let profiles = profiles.map(|p| fold(canon(p)));
+    let below_a_profile = |r: &Path| -> bool {
+        let Some(rest) = profiles.as_deref().and_then(|p| r.strip_prefix(p).ok()) else {
+            return false;
+        };
+        let parts: Vec<String> = rest
+            .components()
+            .take(3)
+            .map(|c| c.as_os_str().to_string_lossy().to_lowercase())
+            .collect();
+        parts.len() == 3 && parts.get(1).is_some_and(|a| a == "appdata") && parts.get(2).is_some_and(|l| l == "local")
+    };
     !roots.is_empty()
         && roots.iter().all(|r| {
-            let r = canon(r);
-            if cfg!(windows) {
-                let (r, l) = (
-                    r.to_string_lossy().to_lowercase(),
-                    local.to_string_lossy().to_lowercase(),
-                );
-                Path::new(&r).starts_with(Path::new(&l))
-            } else {
-                r.starts_with(&local)
-            }
+            let r = fold(canon(r));
+            local.as_deref().is_some_and(|l| r.starts_with(l)) || below_a_profile(&r)
         })
+}
+
+/// The folder holding the local user profiles (`C:\Users`): the parent of
+/// `%USERPROFILE%`, on Windows only.
+pub fn profiles_folder() -> Option<PathBuf> {
+    if !cfg!(windows) {
+        return None;
+    }
+    std::env::var_os("USERPROFILE")
+        .filter(|v| !v.is_empty())
+        .and_then(|p| PathBuf::from(p).parent().map(Path::to_path_buf))
 }
 
 #[cfg(test)]
@@ -347,18 +369,22 @@ mod tests {
         let other = dir.path().join("Other");
         std::fs::create_dir_all(local.join("Microsoft")).unwrap();
         std::fs::create_dir_all(&other).unwrap();
-        assert!(is_this_machine(true, &[], None));
-        assert!(is_this_machine(
-            false,
-            &[local.join("Microsoft")],
-            Some(&local)
-        ));
-        assert!(!is_this_machine(false, std::slice::from_ref(&other), Some(&local)));
-        assert!(!is_this_machine(
-            false,
-            &[local.clone(), other],
-            Some(&local)
-        ));
-        assert!(!is_this_machine(false, std::slice::from_ref(&local), None));
+        assert!(is_this_machine(true, &[], None, None));
+        let m = local.join("Microsoft");
+        assert!(is_this_machine(false, &[m], Some(&local), None));
+        let o = std::slice::from_ref(&other);
+        assert!(!is_this_machine(false, o, Some(&local), None));
+        let both = [local.clone(), other];
+        assert!(!is_this_machine(false, &both, Some(&local), None));
+        let l = std::slice::from_ref(&local);
+        assert!(!is_this_machine(false, l, None, None));
+        // Another local profile's AppData\Local is this machine too.
+        let users = dir.path().join("Users");
+        let bob = users.join("bob").join("AppData").join("Local").join("Microsoft");
+        let docs = users.join("bob").join("Documents");
+        std::fs::create_dir_all(&bob).unwrap();
+        std::fs::create_dir_all(&docs).unwrap();
+        assert!(is_this_machine(false, &[bob], None, Some(&users)));
+        assert!(!is_this_machine(false, &[docs], None, Some(&users)));
     }
 }
