@@ -211,7 +211,7 @@ printf '%s\r\n' \
   'User-Agent: UCCAPI/16.0.6965.5308 OC/16.0.6965.2058 (Skype for Business)' \
   '11/23/2026|09:50:00.000 1A2B:3C4D INFO  :: End of Sending Packet - 10.0.0.1:5061' \
   >"$TRACING/Lync-UccApi-0.UccApilog"
-scan oim014 0 --mailbox on-premises
+scan oim014 0 --mailbox on-premises --fail-on error
 check oim014 '
 assert r["facts"]["client_build"] == "16.0.7766.2047", r["facts"]["client_build"]
 assert r["facts"]["client_build_source"]["kind"] == "machine"
