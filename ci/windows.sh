@@ -244,6 +244,8 @@ run_expect 1 "$WORK/out.log" wine "$EXE_WIN" scan "$DEEP_WIN" --now "$NOW" --utc
 python3 ci/wine/check_outputs.py "$WINEPREFIX/drive_c/Help Desk/Ticket 42" "$WORK/win.json" \
   "$WORK/win-stdout.txt"
 
+OIMDIAG_EXE="$WORK/oimdiag.exe" ci/wine/installed_client.sh || die "the installed-client stage (ci/wine/installed_client.sh) failed"
+
 step "the scanned files were not modified"
 (cd sample-spooler && find Microsoft -type f -print0 | sort -z | xargs -0 sha256sum) >"$WORK/local.sum"
 (cd "$LOCAL_UNIX" && sha256sum -c --quiet "$WORK/local.sum") || die "a scanned file changed"

@@ -167,8 +167,48 @@ pub struct ScanArgs {
 }
 
 impl ScanArgs {
+    /// The options that shape the report's content, as a person would
+    /// type them again (defaults left out). Where the report goes and how it
+    /// looks (`--format`, `--output`, `--force`, `--quiet`, `--color`) are
+    /// not among them: the same scan gives the same report whatever they are.
+    /// PATHs are the report's scanned roots.
+    pub fn options(&self) -> Vec<String> {
+        let mut o = Vec::new();
+        let value = |v: &dyn ValueEnumName| v.name();
+        if let Some(t) = self.now {
+            o.push(format!("--now {}", timefmt::rfc3339(t)));
+        }
+        if let Some(t) = self.since {
+            o.push(format!("--since {}", timefmt::rfc3339(t)));
+        }
+        if let Some(z) = &self.tz {
+            o.push(z.flag());
+        }
+        if let Some(off) = self.utc_offset {
+            o.push(format!("--utc-offset {}", timefmt::offset_string(off)));
+        }
+        if !matches!(self.mailbox, MailboxArg::Auto) {
+            o.push(format!("--mailbox {}", value(&self.mailbox)));
+        }
+        if let Some(b) = self.client_build {
+            o.push(format!("--client-build {b}"));
+        }
+        if let Some(p) = &self.signatures {
+            o.push(format!("--signatures {}", p.display()));
+        }
+        if self.include_subjects {
+            o.push("--include-subjects".into());
+        }
+        if self.redact {
+            o.push("--redact".into());
+        }
+        o
+    }
+
     pub fn into_config(self) -> ScanConfig {
+        let options = self.options();
         ScanConfig {
+            options,
             paths: self.paths,
             format: match self.format {
                 FormatArg::Text => Format::Text,
@@ -207,6 +247,18 @@ impl ScanArgs {
             },
             redact: self.redact,
         }
+    }
+}
+
+/// A value's name as typed on the command line (`on-premises`).
+trait ValueEnumName {
+    fn name(&self) -> String;
+}
+
+impl<T: ValueEnum> ValueEnumName for T {
+    fn name(&self) -> String {
+        self.to_possible_value()
+            .map_or_else(String::new, |v| v.get_name().to_string())
     }
 }
 

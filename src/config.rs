@@ -47,6 +47,8 @@ pub struct ScanConfig {
     pub color: ColorChoice,
     /// Pseudonymise addresses, hosts and profile path segments in the report.
     pub redact: bool,
+    /// The options as given (not the PATHs), for the report's `machine` block.
+    pub options: Vec<String>,
 }
 
 impl ScanConfig {

@@ -11,6 +11,10 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     limit_malloc_arenas();
+    // Double-clicked in Explorer: scan this machine, save the reports, wait.
+    if oimdiag::double_click::started_from_explorer() {
+        return oimdiag::double_click::run().into();
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),

@@ -117,6 +117,7 @@ fn kind_name(k: InputKind) -> &'static str {
         InputKind::TracerptCsv => "tracerpt CSV export",
         InputKind::AdminExport => "admin export",
         InputKind::SpoolItem => "spool item",
+        InputKind::ClientBinary => "client executable",
     }
 }
 

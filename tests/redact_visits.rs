@@ -48,6 +48,8 @@ const PROGRAM_STRINGS: &[&str] = &[
     "time",
     "event",
     "unknown_facts",
+    "describes",
+    "oimdiag_version",
 ];
 
 fn unvisited(v: &serde_json::Value, key: &str, at: String, out: &mut Vec<String>) {

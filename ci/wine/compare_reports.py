@@ -102,12 +102,14 @@ def main():
               "\n".join(f"{k}: win {w.get(k)!r} linux {l.get(k)!r}"
                         for k in sorted(set(w) | set(l)) if w.get(k) != l.get(k)))
 
-    # 5. everything but inputs, with paths made relative to their roots: any
-    #    string that is a path below the root (a `path` field, or a list of
-    #    paths such as attempts[].spool_items) compares by its relative form.
+    # 5. everything but inputs and machine (which describes the machine that
+    #    ran the scan: host, OS, user, zone, what was installed there), with
+    #    paths made relative to their roots: any string that is a path below
+    #    the root (a `path` field, or a list of paths such as
+    #    attempts[].spool_items) compares by its relative form.
     def norm(v, rel):
         if isinstance(v, dict):
-            return {k: norm(x, rel) for k, x in v.items() if k != "inputs"}
+            return {k: norm(x, rel) for k, x in v.items() if k not in ("inputs", "machine")}
         if isinstance(v, list):
             return [norm(x, rel) for x in v]
         if isinstance(v, str):

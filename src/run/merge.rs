@@ -76,6 +76,8 @@ pub(super) enum FileResult {
     },
     Admin(Result<(Vec<AdminSetting>, Option<String>), String>),
     Other(InputKind),
+    /// A collected `lync.exe`: its file version, or why it has none.
+    Client(Result<oimdiag_vocab::build_version::ClientBuild, String>),
     Skipped(String),
 }
 
@@ -107,6 +109,16 @@ pub(super) fn merge(f: FoundFile, r: FileResult, data: &mut ScanData) {
         }
         FileResult::Admin(Err(reason)) => data.skipped.push(skipped(path, reason)),
         FileResult::Other(kind) => data.scanned.push(scanned(path, kind, None)),
+        FileResult::Client(Ok(version)) => {
+            data.collected_clients
+                .push(installed::collected_client(&path, version));
+            data.scanned
+                .push(scanned(path, InputKind::ClientBinary, None));
+        }
+        FileResult::Client(Err(reason)) => data.skipped.push(skipped(
+            path,
+            format!("a client executable (lync.exe) whose build could not be read: {reason}"),
+        )),
         FileResult::Skipped(reason) => data.skipped.push(skipped(path, reason)),
     }
 }

@@ -29,8 +29,10 @@ use oimdiag_analysis::facts;
 use oimdiag_analysis::scan_data::{ClockDisagreement, ScanData};
 use oimdiag_evidence::discover::{self, Discovery, FoundFile};
 use oimdiag_evidence::fsread;
+use oimdiag_evidence::installed;
 use oimdiag_evidence::scan::{classify, logs, spooler};
 use oimdiag_evidence::signatures::Signatures;
+use oimdiag_report::machine::{Describes, MachineContext};
 use oimdiag_report::redact;
 use oimdiag_report::{self as report, Report, ReportTime};
 use oimdiag_rules::diagnosis::diagnose;
@@ -106,6 +108,23 @@ pub fn scan(cfg: &ScanConfig) -> Result<Report, UsageError> {
             adopted: adopt.map(|o| o.local_minus_utc()),
         });
     }
+    // The installed client is read only for a scan of this machine's own
+    // profile: a collected folder's client is not the one installed here.
+    let local = discover::default_roots()
+        .ok()
+        .and_then(|r| r.into_iter().next());
+    let this_machine = installed::is_this_machine(
+        default_location,
+        &roots,
+        local.as_deref(),
+        installed::profiles_folder().as_deref(),
+    );
+    if this_machine {
+        data.installed = Some(installed::find_installed(
+            &installed::program_files_folders(),
+        ));
+    }
+    let machine = machine_context(cfg, &roots, this_machine);
     let facts = facts::derive(&data, &cfg.overrides());
     let coverage = Coverage::of(&data, &facts, cfg.window());
     let ctx = RuleContext {
@@ -122,8 +141,34 @@ pub fn scan(cfg: &ScanConfig) -> Result<Report, UsageError> {
         zone: cfg.zone.clone(),
     };
     Ok(report::build(
-        data, &facts, coverage, findings, summary, &time,
+        data, &facts, coverage, findings, summary, &time, machine,
     ))
+}
+
+/// Who and what ran the scan, for the report's `machine` block.
+fn machine_context(cfg: &ScanConfig, roots: &[PathBuf], this_machine: bool) -> MachineContext {
+    let zone = oimdiag_vocab::timezone::machine_zone();
+    MachineContext {
+        describes: if this_machine {
+            Describes::ScannedMachine
+        } else {
+            Describes::ScanningMachine
+        },
+        hostname: installed::hostname(),
+        os: installed::os_description(),
+        user: installed::user_name(),
+        time_zone: zone.name.or(zone.windows_id),
+        scanned_roots: roots
+            .iter()
+            .map(|r| {
+                std::path::absolute(r)
+                    .unwrap_or_else(|_| r.clone())
+                    .display()
+                    .to_string()
+            })
+            .collect(),
+        options: cfg.options.clone(),
+    }
 }
 
 /// The zone rules in force, as a person would name them.

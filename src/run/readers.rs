@@ -171,6 +171,9 @@ impl Readers<'_> {
             Ok(InputKind::AdminExport) => {
                 FileResult::Admin(logs::read_admin(f.open(), &f.path, self.sigs))
             }
+            Ok(InputKind::ClientBinary) => {
+                FileResult::Client(installed::pe::file_version_of(f.open()))
+            }
             Ok(kind) => FileResult::Other(kind),
             Err(reason) => FileResult::Skipped(reason),
         }

@@ -6,7 +6,9 @@ use crate::scan_data::ScanData;
 use oimdiag_evidence::scan::logs::url_host;
 use oimdiag_vocab::build_version::{ClientBuild, InstallType};
 use oimdiag_vocab::events::{AdminObject, AdminSetting, Origin};
-use oimdiag_vocab::found::{Facts, MailboxLocation, Policies, Setting, Source, SourceKind};
+use oimdiag_vocab::found::{
+    ExeBuild, Facts, MailboxLocation, Policies, Setting, Source, SourceKind,
+};
 use std::collections::BTreeSet;
 
 /// EWS hosts of Exchange Online (ASSUMED heuristic: any other host is
@@ -31,11 +33,22 @@ pub struct Overrides {
 
 pub fn derive(scan: &ScanData, cfg: &Overrides) -> Facts {
     let sip_users = sip_users(scan, &scan.logs.sip_users);
-    let (client_build, client_build_source) = match cfg.client_build {
-        Some(b) => (Some(b), Some(cli_source(format!("--client-build {b}")))),
-        None => logged_build(&scan.logs),
+    let logged = logged_build(&scan.logs);
+    let exe = exe_build(scan);
+    // Precedence: --client-build > lync.exe (installed, else a collected
+    // copy) > the logs.
+    let (client_build, client_build_source, install_type) = match (cfg.client_build, &exe) {
+        (Some(b), _) => (
+            Some(b),
+            Some(cli_source(format!("--client-build {b}"))),
+            b.install_type(),
+        ),
+        (None, Some(e)) => (Some(e.build), Some(e.source.clone()), e.install_type),
+        (None, None) => match &logged {
+            Some((b, src)) => (Some(*b), Some(src.clone()), b.install_type()),
+            None => (None, None, InstallType::Unknown),
+        },
     };
-    let install_type = client_build.map_or(InstallType::Unknown, |b| b.install_type());
 
     let ews = scan.logs.ews_url.as_ref();
     let (mailbox_location, mailbox_source) = match cfg.mailbox {
@@ -62,7 +75,54 @@ pub fn derive(scan: &ScanData, cfg: &Overrides) -> Facts {
         mailbox_source,
         ews_url: ews.map(|u| u.value.clone()),
         policies: policies(scan),
+        logged_build: logged,
+        exe_build: exe,
     }
+}
+
+/// The `lync.exe` whose file version counts: the installed one chosen
+/// (`Installed::chosen`), else the newest copy in the scanned folders.
+fn exe_build(scan: &ScanData) -> Option<ExeBuild> {
+    let layout = |t: InstallType| match t {
+        InstallType::C2r => "Click-to-Run layout",
+        InstallType::Msi => "MSI layout",
+        InstallType::Unknown => "unknown layout",
+    };
+    if let Some(c) = scan.installed.as_ref().and_then(|i| i.chosen()) {
+        return Some(ExeBuild {
+            build: c.file_version,
+            install_type: c.install_type,
+            source: Source {
+                kind: SourceKind::Machine,
+                path: c.path.display().to_string(),
+                line: None,
+                excerpt: format!(
+                    "file version {} of the installed lync.exe ({})",
+                    c.file_version,
+                    layout(c.install_type)
+                ),
+            },
+            installed: true,
+        });
+    }
+    let c = scan
+        .collected_clients
+        .iter()
+        .max_by_key(|c| c.file_version)?;
+    Some(ExeBuild {
+        build: c.file_version,
+        install_type: c.install_type,
+        source: Source {
+            kind: SourceKind::File,
+            path: c.path.display().to_string(),
+            line: None,
+            excerpt: format!(
+                "file version {} of a collected lync.exe (install type from the build number)",
+                c.file_version
+            ),
+        },
+        installed: false,
+    })
 }
 
 /// Every user the scan knows of: profile folders, spool items' profiles,
@@ -112,18 +172,18 @@ pub fn mailbox_of(url: &str) -> MailboxLocation {
 
 /// The last build the logs show, preferring the product (`OC/`) version
 /// over the API layer's (`UCCAPI/`), which differs on C2R.
-fn logged_build(logs: &LogFacts) -> (Option<ClientBuild>, Option<Source>) {
+fn logged_build(logs: &LogFacts) -> Option<(ClientBuild, Source)> {
     let (told, from_oc) = match (&logs.build_oc, &logs.build_uccapi) {
         (Some(t), _) => (t, true),
         (None, Some(t)) => (t, false),
-        (None, None) => return (None, None),
+        (None, None) => return None,
     };
     let mut src = source_of(&told.origin);
     if !from_oc {
         src.excerpt
             .push_str(" — UCCAPI/ version used: no OC/ product version was logged");
     }
-    (told.value.parse::<ClientBuild>().ok(), Some(src))
+    told.value.parse::<ClientBuild>().ok().map(|b| (b, src))
 }
 
 /// The settings of one policy: those in force for this user, and those of

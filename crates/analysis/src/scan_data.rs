@@ -47,4 +47,9 @@ pub struct ScanData {
     /// Profile or History Spooler folders that could not be listed, with
     /// the user they belong to (when the folder names one) and why.
     pub unreadable_folders: Vec<UnreadableFolder>,
+    /// Copies of `lync.exe` found in the scanned folders.
+    pub collected_clients: Vec<oimdiag_evidence::installed::ClientExe>,
+    /// The client installed on this machine: read only when the scan is of
+    /// a profile on this machine (`installed::is_this_machine`).
+    pub installed: Option<oimdiag_evidence::installed::Installed>,
 }

@@ -40,5 +40,6 @@ pub mod signatures;
 
 no_panic_on_input! {
     pub mod fsread;
+    pub mod installed;
     pub mod scan;
 }

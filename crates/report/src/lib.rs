@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod json;
+pub mod machine;
 pub mod markdown;
 pub mod model;
 pub mod ndjson;

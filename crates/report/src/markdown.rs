@@ -85,6 +85,7 @@ fn location(path: &str, line: Option<u64>) -> String {
 pub fn write(r: &Report, out: &mut dyn io::Write) -> io::Result<()> {
     let mut o = Spill::new(out);
     summary(&mut o, r);
+    crate::machine::write_markdown(&r.machine, &mut o, text);
     probable_cause(&mut o, r);
     findings(&mut o, r);
     coverage(&mut o, r);

@@ -47,6 +47,10 @@ pub fn write(r: &Report, color: bool, out: &mut dyn io::Write) -> io::Result<()>
         base: common_folder(r).to_string(),
     };
     w.summary(r);
+    crate::machine::write_text(&r.machine, &mut |label, value| {
+        w.wrap(&clean(value), &format!("{label}: "), "    ")
+    });
+    w.base_folder(r);
     w.probable_cause(r);
     w.findings(r);
     w.coverage(r);
@@ -78,6 +82,37 @@ fn is_separator(b: u8) -> bool {
 /// separator (`C:\Users\…\Lync\`), so that each path can be shown
 /// below it and fit in 80 columns. Empty when the paths share no folder, or
 /// only the root of a drive or of the file system.
+impl Writer<'_> {
+    /// The folder every path below is shown relative to: named once, or, when
+    /// it is the folder scanned (already named above), said to be that.
+    fn base_folder(&mut self, r: &Report) {
+        if self.base.is_empty() {
+            return;
+        }
+        let base = self.base.clone();
+        // Below the folder scanned (named above): shown from there.
+        let below = r.machine.scanned_roots.iter().find_map(|s| {
+            let rest = base.strip_prefix(s.as_str())?;
+            rest.starts_with(['/', '\\'])
+                .then(|| rest.trim_start_matches(['/', '\\']))
+        });
+        match below {
+            Some("") => self.line("Paths below are relative to the folder scanned."),
+            Some(rest) => {
+                // A line of its own: a path is not wrapped at its spaces.
+                self.line("Paths below are relative to this folder in the folder scanned:");
+                let shown = clean(rest);
+                self.line(&format!("  {shown}"));
+            }
+            None => {
+                self.line("Paths below are relative to this folder:");
+                let shown = clean(&self.base);
+                self.line(&format!("  {shown}"));
+            }
+        }
+    }
+}
+
 fn common_folder(r: &Report) -> &str {
     let scanned = r.inputs.scanned.iter().filter_map(|s| s.path.to_str());
     let skipped = r.inputs.skipped.iter().map(|s| s.path.as_str());
@@ -145,6 +180,10 @@ pub(crate) fn kind_count(k: InputKind, n: usize) -> String {
         InputKind::Uccapilog => ("UccApilog log", "UccApilog logs"),
         InputKind::TracerptCsv => ("tracerpt CSV export", "tracerpt CSV exports"),
         InputKind::AdminExport => ("PowerShell admin export", "PowerShell admin exports"),
+        InputKind::ClientBinary => (
+            "client executable (lync.exe)",
+            "client executables (lync.exe)",
+        ),
     };
     plural(n, one, many)
 }
@@ -208,11 +247,6 @@ impl Writer<'_> {
             "",
             "",
         );
-        if !self.base.is_empty() {
-            // A line of its own: a path is not wrapped at its spaces.
-            self.line("Paths below are relative to this folder:");
-            self.line(&format!("  {}", clean(&self.base)));
-        }
         if r.redacted {
             self.wrap(
                 "Names are pseudonyms (--redact): user1@domain1.example, \

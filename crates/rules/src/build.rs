@@ -1,4 +1,4 @@
-//! Rules on the client build and mailbox location: OIM010-OIM013, OIM031.
+//! Rules on the client build and mailbox location: OIM010-OIM014, OIM031.
 
 use super::{Citation, Finding};
 use oimdiag_vocab::build_version::{ClientBuild, InstallType};
@@ -7,11 +7,12 @@ use oimdiag_vocab::rule_id::RuleId;
 
 pub(super) fn evaluate(facts: &Facts, out: &mut Vec<Finding>) {
     let on_prem = facts.mailbox_location == MailboxLocation::OnPremises;
+    installed_vs_logged(facts, on_prem, out);
     match facts.client_build {
         None => out.push(Finding::new(
             RuleId::Oim013,
-            "No log shows the Skype for Business client build and none was given, so build \
-             requirements could not be checked."
+            "No lync.exe was read, no log shows the Skype for Business client build and none \
+             was given, so build requirements could not be checked."
                 .to_string(),
             vec![],
         )),
@@ -84,6 +85,66 @@ pub(super) fn evaluate(facts: &Facts, out: &mut Vec<Finding>) {
             vec![],
         ));
     }
+}
+
+/// OIM014: `lync.exe` is another build than the logs show.
+fn installed_vs_logged(facts: &Facts, on_prem: bool, out: &mut Vec<Finding>) {
+    let (Some(exe), Some((logged, logged_src))) = (&facts.exe_build, &facts.logged_build) else {
+        return;
+    };
+    if exe.build == *logged {
+        return;
+    }
+    let who = if exe.installed {
+        "The installed client (lync.exe)"
+    } else {
+        "The collected lync.exe"
+    };
+    let message = if exe.build > *logged {
+        let mut fails = Vec::new();
+        if logged.install_type() == InstallType::Msi {
+            fails.push("it is an MSI build, which has no Offline IM (OIM010)".to_string());
+        } else if *logged < ClientBuild::OFFLINE_IM_MIN {
+            fails.push(format!(
+                "it is older than {}, the first with Offline IM (OIM010)",
+                ClientBuild::OFFLINE_IM_MIN
+            ));
+        }
+        if on_prem && *logged < ClientBuild::ON_PREMISES_MIN {
+            fails.push(format!(
+                "it is older than {}, needed with an on-premises mailbox (OIM011)",
+                ClientBuild::ON_PREMISES_MIN
+            ));
+        }
+        if on_prem && !logged.has_drafts_fix() {
+            fails.push("it predates the 2016-06-14 Drafts fix (OIM012)".to_string());
+        }
+        let judged = if fails.is_empty() {
+            format!("The logged build {logged} passes the build thresholds too.")
+        } else {
+            format!(
+                "The logged build {logged} fails the thresholds ({}): that may explain messages \
+                 stuck while it ran.",
+                fails.join("; ")
+            )
+        };
+        format!(
+            "{who} is {}, newer than the build the logs show ({logged}): it was updated after \
+             these logs. {judged} Reproduce with the client as it is now and scan again.",
+            exe.build
+        )
+    } else {
+        format!(
+            "{who} is {}, older than the build the logs show ({logged}): Office was rolled back, \
+             or the logs come from another machine.",
+            exe.build
+        )
+    };
+    out.push(Finding::new(
+        RuleId::Oim014,
+        message,
+        vec![to_evidence(&exe.source), to_evidence(logged_src)],
+    ));
 }
 
 fn to_evidence(s: &Source) -> Citation {

@@ -134,12 +134,27 @@ pub const CATALOG: &[RuleInfo] = &[
         id: RuleId::Oim013,
         severity: Info,
         title: "Client build unknown",
-        fires_when: "No log shows the client build and none was given.",
+        fires_when: "No lync.exe was read, no log shows the client build and none was given.",
         why: "Offline IM needs build 16.0.6701.1000 or higher (16.0.6920.1000 with an on-premises \
               mailbox); without the build that cannot be checked.",
-        remediation: "Include the client's Tracing folder (Lync-UccApi-0.UccApilog) in the scan, \
-                      or read the build from File > Help (or Office Account) in the client and \
-                      pass it with --client-build 16.0.X.Y.",
+        remediation: "Run oimdiag on the user's machine (it reads the installed lync.exe), include \
+                      the client's Tracing folder (Lync-UccApi-0.UccApilog) or a copy of lync.exe \
+                      in the scan, or read the File version in lync.exe's Properties > Details \
+                      (Help > About shows Office's version, not the client's) and pass it with \
+                      --client-build 16.0.X.Y.",
+        assumed_wording: false,
+    },
+    RuleInfo {
+        id: RuleId::Oim014,
+        severity: Info,
+        title: "Installed client differs from the build in the logs",
+        fires_when: "The installed client (lync.exe) is newer than the build the logs show: it was \
+                     updated after these logs (or older: a rollback, or logs from another machine).",
+        why: "The logs describe the client as it was when they were written; the build rules judge \
+              lync.exe as it is now. Items stuck under the logged build may have been caused by it.",
+        remediation: "Reproduce the problem with the client as installed now (send an offline \
+                      message, wait two minutes) and scan again; if the installed build is older, \
+                      check whether Office was rolled back or the logs come from another machine.",
         assumed_wording: false,
     },
     RuleInfo {

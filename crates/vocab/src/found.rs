@@ -52,6 +52,8 @@ pub enum InputKind {
     Uccapilog,
     TracerptCsv,
     AdminExport,
+    /// A copy of the client's `lync.exe`: its file version is the build.
+    ClientBinary,
 }
 
 impl InputKind {
@@ -247,12 +249,14 @@ pub struct Source {
     pub excerpt: String,
 }
 
-/// Whether a fact was read from a file or set by a flag.
+/// Whether a fact was read from a file, set by a flag, or read from this
+/// machine's installation (the installed `lync.exe`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SourceKind {
     File,
     Flag,
+    Machine,
 }
 
 /// A policy value and the evidence for it.
@@ -284,6 +288,21 @@ pub struct Facts {
     pub mailbox_source: Option<Source>,
     pub ews_url: Option<String>,
     pub policies: Policies,
+    /// The build the logs show, whether or not it is `client_build`.
+    pub logged_build: Option<(crate::build_version::ClientBuild, Source)>,
+    /// The file version of `lync.exe` (installed, else collected), whether
+    /// or not it is `client_build`.
+    pub exe_build: Option<ExeBuild>,
+}
+
+/// A `lync.exe`'s file version and where it was read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExeBuild {
+    pub build: crate::build_version::ClientBuild,
+    pub install_type: crate::build_version::InstallType,
+    pub source: Source,
+    /// Installed on this machine (else a copy in a scanned folder).
+    pub installed: bool,
 }
 
 /// The two-minute timer: from an offline message being sent to it being

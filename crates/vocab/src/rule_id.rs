@@ -37,6 +37,7 @@ rule_ids! {
     Oim011 = "OIM011",
     Oim012 = "OIM012",
     Oim013 = "OIM013",
+    Oim014 = "OIM014",
     Oim020 = "OIM020",
     Oim021 = "OIM021",
     Oim022 = "OIM022",

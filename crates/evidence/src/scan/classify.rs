@@ -36,6 +36,9 @@ pub fn classify(path: &Path) -> Result<InputKind, String> {
     if t.lines().any(|l| uccapilog::parse_prefix(l).is_some()) {
         return Ok(InputKind::Uccapilog);
     }
+    if bytes.starts_with(b"MZ") && is_lync_exe(path) {
+        return Ok(InputKind::ClientBinary);
+    }
     if !encoding::is_texty(t) {
         return Err("binary file of unknown format".into());
     }
@@ -53,6 +56,13 @@ pub fn classify(path: &Path) -> Result<InputKind, String> {
         return Ok(InputKind::AdminExport);
     }
     Err("not recognised: not a spool item, UccApilog, tracerpt CSV or admin export".into())
+}
+
+/// A copy of the client's executable: named `lync.exe` in any case (its
+/// version resource is read by `installed::pe`).
+fn is_lync_exe(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|n| n.to_string_lossy().eq_ignore_ascii_case("lync.exe"))
 }
 
 /// The skip reason of oimdiag's own reports.

@@ -23,7 +23,7 @@ use std::borrow::Cow;
 use std::path::Path;
 use std::sync::Arc;
 
-pub const SCHEMA_VERSION: &str = "2.0";
+pub const SCHEMA_VERSION: &str = "2.1";
 
 /// An oimdiag report: is Offline IM working for this user, and if not, why.
 /// All times are RFC 3339 in UTC.
@@ -52,6 +52,8 @@ pub struct Report {
     /// True when addresses, hosts and profile names were replaced by
     /// pseudonyms (`--redact`): `user1@domain1.example` is no real address.
     pub redacted: bool,
+    /// Which machine and user ran the scan, on what, with which options.
+    pub machine: crate::machine::MachineOut,
     pub summary: Summary,
     /// What was read and what was understood; the verdict rests on it.
     pub coverage: Coverage,
@@ -87,7 +89,7 @@ impl From<&Source> for SourceOut {
     fn from(s: &Source) -> Self {
         SourceOut {
             kind: s.kind,
-            path: (s.kind == SourceKind::File).then(|| s.path.clone()),
+            path: (s.kind != SourceKind::Flag).then(|| s.path.clone()),
             line: s.line,
             excerpt: s.excerpt.clone(),
         }
@@ -203,7 +205,9 @@ pub fn build(
     findings: Vec<Finding>,
     summary: Summary,
     time: &ReportTime,
+    machine: crate::machine::MachineContext,
 ) -> Report {
+    let machine = crate::machine::machine_out(machine, &scan);
     let attempts = std::mem::take(&mut scan.attempts);
     let limits = limits(&scan, &attempts);
     // Before the items are taken over below.
@@ -238,6 +242,7 @@ pub fn build(
         utc_offset: time.zone.offset_at(time.now),
         time_zone,
         redacted: false,
+        machine,
         summary,
         coverage,
         facts: FactsOut {

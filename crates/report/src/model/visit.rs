@@ -14,6 +14,7 @@ impl Report {
             opt(&mut s.path, f);
             f(&mut s.excerpt);
         }
+        self.machine.for_each_string_mut(f);
         opt(&mut self.time_zone.name, f);
         opt(&mut self.time_zone.windows_id, f);
         self.time_zone.offsets_applied.iter_mut().for_each(&mut *f);

@@ -28,7 +28,13 @@ pub fn redact(mut report: Report) -> Report {
         texts.insert(s.clone());
     });
     let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
-    let table = Redactor::collect(&texts);
+    // Once redacted, they are pseudonyms already.
+    let (host, user) = if report.redacted {
+        (None, None)
+    } else {
+        report.machine.names()
+    };
+    let table = Redactor::collect_with(&texts, host, user);
     report.for_each_string_mut(&mut |s| *s = table.apply(s));
     report.redacted = true;
     report
@@ -59,7 +65,21 @@ pub struct Redactor {
 
 impl Redactor {
     pub fn collect(texts: &[&str]) -> Redactor {
+        Redactor::collect_with(texts, None, None)
+    }
+
+    /// [`Redactor::collect`], also replacing this machine's host name and
+    /// the user who ran the scan wherever they appear (no pattern finds a
+    /// bare `PC042` or `alice`). The user shares the numbering of
+    /// `Users\<name>` accounts, so both spellings get one pseudonym.
+    pub fn collect_with(texts: &[&str], host: Option<&str>, user: Option<&str>) -> Redactor {
         let mut found = Spotted::default();
+        if let Some(h) = host.map(str::trim).filter(|h| !h.is_empty()) {
+            found.add(h, Sensitive::Host(h.to_lowercase()));
+        }
+        if let Some(u) = user.map(str::trim).filter(|u| !u.is_empty()) {
+            found.add(u, Sensitive::Account(String::new(), u.to_lowercase()));
+        }
         // Address domains first, so a host under one is recognised whatever
         // the order the strings come in.
         for t in texts {
