@@ -11,6 +11,7 @@
 use chrono::{DateTime, FixedOffset, Utc};
 use oimdiag::config::{ColorChoice, Format, MailboxChoice, ScanConfig};
 use oimdiag::report;
+use oimdiag::timezone::{LocalZone, ZoneSource};
 use std::fs;
 use std::path::Path;
 
@@ -50,7 +51,8 @@ pub fn scan(data: &[u8]) {
         output: None,
         force: false,
         now,
-        utc_offset: offset,
+        since: None,
+        zone: LocalZone::fixed(offset, ZoneSource::Flag),
         mailbox: MailboxChoice::Auto,
         client_build: None,
         signatures: None,
