@@ -11,6 +11,7 @@
 use chrono::{DateTime, FixedOffset, Utc};
 use oimdiag::config::{ColorChoice, Format, MailboxChoice, ScanConfig};
 use oimdiag_report as report;
+use oimdiag_vocab::timezone::{LocalZone, ZoneSource};
 use std::fs;
 use std::path::Path;
 
@@ -50,7 +51,8 @@ pub fn scan(data: &[u8]) {
         output: None,
         force: false,
         now,
-        utc_offset: offset,
+        since: None,
+        zone: LocalZone::fixed(offset, ZoneSource::Flag),
         mailbox: MailboxChoice::Auto,
         client_build: None,
         signatures: None,
@@ -59,6 +61,7 @@ pub fn scan(data: &[u8]) {
         include_subjects: last & 1 == 1,
         color: ColorChoice::Never,
         redact: last & 2 == 2,
+        options: Vec::new(),
     };
     let r = oimdiag::run::scan(&cfg).expect("a tree that exists scans");
     let json = report::json::render(&r);

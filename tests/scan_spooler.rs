@@ -583,14 +583,14 @@ fn every_item_of_a_large_spooler_is_listed() {
 
 #[cfg(target_os = "linux")]
 #[test]
+#[ignore = "needs a filesystem that holds a file time in the year 287,000 (tmpfs at /dev/shm): cargo test -- --include-ignored"]
 fn item_with_an_absurd_file_time_does_not_crash_the_scan() {
     // ext4 cannot hold such a time; tmpfs can.
     let shm = std::path::Path::new("/dev/shm");
-    let env = if shm.is_dir() {
-        TestEnv::new_in(shm)
-    } else {
-        TestEnv::new()
-    };
+    if !shm.is_dir() {
+        cannot_run("needs /dev/shm (tmpfs) to hold a file time ext4 cannot");
+    }
+    let env = TestEnv::new_in(shm);
     let odd = env.write_item(USER, "odd.dat", [0u8, 1, 2, 3, 4, 5, 6, 7]);
     let good = env.write_item(
         USER,
@@ -602,8 +602,7 @@ fn item_with_an_absurd_file_time_does_not_crash_the_scan() {
     if filetime::set_file_mtime(&odd, far).is_err()
         || filetime::FileTime::from_last_modification_time(&std::fs::metadata(&odd).unwrap()) != far
     {
-        eprintln!("this filesystem cannot hold the time; nothing to test");
-        return;
+        cannot_run("/dev/shm cannot hold a file time in the year 287,000");
     }
     let s = env.scan_root(&[]);
     assert_eq!(s.items().len(), 2);

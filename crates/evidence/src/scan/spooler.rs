@@ -1106,7 +1106,7 @@ X-MS-Message-Class: IM.Note.MissedConversation\r\nContent-Type: text/plain\r\n\r
     /// `examples/gen_corpus.rs`'s spooler):
     /// `OIMDIAG_BENCH_ITEMS=DIR cargo test --release --lib -- --ignored --nocapture sniff_throughput`
     #[test]
-    #[ignore]
+    #[ignore = "benchmark, run by hand (needs OIMDIAG_BENCH_ITEMS); CI skips it"]
     fn sniff_throughput() {
         let dir = std::env::var("OIMDIAG_BENCH_ITEMS").expect("OIMDIAG_BENCH_ITEMS=DIR");
         let items: Vec<Vec<u8>> = std::fs::read_dir(dir)

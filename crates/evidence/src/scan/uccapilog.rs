@@ -934,7 +934,7 @@ CSeq: 2 MESSAGE
     /// `cargo test --release --lib -- --ignored --nocapture throughput`
     /// (`OIMDIAG_BENCH_MB` sets the size, default 200).
     #[test]
-    #[ignore]
+    #[ignore = "benchmark, run by hand with --release; CI skips it"]
     fn throughput() {
         use std::io::Write;
         let mb: u64 = std::env::var("OIMDIAG_BENCH_MB")
