@@ -200,7 +200,11 @@ fn text_report_fits_80_columns_except_for_long_paths() {
             outside_machine_block.matches(deep).count() <= 1,
             "the root is said more than once:\n{text}"
         );
-        for line in below_root(&text) {
+        // The machine block names the folder scanned whole (a path, however deep).
+        for line in below_root(&text)
+            .into_iter()
+            .filter(|l| !l.starts_with("Scanned: "))
+        {
             if columns(line) <= 80 {
                 continue;
             }
@@ -235,20 +239,25 @@ fn text_report_names_the_root_once_and_paths_below_it() {
     let root = tmp.path().to_str().unwrap();
     assert_eq!(text.matches(root).count(), 1, "{text}");
     assert!(text.contains(&format!("\nScanned: {root}\n")), "{text}");
+    // Paths are shown as the platform writes them.
+    let native = |p: &str| p.replace('/', std::path::MAIN_SEPARATOR_STR);
+    let shared = native("C_Users_a.long.account.name/AppData/Local/Microsoft/Office/16.0/Lync/");
     assert!(
-        text.contains(
-            "Paths below are relative to this folder in the folder scanned:\n  \
-             C_Users_a.long.account.name/AppData/Local/Microsoft/Office/16.0/Lync/\n"
-        ),
+        text.contains(&format!(
+            "Paths below are relative to this folder in the folder scanned:\n  {shared}\n"
+        )),
         "{text}"
     );
-    let item = "sip_alice@contoso.com/History Spooler/7f3a9c.hist";
+    let item = native("sip_alice@contoso.com/History Spooler/7f3a9c.hist");
     assert!(text.contains(&format!("\n      {item}\n")), "{text}");
-    assert!(
-        text.contains("\n      Tracing/Lync-UccApi-0.UccApilog:48\n"),
-        "{text}"
-    );
-    for line in below_root(&text) {
+    let log = native("Tracing/Lync-UccApi-0.UccApilog:48");
+    assert!(text.contains(&format!("\n      {log}\n")), "{text}");
+    // The machine block's line naming the folder scanned is as long as that
+    // folder's path (a temporary folder under Wine is deep).
+    for line in below_root(&text)
+        .into_iter()
+        .filter(|l| !l.starts_with("Scanned: "))
+    {
         assert!(columns(line) <= 80, "{} columns:\n{line}", columns(line));
     }
 }
