@@ -7,8 +7,9 @@ mod report_support;
 
 use report_support::*;
 use scraper::{Html, Selector};
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
+#[cfg(unix)]
+use std::path::PathBuf;
 
 fn sel(s: &str) -> Selector {
     Selector::parse(s).unwrap()
@@ -298,8 +299,11 @@ fn at_most_200_timelines_are_drawn_and_the_page_says_so() {
     );
 }
 
+// Chromium is Linux's: the Windows build under Wine has none (CI's Wine run
+// leaves it out).
 /// Chromium's binary: `OIMDIAG_CHROMIUM`, else the first of the usual
 /// names on PATH.
+#[cfg(unix)]
 fn chromium() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("OIMDIAG_CHROMIUM") {
         return Some(PathBuf::from(p));
@@ -311,9 +315,10 @@ fn chromium() -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+#[cfg(unix)]
 fn headless(chromium: &Path, args: &[&str]) -> std::process::Output {
     let out = retry_spawn::output(
-        Command::new(chromium)
+        std::process::Command::new(chromium)
             .args([
                 "--headless",
                 "--no-sandbox",
@@ -336,6 +341,7 @@ fn headless(chromium: &Path, args: &[&str]) -> std::process::Output {
 /// the page is not blank, it prints on A4, and the DOM it built holds the
 /// timelines. Needs Chromium (CI installs the Debian package); run here
 /// without it, the test fails.
+#[cfg(unix)]
 #[test]
 #[ignore = "needs chromium"]
 fn chromium_draws_and_prints_the_sample_page() {
