@@ -252,11 +252,14 @@ fn marks(points: &[Point], axis: &Axis, off: FixedOffset) -> (Vec<Mark>, usize) 
                     .any(|(px, pr)| pr == row && (px - x).abs() < 80.0)
             })
             .unwrap_or(0);
+        // Markers at one instant stand one above another.
+        let stacked = placed.iter().filter(|(px, _)| (px - x).abs() < 8.0).count();
+        let y = AXIS_Y - 12.0 * stacked.min(3) as f64;
         placed.push((x, row));
         rows = rows.max(row + 1);
         out.push(Mark {
             x: n(x),
-            d: shape(p.shape, x, AXIS_Y),
+            d: shape(p.shape, x, y),
             class: p.class,
             label: p.label.clone(),
             label_y: n(AXIS_Y + 22.0 + row as f64 * LABEL_ROW),
@@ -511,7 +514,7 @@ pub struct Overview {
 
 const BINS: usize = 72;
 const OV_LEFT: f64 = 200.0;
-const ROW_H: f64 = 26.0;
+const ROW_H: f64 = 34.0;
 
 /// Every message by outcome over time: logged ones at their queued time,
 /// unlogged stuck or pending items at their date, binned so a report of
