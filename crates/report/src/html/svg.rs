@@ -83,6 +83,16 @@ pub struct Timeline {
     pub note: Option<&'static str>,
 }
 
+/// `t + d`, held at the ends of time: evidence may be dated anywhere, and
+/// a picture must not panic on it.
+fn plus(t: DateTime<Utc>, d: TimeDelta) -> DateTime<Utc> {
+    t.checked_add_signed(d).unwrap_or(if d < TimeDelta::zero() {
+        DateTime::<Utc>::MIN_UTC
+    } else {
+        DateTime::<Utc>::MAX_UTC
+    })
+}
+
 fn n(x: f64) -> String {
     format!("{x:.1}")
 }
@@ -210,7 +220,7 @@ impl Axis {
         if at < local0 {
             at += step;
         }
-        let end = self.t0 + TimeDelta::milliseconds(self.ms as i64);
+        let end = plus(self.t0, TimeDelta::milliseconds(self.ms as i64));
         let mut out = Vec::new();
         while out.len() < 12 {
             let Some(t) = DateTime::from_timestamp(at - shift, 0) else {
@@ -306,12 +316,12 @@ fn bounds(
     now: DateTime<Utc>,
 ) -> (DateTime<Utc>, DateTime<Utc>) {
     let pad = TimeDelta::milliseconds(((t1 - t0).num_milliseconds() / 12).max(5_000));
-    let t1 = if now > t1 && now <= t1 + pad * 2 {
+    let t1 = if now > t1 && now <= plus(t1, pad * 2) {
         now
     } else {
         t1
     };
-    (t0 - pad, t1 + pad)
+    (plus(t0, -pad), plus(t1, pad))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -332,7 +342,7 @@ fn assemble(
         .map(|p| p.t)
         .max()
         .unwrap_or(start)
-        .max(timer_from + TIMER);
+        .max(plus(timer_from, TIMER));
     let (a0, a1) = bounds(t0, t1, r.scan_time);
     let now_beyond = r.scan_time > a1;
     let tail_label = tail_label.filter(|_| now_beyond);
@@ -344,7 +354,7 @@ fn assemble(
     let axis = Axis::new(a0, a1, LEFT, x1);
     let (marks, rows) = marks(&points, &axis, off);
     let band0 = axis.x(timer_from);
-    let band1 = axis.x(timer_from + TIMER);
+    let band1 = axis.x(plus(timer_from, TIMER));
     let tail = tail_label.map(|label| Tail {
         x1: n(x1 + 6.0),
         x2: n(RIGHT - 4.0),
@@ -562,7 +572,7 @@ pub fn overview(r: &Report) -> Overview {
     let t0 = all.clone().min().unwrap_or(r.scan_time);
     let t1 = all.max().unwrap_or(r.scan_time).max(r.scan_time);
     let pad = TimeDelta::milliseconds(((t1 - t0).num_milliseconds() / 40).max(30_000));
-    let axis = Axis::new(t0 - pad, t1 + pad, OV_LEFT, RIGHT);
+    let axis = Axis::new(plus(t0, -pad), plus(t1, pad), OV_LEFT, RIGHT);
     let bin_w = (RIGHT - OV_LEFT) / BINS as f64;
     let rows = groups
         .into_iter()
