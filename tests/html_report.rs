@@ -442,3 +442,71 @@ fn chromium_draws_and_prints_the_sample_page() {
         );
     }
 }
+
+/// A scan time and items thousands of years apart still draw: the page is
+/// written (no panic), each stuck or pending item has its timeline, and the
+/// overview spans them all.
+#[cfg(unix)]
+#[test]
+fn items_and_a_scan_time_millennia_apart_still_draw() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spool = tmp
+        .path()
+        .join("t/Microsoft/Office/16.0/Lync/sip_erin@fabrikam.net/History Spooler");
+    for (name, date) in [
+        ("a.hist", "Mon, 23 Nov 2026 10:59:30 +0000"),
+        ("b.hist", "Thu, 1 Jan 1970 00:00:00 +0000"),
+        ("c.hist", "Fri, 31 Dec 9999 23:59:00 +0000"),
+    ] {
+        write(
+            &spool.join(name),
+            format!(
+                "From: <sip:erin@fabrikam.net>\r\nTo: <sip:frank@fabrikam.net>\r\n\
+                 Date: {date}\r\nX-MS-Message-Class: IM.Note.MissedConversation\r\n\r\nbody\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    let tree = tmp.path().join("t");
+    let tree = tree.to_str().unwrap();
+    let args = [
+        "scan",
+        tree,
+        "--now",
+        "9999-12-31T23:59:59Z",
+        "--utc-offset",
+        "+01:00",
+        "--quiet",
+    ];
+    let json: serde_json::Value =
+        serde_json::from_slice(&oimdiag(&[&args[..], &["--format", "json"]].concat()).stdout)
+            .unwrap();
+    let states: Vec<&str> = json["spool_items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["stuck", "stuck", "pending"], "{json}");
+    let out = oimdiag(&[&args[..], &["--format", "html"]].concat());
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc = Html::parse_document(&String::from_utf8(out.stdout).unwrap());
+    assert_eq!(doc.select(&sel("svg.timeline")).count(), 3);
+    let overview: String = doc
+        .select(&sel("svg.overview text"))
+        .flat_map(|t| t.text())
+        .collect();
+    assert!(
+        overview.contains("stuck item, not logged (2)"),
+        "{overview}"
+    );
+    assert!(
+        overview.contains("pending item, not logged (1)"),
+        "{overview}"
+    );
+}
