@@ -626,3 +626,46 @@ pub fn overview(r: &Report) -> Overview {
         total,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    /// Ticks fall on round minutes of the local clock, left to right, on the axis.
+    #[test]
+    fn ticks_are_round_local_times_on_the_axis() {
+        let axis = Axis::new(
+            t("2026-11-23T09:14:00Z"),
+            t("2026-11-23T09:17:10Z"),
+            16.0,
+            540.0,
+        );
+        let plus_one = FixedOffset::east_opt(3600).unwrap();
+        let ticks = axis.ticks(plus_one, "%H:%M:%S");
+        let labels: Vec<&str> = ticks.iter().map(|k| k.label.as_str()).collect();
+        assert_eq!(labels, ["10:14:00", "10:15:00", "10:16:00", "10:17:00"]);
+        let xs: Vec<f64> = ticks.iter().map(|k| k.x.parse().unwrap()).collect();
+        assert!(xs.windows(2).all(|w| w[0] < w[1]) && xs[0] >= 16.0 && xs[3] <= 540.0);
+        // A time off the axis is drawn at its end, not outside the picture.
+        assert_eq!(axis.x(t("2027-01-01T00:00:00Z")), 540.0);
+        assert_eq!(axis.x(t("2000-01-01T00:00:00Z")), 16.0);
+    }
+
+    #[test]
+    fn times_past_the_ends_of_chrono_are_held_there() {
+        let max = DateTime::<Utc>::MAX_UTC;
+        assert_eq!(plus(max, TIMER), max);
+        assert_eq!(
+            plus(DateTime::<Utc>::MIN_UTC, -TIMER),
+            DateTime::<Utc>::MIN_UTC
+        );
+        assert_eq!(
+            plus(t("2026-11-23T09:14:03Z"), TIMER),
+            t("2026-11-23T09:16:03Z")
+        );
+    }
+}
