@@ -68,4 +68,5 @@ pub fn scan(data: &[u8]) {
     let v: serde_json::Value = serde_json::from_str(&json).expect("the report is JSON");
     assert_eq!(v["schema_version"], "1.0");
     let _ = report::text::render(&r, last & 4 == 4);
+    let _ = report::html::render(&r);
 }

@@ -68,6 +68,8 @@ pub enum FormatArg {
     Markdown,
     /// One JSON record per line: a header, then findings, items, attempts, inputs.
     Ndjson,
+    /// One self-contained page (inline CSS and SVG, no script) with a timeline per message.
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -215,6 +217,7 @@ impl ScanArgs {
                 FormatArg::Json => Format::Json,
                 FormatArg::Markdown => Format::Markdown,
                 FormatArg::Ndjson => Format::Ndjson,
+                FormatArg::Html => Format::Html,
             },
             output: self.output,
             force: self.force,

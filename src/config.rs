@@ -14,6 +14,7 @@ pub enum Format {
     Json,
     Markdown,
     Ndjson,
+    Html,
 }
 
 pub use oimdiag_analysis::facts::MailboxChoice;

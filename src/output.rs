@@ -24,7 +24,7 @@ const SINK_BYTES: usize = 64 * 1024;
 /// Who a report is for, which decides its line endings in a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reader {
-    /// JSON, NDJSON: LF on every platform.
+    /// JSON, NDJSON, HTML: LF on every platform.
     Machine,
     /// Text, Markdown: CRLF in a file on Windows.
     People,

@@ -10,7 +10,7 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-const FORMATS: [&str; 4] = ["text", "json", "markdown", "ndjson"];
+const FORMATS: [&str; 5] = ["text", "json", "markdown", "ndjson", "html"];
 
 /// `<tmp>/Users/alice/AppData/Local` holding the sample machine plus a second
 /// profile in another domain, a log naming more hosts, an IP and a Windows
@@ -173,6 +173,25 @@ fn readable(format: &str, out: &str) -> String {
             .unwrap()
             .replace_all(out, "$1")
             .into_owned(),
+        // What the page shows: its text and attribute values, entities decoded.
+        "html" => {
+            let doc = scraper::Html::parse_document(out);
+            let mut acc = String::new();
+            for node in doc.tree.nodes() {
+                match node.value() {
+                    scraper::Node::Text(t) => acc.push_str(t),
+                    scraper::Node::Element(e) => {
+                        for (_, v) in e.attrs() {
+                            acc.push_str(v);
+                            acc.push('\n');
+                        }
+                    }
+                    _ => {}
+                }
+                acc.push('\n');
+            }
+            acc
+        }
         _ => out.to_string(),
     }
 }

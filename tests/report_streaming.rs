@@ -43,7 +43,7 @@ fn args<'a>(env: &'a TestEnv, format: &'a str) -> Vec<&'a str> {
 fn every_format_is_the_same_on_stdout_and_in_a_file() {
     let env = big_spooler(1500);
     let out = tempfile::tempdir().unwrap();
-    for format in ["json", "ndjson", "text", "markdown"] {
+    for format in ["json", "ndjson", "text", "markdown", "html"] {
         let printed = env.run(&args(&env, format));
         assert_eq!(printed.code, 1, "{format}: {}", printed.stderr);
         // Many times the 32 KiB a renderer hands on and the 64 KiB sink.
@@ -78,7 +78,7 @@ fn every_format_is_the_same_on_stdout_and_in_a_file() {
 #[test]
 fn a_reader_that_stops_early_ends_the_scan_quietly() {
     let env = big_spooler(1500);
-    for format in ["json", "text"] {
+    for format in ["json", "text", "html"] {
         let mut child = common::spawn(
             Command::new(bin())
                 .args(args(&env, format))

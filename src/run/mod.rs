@@ -208,7 +208,8 @@ pub fn deliver(report: &Report, cfg: &ScanConfig) -> Result<ExitStatus, UsageErr
     // Colour is decided only for text (on Windows deciding turns on the console's ANSI mode).
     let color = cfg.format == Format::Text && color_wanted(cfg);
     let reader = match cfg.format {
-        Format::Json | Format::Ndjson => output::Reader::Machine,
+        // A page is LF everywhere: browsers do not mind, and its bytes are one.
+        Format::Json | Format::Ndjson | Format::Html => output::Reader::Machine,
         Format::Text | Format::Markdown => output::Reader::People,
     };
     // Written as it is rendered: the report is never held whole in memory.
@@ -217,6 +218,7 @@ pub fn deliver(report: &Report, cfg: &ScanConfig) -> Result<ExitStatus, UsageErr
         Format::Ndjson => report::ndjson::write(report, w),
         Format::Markdown => report::markdown::write(report, w),
         Format::Text => report::text::write(report, color, w),
+        Format::Html => report::html::write(report, w),
     };
     match cfg.output.as_deref().filter(|p| p.as_os_str() != "-") {
         Some(path) => {

@@ -2,6 +2,7 @@
 //! renderers that read only that model.
 
 pub mod catalog;
+pub mod html;
 pub mod json;
 pub mod machine;
 pub mod markdown;
