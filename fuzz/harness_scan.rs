@@ -66,7 +66,7 @@ pub fn scan(data: &[u8]) {
     let r = oimdiag::run::scan(&cfg).expect("a tree that exists scans");
     let json = report::json::render(&r);
     let v: serde_json::Value = serde_json::from_str(&json).expect("the report is JSON");
-    assert_eq!(v["schema_version"], "1.0");
+    assert_eq!(v["schema_version"], report::model::SCHEMA_VERSION);
     let _ = report::text::render(&r, last & 4 == 4);
     let _ = report::html::render(&r);
 }
