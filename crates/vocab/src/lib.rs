@@ -11,6 +11,7 @@ pub mod build_version;
 pub mod citation;
 pub mod events;
 pub mod found;
+pub mod probe;
 pub mod rule_id;
 
 /// The version and build modules read dates and versions out of file
