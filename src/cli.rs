@@ -1,6 +1,6 @@
 //! Command-line surface (clap derive), turned into a `ScanConfig`.
 
-use crate::config::{ColorChoice, Format, MailboxChoice, ScanConfig};
+use crate::config::{ColorChoice, Format, MailboxChoice, ProbeSettings, ScanConfig};
 use clap::{Parser, Subcommand, ValueEnum};
 use oimdiag_rules::Severity;
 use oimdiag_vocab::build_version::ClientBuild;
@@ -49,6 +49,135 @@ pub enum Command {
     },
     /// Print the JSON Schema of the `--format json` report.
     Schema,
+    /// Live check from this machine: can EWS and autodiscover be reached
+    /// the way the client reaches them, and what do they answer without
+    /// credentials? (Network: host names and the address leave the machine.)
+    Probe(ProbeArgs),
+}
+
+/// The probe's network options, for `probe` and `scan --probe`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ProbeNetArgs {
+    /// The address whose SMTP domain autodiscover is tried for. Default: an
+    /// SMTP sender in the spool items, else the SIP address.
+    #[arg(long, value_name = "ADDRESS")]
+    pub email: Option<String>,
+
+    /// Trust these PEM certificates too, beside the system store.
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+
+    /// Time limit of each step (DNS, TCP, TLS, HTTP), in seconds.
+    #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_secs)]
+    pub timeout: std::time::Duration,
+
+    /// Use these addresses for HOST:PORT instead of DNS (as curl --resolve;
+    /// IPv6 in brackets). Repeatable.
+    #[arg(long, value_name = "HOST:PORT:ADDR")]
+    pub resolve: Vec<oimdiag_probe::Resolve>,
+
+    /// Connect to HOST2:PORT2 when HOST1:PORT1 is meant (as curl
+    /// --connect-to; empty fields match any or keep). Repeatable.
+    #[arg(long, value_name = "HOST1:PORT1:HOST2:PORT2")]
+    pub connect_to: Vec<oimdiag_probe::ConnectTo>,
+
+    /// Ask this DNS server (ADDR:PORT) for names and the autodiscover SRV
+    /// record instead of the system resolver.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub dns_server: Option<std::net::SocketAddr>,
+}
+
+fn parse_secs(s: &str) -> Result<std::time::Duration, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v <= 3600.0 => Ok(std::time::Duration::from_secs_f64(v)),
+        _ => Err(format!(
+            "'{s}' is not a number of seconds between 0 and 3600"
+        )),
+    }
+}
+
+impl ProbeNetArgs {
+    pub fn settings(&self, ews_urls: Vec<String>) -> ProbeSettings {
+        ProbeSettings {
+            ews_urls,
+            email: self.email.clone(),
+            opts: oimdiag_probe::Options {
+                timeout: self.timeout,
+                ca_file: self.ca_file.clone(),
+                resolve: self.resolve.clone(),
+                connect_to: self.connect_to.clone(),
+                dns_server: self.dns_server,
+                proxy: oimdiag_probe::ProxyConfig::from_env(|n| std::env::var(n).ok()),
+            },
+        }
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ProbeArgs {
+    /// An EWS URL to probe (repeatable). Default: the internal and external
+    /// EWS URLs in this machine's client logs.
+    #[arg(long, value_name = "URL")]
+    pub ews_url: Vec<String>,
+
+    #[command(flatten)]
+    pub net: ProbeNetArgs,
+
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
+
+    /// Write the report here (atomically) instead of stdout.
+    #[arg(long, short = 'o')]
+    pub output: Option<PathBuf>,
+
+    /// Let --output replace an existing file.
+    #[arg(long)]
+    pub force: bool,
+
+    /// Exit 1 when a finding of this severity or worse fires.
+    #[arg(long, value_enum, default_value_t = FailOnArg::Warning)]
+    pub fail_on: FailOnArg,
+
+    /// No chatter on stderr.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+
+    /// Replace addresses and host names with stable pseudonyms.
+    #[arg(long)]
+    pub redact: bool,
+}
+
+impl ProbeArgs {
+    /// A scan configuration for this machine that only probes.
+    pub fn into_config(self) -> ScanConfig {
+        let mut options = vec!["probe".to_string()];
+        options.extend(self.ews_url.iter().map(|u| format!("--ews-url {u}")));
+        if let Some(e) = &self.net.email {
+            options.push(format!("--email {e}"));
+        }
+        let probe = self.net.settings(self.ews_url);
+        ScanArgs {
+            paths: Vec::new(),
+            format: self.format,
+            output: self.output,
+            force: self.force,
+            now: None,
+            since: None,
+            tz: None,
+            utc_offset: None,
+            mailbox: MailboxArg::Auto,
+            client_build: None,
+            signatures: None,
+            fail_on: self.fail_on,
+            quiet: self.quiet,
+            include_subjects: false,
+            color: ColorArg::Never,
+            redact: self.redact,
+            probe: true,
+            net: self.net,
+        }
+        .config_with(options, Some(probe))
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -166,6 +295,14 @@ pub struct ScanArgs {
     /// segments with stable pseudonyms (user1@domain1.example), in every format.
     #[arg(long)]
     pub redact: bool,
+
+    /// Also probe, from this machine, the EWS URLs the scan found and
+    /// autodiscover for the user's domain (network; never without this flag).
+    #[arg(long)]
+    pub probe: bool,
+
+    #[command(flatten)]
+    pub net: ProbeNetArgs,
 }
 
 impl ScanArgs {
@@ -204,12 +341,24 @@ impl ScanArgs {
         if self.redact {
             o.push("--redact".into());
         }
+        if self.probe {
+            o.push("--probe".into());
+            if let Some(e) = &self.net.email {
+                o.push(format!("--email {e}"));
+            }
+        }
         o
     }
 
     pub fn into_config(self) -> ScanConfig {
         let options = self.options();
+        let probe = self.probe.then(|| self.net.settings(Vec::new()));
+        self.config_with(options, probe)
+    }
+
+    fn config_with(self, options: Vec<String>, probe: Option<ProbeSettings>) -> ScanConfig {
         ScanConfig {
+            probe,
             options,
             paths: self.paths,
             format: match self.format {

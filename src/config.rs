@@ -50,6 +50,18 @@ pub struct ScanConfig {
     pub redact: bool,
     /// The options as given (not the PATHs), for the report's `machine` block.
     pub options: Vec<String>,
+    /// `scan --probe` or `probe`: what to probe and how. `None`: no network.
+    pub probe: Option<ProbeSettings>,
+}
+
+/// What the live probe is told.
+#[derive(Debug, Clone)]
+pub struct ProbeSettings {
+    /// `--ews-url`; empty: the EWS URLs in the evidence.
+    pub ews_urls: Vec<String>,
+    /// `--email`.
+    pub email: Option<String>,
+    pub opts: oimdiag_probe::Options,
 }
 
 impl ScanConfig {

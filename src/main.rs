@@ -36,6 +36,17 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Probe(args) => {
+            let cfg = args.into_config();
+            let delivered = run::probe::probe_only(&cfg).and_then(|r| run::deliver(&r, &cfg));
+            match delivered {
+                Ok(s) => s,
+                Err(run::UsageError(msg)) => {
+                    eprintln!("oimdiag: {}", clean_lines(&msg, "  "));
+                    ExitStatus::Usage
+                }
+            }
+        }
         Command::Rules { format } => print_or_quiet(&match format {
             CatalogFormat::Json => catalog::json(CATALOG),
             CatalogFormat::Text => catalog::list(CATALOG),

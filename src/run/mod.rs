@@ -10,6 +10,7 @@
 //! Spool items and admin exports are read meanwhile on a pool of worker threads.
 
 mod merge;
+pub mod probe;
 mod progress;
 mod read;
 mod readers;
@@ -127,11 +128,20 @@ pub fn scan(cfg: &ScanConfig) -> Result<Report, UsageError> {
     let machine = machine_context(cfg, &roots, this_machine);
     let facts = facts::derive(&data, &cfg.overrides());
     let coverage = Coverage::of(&data, &facts, cfg.window());
+    // The network is touched only here, and only when asked (`--probe`).
+    let probed = match &cfg.probe {
+        Some(s) => {
+            let plan = probe::plan(s, &data, &facts);
+            Some(probe::run(s, &plan, default_location)?)
+        }
+        None => None,
+    };
     let ctx = RuleContext {
         window: cfg.window(),
         roots: roots.iter().map(|r| r.display().to_string()).collect(),
         coverage: &coverage,
         this_machine: default_location,
+        probe: probed.as_ref(),
     };
     let findings = rules::evaluate(&data, &facts, &ctx);
     let summary = diagnose(&findings, &data, &facts, &ctx);
@@ -140,9 +150,7 @@ pub fn scan(cfg: &ScanConfig) -> Result<Report, UsageError> {
         since: cfg.since,
         zone: cfg.zone.clone(),
     };
-    Ok(report::build(
-        data, &facts, coverage, findings, summary, &time, machine,
-    ))
+    Ok(report::build(data, &facts, coverage, findings, summary, &time, machine).with_probe(probed))
 }
 
 /// Who and what ran the scan, for the report's `machine` block.

@@ -243,6 +243,7 @@ impl LogDigest {
             }
             _ => {}
         }
+        note_ews_urls(&e.kind, &mut self.facts.ews_urls);
         if let Some((rank, url)) = url_rank(&e.kind) {
             if rank <= self.ews_rank {
                 self.ews_rank = rank;
@@ -276,6 +277,10 @@ pub struct LogFacts {
     pub build_oc: Option<Told<String>>,
     pub build_uccapi: Option<Told<String>>,
     pub ews_url: Option<Told<String>>,
+    /// Every distinct EWS URL the logs named (autodiscover's internal and
+    /// external URLs first seen first), at most `MAX_EWS_URLS`: what
+    /// `scan --probe` tries.
+    pub ews_urls: Vec<String>,
     /// Keyed by name: only the few names `PROVISIONING_NAMES` lists are told.
     pub provisioning: BTreeMap<String, Told<String>>,
     pub user_im_auto_archiving: Option<Told<bool>>,
@@ -301,6 +306,23 @@ pub struct LogFacts {
     pub duplicates_unchecked: u64,
     /// Events told both as local lines and with absolute times: do they agree?
     pub clocks: ClockPairs,
+}
+
+/// EWS URLs kept for the probe: a few are all a client has.
+pub const MAX_EWS_URLS: usize = 8;
+
+fn note_ews_urls(k: &EventKind, urls: &mut Vec<String>) {
+    let found: [Option<&String>; 2] = match k {
+        EventKind::Signature { fields, .. } => [fields.url.as_ref(), fields.url2.as_ref()],
+        EventKind::EwsUrl { url } => [Some(url), None],
+        _ => return,
+    };
+    for u in found.into_iter().flatten() {
+        let ews = u.to_ascii_lowercase().contains("/ews/");
+        if ews && urls.len() < MAX_EWS_URLS && !urls.iter().any(|x| x.eq_ignore_ascii_case(u)) {
+            urls.push(u.clone());
+        }
+    }
 }
 
 fn url_rank(k: &EventKind) -> Option<(u8, String)> {

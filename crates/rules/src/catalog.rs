@@ -231,6 +231,87 @@ pub const CATALOG: &[RuleInfo] = &[
         assumed_wording: false,
     },
     RuleInfo {
+        id: RuleId::Oim032,
+        severity: Error,
+        title: "EWS unreachable from this machine",
+        fires_when: "Live probe: an EWS URL could not be reached from the machine running oimdiag: \
+                     its name did not resolve, the TCP connection (or the proxy's CONNECT) failed, \
+                     or a step ran past --timeout.",
+        why: "Offline IM uses Exchange Web Services to write the message to the recipient's \
+              mailbox; EWS must be available to the client for offline messages to be sent. A \
+              URL this machine cannot reach is one the client on it cannot use either.",
+        remediation: "Check the step that failed: DNS (nslookup <host>; the split-DNS zone for the \
+                      internal URL), TCP (firewall, the load balancer's listener on 443), the proxy \
+                      (its rules for the EWS host; NO_PROXY for internal hosts). Probe again from \
+                      the user's network if oimdiag ran elsewhere.",
+        assumed_wording: false,
+    },
+    RuleInfo {
+        id: RuleId::Oim033,
+        severity: Error,
+        title: "EWS certificate not accepted",
+        fires_when: "Live probe: the TLS certificate of an EWS URL is not trusted by this machine's \
+                     store (plus any --ca-file), is expired, or is issued for another name.",
+        why: "The client connects to EWS over TLS and checks the certificate against the \
+              Windows store: a certificate it refuses ends the connection before EWS is asked, so \
+              offline messages cannot be written to the mailbox.",
+        remediation: "Install the issuing CA's certificate in the machine's Trusted Root store \
+                      (Group Policy for all clients), or replace the EWS certificate with one from \
+                      a trusted CA that names the EWS host and has not expired. If the CA is \
+                      trusted by your clients but not this machine, probe again with --ca-file.",
+        assumed_wording: false,
+    },
+    RuleInfo {
+        id: RuleId::Oim034,
+        severity: Error,
+        title: "The EWS URL does not answer as EWS",
+        fires_when: "Live probe: an EWS URL answered, but not as EWS does without credentials \
+                     (a 401 with schemes): a login page or a redirect to one, a proxy's page or \
+                     407, 404, a 5xx, or a 200.",
+        why: "The client posts SOAP requests to EWS and signs in when asked (401 with the schemes \
+              the server accepts). A login page, a proxy's page or an error is not something it \
+              can sign in to, and EWS is then unavailable to it: a silent failure.",
+        remediation: "Look at who answered (the step's status, Location and the page): publish \
+                      /EWS/ on the reverse proxy or load balancer without forms pre-authentication, \
+                      exempt the EWS host from the web proxy (or allow it there), check the EWS \
+                      virtual directory (Get-WebServicesVirtualDirectory) and the IIS application \
+                      pool on Exchange.",
+        assumed_wording: false,
+    },
+    RuleInfo {
+        id: RuleId::Oim035,
+        severity: Warning,
+        title: "No autodiscover candidate answered",
+        fires_when: "Live probe: none of the autodiscover candidates, tried in the client's order \
+                     (https://<domain>, https://autodiscover.<domain>, the HTTP redirect, DNS SRV \
+                     _autodiscover._tcp), answered like autodiscover (a 401 with schemes, or a \
+                     redirect to HTTPS autodiscover). Without credentials no EWS URL can be \
+                     expected from them.",
+        why: "The client finds the EWS URL by autodiscover in that order (no Active Directory SCP \
+              lookup); when no candidate answers it cannot find EWS, and offline messages cannot \
+              be sent.",
+        remediation: "Publish autodiscover for the SMTP domain: a DNS record for \
+                      autodiscover.<domain> pointing at Exchange (or Exchange Online's \
+                      autodiscover.outlook.com), or an SRV record _autodiscover._tcp.<domain>; \
+                      check the certificate names autodiscover.<domain>. The SMTP domain may differ \
+                      from the SIP domain: probe again with --email <SMTP address>.",
+        assumed_wording: false,
+    },
+    RuleInfo {
+        id: RuleId::Oim036,
+        severity: Info,
+        title: "EWS answered as expected",
+        fires_when: "Live probe: an EWS URL answered a request without credentials with 401 and \
+                     the schemes it accepts.",
+        why: "EWS reachable from this machine, over a trusted certificate, asking for \
+              credentials, is what the client needs; if offline messages still fail, the \
+              sign-in itself (the schemes offered, hybrid modern auth) or the mailbox is next.",
+        remediation: "Nothing to fix in the path to EWS. Compare the schemes with what the client \
+                      can use (Exchange Online does not accept NTLM; authorization_uri means hybrid \
+                      modern auth is on), and read x-ms-diagnostics if present.",
+        assumed_wording: false,
+    },
+    RuleInfo {
         id: RuleId::Oim040,
         severity: Info,
         title: "Offline message to another organisation",

@@ -7,6 +7,7 @@ use oimdiag_analysis::correlate::Outcome;
 use oimdiag_analysis::coverage::Coverage;
 use oimdiag_analysis::scan_data::ScanData;
 use oimdiag_vocab::found::Facts;
+use oimdiag_vocab::probe::ProbeRun;
 use oimdiag_vocab::rule_id::RuleId;
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -244,4 +245,45 @@ fn to_collect(c: &Coverage, client: bool) -> String {
         what.push("the client's logs from the time a message failed");
     }
     what.join(", ")
+}
+
+/// The diagnosis of a probe on its own (`oimdiag probe`): only the probe's
+/// findings are judged, so there is no client evidence to miss and the
+/// verdict is never `inconclusive`.
+pub fn diagnose_probe(findings: &[Finding], probe: &ProbeRun) -> Summary {
+    let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
+    let (errors, warnings, infos) = (
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Info),
+    );
+    let verdict = if errors > 0 {
+        Verdict::Failing
+    } else if warnings > 0 {
+        Verdict::Degraded
+    } else {
+        Verdict::Healthy
+    };
+    let causes = probable_causes(findings);
+    let tried = format!(
+        "{} URL{} probed from this machine",
+        probe.targets.len(),
+        if probe.targets.len() == 1 { "" } else { "s" }
+    );
+    let headline = match causes.first().map(|id| info(*id)) {
+        Some(r) => format!("{tried}; probable cause: {} ({}).", r.title, r.id),
+        None if findings.iter().any(|f| f.rule_id == RuleId::Oim036) => format!(
+            "{tried}: EWS answered as expected, asking for credentials ({}).",
+            probe.auth_schemes.join(", ")
+        ),
+        None => format!("{tried}: nothing in the path to EWS or autodiscover was found wrong."),
+    };
+    Summary {
+        verdict,
+        errors,
+        warnings,
+        infos,
+        probable_causes: causes,
+        headline,
+    }
 }

@@ -7,6 +7,7 @@ mod catalog;
 pub mod diagnosis;
 mod inputs;
 mod policy;
+pub mod probe;
 pub mod spooler;
 
 pub use catalog::{info, rule_info, RuleInfo, CATALOG};
@@ -22,6 +23,7 @@ pub use oimdiag_vocab::citation::{
 };
 use oimdiag_vocab::found::other_domain;
 pub use oimdiag_vocab::found::TIMER_SECS;
+use oimdiag_vocab::probe::ProbeRun;
 
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Finding {
@@ -68,6 +70,8 @@ pub struct RuleContext<'a> {
     /// Whether the scan is of this machine's own profiles (no PATH given),
     /// not a folder collected from one.
     pub this_machine: bool,
+    /// The live probe's results, when one ran (`scan --probe`).
+    pub probe: Option<&'a ProbeRun>,
 }
 
 /// Evaluates every rule; findings come out ordered by severity, then rule id,
@@ -80,21 +84,33 @@ pub fn evaluate(scan: &ScanData, facts: &Facts, ctx: &RuleContext) -> Vec<Findin
     build::evaluate(facts, &mut findings);
     policy::evaluate(scan, facts, &mut findings);
     inputs::evaluate(scan, ctx, &mut findings);
-    findings
-        .sort_by(|a, b| (a.severity, a.rule_id, &a.user).cmp(&(b.severity, b.rule_id, &b.user)));
+    if let Some(p) = ctx.probe {
+        probe::evaluate(p, &mut findings);
+    }
+    sort(&mut findings);
     findings
 }
 
+/// Severity, then rule id, then user.
+pub fn sort(findings: &mut [Finding]) {
+    findings
+        .sort_by(|a, b| (a.severity, a.rule_id, &a.user).cmp(&(b.severity, b.rule_id, &b.user)));
+}
+
 /// Causes only, most likely first (BRIEF §5): the order `probable_causes`
-/// ranks in. Symptoms (OIM001–OIM004) are never causes. (The live probe's
-/// OIM032–OIM035 rank between OIM011 and OIM030, and OIM035 after it, once
-/// the probe exists.)
+/// ranks in. Symptoms (OIM001–OIM004) are never causes. The live probe's
+/// OIM032–OIM034 rank before OIM030 (they say why EWS is unavailable),
+/// OIM035 after it.
 pub const CAUSE_ORDER: &[RuleId] = &[
     RuleId::Oim022,
     RuleId::Oim020,
     RuleId::Oim010,
     RuleId::Oim011,
+    RuleId::Oim032,
+    RuleId::Oim033,
+    RuleId::Oim034,
     RuleId::Oim030,
+    RuleId::Oim035,
     RuleId::Oim023,
     RuleId::Oim012,
     RuleId::Oim021,

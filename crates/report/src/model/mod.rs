@@ -14,6 +14,7 @@ use oimdiag_vocab::found::{
     Facts, InputKind, ItemFormat, MailboxLocation, Setting, Source, SourceKind, SpoolItem,
     TimeSource, Window,
 };
+use oimdiag_vocab::probe::ProbeRun;
 use oimdiag_vocab::timefmt::offset_string;
 use oimdiag_vocab::timezone::{LocalZone, ZoneSource};
 use schemars::JsonSchema;
@@ -23,7 +24,7 @@ use std::borrow::Cow;
 use std::path::Path;
 use std::sync::Arc;
 
-pub const SCHEMA_VERSION: &str = "2.1";
+pub const SCHEMA_VERSION: &str = "2.2";
 
 /// An oimdiag report: is Offline IM working for this user, and if not, why.
 /// All times are RFC 3339 in UTC.
@@ -67,6 +68,9 @@ pub struct Report {
     /// Ordered by severity, then rule id.
     pub findings: Vec<Finding>,
     pub inputs: Inputs,
+    /// The live EWS/autodiscover probe (`oimdiag probe`, `scan --probe`):
+    /// null unless one ran.
+    pub probe: Option<ProbeRun>,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -282,6 +286,15 @@ pub fn build(
                 .collect(),
             limits,
         },
+        probe: None,
+    }
+}
+
+impl Report {
+    /// The report with the live probe's results (`probe`, `scan --probe`).
+    pub fn with_probe(mut self, probe: Option<ProbeRun>) -> Report {
+        self.probe = probe;
+        self
     }
 }
 

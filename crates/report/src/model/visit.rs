@@ -64,6 +64,41 @@ impl Report {
         for l in &mut self.inputs.limits {
             f(l);
         }
+        if let Some(p) = &mut self.probe {
+            probe(p, f);
+        }
+    }
+}
+
+/// The probe names hosts, addresses and the address autodiscover was asked
+/// about in every field it fills.
+fn probe(p: &mut oimdiag_vocab::probe::ProbeRun, f: &mut dyn FnMut(&mut String)) {
+    f(&mut p.probed_from.note);
+    p.auth_schemes.iter_mut().for_each(&mut *f);
+    if let Some(a) = &mut p.address {
+        f(&mut a.value);
+    }
+    opt(&mut p.proxy.https, f);
+    opt(&mut p.proxy.http, f);
+    f(&mut p.proxy.source);
+    opt(&mut p.proxy.pac, f);
+    for t in &mut p.targets {
+        f(&mut t.url);
+        f(&mut t.reason);
+        for s in &mut t.steps {
+            f(&mut s.detail);
+        }
+        t.auth_schemes.iter_mut().for_each(&mut *f);
+        t.diagnostics.iter_mut().for_each(&mut *f);
+        opt(&mut t.authorization_uri, f);
+        opt(&mut t.redirect, f);
+        if let Some(c) = &mut t.tls {
+            opt(&mut c.protocol, f);
+            f(&mut c.subject);
+            f(&mut c.issuer);
+            opt(&mut c.not_after, f);
+            opt(&mut c.problem, f);
+        }
     }
 }
 pub(super) fn opt(s: &mut Option<String>, f: &mut dyn FnMut(&mut String)) {
