@@ -33,7 +33,7 @@ fn check(s: &Scan) {
         s.stderr
     );
     assert!(s.elapsed < BOUND, "took {:?} (bound {BOUND:?})", s.elapsed);
-    assert_eq!(s.json["schema_version"], "2.1");
+    assert_eq!(s.json["schema_version"], "2.2");
     assert!(s.json["inputs"]["scanned"].is_array());
     assert!(s.json["inputs"]["skipped"].is_array());
     let mut bad = Vec::new();
@@ -1539,7 +1539,7 @@ mod read_only {
             ));
         }
         let v: Value = serde_json::from_slice(&fs::read(&report).unwrap()).unwrap();
-        assert_eq!(v["schema_version"], "2.1");
+        assert_eq!(v["schema_version"], "2.2");
         problems
     }
 

@@ -161,7 +161,7 @@ fn every_report_carries_the_machine_block() {
     env.spooler(USER);
     let s = env.scan_root(&["--mailbox", "online"]);
     let m = &s.json["machine"];
-    assert_eq!(s.json["schema_version"], "2.1");
+    assert_eq!(s.json["schema_version"], "2.2");
     // A PATH that is not below this machine's %LOCALAPPDATA%: a collected folder.
     assert_eq!(m["describes"], "scanning_machine", "{m:#}");
     assert_eq!(m["installed_clients"].as_array().unwrap().len(), 0);

@@ -146,7 +146,7 @@ assert m["click_to_run"]["platform"] == "x64", m["click_to_run"]
 assert m["hostname"] and m["user"], (m["hostname"], m["user"])
 assert m["scanned_roots"] == ["C:\\ic-local"], m["scanned_roots"]
 assert "--mailbox on-premises" in m["options"], m["options"]
-assert r["schema_version"] == "2.1"
+assert r["schema_version"] == "2.2"
 '
 ok "client_build 16.0.6741.2048 from the installed lync.exe (source: machine), c2r, OIM011, Deferred Channel"
 HOST=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["machine"]["hostname"])' "$WORK/c2r.json")

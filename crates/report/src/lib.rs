@@ -8,6 +8,7 @@ pub mod machine;
 pub mod markdown;
 pub mod model;
 pub mod ndjson;
+mod probe_words;
 pub mod redact;
 pub mod schema;
 pub mod term;

@@ -88,11 +88,14 @@ pub fn write(r: &Report, out: &mut dyn io::Write) -> io::Result<()> {
     crate::machine::write_markdown(&r.machine, &mut o, text);
     probable_cause(&mut o, r);
     findings(&mut o, r);
-    coverage(&mut o, r);
-    facts(&mut o, r);
-    timeline(&mut o, r);
-    spool_items(&mut o, r);
-    inputs(&mut o, r);
+    probe(&mut o, r);
+    if !r.probe_only() {
+        coverage(&mut o, r);
+        facts(&mut o, r);
+        timeline(&mut o, r);
+        spool_items(&mut o, r);
+        inputs(&mut o, r);
+    }
     o.finish()
 }
 
@@ -387,6 +390,20 @@ fn spool_items(o: &mut Spill<'_>, r: &Report) {
             super::recipient_list(i.recipients, text).unwrap_or_else(|| "unknown".to_string()),
             i.format.as_str(),
         );
+    }
+}
+
+fn probe(o: &mut Spill<'_>, r: &Report) {
+    let Some(p) = &r.probe else { return };
+    let _ = writeln!(o, "\n## Live probe\n");
+    for l in super::probe_words::preamble(p) {
+        let _ = writeln!(o, "- {}", text(&l));
+    }
+    for t in super::probe_words::targets(p) {
+        let _ = writeln!(o, "\n### {}\n", text(&t.heading));
+        for s in &t.steps {
+            let _ = writeln!(o, "- {}", text(s));
+        }
     }
 }
 

@@ -27,6 +27,8 @@ struct Header<'a> {
     coverage: &'a Coverage,
     facts: &'a FactsOut,
     inputs: InputCounts<'a>,
+    /// The live probe, as in the JSON report (null unless one ran).
+    probe: Option<&'a oimdiag_vocab::probe::ProbeRun>,
     /// How many records follow the header, so a cut stream can be told apart.
     records: usize,
 }
@@ -71,6 +73,7 @@ pub fn write(r: &Report, mut w: impl Write) -> io::Result<()> {
             skipped: r.inputs.skipped.len(),
             limits: &r.inputs.limits,
         },
+        probe: r.probe.as_ref(),
         records,
     };
     line(&mut w, "header", &header)?;

@@ -53,11 +53,14 @@ pub fn write(r: &Report, color: bool, out: &mut dyn io::Write) -> io::Result<()>
     w.base_folder(r);
     w.probable_cause(r);
     w.findings(r);
-    w.coverage(r);
-    w.facts(r);
-    w.timeline(r);
-    w.spool_items(r);
-    w.inputs(r);
+    w.probe(r);
+    if !r.probe_only() {
+        w.coverage(r);
+        w.facts(r);
+        w.timeline(r);
+        w.spool_items(r);
+        w.inputs(r);
+    }
     w.o.finish()
 }
 
@@ -120,7 +123,9 @@ fn common_folder(r: &Report) -> &str {
         .findings
         .iter()
         .flat_map(|f| &f.evidence)
-        .map(|e| e.path.as_str());
+        .map(|e| e.path.as_str())
+        // The probe cites URLs, not files.
+        .filter(|p| !p.contains("://"));
     let mut common: Option<&str> = None;
     for p in scanned
         .chain(skipped)
@@ -279,6 +284,21 @@ impl Writer<'_> {
             text.pop();
             self.line("");
             self.wrap(&text, "  Then: ", "    ");
+        }
+    }
+
+    fn probe(&mut self, r: &Report) {
+        let Some(p) = &r.probe else { return };
+        self.heading("Live probe");
+        for l in super::probe_words::preamble(p) {
+            self.wrap(&clean(&l), "  ", "    ");
+        }
+        for t in super::probe_words::targets(p) {
+            self.line("");
+            self.wrap(&clean(&t.heading), "  ", "    ");
+            for s in &t.steps {
+                self.wrap(&clean(s), "    ", "        ");
+            }
         }
     }
 
