@@ -110,3 +110,109 @@ fn evidence(ts: &[&ProbeTarget]) -> Vec<Citation> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::probable_causes;
+    use oimdiag_vocab::probe::{ProbeStep, ProbedFrom, ProxyUse, StepKind, TargetRole, Vantage};
+
+    fn target(role: TargetRole, outcome: TargetOutcome) -> ProbeTarget {
+        ProbeTarget {
+            url: format!("https://h/{outcome:?}"),
+            role,
+            reason: "test".into(),
+            outcome,
+            steps: vec![ProbeStep {
+                step: StepKind::Tcp,
+                ok: outcome == TargetOutcome::Answered,
+                detail: "d".into(),
+                elapsed_ms: 1,
+            }],
+            status: None,
+            auth_schemes: vec![],
+            diagnostics: vec![],
+            modern_auth: false,
+            authorization_uri: None,
+            redirect: None,
+            tls: None,
+        }
+    }
+
+    fn run(targets: Vec<ProbeTarget>) -> Vec<Finding> {
+        let p = ProbeRun {
+            probed_from: ProbedFrom {
+                vantage: Vantage::ThisMachine,
+                note: "here".into(),
+            },
+            targets,
+            auth_schemes: vec!["NTLM".into()],
+            address: None,
+            proxy: ProxyUse {
+                https: None,
+                http: None,
+                source: "none".into(),
+                pac: None,
+            },
+            timeout_ms: 1000,
+        };
+        let mut out = Vec::new();
+        evaluate(&p, &mut out);
+        out
+    }
+
+    #[test]
+    fn each_outcome_of_an_ews_target_has_its_rule() {
+        use TargetOutcome::*;
+        for (o, id) in [
+            (Unreachable, RuleId::Oim032),
+            (Untrusted, RuleId::Oim033),
+            (NotEws, RuleId::Oim034),
+            (Answered, RuleId::Oim036),
+        ] {
+            let f = run(vec![target(TargetRole::Ews, o)]);
+            assert_eq!(f.iter().map(|f| f.rule_id).collect::<Vec<_>>(), [id]);
+        }
+    }
+
+    #[test]
+    fn autodiscover_fails_only_when_no_candidate_answered() {
+        use TargetOutcome::*;
+        let none = run(vec![
+            target(TargetRole::Autodiscover, Unreachable),
+            target(TargetRole::Autodiscover, NotEws),
+        ]);
+        assert_eq!(none.len(), 1);
+        assert_eq!(none[0].rule_id, RuleId::Oim035);
+        let one = run(vec![
+            target(TargetRole::Autodiscover, Unreachable),
+            target(TargetRole::Autodiscover, Answered),
+        ]);
+        assert!(one.is_empty(), "{one:?}");
+    }
+
+    #[test]
+    fn probe_causes_rank_around_oim030() {
+        let mut f = run(vec![
+            target(TargetRole::Ews, TargetOutcome::NotEws),
+            target(TargetRole::Ews, TargetOutcome::Unreachable),
+            target(TargetRole::Ews, TargetOutcome::Untrusted),
+            target(TargetRole::Autodiscover, TargetOutcome::Unreachable),
+        ]);
+        f.push(Finding::new(RuleId::Oim030, String::new(), vec![]));
+        f.push(Finding::new(RuleId::Oim011, String::new(), vec![]));
+        f.push(Finding::new(RuleId::Oim023, String::new(), vec![]));
+        assert_eq!(
+            probable_causes(&f),
+            [
+                RuleId::Oim011,
+                RuleId::Oim032,
+                RuleId::Oim033,
+                RuleId::Oim034,
+                RuleId::Oim030,
+                RuleId::Oim035,
+                RuleId::Oim023
+            ]
+        );
+    }
+}
