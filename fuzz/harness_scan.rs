@@ -62,6 +62,8 @@ pub fn scan(data: &[u8]) {
         color: ColorChoice::Never,
         redact: last & 2 == 2,
         options: Vec::new(),
+        // The fuzzer never touches the network.
+        probe: None,
     };
     let r = oimdiag::run::scan(&cfg).expect("a tree that exists scans");
     let json = report::json::render(&r);
