@@ -129,6 +129,11 @@ for d in $dlls; do
   case "$d" in
   kernel32.dll | ntdll.dll | userenv.dll | ws2_32.dll | msvcrt.dll | advapi32.dll | shell32.dll | ole32.dll | \
     bcryptprimitives.dll | bcrypt.dll | api-ms-win-*.dll) ;;
+  # The live probe (issue 22): rustls-native-certs reads the system's trust
+  # store through the schannel crate, which imports these two.
+  crypt32.dll) ;; # CertOpenStore, CertEnumCertificatesInStore...: the Windows certificate stores
+  secur32.dll) ;; # AcquireCredentialsHandleA, FreeCredentialsHandle: schannel's TLS
+  #                 credentials, linked with the crate, never called by the probe
   *) die "the .exe imports $d, which is not a Windows system DLL: users would need to ship it" ;;
   esac
 done
