@@ -18,7 +18,7 @@ REPO=$(pwd)
 T0=$SECONDS
 
 TARGET=x86_64-pc-windows-gnu
-APT_PACKAGES=(gcc-mingw-w64-x86-64 wine wine64)
+APT_PACKAGES=(gcc-mingw-w64-x86-64 wine wine64 openssl)
 NOW=2026-11-23T12:00:00Z
 OFFSET=+01:00
 
@@ -267,6 +267,7 @@ python3 ci/wine/check_outputs.py "$WINEPREFIX/drive_c/Help Desk/Ticket 42" "$WOR
   "$WORK/win-stdout.txt"
 
 OIMDIAG_EXE="$WORK/oimdiag.exe" ci/wine/installed_client.sh || die "the installed-client stage (ci/wine/installed_client.sh) failed"
+OIMDIAG_EXE="$WORK/oimdiag.exe" ci/wine/probe.sh || die "the live probe stage (ci/wine/probe.sh) failed"
 
 step "the scanned files were not modified"
 (cd sample-spooler && find Microsoft -type f -print0 | sort -z | xargs -0 sha256sum) >"$WORK/local.sum"

@@ -204,6 +204,23 @@ impl Cert {
         }
     }
 
+    /// A self-signed CA certificate (CA:TRUE, as `openssl req -x509` makes
+    /// them) used as the server's own.
+    fn new_ca(env: &TestEnv, names: &[&str]) -> Cert {
+        let mut params =
+            rcgen::CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
+                .unwrap();
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = params.self_signed(&key).unwrap();
+        let pem_file = env.write_file("ca-itself.pem", cert.pem());
+        Cert {
+            der: cert.der().clone(),
+            key: key.serialize_der(),
+            pem_file,
+        }
+    }
+
     fn server_config(&self) -> Arc<rustls::ServerConfig> {
         #[allow(deprecated)] // ring, as the probe uses
         let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -670,4 +687,20 @@ fn an_unreadable_ca_file_is_a_usage_error() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("--ca-file"), "{}", r.stderr);
     let _ = Path::new(&missing);
+}
+
+#[test]
+fn a_self_signed_ca_certificate_is_trusted_when_it_is_itself_in_the_ca_file() {
+    let env = TestEnv::new();
+    let cert = Cert::new_ca(&env, &["localhost"]);
+    let server = Server::start(Some(&cert), Behaviour::Answer(NEGOTIATE_NTLM), 3);
+    let url = ews(server.port, "https", "localhost");
+    let without = oimdiag(&env, &["probe", "--ews-url", &url]);
+    assert_eq!(rule_ids(&without.json), ["OIM033"]);
+    let problem = &without.json["probe"]["targets"][0]["tls"]["problem"];
+    assert!(problem.as_str().unwrap().contains("CA:TRUE"), "{problem}");
+    let ca = cert.pem_file.to_str().unwrap();
+    let with = oimdiag(&env, &["probe", "--ews-url", &url, "--ca-file", ca]);
+    assert_eq!(rule_ids(&with.json), ["OIM036"], "{}", with.stderr);
+    assert_eq!(with.code, 0);
 }

@@ -18,6 +18,9 @@ use std::sync::{Arc, Mutex};
 /// The trust store the probe checks against: the system's, plus `--ca-file`.
 pub struct Trust {
     roots: Arc<RootCertStore>,
+    /// The certificates themselves (DER), for a server that presents one of
+    /// them as its own (see `Recording`).
+    anchors: Arc<Vec<Vec<u8>>>,
     /// What was loaded, in words (for the report).
     pub described: String,
 }
@@ -26,6 +29,7 @@ impl Trust {
     pub fn load(ca_file: Option<&Path>) -> Result<Trust, String> {
         let mut roots = RootCertStore::empty();
         let native = rustls_native_certs::load_native_certs();
+        let mut anchors: Vec<Vec<u8>> = native.certs.iter().map(|c| c.to_vec()).collect();
         let (system, _) = roots.add_parsable_certificates(native.certs);
         let mut described = format!("{system} certificates from the system store");
         if let Some(p) = ca_file {
@@ -39,11 +43,13 @@ impl Trust {
                     p.display()
                 ));
             }
+            anchors.extend(certs.iter().map(|c| c.to_vec()));
             let (added, _) = roots.add_parsable_certificates(certs);
             described.push_str(&format!(" and {added} from {}", p.display()));
         }
         Ok(Trust {
             roots: Arc::new(roots),
+            anchors: Arc::new(anchors),
             described,
         })
     }
@@ -68,6 +74,7 @@ pub struct Seen {
 #[derive(Debug)]
 struct Recording {
     inner: Option<Arc<WebPkiServerVerifier>>,
+    anchors: Arc<Vec<Vec<u8>>>,
     provider: Arc<CryptoProvider>,
     seen: Arc<Mutex<Seen>>,
 }
@@ -88,6 +95,24 @@ impl ServerCertVerifier for Recording {
             None => Some(Error::General(
                 "no trusted root certificate on this system".into(),
             )),
+        };
+        // A self-signed certificate made with openssl's defaults is a CA
+        // (CA:TRUE), which webpki refuses as a server's own. Windows accepts
+        // it when that very certificate is in the Trusted Root store, and so
+        // would the client: so does the probe, if it names the host and is
+        // within its validity.
+        let verdict = match verdict {
+            Some(Error::InvalidCertificate(rustls::CertificateError::Other(ref o)))
+                if format!("{o:?}").contains("CaUsedAsEndEntity")
+                    && intermediates.is_empty()
+                    && self
+                        .anchors
+                        .iter()
+                        .any(|a| a.as_slice() == end_entity.as_ref()) =>
+            {
+                itself_trusted(end_entity, server_name, now).err()
+            }
+            v => v,
         };
         if let Ok(mut s) = self.seen.lock() {
             s.end_entity = Some(end_entity.to_vec());
@@ -144,6 +169,7 @@ pub fn config(trust: &Trust, seen: Arc<Mutex<Seen>>) -> Result<Arc<ClientConfig>
     .ok();
     let verifier = Recording {
         inner,
+        anchors: Arc::clone(&trust.anchors),
         provider: Arc::clone(&provider),
         seen,
     };
@@ -154,6 +180,30 @@ pub fn config(trust: &Trust, seen: Arc<Mutex<Seen>>) -> Result<Arc<ClientConfig>
         .with_custom_certificate_verifier(Arc::new(verifier))
         .with_no_client_auth();
     Ok(Arc::new(cfg))
+}
+
+/// A trusted certificate presented as the server's own: it must name the
+/// host and be within its validity.
+fn itself_trusted(
+    end_entity: &CertificateDer<'_>,
+    server_name: &ServerName<'_>,
+    now: UnixTime,
+) -> Result<(), Error> {
+    let parsed = rustls::server::ParsedCertificate::try_from(end_entity)?;
+    rustls::client::verify_server_name(&parsed, server_name)?;
+    let (_, cert) = x509_parser::parse_x509_certificate(end_entity.as_ref())
+        .map_err(|_| Error::InvalidCertificate(rustls::CertificateError::BadEncoding))?;
+    let now = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
+    let v = cert.validity();
+    if now > v.not_after.timestamp() {
+        return Err(Error::InvalidCertificate(rustls::CertificateError::Expired));
+    }
+    if now < v.not_before.timestamp() {
+        return Err(Error::InvalidCertificate(
+            rustls::CertificateError::NotValidYet,
+        ));
+    }
+    Ok(())
 }
 
 /// The certificate and the verdict, for the report.
@@ -207,6 +257,11 @@ fn describe(e: &Error) -> String {
                 "issued for another name than the host".into()
             }
             C::Revoked => "revoked".into(),
+            C::Other(o) if format!("{o:?}").contains("CaUsedAsEndEntity") => {
+                "a CA certificate presented as the server's own (self-signed with CA:TRUE, as \
+                 openssl makes them by default), and not itself in the trusted store"
+                    .into()
+            }
             other => format!("refused: {other:?}"),
         },
         other => other.to_string(),
