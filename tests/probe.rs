@@ -704,3 +704,40 @@ fn a_self_signed_ca_certificate_is_trusted_when_it_is_itself_in_the_ca_file() {
     assert_eq!(rule_ids(&with.json), ["OIM036"], "{}", with.stderr);
     assert_eq!(with.code, 0);
 }
+
+#[test]
+fn redact_hides_the_hosts_and_the_address_the_probe_names() {
+    let env = TestEnv::new();
+    let server = Server::start(None, Behaviour::Answer(NEGOTIATE_NTLM), 2);
+    let url = ews(server.port, "http", "mail.contoso.test");
+    let pin = format!("mail.contoso.test:{}:127.0.0.1", server.port);
+    let closed = format!("contoso.test:443:127.0.0.1:{}", closed_port());
+    let p = oimdiag(
+        &env,
+        &[
+            "probe",
+            "--ews-url",
+            &url,
+            "--resolve",
+            &pin,
+            "--email",
+            "alice@contoso.test",
+            "--connect-to",
+            &closed,
+            "--dns-server",
+            "127.0.0.1:9",
+            "--timeout",
+            "2",
+            "--redact",
+        ],
+    );
+    let text = p.json.to_string();
+    assert_eq!(
+        p.json["probe"]["targets"][0]["outcome"], "answered",
+        "{text}"
+    );
+    for secret in ["contoso", "alice"] {
+        assert!(!text.contains(secret), "{secret} in {text}");
+    }
+    assert_eq!(p.json["redacted"], true);
+}
