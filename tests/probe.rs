@@ -741,3 +741,46 @@ fn redact_hides_the_hosts_and_the_address_the_probe_names() {
     }
     assert_eq!(p.json["redacted"], true);
 }
+
+#[test]
+fn the_html_page_shows_the_probe_targets_and_steps() {
+    let env = TestEnv::new();
+    let url = ews(closed_port(), "https", "127.0.0.1");
+    let mut cmd = Command::new(common::bin());
+    cmd.args([
+        "probe",
+        "--ews-url",
+        &url,
+        "--format",
+        "html",
+        "--timeout",
+        "5",
+    ])
+    .env_remove("LOCALAPPDATA")
+    .env_remove("HTTPS_PROXY")
+    .env_remove("https_proxy")
+    .env_remove("ALL_PROXY")
+    .env_remove("all_proxy");
+    cmd.current_dir(env.root());
+    let r = common::run_child(&mut cmd, "probe --format html", |_| {});
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let page = scraper::Html::parse_document(&r.stdout);
+    let sel = |s: &str| scraper::Selector::parse(s).unwrap();
+    let target = page
+        .select(&sel("section#probe div.target"))
+        .next()
+        .expect("a target in the probe section");
+    assert_eq!(target.value().attr("data-outcome"), Some("unreachable"));
+    let cells: Vec<String> = target
+        .select(&sel("td"))
+        .map(|c| c.text().collect::<String>())
+        .collect();
+    assert!(cells.contains(&"tcp".to_string()), "{cells:?}");
+    assert!(cells.contains(&"FAILED".to_string()), "{cells:?}");
+    // A probe alone has no evidence sections.
+    assert!(page.select(&sel("section#coverage")).next().is_none());
+    assert!(page
+        .select(&sel("section#OIM032, div#OIM032"))
+        .next()
+        .is_some());
+}

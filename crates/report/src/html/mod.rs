@@ -77,6 +77,54 @@ struct Page<'r> {
     noted: Vec<(String, String)>,
     skipped_more: usize,
     limits: Vec<String>,
+    /// The live probe, when one ran: its preamble and each target's steps.
+    probe_lines: Vec<String>,
+    probe_targets: Vec<ProbeTargetRow>,
+    /// `oimdiag probe` alone: no evidence sections.
+    probe_only: bool,
+}
+
+struct ProbeTargetRow {
+    heading: String,
+    /// `answered`, `unreachable`, `untrusted`, `not_ews`.
+    class: &'static str,
+    /// Step, `ok`/`FAILED`, milliseconds, what happened.
+    steps: Vec<(&'static str, &'static str, u64, String)>,
+}
+
+fn probe_rows(r: &Report) -> (Vec<String>, Vec<ProbeTargetRow>) {
+    use oimdiag_vocab::probe::TargetOutcome;
+    let Some(p) = &r.probe else {
+        return (Vec::new(), Vec::new());
+    };
+    let words = crate::probe_words::targets(p);
+    let rows = p
+        .targets
+        .iter()
+        .zip(words)
+        .map(|(t, w)| ProbeTargetRow {
+            heading: w.heading,
+            class: match t.outcome {
+                TargetOutcome::Answered => "answered",
+                TargetOutcome::Unreachable => "unreachable",
+                TargetOutcome::Untrusted => "untrusted",
+                TargetOutcome::NotEws => "not_ews",
+            },
+            steps: t
+                .steps
+                .iter()
+                .map(|s| {
+                    (
+                        s.step.as_str(),
+                        if s.ok { "ok" } else { "FAILED" },
+                        s.elapsed_ms,
+                        s.detail.clone(),
+                    )
+                })
+                .collect(),
+        })
+        .collect();
+    (crate::probe_words::preamble(p), rows)
 }
 
 struct Cause<'r> {
@@ -135,7 +183,11 @@ impl<'r> Page<'r> {
                 timelines_total
             ));
         }
+        let (probe_lines, probe_targets) = probe_rows(r);
         Page {
+            probe_lines,
+            probe_targets,
+            probe_only: r.probe_only(),
             r,
             verdict: v.as_str(),
             meaning,
