@@ -134,6 +134,7 @@ for d in $dlls; do
   crypt32.dll) ;; # CertOpenStore, CertEnumCertificatesInStore...: the Windows certificate stores
   secur32.dll) ;; # AcquireCredentialsHandleA, FreeCredentialsHandle: schannel's TLS
   #                 credentials, linked with the crate, never called by the probe
+  dnsapi.dll) ;; # DnsQuery_W, DnsFree: the autodiscover SRV record through the system resolver
   *) die "the .exe imports $d, which is not a Windows system DLL: users would need to ship it" ;;
   esac
 done

@@ -107,7 +107,7 @@ impl ProbeNetArgs {
                 resolve: self.resolve.clone(),
                 connect_to: self.connect_to.clone(),
                 dns_server: self.dns_server,
-                proxy: oimdiag_probe::ProxyConfig::from_env(|n| std::env::var(n).ok()),
+                proxy: oimdiag_probe::ProxyConfig::system(),
             },
         }
     }

@@ -3,8 +3,9 @@
 # 127.0.0.1 (ci/wine/probe_server.py, python3): plain HTTP answering 401
 # `Negotiate, NTLM` (OIM036, both schemes, exit 0), and TLS with a self-signed
 # certificate made here with openssl (OIM033 from the Windows trust store as
-# Wine has it; with --ca-file, OIM036). Each server fails the stage if an
-# Authorization header ever reached it.
+# Wine has it; with --ca-file, OIM036); the Internet Settings proxy read from
+# the registry (HKCU ProxyEnable/ProxyServer/ProxyOverride). Each server fails
+# the stage if an Authorization header ever reached it.
 #
 # Called from ci/windows.sh (one line) with OIMDIAG_EXE and WINEPREFIX set.
 set -euo pipefail
@@ -25,8 +26,12 @@ export WINEDEBUG=-all WINEARCH=win64 WINEDLLOVERRIDES="mscoree,mshtml=" LC_ALL=C
 unset DISPLAY WAYLAND_DISPLAY HTTPS_PROXY https_proxy HTTP_PROXY http_proxy ALL_PROXY all_proxy
 WORK=$(mktemp -d /tmp/oimdiag-probe.XXXXXX)
 SERVER_PID=
+SETTINGS='HKCU\Software\Microsoft\Windows\CurrentVersion\Internet Settings'
 cleanup() {
   if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; fi
+  for v in ProxyEnable ProxyServer ProxyOverride; do
+    timeout 60 wine reg delete "$SETTINGS" /v "$v" /f >/dev/null 2>&1 || true
+  done
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -89,3 +94,23 @@ check "$WORK/tls-ca.json" '
 assert ids == ["OIM036"], ids
 assert r["probe"]["auth_schemes"] == ["Negotiate", "NTLM"]'
 ok "OIM033 without --ca-file, OIM036 with it"
+
+step "the Internet Settings proxy (registry) is honoured and reported"
+start_server "$WORK/px.port"
+P=$(cat "$WORK/px.port")
+DEAD=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+timeout 60 wine reg add "$SETTINGS" /v ProxyEnable /t REG_DWORD /d 1 /f >/dev/null
+timeout 60 wine reg add "$SETTINGS" /v ProxyServer /t REG_SZ /d "127.0.0.1:$DEAD" /f >/dev/null
+timeout 60 wine reg add "$SETTINGS" /v ProxyOverride /t REG_SZ /d "<local>" /f >/dev/null
+# The EWS host has a dot, so it goes through the (closed) proxy: OIM032;
+# `localhost` is <local>, so it goes direct to the server: OIM036.
+probe 1 "$WORK/px.json" --ews-url "http://127.0.0.1:$P/EWS/Exchange.asmx"
+probe 0 "$WORK/px-local.json" --ews-url "http://localhost:$P/EWS/Exchange.asmx"
+stop_server
+check "$WORK/px.json" '
+assert ids == ["OIM032"], ids
+assert r["probe"]["proxy"]["http"] == "127.0.0.1:'"$DEAD"'", r["probe"]["proxy"]
+assert "Windows Internet Settings" in r["probe"]["proxy"]["source"], r["probe"]["proxy"]'
+check "$WORK/px-local.json" '
+assert ids == ["OIM036"], ids'
+ok "ProxyServer used (OIM032 through a closed proxy), <local> bypassed (OIM036)"

@@ -1,7 +1,8 @@
 //! Name lookups: the system resolver (as the client's own lookups go: hosts
 //! file, the machine's DNS servers), or, with `--dns-server`, queries sent
 //! to that server. SRV records need a DNS query of their own: to
-//! `--dns-server`, else to the first server of /etc/resolv.conf (Unix).
+//! `--dns-server`, else through the system resolver on Windows
+//! (`DnsQuery_W`), else to the first server of /etc/resolv.conf (Unix).
 //! hickory-proto writes and reads the messages; one UDP datagram each way.
 
 use hickory_proto::op::{Message, MessageType, OpCode, Query, ResponseCode};
@@ -82,6 +83,10 @@ fn system_lookup(host: &str, port: u16, timeout: Duration) -> Result<Vec<IpAddr>
 
 /// The SRV records of `name`, best first (lowest priority, then highest weight).
 pub fn srv(name: &str, server: Option<SocketAddr>, timeout: Duration) -> Result<Vec<Srv>, String> {
+    #[cfg(windows)]
+    if server.is_none() {
+        return crate::windows::srv(name, timeout);
+    }
     let server = match server {
         Some(s) => s,
         None => system_server().ok_or_else(|| {

@@ -15,6 +15,8 @@ pub mod pins;
 pub mod proxy;
 mod target;
 pub mod tls;
+#[cfg(windows)]
+mod windows;
 
 pub use pins::{ConnectTo, Resolve};
 pub use proxy::ProxyConfig;

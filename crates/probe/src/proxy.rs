@@ -1,7 +1,8 @@
 //! The proxy the client's requests would take. `HTTPS_PROXY`/`HTTP_PROXY`
-//! (or `ALL_PROXY`, any case) and `NO_PROXY`, as curl reads them. On Windows
-//! the same variables are honoured when set; the Internet Settings proxy
-//! and a PAC/WPAD script are not read yet: the report says so.
+//! (or `ALL_PROXY`, any case) and `NO_PROXY`, as curl reads them. On Windows,
+//! when none of those is set, the user's Internet Settings (`ProxyEnable`,
+//! `ProxyServer`, `ProxyOverride`: what WinINet and so the client use); a
+//! PAC script (`AutoConfigURL`) or WPAD is reported, not evaluated.
 
 use oimdiag_vocab::probe::ProxyUse;
 
@@ -10,6 +11,10 @@ pub struct ProxyConfig {
     pub https: Option<(String, u16)>,
     pub http: Option<(String, u16)>,
     pub no_proxy: Vec<String>,
+    /// `ProxyOverride` patterns (`*.contoso.com`, `10.*`), `*` matching any run.
+    pub bypass_globs: Vec<String>,
+    /// `<local>` in `ProxyOverride`: names without a dot go direct.
+    pub bypass_local: bool,
     pub source: String,
     pub pac: Option<String>,
 }
@@ -41,14 +46,6 @@ impl ProxyConfig {
         } else {
             format!("environment: {}", named.join(", "))
         };
-        let source = if cfg!(windows) {
-            format!(
-                "{source}; the Windows Internet Settings proxy and any PAC/WPAD script were \
-                 not evaluated"
-            )
-        } else {
-            source
-        };
         ProxyConfig {
             https: https.and_then(|(_, v)| host_port(&v)),
             http: http.and_then(|(_, v)| host_port(&v)),
@@ -62,7 +59,89 @@ impl ProxyConfig {
                 .unwrap_or_default(),
             source,
             pac: None,
+            ..ProxyConfig::default()
         }
+    }
+
+    /// The proxy this machine's client would use: the environment's when a
+    /// variable names one; on Windows otherwise the Internet Settings.
+    pub fn system() -> ProxyConfig {
+        let env = ProxyConfig::from_env(|n| std::env::var(n).ok());
+        #[cfg(windows)]
+        if env.https.is_none() && env.http.is_none() {
+            let w = crate::windows::internet_settings();
+            return ProxyConfig::from_internet_settings(
+                w.enabled,
+                w.server.as_deref(),
+                w.bypass.as_deref(),
+                w.pac,
+            );
+        }
+        env
+    }
+
+    /// From the Windows Internet Settings values.
+    pub fn from_internet_settings(
+        enabled: bool,
+        server: Option<&str>,
+        bypass: Option<&str>,
+        pac: Option<String>,
+    ) -> ProxyConfig {
+        let mut c = ProxyConfig {
+            pac,
+            ..ProxyConfig::default()
+        };
+        if let (true, Some(server)) = (enabled, server) {
+            for part in server.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+                match part.split_once('=') {
+                    Some((scheme, hp)) => match scheme.trim().to_ascii_lowercase().as_str() {
+                        "https" => c.https = host_port(hp),
+                        "http" => c.http = host_port(hp),
+                        _ => {}
+                    },
+                    None => {
+                        c.https = host_port(part);
+                        c.http = host_port(part);
+                    }
+                }
+            }
+            for b in bypass
+                .unwrap_or_default()
+                .split(';')
+                .map(|b| b.trim().to_ascii_lowercase())
+                .filter(|b| !b.is_empty())
+            {
+                if b == "<local>" {
+                    c.bypass_local = true;
+                } else {
+                    c.bypass_globs.push(b);
+                }
+            }
+        }
+        let used = match (&c.https, enabled) {
+            (Some(_), _) => format!(
+                "Windows Internet Settings (ProxyServer {}{})",
+                server.unwrap_or_default(),
+                bypass
+                    .map(|b| format!(", ProxyOverride {b}"))
+                    .unwrap_or_default()
+            ),
+            (None, true) => "Windows Internet Settings: ProxyEnable is on without a \
+                             ProxyServer: direct connections"
+                .to_string(),
+            (None, false) => {
+                "Windows Internet Settings: no proxy (ProxyEnable off); no proxy variable set"
+                    .to_string()
+            }
+        };
+        c.source = match &c.pac {
+            Some(_) => format!(
+                "{used}; a PAC script (AutoConfigURL) is set and was NOT evaluated: the client \
+                 may use another proxy than this"
+            ),
+            None => format!("{used}; WPAD (automatic detection) was not evaluated"),
+        };
+        c
     }
 
     /// The proxy for a URL of `scheme` to `host`, if one applies.
@@ -71,7 +150,9 @@ impl ProxyConfig {
         let bypass = self
             .no_proxy
             .iter()
-            .any(|n| n == "*" || host == *n || host.ends_with(&format!(".{n}")));
+            .any(|n| n == "*" || host == *n || host.ends_with(&format!(".{n}")))
+            || (self.bypass_local && !host.contains('.'))
+            || self.bypass_globs.iter().any(|g| glob(g, &host));
         if bypass {
             return None;
         }
@@ -88,6 +169,21 @@ impl ProxyConfig {
             http: show(&self.http),
             source: self.source.clone(),
             pac: self.pac.clone(),
+        }
+    }
+}
+
+/// `*` matches any run of characters; the rest must be equal.
+fn glob(pattern: &str, s: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == s,
+        Some((head, rest)) => {
+            let Some(tail) = s.strip_prefix(head) else {
+                return false;
+            };
+            (0..=tail.len())
+                .filter(|&i| tail.is_char_boundary(i))
+                .any(|i| glob(rest, tail.get(i..).unwrap_or_default()))
         }
     }
 }
@@ -131,5 +227,26 @@ mod tests {
         assert!(p.for_url("https", "outlook.office365.com").is_some());
         assert_eq!(p.for_url("http", "outlook.office365.com"), None);
         assert!(p.source.contains("HTTPS_PROXY"));
+    }
+
+    #[test]
+    fn windows_internet_settings_are_read_as_wininet_reads_them() {
+        let p = ProxyConfig::from_internet_settings(
+            true,
+            Some("http=web:80;https=secure:8443"),
+            Some("<local>;*.contoso.com;10.*"),
+            Some("http://wpad/proxy.pac".into()),
+        );
+        assert_eq!(p.https, Some(("secure".into(), 8443)));
+        assert_eq!(p.http, Some(("web".into(), 80)));
+        assert_eq!(p.for_url("https", "mail.contoso.com"), None);
+        assert_eq!(p.for_url("https", "exchange"), None);
+        assert_eq!(p.for_url("https", "10.1.2.3"), None);
+        assert!(p.for_url("https", "outlook.office365.com").is_some());
+        assert!(p.source.contains("NOT evaluated"), "{}", p.source);
+        let one = ProxyConfig::from_internet_settings(true, Some("proxy:3128"), None, None);
+        assert_eq!(one.http, one.https);
+        let off = ProxyConfig::from_internet_settings(false, Some("proxy:3128"), None, None);
+        assert_eq!(off.https, None);
     }
 }
