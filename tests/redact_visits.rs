@@ -50,6 +50,10 @@ const PROGRAM_STRINGS: &[&str] = &[
     "unknown_facts",
     "describes",
     "oimdiag_version",
+    // The probe's enums.
+    "step",
+    "role",
+    "vantage",
 ];
 
 fn unvisited(v: &serde_json::Value, key: &str, at: String, out: &mut Vec<String>) {
@@ -85,6 +89,78 @@ fn every_string_from_the_evidence_is_visited() {
     assert!(
         missed.is_empty(),
         "Report::for_each_string_mut misses fields, so --redact would too:\n{}",
+        missed.join("\n")
+    );
+}
+
+/// A probe with every field filled (no network: made here), on the sample's report.
+#[test]
+fn every_string_of_a_probe_is_visited() {
+    use oimdiag_vocab::probe::*;
+    let step = |step| ProbeStep {
+        step,
+        ok: true,
+        detail: "mail.contoso.com: 10.0.0.1".into(),
+        elapsed_ms: 1,
+    };
+    let target = |role| ProbeTarget {
+        url: "https://mail.contoso.com/EWS/Exchange.asmx".into(),
+        role,
+        reason: "--ews-url".into(),
+        outcome: TargetOutcome::Answered,
+        steps: vec![
+            step(StepKind::Dns),
+            step(StepKind::Tls),
+            step(StepKind::Http),
+        ],
+        status: Some(401),
+        auth_schemes: vec!["NTLM".into()],
+        diagnostics: vec!["2000004;reason=\"x\"".into()],
+        modern_auth: true,
+        authorization_uri: Some("https://login.contoso.com/authorize".into()),
+        redirect: Some("https://owa.contoso.com/".into()),
+        tls: Some(TlsFacts {
+            protocol: Some("TLSv1.3".into()),
+            subject: "CN=mail.contoso.com".into(),
+            issuer: "CN=Contoso CA".into(),
+            not_after: Some("2027-01-01T00:00:00Z".into()),
+            trusted: true,
+            host_matches: true,
+            expired: false,
+            problem: Some("none".into()),
+        }),
+    };
+    let probe = ProbeRun {
+        probed_from: ProbedFrom {
+            vantage: Vantage::NotTheScannedMachine,
+            note: "Probed from PC042".into(),
+        },
+        targets: vec![target(TargetRole::Ews), target(TargetRole::Autodiscover)],
+        auth_schemes: vec!["NTLM".into()],
+        address: Some(ProbeAddress {
+            value: "alice@contoso.com".into(),
+            source: AddressSource::Flag,
+        }),
+        proxy: ProxyUse {
+            https: Some("proxy.contoso.com:3128".into()),
+            http: Some("proxy.contoso.com:3128".into()),
+            source: "HTTPS_PROXY".into(),
+            pac: Some("http://wpad.contoso.com/proxy.pac".into()),
+        },
+        timeout_ms: 1000,
+    };
+    let mut r = sample_report(&[]).with_probe(Some(probe));
+    r.for_each_string_mut(&mut |s| *s = "\u{1}".into());
+    let mut missed = Vec::new();
+    unvisited(
+        &serde_json::to_value(&r).unwrap()["probe"],
+        "probe",
+        "probe".into(),
+        &mut missed,
+    );
+    assert!(
+        missed.is_empty(),
+        "unvisited probe strings:\n{}",
         missed.join("\n")
     );
 }
