@@ -594,14 +594,14 @@ fn bad_client_build_is_a_usage_error() {
 
 // ------------------------------------------------------- rules and explain
 
-const ALL_RULES: [&str; 22] = [
+const ALL_RULES: [&str; 27] = [
     "OIM001", "OIM002", "OIM003", "OIM004", "OIM010", "OIM011", "OIM012", "OIM013", "OIM014",
-    "OIM020", "OIM021", "OIM022", "OIM023", "OIM030", "OIM031", "OIM040", "OIM050", "OIM051",
-    "OIM052", "OIM060", "OIM061", "OIM062",
+    "OIM020", "OIM021", "OIM022", "OIM023", "OIM030", "OIM031", "OIM032", "OIM033", "OIM034",
+    "OIM035", "OIM036", "OIM040", "OIM050", "OIM051", "OIM052", "OIM060", "OIM061", "OIM062",
 ];
 
 #[test]
-fn rules_json_lists_all_22_rules_with_severities() {
+fn rules_json_lists_all_27_rules_with_severities() {
     let r = run_in(std::path::Path::new("."), &["rules", "--format", "json"]);
     assert_eq!(r.code, 0, "{r:?}");
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
@@ -619,6 +619,11 @@ fn rules_json_lists_all_22_rules_with_severities() {
         ("OIM060", "warning"),
         ("OIM061", "info"),
         ("OIM062", "warning"),
+        ("OIM032", "error"),
+        ("OIM033", "error"),
+        ("OIM034", "error"),
+        ("OIM035", "warning"),
+        ("OIM036", "info"),
     ] {
         assert_eq!(sev(id), want, "{id}");
     }
