@@ -784,3 +784,49 @@ fn the_html_page_shows_the_probe_targets_and_steps() {
         .next()
         .is_some());
 }
+
+#[test]
+fn probe_alone_reads_this_machines_logs_for_the_ews_url_and_spool_items_for_the_address() {
+    let env = TestEnv::new();
+    let server = Server::start(None, Behaviour::Answer(NEGOTIATE_NTLM), 2);
+    let url = ews(server.port, "http", "127.0.0.1");
+    tree_naming(&env, &url);
+    // An EWS-style item's From is an SMTP address (here in another domain
+    // than the SIP address).
+    env.write_item(
+        "alice@contoso.test",
+        "7f3a9c.xml",
+        common::xml_item("t", "bob@contoso.test", None),
+    );
+    // Autodiscover asks only this server (NXDOMAIN): nothing leaves the machine.
+    let dns = Dns::start(1);
+    let dns_addr = format!("127.0.0.1:{}", dns.port);
+    let mut cmd = Command::new(common::bin());
+    cmd.args(["probe", "--format", "json", "--dns-server", &dns_addr])
+        .args(["--timeout", "5"])
+        .current_dir(env.root())
+        .env("LOCALAPPDATA", env.root());
+    for v in ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"] {
+        cmd.env_remove(v);
+    }
+    for v in ["ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"] {
+        cmd.env_remove(v);
+    }
+    let r = common::run_child(&mut cmd, "probe with LOCALAPPDATA", |_| {});
+    let j: Value = serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {r:?}"));
+    let p = &j["probe"];
+    assert_eq!(p["targets"][0]["url"], url.as_str(), "{p}");
+    assert_eq!(
+        p["targets"][0]["reason"],
+        "an EWS URL the client's logs name"
+    );
+    assert_eq!(p["targets"][0]["outcome"], "answered");
+    assert_eq!(p["address"]["value"], "alice@contoso.com");
+    assert_eq!(p["address"]["source"], "spool_item");
+    assert_eq!(p["probed_from"]["vantage"], "this_machine");
+    assert_eq!(rule_ids(&j), ["OIM035", "OIM036"]);
+    assert_eq!(r.code, 1, "OIM035 is a warning");
+    // The envelope judges the probe alone: nothing of the logs is listed.
+    assert_eq!(j["spool_items"].as_array().unwrap().len(), 0);
+    assert_eq!(server.connections(), 1);
+}
