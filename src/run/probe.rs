@@ -130,8 +130,14 @@ pub fn probe_only(cfg: &ScanConfig) -> Result<Report, UsageError> {
     oimdiag_rules::probe::evaluate(&probe, &mut findings);
     oimdiag_rules::sort(&mut findings);
     let summary = diagnose_probe(&findings, &probe);
-    // The envelope: nothing of the logs is judged, so none is reported.
-    let empty = ScanData::default();
+    // The envelope: nothing of the logs is judged, so none is reported; the
+    // machine block names the client installed here, as a scan of it would.
+    let empty = ScanData {
+        installed: Some(installed::find_installed(
+            &installed::program_files_folders(),
+        )),
+        ..ScanData::default()
+    };
     let facts = facts::derive(&empty, &cfg.overrides());
     let coverage = Coverage::of(&empty, &facts, cfg.window());
     let time = ReportTime {

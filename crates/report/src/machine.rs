@@ -212,7 +212,10 @@ impl MachineOut {
             "Machine time zone",
             self.time_zone.clone().unwrap_or_else(unknown),
         ));
-        rows.push(("Scanned", self.scanned_roots.join("; ")));
+        // `oimdiag probe` scans nothing.
+        if !self.scanned_roots.is_empty() {
+            rows.push(("Scanned", self.scanned_roots.join("; ")));
+        }
         if self.describes == Describes::ScannedMachine {
             if self.installed_clients.is_empty() {
                 rows.push((
