@@ -67,9 +67,9 @@ pub struct ProbeNetArgs {
     #[arg(long, value_name = "PEM")]
     pub ca_file: Option<PathBuf>,
 
-    /// Time limit of each step (DNS, TCP, TLS, HTTP), in seconds.
-    #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_secs)]
-    pub timeout: std::time::Duration,
+    /// Time limit of each step (DNS, TCP, TLS, HTTP), in seconds [default: 10].
+    #[arg(long, value_name = "SECS", value_parser = parse_secs)]
+    pub timeout: Option<std::time::Duration>,
 
     /// Use these addresses for HOST:PORT instead of DNS (as curl --resolve;
     /// IPv6 in brackets). Repeatable.
@@ -97,12 +97,27 @@ fn parse_secs(s: &str) -> Result<std::time::Duration, String> {
 }
 
 impl ProbeNetArgs {
+    /// The first of these options given, if any: `scan` takes them only
+    /// with `--probe`.
+    pub fn first_given(&self) -> Option<&'static str> {
+        [
+            (self.email.is_some(), "--email"),
+            (self.ca_file.is_some(), "--ca-file"),
+            (self.timeout.is_some(), "--timeout"),
+            (!self.resolve.is_empty(), "--resolve"),
+            (!self.connect_to.is_empty(), "--connect-to"),
+            (self.dns_server.is_some(), "--dns-server"),
+        ]
+        .into_iter()
+        .find_map(|(given, name)| given.then_some(name))
+    }
+
     pub fn settings(&self, ews_urls: Vec<String>) -> ProbeSettings {
         ProbeSettings {
             ews_urls,
             email: self.email.clone(),
             opts: oimdiag_probe::Options {
-                timeout: self.timeout,
+                timeout: self.timeout.unwrap_or(std::time::Duration::from_secs(10)),
                 ca_file: self.ca_file.clone(),
                 resolve: self.resolve.clone(),
                 connect_to: self.connect_to.clone(),

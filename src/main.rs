@@ -20,6 +20,14 @@ fn main() -> ExitCode {
         Err(e) => return usage_error(e),
     };
     let status = match cli.command {
+        Command::Scan(args) if !args.probe && args.net.first_given().is_some() => {
+            eprintln!(
+                "oimdiag: {} is an option of the live probe: add --probe (a scan never \
+                 touches the network without it)",
+                args.net.first_given().unwrap_or_default()
+            );
+            ExitStatus::Usage
+        }
         Command::Scan(args) => {
             let cfg = args.into_config();
             let delivered = run::scan(&cfg).and_then(|report| {

@@ -830,3 +830,21 @@ fn probe_alone_reads_this_machines_logs_for_the_ews_url_and_spool_items_for_the_
     assert_eq!(j["spool_items"].as_array().unwrap().len(), 0);
     assert_eq!(server.connections(), 1);
 }
+
+#[test]
+fn probe_options_without_probe_are_a_usage_error_for_scan() {
+    let env = TestEnv::new();
+    env.spooler("alice@contoso.test");
+    let mut cmd = Command::new(common::bin());
+    cmd.arg("scan")
+        .arg(env.root())
+        .args(["--email", "alice@contoso.test"])
+        .env_remove("LOCALAPPDATA");
+    let r = common::run_child(&mut cmd, "scan --email", |_| {});
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(
+        r.stderr.contains("--email") && r.stderr.contains("--probe"),
+        "{}",
+        r.stderr
+    );
+}
