@@ -848,3 +848,43 @@ fn probe_options_without_probe_are_a_usage_error_for_scan() {
         r.stderr
     );
 }
+
+#[test]
+fn a_trusted_certificate_for_another_name_or_expired_is_oim033() {
+    let env = TestEnv::new();
+    // For another name than the URL's host.
+    let other = Cert::new(&env, &["mail.contoso.test"]);
+    let server = Server::start(Some(&other), Behaviour::Answer(NEGOTIATE_NTLM), 2);
+    let url = ews(server.port, "https", "localhost");
+    let ca = other.pem_file.to_str().unwrap().to_string();
+    let p = oimdiag(&env, &["probe", "--ews-url", &url, "--ca-file", &ca]);
+    assert_eq!(rule_ids(&p.json), ["OIM033"]);
+    let tls = &p.json["probe"]["targets"][0]["tls"];
+    assert_eq!(tls["host_matches"], false, "{tls}");
+    assert!(
+        tls["problem"].as_str().unwrap().contains("another name"),
+        "{tls}"
+    );
+    drop(server);
+
+    // Expired yesterday.
+    let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+    params.not_before = rcgen::date_time_ymd(2020, 1, 1);
+    params.not_after = rcgen::date_time_ymd(2021, 1, 1);
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = params.self_signed(&key).unwrap();
+    let expired = Cert {
+        der: cert.der().clone(),
+        key: key.serialize_der(),
+        pem_file: env.write_file("expired.pem", cert.pem()),
+    };
+    let server = Server::start(Some(&expired), Behaviour::Answer(NEGOTIATE_NTLM), 2);
+    let url = ews(server.port, "https", "localhost");
+    let ca = expired.pem_file.to_str().unwrap();
+    let p = oimdiag(&env, &["probe", "--ews-url", &url, "--ca-file", ca]);
+    assert_eq!(rule_ids(&p.json), ["OIM033"]);
+    let tls = &p.json["probe"]["targets"][0]["tls"];
+    assert_eq!(tls["expired"], true, "{tls}");
+    assert_eq!(tls["not_after"], "2021-01-01T00:00:00Z");
+    assert_eq!(tls["problem"], "expired", "{tls}");
+}
