@@ -888,3 +888,32 @@ fn a_trusted_certificate_for_another_name_or_expired_is_oim033() {
     assert_eq!(tls["not_after"], "2021-01-01T00:00:00Z");
     assert_eq!(tls["problem"], "expired", "{tls}");
 }
+
+#[test]
+fn hybrid_modern_auth_and_x_ms_diagnostics_are_read_from_a_real_shaped_401() {
+    const HYBRID: &str = "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer client_id=\"00000002-0000-0ff1-ce00-000000000000\", trusted_issuers=\"00000001-0000-0000-c000-000000000000@*\", authorization_uri=\"https://login.windows.net/common/oauth2/authorize\", error=\"invalid_token\",Negotiate,NTLM,Basic realm=\"autodiscover.contoso.com\"\r\nx-ms-diagnostics: 2000004;reason=\"The hostname component of the audience claim value is invalid.\";error_category=\"invalid_tenant\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+    let env = TestEnv::new();
+    let server = Server::start(None, Behaviour::Answer(HYBRID), 2);
+    let url = ews(server.port, "http", "127.0.0.1");
+    let p = oimdiag(&env, &["probe", "--ews-url", &url]);
+    assert_eq!(p.code, 0, "{}", p.stderr);
+    let t = &p.json["probe"]["targets"][0];
+    assert_eq!(
+        t["auth_schemes"],
+        serde_json::json!(["Bearer", "Negotiate", "NTLM", "Basic"])
+    );
+    assert_eq!(t["modern_auth"], true);
+    assert_eq!(
+        t["authorization_uri"],
+        "https://login.windows.net/common/oauth2/authorize"
+    );
+    assert!(t["diagnostics"][0]
+        .as_str()
+        .unwrap()
+        .contains("invalid_tenant"));
+    let oim036 = &p.json["findings"][0];
+    assert!(oim036["message"]
+        .as_str()
+        .unwrap()
+        .contains("hybrid modern auth"));
+}

@@ -624,3 +624,58 @@ pub fn srv_failed(name: &str, e: &str, started: Instant) -> ProbeTarget {
         tls: None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(status: u16, location: Option<&str>, schemes: &[&str]) -> Answer {
+        Answer {
+            status,
+            location: location.map(str::to_string),
+            schemes: schemes.iter().map(|s| s.to_string()).collect(),
+            ..Answer::default()
+        }
+    }
+
+    #[test]
+    fn only_a_401_with_schemes_is_ews_answering() {
+        use TargetOutcome::*;
+        let ews = |a: &Answer| judge(TargetRole::Ews, a).0;
+        assert_eq!(ews(&answer(401, None, &["NTLM"])), Answered);
+        assert_eq!(ews(&answer(401, None, &[])), NotEws);
+        assert_eq!(ews(&answer(404, None, &[])), NotEws);
+        assert_eq!(ews(&answer(503, None, &[])), NotEws);
+        assert_eq!(ews(&answer(200, None, &[])), NotEws);
+        assert_eq!(ews(&answer(407, None, &[])), NotEws);
+        let login = judge(
+            TargetRole::Ews,
+            &answer(
+                302,
+                Some("https://sts.contoso.com/adfs/ls/?wa=wsignin1.0"),
+                &[],
+            ),
+        );
+        assert_eq!(login.0, NotEws);
+        assert!(login.1.contains("login page"), "{}", login.1);
+    }
+
+    #[test]
+    fn a_redirect_to_https_autodiscover_is_autodiscover_answering() {
+        let to = Some("https://autodiscover.contoso.com/Autodiscover/Autodiscover.xml");
+        assert_eq!(
+            judge(TargetRole::Autodiscover, &answer(302, to, &[])).0,
+            TargetOutcome::Answered
+        );
+        // Not for EWS, and not to plain HTTP.
+        assert_eq!(
+            judge(TargetRole::Ews, &answer(302, to, &[])).0,
+            TargetOutcome::NotEws
+        );
+        let http = Some("http://autodiscover.contoso.com/autodiscover/autodiscover.xml");
+        assert_eq!(
+            judge(TargetRole::Autodiscover, &answer(302, http, &[])).0,
+            TargetOutcome::NotEws
+        );
+    }
+}
