@@ -917,3 +917,68 @@ fn hybrid_modern_auth_and_x_ms_diagnostics_are_read_from_a_real_shaped_401() {
         .unwrap()
         .contains("hybrid modern auth"));
 }
+
+#[test]
+fn the_proxy_from_the_environment_is_used_and_reported() {
+    const FORBIDDEN: &str =
+        "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+    let env = TestEnv::new();
+    let proxy = Server::start(None, Behaviour::Answer(NEGOTIATE_NTLM), 2);
+    let refusing = Server::start(None, Behaviour::Answer(FORBIDDEN), 2);
+    let run = |proxy_var: &str, port: u16, url: &str| {
+        let mut cmd = Command::new(common::bin());
+        cmd.args([
+            "probe",
+            "--format",
+            "json",
+            "--ews-url",
+            url,
+            "--timeout",
+            "5",
+        ])
+        .current_dir(env.root())
+        .env_remove("LOCALAPPDATA");
+        for v in [
+            "https_proxy",
+            "http_proxy",
+            "ALL_PROXY",
+            "all_proxy",
+            "NO_PROXY",
+            "no_proxy",
+        ] {
+            cmd.env_remove(v);
+        }
+        cmd.env_remove("HTTPS_PROXY").env_remove("HTTP_PROXY");
+        cmd.env(proxy_var, format!("http://127.0.0.1:{port}"));
+        let r = common::run_child(&mut cmd, "probe through a proxy", |_| {});
+        serde_json::from_str::<Value>(&r.stdout).unwrap_or_else(|e| panic!("{e}: {r:?}"))
+    };
+    // Plain HTTP goes to the proxy in absolute form (the name is the proxy's to resolve).
+    let j = run(
+        "HTTP_PROXY",
+        proxy.port,
+        "http://mail.contoso.test/EWS/Exchange.asmx",
+    );
+    assert_eq!(
+        j["probe"]["proxy"]["http"],
+        format!("127.0.0.1:{}", proxy.port)
+    );
+    assert_eq!(j["probe"]["targets"][0]["outcome"], "answered", "{j}");
+    let head = &proxy.heads()[0];
+    assert!(
+        head.starts_with("POST http://mail.contoso.test/EWS/Exchange.asmx HTTP/1.1\r\n"),
+        "{head}"
+    );
+    // HTTPS asks the proxy to CONNECT; a refusal is its own failed step.
+    let j = run(
+        "HTTPS_PROXY",
+        refusing.port,
+        "https://mail.contoso.test/EWS/Exchange.asmx",
+    );
+    let t = &j["probe"]["targets"][0];
+    let last = t["steps"].as_array().unwrap().last().unwrap();
+    assert_eq!(last["step"], "proxy", "{t}");
+    assert_eq!(last["ok"], false);
+    assert_eq!(rule_ids(&j), ["OIM032"]);
+    assert!(refusing.heads()[0].starts_with("CONNECT mail.contoso.test:443 HTTP/1.1\r\n"));
+}
