@@ -9,6 +9,26 @@
 //! (`probe`, `scan --probe`): a plain scan never opens a connection.
 //! No credentials are ever sent: no `Authorization`, no cookie.
 
+// Everything here reads what a network sent: none of it may panic on it
+// (docs/robustness.md §1), as the file readers may not.
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::string_slice,
+    clippy::panic,
+    clippy::unreachable
+)]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )
+)]
+
 pub mod dns;
 pub mod http;
 pub mod pins;
