@@ -317,9 +317,16 @@ fn note_ews_urls(k: &EventKind, urls: &mut Vec<String>) {
         EventKind::EwsUrl { url } => [Some(url), None],
         _ => return,
     };
+    // Once per event that names a URL: no allocation unless a new one is kept.
     for u in found.into_iter().flatten() {
-        let ews = u.to_ascii_lowercase().contains("/ews/");
-        if ews && urls.len() < MAX_EWS_URLS && !urls.iter().any(|x| x.eq_ignore_ascii_case(u)) {
+        if urls.len() >= MAX_EWS_URLS {
+            return;
+        }
+        let ews = u
+            .as_bytes()
+            .windows(5)
+            .any(|w| w.eq_ignore_ascii_case(b"/ews/"));
+        if ews && !urls.iter().any(|x| x.eq_ignore_ascii_case(u)) {
             urls.push(u.clone());
         }
     }
@@ -515,6 +522,20 @@ mod tests {
         assert_eq!(f.ews_failures.evidence.len(), MAX_EVIDENCE);
         assert_eq!(f.ews_failures.first, Some(t("2026-11-23T10:00:00Z")));
         assert_eq!(f.ews_failures.last, Some(t("2026-11-23T10:01:39Z")));
+    }
+
+    #[test]
+    fn every_ews_url_is_noted_once_up_to_the_cap() {
+        let mut urls = Vec::new();
+        let ev = |u: &str| EventKind::EwsUrl { url: u.to_string() };
+        note_ews_urls(&ev("https://a/EWS/Exchange.asmx"), &mut urls);
+        note_ews_urls(&ev("HTTPS://A/ews/exchange.asmx"), &mut urls);
+        note_ews_urls(&ev("https://a/owa/"), &mut urls);
+        assert_eq!(urls, ["https://a/EWS/Exchange.asmx"]);
+        for i in 0..20 {
+            note_ews_urls(&ev(&format!("https://h{i}/EWS/Exchange.asmx")), &mut urls);
+        }
+        assert_eq!(urls.len(), MAX_EWS_URLS);
     }
 
     #[test]
