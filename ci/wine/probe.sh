@@ -27,8 +27,20 @@ unset DISPLAY WAYLAND_DISPLAY HTTPS_PROXY https_proxy HTTP_PROXY http_proxy ALL_
 WORK=$(mktemp -d /tmp/oimdiag-probe.XXXXXX)
 SERVER_PID=
 SETTINGS='HKCU\Software\Microsoft\Windows\CurrentVersion\Internet Settings'
+# The probe reads this machine's client folder for EWS URLs and an address,
+# and with an address it tries autodiscover for its domain. windows.sh put the
+# sample there (alice@contoso.com), whose autodiscover cannot answer in CI
+# (OIM035, exit 1). The stage tests only the URLs it names, so the folder is
+# set aside while it runs and put back after.
+LOCAL_UNIX=$(timeout 120 winepath -u "$(timeout 120 wine cmd /c 'echo %LOCALAPPDATA%' | tr -d '\r')" | tr -d '\r')
+ASIDE=
+if [ -d "$LOCAL_UNIX/Microsoft" ]; then
+  ASIDE="$LOCAL_UNIX/Microsoft.set-aside-by-probe-stage"
+  mv "$LOCAL_UNIX/Microsoft" "$ASIDE"
+fi
 cleanup() {
   if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; fi
+  if [ -n "$ASIDE" ]; then mv "$ASIDE" "$LOCAL_UNIX/Microsoft" || true; fi
   for v in ProxyEnable ProxyServer ProxyOverride; do
     timeout 60 wine reg delete "$SETTINGS" /v "$v" /f >/dev/null 2>&1 || true
   done
@@ -55,7 +67,7 @@ probe() { # expected-exit out.json args...
   shift 2
   timeout 300 wine "$OIMDIAG_EXE" probe --format json --timeout 10 "$@" >"$out" 2>"$out.err" || rc=$?
   tr -d '\r' <"$out" >"$out.lf"
-  [ "$rc" = "$want" ] || { cat "$out.err" >&2; die "probe $* exited $rc, expected $want"; }
+  [ "$rc" = "$want" ] || { cat "$out.err" >&2; die "probe $* exited $rc, expected $want; report: $(head -c 3000 "$out.lf")"; }
 }
 check() { # out.json python-assertions (r = the report)
   python3 - "$1.lf" "$2" <<'PY' || die "unexpected report: $(head -c 3000 "$1.lf")"
