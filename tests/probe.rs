@@ -242,14 +242,24 @@ struct Probe {
     elapsed: Duration,
 }
 
-/// Runs `oimdiag <args> --format json` with no proxy variables and no
+/// An empty folder given as %LOCALAPPDATA%, so nothing of this machine is
+/// read (no EWS URL, no address, no autodiscover). Removing the variable is
+/// not enough on Windows: oimdiag then asks the shell's Known Folder, which
+/// under Wine in CI holds the sample (alice@contoso.com).
+fn no_machine(env: &TestEnv) -> PathBuf {
+    let dir = env.root().join("no-machine-localappdata");
+    std::fs::create_dir_all(&dir).expect("create the empty %LOCALAPPDATA%");
+    dir
+}
+
+/// Runs `oimdiag <args> --format json` with no proxy variables and an empty
 /// %LOCALAPPDATA% (so nothing of this machine is read).
 fn oimdiag(env: &TestEnv, args: &[&str]) -> Probe {
     let mut cmd = Command::new(common::bin());
     cmd.args(args)
         .args(["--format", "json"])
         .current_dir(env.root())
-        .env_remove("LOCALAPPDATA");
+        .env("LOCALAPPDATA", no_machine(env));
     for v in [
         "HTTPS_PROXY",
         "https_proxy",
@@ -682,7 +692,7 @@ fn an_unreadable_ca_file_is_a_usage_error() {
     ])
     .arg("--ca-file")
     .arg(&missing)
-    .env_remove("LOCALAPPDATA");
+    .env("LOCALAPPDATA", no_machine(&env));
     let r = common::run_child(&mut cmd, "probe --ca-file missing", |_| {});
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("--ca-file"), "{}", r.stderr);
@@ -756,7 +766,7 @@ fn the_html_page_shows_the_probe_targets_and_steps() {
         "--timeout",
         "5",
     ])
-    .env_remove("LOCALAPPDATA")
+    .env("LOCALAPPDATA", no_machine(&env))
     .env_remove("HTTPS_PROXY")
     .env_remove("https_proxy")
     .env_remove("ALL_PROXY")
@@ -839,7 +849,7 @@ fn probe_options_without_probe_are_a_usage_error_for_scan() {
     cmd.arg("scan")
         .arg(env.root())
         .args(["--email", "alice@contoso.test"])
-        .env_remove("LOCALAPPDATA");
+        .env("LOCALAPPDATA", no_machine(&env));
     let r = common::run_child(&mut cmd, "scan --email", |_| {});
     assert_eq!(r.code, 2, "{r:?}");
     assert!(
@@ -937,7 +947,7 @@ fn the_proxy_from_the_environment_is_used_and_reported() {
             "5",
         ])
         .current_dir(env.root())
-        .env_remove("LOCALAPPDATA");
+        .env("LOCALAPPDATA", no_machine(&env));
         for v in [
             "https_proxy",
             "http_proxy",
