@@ -224,6 +224,7 @@ impl<'l> Assembler<'l> {
             let found = Found {
                 text: self.literals.in_text(v.text),
                 continuation: self.literals.in_text(v.continuation),
+                no_signature: false,
             };
             on_record(&v, found);
             self.cur.active = false;
@@ -400,10 +401,15 @@ impl<'l> Assembler<'l> {
                     (text_at, text_at + prefix.text.len()),
                     (e + 1, cont_end),
                     next,
+                    text_at
+                        .checked_sub(1)
+                        .and_then(|i| text.as_bytes().get(i))
+                        .is_some_and(|&c| c.is_ascii_alphanumeric() || c == b'_'),
                 )
                 .unwrap_or_else(|| Found {
                     text: self.literals.in_text(view.text),
                     continuation: self.literals.in_text(view.continuation),
+                    no_signature: false,
                 })
         };
         on_record(&view, found);
