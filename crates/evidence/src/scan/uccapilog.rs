@@ -142,7 +142,16 @@ pub fn read_views_finding<R: Read>(
     })?;
     asm.flush(on_record);
     asm.stats.zone = asm.times.used;
+    let hits = std::mem::take(&mut asm.hits);
+    SPARE_HITS.with(|s| *s.borrow_mut() = hits);
     Ok(asm.stats)
+}
+
+thread_local! {
+    /// The literal search's buffers (a lower-cased copy of a block, its
+    /// hits), kept from one log to the next on this thread: a scan of
+    /// thousands of small logs would grow them afresh for each.
+    static SPARE_HITS: std::cell::RefCell<Hits> = std::cell::RefCell::new(Hits::default());
 }
 
 /// The date order of a log from its first [`DATE_ORDER_WINDOW`] bytes, and
@@ -193,7 +202,7 @@ impl<'l> Assembler<'l> {
             },
             cur: Building::default(),
             scratch: Scratch::default(),
-            hits: Hits::default(),
+            hits: SPARE_HITS.with(|s| std::mem::take(&mut *s.borrow_mut())),
             times: TimeCache::default(),
             tails: Tails::default(),
         }
