@@ -53,13 +53,18 @@ pub fn piece(pattern: &str) -> Option<String> {
             continue;
         }
         let from = i;
-        let mut weight = 0;
-        while let Some(h) = subs.get(i).filter(|h| simple(h)) {
-            weight += fixed(h);
+        while subs.get(i).is_some_and(|h| simple(h)) {
             i += 1;
         }
+        let to = cut(subs.get(from..i).unwrap_or_default());
+        let weight = subs
+            .get(from..from + to)
+            .unwrap_or_default()
+            .iter()
+            .map(|h| fixed(h))
+            .sum();
         if best.is_none_or(|(w, _, _)| weight > w) {
-            best = Some((weight, from, i));
+            best = Some((weight, from, from + to));
         }
     }
     let (weight, from, to) = best?;
@@ -92,10 +97,34 @@ pub fn gate<'p>(patterns: impl IntoIterator<Item = &'p str>) -> Option<Arc<Regex
         .map(Arc::new)
 }
 
-/// An element that looks at nothing but ASCII word boundaries, and whose
-/// repetitions without bound are of a few bytes only, so that a piece stays
-/// short (`\s*`, not `.*?`): a piece with `.*?` costs the lazy DFA many
-/// more states, and the search for where a match starts a longer walk back.
+/// How much of a run of simple elements the piece keeps: up to its first
+/// wide element (`.*?`, `[^\s]+`, a group holding one), unless fixed bytes
+/// follow it, and then up to the end of those (`Autodiscover\s*:?\s*(?:.*?\s)?failed`,
+/// `OfflineIM\s*:.*?\bqueued`): a word near a literal is what tells a
+/// signature's line from a line that merely names the literal, while a
+/// piece that runs on (the rest of a pattern's optional groups) costs the
+/// lazy DFA states and the search for where a match starts a walk back.
+fn cut(run: &[&Hir]) -> usize {
+    let Some(wide) = run.iter().position(|h| !narrow(h)) else {
+        return run.len();
+    };
+    let Some(word) = run
+        .iter()
+        .skip(wide + 1)
+        .position(|h| fixed(h) > 0)
+        .map(|k| wide + 1 + k)
+    else {
+        return wide;
+    };
+    let end = run
+        .iter()
+        .skip(word)
+        .position(|h| fixed(h) == 0)
+        .map_or(run.len(), |k| word + k);
+    end
+}
+
+/// An element that looks at nothing but ASCII word boundaries.
 fn simple(h: &Hir) -> bool {
     match h.kind() {
         HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) => true,
@@ -108,8 +137,28 @@ fn simple(h: &Hir) -> bool {
                 | Look::WordStartHalfAscii
                 | Look::WordEndHalfAscii
         ),
+        HirKind::Repetition(r) => simple(&r.sub),
+        HirKind::Capture(c) => simple(&c.sub),
+        HirKind::Concat(v) | HirKind::Alternation(v) => v.iter().all(simple),
+    }
+}
+
+/// A simple element whose repetitions without bound are of a few bytes
+/// only (`\s*`, not `.*?`).
+fn narrow(h: &Hir) -> bool {
+    match h.kind() {
+        HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) => true,
+        HirKind::Look(l) => matches!(
+            l,
+            Look::WordAscii
+                | Look::WordAsciiNegate
+                | Look::WordStartAscii
+                | Look::WordEndAscii
+                | Look::WordStartHalfAscii
+                | Look::WordEndHalfAscii
+        ),
         HirKind::Repetition(r) => {
-            simple(&r.sub)
+            narrow(&r.sub)
                 && (r.max.is_some()
                     || match r.sub.kind() {
                         HirKind::Literal(_) => true,
@@ -117,8 +166,8 @@ fn simple(h: &Hir) -> bool {
                         _ => false,
                     })
         }
-        HirKind::Capture(c) => simple(&c.sub),
-        HirKind::Concat(v) | HirKind::Alternation(v) => v.iter().all(simple),
+        HirKind::Capture(c) => narrow(&c.sub),
+        HirKind::Concat(v) | HirKind::Alternation(v) => v.iter().all(narrow),
     }
 }
 
@@ -233,10 +282,6 @@ mod tests {
 
     #[test]
     fn pieces_of_the_builtin_shapes() {
-        assert_eq!(
-            piece(r"OfflineIM\s*:.*?\bqueued\b").as_deref(),
-            piece(r"OfflineIM\s*:").as_deref()
-        );
         let queued = piece(r"OfflineIM\s*:.*?\bqueued\b").unwrap();
         let re = RegexBuilder::new(&queued).unicode(false).build().unwrap();
         assert!(re.is_match(b"offlineim: queued message 7"));
@@ -252,6 +297,17 @@ mod tests {
         // No run with three fixed bytes: no piece, no gate.
         assert_eq!(piece(r"(?P<id>\d+)$"), None);
         assert!(gate([r"OfflineIM\s*:", r"^\w+$"]).is_none());
+    }
+
+    #[test]
+    fn a_word_after_a_wide_element_is_kept() {
+        let p = piece(r"Autodiscover\s*:?\s*(?:.*?\s)?failed\b[:\s]*(?P<reason>.*)$").unwrap();
+        let re = RegexBuilder::new(&p).unicode(false).build().unwrap();
+        assert!(re.is_match(b"autodiscover: request failed: 401"));
+        assert!(!re.is_match(b"cautodiscovercache::lookup - key 1f hit=0"));
+        // Nothing fixed after the wide element: the piece stops before it.
+        let p = piece(r"EWS\s+Information\s*:\s*(?P<reason>\S.*)$").unwrap();
+        assert!(!p.contains('*') || !p.contains(".*"), "{p}");
     }
 
     #[test]
