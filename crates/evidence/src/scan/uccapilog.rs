@@ -348,7 +348,9 @@ impl<'l> Assembler<'l> {
             let line = match open.take() {
                 Some((s, e, p, n)) => {
                     self.lend(text, (s, e, p, n), start, on_record);
-                    n + count_lines(b.get(s..start).unwrap_or_default())
+                    // The first line ends at `e` (its stamp holds no line
+                    // end); most records have no other line to count.
+                    n + 1 + count_lines(b.get(e + 1..start).unwrap_or_default())
                 }
                 // Lines before the block's first record: the end of the
                 // record in `cur`, or lines outside any record.
