@@ -1,19 +1,34 @@
 #!/usr/bin/env bash
-# oimdiag scan benchmark (issue 8): oimdiag's full scan against `rg -c` with the
-# signature literals over the same generated tree, and both against the read
-# floor (examples/read_floor.rs: every file opened, read once and closed).
+# oimdiag scan benchmark (issues 8 and 19): oimdiag's full scan against `rg -c -i`
+# with the signature literals over the same generated tree, and both against the
+# read floor (examples/read_floor.rs: every file opened, read once and closed),
+# on trees of several shapes (examples/gen_corpus.rs's knobs):
 #
-#   bench/run.sh                      # 256 MiB + 20,000 items, then 1 GiB + 100,000 items
+#   today   the corpus of issue 8: four rotated logs, a SIP packet every ~12
+#           lines, an offline-IM attempt every ~384 KiB; 20,000 items
+#   dense   four rotated logs, a SIP packet every ~50 lines, an offline-IM
+#           attempt every ~200, near-miss noise (`CSIPStack`, `newsletters`,
+#           `COfflineIMManager`...); 20,000 items
+#   noise   one log of near-miss noise only: no SIP packet, no offline IM
+#   many    5,000 small logs, a packet every ~100 lines, an attempt every ~1,000
+#
+#   bench/run.sh                      # every shape at its size, 20 rounds, RSS at 1 GiB + 100k
 #   BENCH_DIR=/data/b bench/run.sh    # where corpora live (default /tmp/oimdiag-bench)
-#   BENCH_SIZES="64:5000" bench/run.sh   # other sizes, MiB:items pairs (first = base of scaling)
-#   BENCH_RUNS=5 bench/run.sh         # rounds, each one run of oimdiag, rg and the floor
-#                                     # (default 20: this shared machine moves
-#                                     # single runs by ±15 %, and one round's
-#                                     # 1 GiB / 256 MiB by ±0.4)
-#   BENCH_EQUAL="" bench/run.sh       # skip the extra corpus that grows logs and
-#                                     # items alike (default 1024:80000: 4× logs
-#                                     # and 4× items of the first size)
+#   BENCH_SHAPES="noise:64:0:--logs,1,--sip-every,0,--oim-every,0,--noise,near-miss" bench/run.sh
+#                                     # other shapes: name:MiB:items:gen_corpus args (commas for spaces)
+#   BENCH_DIV=8 bench/run.sh          # every shape's MiB and items divided by 8 (a quick run;
+#                                     # the RSS trees too, the log count not)
+#   BENCH_RUNS=5 bench/run.sh         # rounds, each one run of oimdiag, rg and the floor on
+#                                     # every shape (default 20: this shared machine moves
+#                                     # single runs by ±15 %)
+#   BENCH_SCALE="" bench/run.sh       # skip today's shape at 1 GiB + 100k (default
+#                                     # 1024:100000: timed, for the scaling line)
+#   BENCH_RSS="" bench/run.sh         # skip peak RSS of every shape at 1 GiB + 100k
+#                                     # (default 1024:100000; not timed, 3 runs a shape)
+#   BENCH_BASE=/tmp/oimdiag-old bench/run.sh   # also time another binary in every
+#                                     # round: the paired ratio new / old a shape
 #
+# The noise shape is also timed pinned to one core (`taskset -c 0`), for its GB/s.
 # Installs ripgrep, hyperfine, vmtouch and GNU time with apt when missing, builds
 # release, generates each corpus once (reused while its parameters and the
 # generator are unchanged), locks the corpora in the page cache (as root; else
@@ -24,9 +39,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 BENCH_DIR=${BENCH_DIR:-/tmp/oimdiag-bench}
-BENCH_SIZES=${BENCH_SIZES:-"256:20000 1024:100000"}
+NM="--noise,near-miss"
+BENCH_SHAPES=${BENCH_SHAPES:-"today:256:20000: dense:256:20000:--sip-every,50,--oim-every,200,$NM noise:64:0:--logs,1,--sip-every,0,--oim-every,0,$NM many:160:0:--logs,5000,--sip-every,100,--oim-every,1000"}
+BENCH_DIV=${BENCH_DIV:-1}
 BENCH_RUNS=${BENCH_RUNS:-20}
-BENCH_EQUAL=${BENCH_EQUAL-1024:80000}
+BENCH_SCALE=${BENCH_SCALE-1024:100000}
+BENCH_RSS=${BENCH_RSS-1024:100000}
+BENCH_BASE=${BENCH_BASE:-}
 BENCH_SEED=${BENCH_SEED:-1}
 NOW=2026-11-30T00:00:00Z
 
@@ -73,30 +92,51 @@ median() { # of the numbers on stdin, one a line
 
 mkdir -p "$BENCH_DIR"
 declare -a ROWS=()
-declare -A TREE T_OIM T_RG T_FLOOR RSS RATIO OIM_CMD RG_CMD FLOOR_CMD
-first=""
-for pair in $BENCH_SIZES $BENCH_EQUAL; do
-    mib=${pair%%:*}
-    items=${pair##*:}
-    tree="$BENCH_DIR/log${mib}-items${items}-seed${BENCH_SEED}"
-    stamp="$tree.done"
-    want="mib=$mib items=$items seed=$BENCH_SEED gen=$GEN_HASH"
+declare -A TREE T_OIM T_RG T_FLOOR T_ONE RSS RATIO BASE_RATIO BYTES OIM_CMD RG_CMD FLOOR_CMD ONE_CMD BASE_CMD
+scan_args="--format json --now $NOW --utc-offset +00:00 --quiet"
+# generate NAME MIB ITEMS ARGS: the tree (made once), on stdout.
+generate() {
+    local name=$1 mib=$2 items=$3 args=$4
+    local tree="$BENCH_DIR/$name-log${mib}-items${items}-seed${BENCH_SEED}"
+    local stamp="$tree.done"
+    local want="mib=$mib items=$items seed=$BENCH_SEED args=$args gen=$GEN_HASH"
     if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -d "$tree" ]; then
         say "reusing $tree"
     else
-        say "generating $tree ($mib MiB of logs, $items items)"
+        say "generating $tree ($mib MiB of logs, $items items, ${args//,/ })"
         rm -rf "$tree" "$stamp"
-        "$GEN" --out "$tree" --log-mib "$mib" --items "$items" --seed "$BENCH_SEED"
+        # shellcheck disable=SC2086 # the knobs, split on purpose
+        "$GEN" --out "$tree" --log-mib "$mib" --items "$items" --seed "$BENCH_SEED" ${args//,/ } >&2
         printf '%s\n' "$want" >"$stamp"
     fi
-    OIM_CMD[$pair]="$(q "$OIMDIAG") scan $(q "$tree") --format json --now $NOW --utc-offset +00:00 --quiet"
-    rg_cmd="rg"
-    for a in "${RG_ARGS[@]}"; do rg_cmd+=" $(q "$a")"; done
-    RG_CMD[$pair]="$rg_cmd $(q "$tree")"
-    FLOOR_CMD[$pair]="$(q "$FLOOR") $(q "$tree")"
-    TREE[$pair]=$tree
-    ROWS+=("$pair")
-    [ -n "$first" ] || first=$pair
+    printf '%s\n' "$tree"
+}
+div() { awk -v n="$1" -v d="$BENCH_DIV" 'BEGIN{v = int(n / d); if (n > 0 && v < 1) v = 1; print v}'; }
+declare -A SHAPE_ARGS
+specs=()
+for spec in $BENCH_SHAPES; do
+    IFS=: read -r name mib items args <<<"$spec"
+    SHAPE_ARGS[$name]=$args
+    specs+=("$name:$(div "$mib"):$(div "$items"):$args")
+done
+first=${specs[0]%%:*}
+if [ -n "$BENCH_SCALE" ]; then
+    IFS=: read -r _ _ _ args <<<"${specs[0]}"
+    specs+=("$first-big:$(div "${BENCH_SCALE%%:*}"):$(div "${BENCH_SCALE##*:}"):$args")
+fi
+rg_cmd="rg"
+for a in "${RG_ARGS[@]}"; do rg_cmd+=" $(q "$a")"; done
+for spec in "${specs[@]}"; do
+    IFS=: read -r name mib items args <<<"$spec"
+    tree=$(generate "$name" "$mib" "$items" "$args")
+    OIM_CMD[$name]="$(q "$OIMDIAG") scan $(q "$tree") $scan_args"
+    [ -z "$BENCH_BASE" ] || BASE_CMD[$name]="$(q "$BENCH_BASE") scan $(q "$tree") $scan_args"
+    [ "$name" != noise ] || ONE_CMD[$name]="taskset -c 0 ${OIM_CMD[$name]}"
+    RG_CMD[$name]="$rg_cmd $(q "$tree")"
+    FLOOR_CMD[$name]="$(q "$FLOOR") $(q "$tree")"
+    TREE[$name]=$tree
+    BYTES[$name]=$(find "$tree" -type f -printf '%s\n' | awk '{s += $1} END {print s}')
+    ROWS+=("$name")
 done
 
 # The page cache. Warming it (reading every file once) is not enough on a
@@ -146,9 +186,10 @@ paged_in() { awk '/^pgpgin / {print $2}' /proc/vmstat; } # KiB read from storage
 # ran seconds apart under the same load.
 times="$BENCH_DIR/times.txt" # round corpus command seconds
 disk_before=$(paged_in)
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 json="$BENCH_DIR/hyperfine-round.json"
 : >"$times"
-say "timing: a warm-up round, then $BENCH_RUNS rounds of oimdiag, rg and the read floor on each corpus"
+say "timing: a warm-up round, then $BENCH_RUNS rounds of oimdiag, rg and the read floor on each shape ($(uptime | sed 's/.*load/load/'))"
 for ((round = 0; round <= BENCH_RUNS; round++)); do
     for pair in "${ROWS[@]}"; do
         if ((round % 2 == 0)); then
@@ -157,6 +198,8 @@ for ((round = 0; round <= BENCH_RUNS; round++)); do
             cmds=(-n rg "${RG_CMD[$pair]}" -n oimdiag "${OIM_CMD[$pair]}")
         fi
         cmds+=(-n floor "${FLOOR_CMD[$pair]}")
+        [ -z "${BASE_CMD[$pair]:-}" ] || cmds+=(-n base "${BASE_CMD[$pair]}")
+        [ -z "${ONE_CMD[$pair]:-}" ] || cmds+=(-n one-core "${ONE_CMD[$pair]}")
         hyperfine --style none --runs 1 --ignore-failure --export-json "$json" \
             "${cmds[@]}" >/dev/null 2>&1
         ((round > 0)) || continue
@@ -179,75 +222,90 @@ for pair in "${ROWS[@]}"; do
     T_RG[$pair]=$(time_of "$pair" rg | awk '{print $2}' | median)
     T_FLOOR[$pair]=$(time_of "$pair" floor | awk '{print $2}' | median)
     RATIO[$pair]=$(paired "$pair" oimdiag "$pair" rg)
+    [ -z "${ONE_CMD[$pair]:-}" ] || T_ONE[$pair]=$(time_of "$pair" one-core | awk '{print $2}' | median)
+    [ -z "${BASE_CMD[$pair]:-}" ] || BASE_RATIO[$pair]=$(paired "$pair" oimdiag "$pair" base)
     say "  ${pair}: oimdiag median ${T_OIM[$pair]} s, rg median ${T_RG[$pair]} s, ratio ${RATIO[$pair]}×"
 done
 say "  every run: $times"
 
-# Peak RSS: median of three runs of /usr/bin/time -v.
-for pair in "${ROWS[@]}"; do
-    rss=()
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+unlock
+locker=""
+
+# Peak RSS: median of three runs of /usr/bin/time -v, on each shape at
+# BENCH_RSS (its own tree, not timed) or, without BENCH_RSS, on the timed tree.
+peak_rss() { # tree: KiB
+    local rss=()
     for _ in 1 2 3; do
-        /usr/bin/time -v "$OIMDIAG" scan "${TREE[$pair]}" \
-            --format json --now "$NOW" --utc-offset +00:00 --quiet >/dev/null 2>"$BENCH_DIR/time.txt" || true
+        # shellcheck disable=SC2086
+        /usr/bin/time -v "$OIMDIAG" scan "$1" $scan_args >/dev/null 2>"$BENCH_DIR/time.txt" || true
         rss+=("$(awk -F': *' '/Maximum resident set size/ {print $2}' "$BENCH_DIR/time.txt")")
     done
-    RSS[$pair]=$(printf '%s\n' "${rss[@]}" | sort -n | sed -n 2p)
+    printf '%s\n' "${rss[@]}" | sort -n | sed -n 2p
+}
+declare -A RSS_AT
+for pair in "${ROWS[@]}"; do
+    [ "$pair" != "$first-big" ] || continue
+    if [ -n "$BENCH_RSS" ]; then
+        rmib=$(div "${BENCH_RSS%%:*}")
+        ritems=$(div "${BENCH_RSS##*:}")
+        t=$(generate "$pair" "$rmib" "$ritems" "${SHAPE_ARGS[$pair]}")
+        RSS_AT[$pair]="$rmib MiB + $ritems items"
+    else
+        t=${TREE[$pair]}
+        RSS_AT[$pair]="the timed tree"
+    fi
+    RSS[$pair]=$(peak_rss "$t")
+    say "  peak RSS $pair (${RSS_AT[$pair]}): ${RSS[$pair]} KiB"
 done
-# The targets compare the first and the last of BENCH_SIZES; BENCH_EQUAL only
-# adds a scaling line.
-sizes=($BENCH_SIZES)
-last=${sizes[${#sizes[@]}-1]}
 
 # --- report -----------------------------------------------------------------
 out="$BENCH_DIR/results.md"
 {
-    echo "| log size | items | oimdiag median | rg -c median | ratio (median of rounds) | read floor median | oimdiag peak RSS |"
-    echo "|---:|---:|---:|---:|---:|---:|---:|"
+    base_head=""
+    [ -z "$BENCH_BASE" ] || base_head=" vs base (paired) |"
+    echo "| shape | tree | oimdiag median | rg -c -i median | ratio (median of rounds) | oimdiag GB/s | read floor median | peak RSS (at) |$base_head"
+    echo "|---|---|---:|---:|---:|---:|---:|---:|${base_head:+---:|}"
     for p in "${ROWS[@]}"; do
-        awk -v mib="${p%%:*}" -v items="${p##*:}" -v o="${T_OIM[$p]}" -v r="${T_RG[$p]}" \
-            -v ratio="${RATIO[$p]}" -v f="${T_FLOOR[$p]}" -v rss="${RSS[$p]}" \
-            'BEGIN{printf "| %d MiB | %d | %.3f s | %.3f s | %s× | %.3f s | %.1f MiB |\n", mib, items, o, r, ratio, f, rss/1024}'
+        files=$(find "${TREE[$p]}" -type f | wc -l)
+        rss="-"
+        [ -z "${RSS[$p]:-}" ] || rss=$(awk -v k="${RSS[$p]}" -v at="${RSS_AT[$p]}" 'BEGIN{printf "%.1f MiB (%s)", k/1024, at}')
+        extra=""
+        [ -z "$BENCH_BASE" ] || extra=" ${BASE_RATIO[$p]}× |"
+        awk -v name="$p" -v bytes="${BYTES[$p]}" -v files="$files" -v o="${T_OIM[$p]}" -v r="${T_RG[$p]}" \
+            -v ratio="${RATIO[$p]}" -v f="${T_FLOOR[$p]}" -v rss="$rss" -v extra="$extra" \
+            'BEGIN{printf "| %s | %.0f MiB, %d files | %.3f s | %.3f s | %s× | %.2f | %.3f s | %s |%s\n", name, bytes/1048576, files, o, r, ratio, bytes/o/1e9, f, rss, extra}'
     done
     echo
-    status=0
     check() { # name, pass(0/1), detail
         if [ "$2" -eq 1 ]; then echo "PASS  $1 ($3)"; else echo "MISS  $1 ($3)"; fi
     }
-    p256=$first
-    r=${RATIO[$p256]}
-    check "oimdiag ≤ 2× rg at ${p256%%:*} MiB" "$(awk -v r="$r" 'BEGIN{print (r<=2.0)?1:0}')" "ratio ${r}×"
-    if [ "$last" != "$first" ]; then
-        r2=${RATIO[$last]}
-        check "ratio does not grow from ${first%%:*} to ${last%%:*} MiB" \
-            "$(awk -v a="$r" -v b="$r2" 'BEGIN{print (b<=a)?1:0}')" "${r}× → ${r2}×"
-        data=$(awk -v a="${first%%:*}" -v b="${last%%:*}" 'BEGIN{printf "%.2f", b/a}')
-        scale=$(paired "$last" oimdiag "$first" oimdiag)
-        limit=$(awk -v d="$data" 'BEGIN{printf "%.2f", d*1.05}')
-        rg_scale=$(paired "$last" rg "$first" rg)
-        floor_scale=$(paired "$last" floor "$first" floor)
-        items=$(awk -v a="${first##*:}" -v b="${last##*:}" 'BEGIN{printf "%.2f", b/a}')
-        echo "scaling: ${data}× the log data (and ${items}× the items) costs ${scale}× the time (rg: ${rg_scale}×, read floor: ${floor_scale}×)"
-        check "time scaling ≤ ${limit}× for ${data}× the data" \
-            "$(awk -v s="$scale" -v l="$limit" 'BEGIN{print (s<=l)?1:0}')" "${scale}×"
-    fi
-    for eq in $BENCH_EQUAL; do
-        [ -n "${T_OIM[$eq]:-}" ] || continue
-        d=$(awk -v a="${first%%:*}" -v b="${eq%%:*}" 'BEGIN{printf "%.2f", b/a}')
-        i=$(awk -v a="${first##*:}" -v b="${eq##*:}" 'BEGIN{printf "%.2f", b/a}')
-        sc=$(paired "$eq" oimdiag "$first" oimdiag)
-        rs=$(paired "$eq" rg "$first" rg)
-        fs=$(paired "$eq" floor "$first" floor)
-        echo "also:    ${d}× the log data and ${i}× the items (${eq%%:*} MiB + ${eq##*:}) cost ${sc}× the time (rg: ${rs}×, read floor: ${fs}×)"
+    for p in "${ROWS[@]}"; do
+        r=${RATIO[$p]}
+        check "$p: oimdiag ≤ 1.5× rg" "$(awk -v r="$r" 'BEGIN{print (r<=1.5)?1:0}')" "ratio ${r}×"
     done
-    rss_mib=$(awk -v k="${RSS[$last]}" 'BEGIN{printf "%.1f", k/1024}')
-    check "peak RSS ≤ 64 MiB at ${last%%:*} MiB + ${last##*:} items" \
-        "$(awk -v k="${RSS[$last]}" 'BEGIN{print (k<=65536)?1:0}')" "${rss_mib} MiB"
+    if [ -n "${T_ONE[noise]:-}" ]; then
+        gbs=$(awk -v b="${BYTES[noise]}" -v t="${T_ONE[noise]}" 'BEGIN{printf "%.2f", b/t/1e9}')
+        check "noise: ≥ 1 GB/s on one core (taskset -c 0)" "$(awk -v g="$gbs" 'BEGIN{print (g>=1)?1:0}')" \
+            "${gbs} GB/s, median ${T_ONE[noise]} s for $(awk -v b="${BYTES[noise]}" 'BEGIN{printf "%.0f", b/1048576}') MiB"
+    fi
+    for p in "${ROWS[@]}"; do
+        [ -n "${RSS[$p]:-}" ] || continue
+        check "$p: peak RSS ≤ 64 MiB at ${RSS_AT[$p]}" "$(awk -v k="${RSS[$p]}" 'BEGIN{print (k<=65536)?1:0}')" \
+            "$(awk -v k="${RSS[$p]}" 'BEGIN{printf "%.1f MiB", k/1024}')"
+    done
+    if [ -n "$BENCH_SCALE" ]; then
+        big="$first-big"
+        data=$(awk -v a="${BYTES[$first]}" -v b="${BYTES[$big]}" 'BEGIN{printf "%.2f", b/a}')
+        echo "scaling: ${data}× the bytes ($first → $big) cost $(paired "$big" oimdiag "$first" oimdiag)× the time" \
+            "(rg: $(paired "$big" rg "$first" rg)×, read floor: $(paired "$big" floor "$first" floor)×)"
+    fi
     echo
     echo "machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)," \
-        "$(free -h | awk '/^Mem:/ {print $2}') RAM, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-    echo "page cache: corpora $CACHE; read from disk during the timing: $DISK_MIB MiB"
-    echo "oimdiag: ${OIM_CMD[$last]}"
-    echo "rg:      ${RG_CMD[$last]}"
+        "$(free -h | awk '/^Mem:/ {print $2}') RAM, load average $LOAD_BEFORE before the timing, $LOAD_AFTER after"
+    echo "page cache: corpora $CACHE; read from disk during the timing: $DISK_MIB MiB; $BENCH_RUNS rounds"
+    echo "oimdiag: ${OIM_CMD[$first]}"
+    echo "rg:      ${RG_CMD[$first]}"
 } | tee "$out"
 say "written: $out"
 exit 0

@@ -15,6 +15,23 @@
 //! - `sip_alice@contoso.com/History Spooler/`: K items, MIME (UTF-8 and UTF-16LE),
 //!   EWS-style XML and opaque binary, shaped like `sample-spooler/`.
 //!
+//! Shape knobs (issue 19; without any of them the corpus is the one above, byte for byte):
+//!
+//! ```text
+//! --logs N              N logs `Lync-UccApi-{0..N}.UccApilog` of N MiB / N each, instead of
+//!                       the four rotated ones
+//! --sip-every L         a SIP exchange every ~L lines (a request and its answer, or a
+//!                       BENOTIFY); 0: no SIP packet at all
+//! --oim-every L         an offline-IM attempt every ~L lines; 0: none
+//! --noise near-miss     noise whose words contain the signature literals as substrings
+//!                       (`COfflineIMManager`, `CEwsSubscription`, `news information`,
+//!                       `CAutodiscoverCache`, `provisionGroup`, ...) without matching any
+//!                       signature, beside today's noise (`default`)
+//! ```
+//!
+//! With `--sip-every` or `--oim-every` the log is written line by line to that schedule,
+//! with noise between (and no EWS chatter); without them, by bytes as above.
+//!
 //! The same arguments give byte-identical files (a xorshift PRNG, no clock).
 //! Timestamps run from 2026-11-20 and stay before 2026-11-30T00:00:00Z, the `--now`
 //! the benchmark uses.
@@ -42,6 +59,18 @@ struct Args {
     log_mib: u64,
     items: u64,
     seed: u64,
+    /// `None`: the four rotated logs.
+    logs: Option<u64>,
+    /// `Some`: the log is written line by line to the schedule of [`Shape`].
+    shape: Option<Shape>,
+    near_miss: bool,
+}
+
+/// Events by lines: one every ~N lines (0: never).
+#[derive(Clone, Copy)]
+struct Shape {
+    sip_every: u64,
+    oim_every: u64,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -49,6 +78,10 @@ fn parse_args() -> Result<Args, String> {
     let mut log_mib = 256;
     let mut items = 20_000;
     let mut seed = 1;
+    let mut logs = None;
+    let mut sip_every = None;
+    let mut oim_every = None;
+    let mut near_miss = false;
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         let mut val = || it.next().ok_or(format!("{a} needs a value"));
@@ -57,9 +90,29 @@ fn parse_args() -> Result<Args, String> {
             "--log-mib" => log_mib = val()?.parse().map_err(|e| format!("--log-mib: {e}"))?,
             "--items" => items = val()?.parse().map_err(|e| format!("--items: {e}"))?,
             "--seed" => seed = val()?.parse().map_err(|e| format!("--seed: {e}"))?,
+            "--logs" => match val()?.parse() {
+                Ok(0) | Err(_) => return Err("--logs: a number of at least 1".into()),
+                Ok(n) => logs = Some(n),
+            },
+            "--sip-every" => {
+                sip_every = Some(val()?.parse().map_err(|e| format!("--sip-every: {e}"))?)
+            }
+            "--oim-every" => {
+                oim_every = Some(val()?.parse().map_err(|e| format!("--oim-every: {e}"))?)
+            }
+            "--noise" => {
+                near_miss = match val()?.as_str() {
+                    "default" => false,
+                    "near-miss" => true,
+                    other => return Err(format!("--noise: default or near-miss, not {other}")),
+                }
+            }
             "-h" | "--help" => {
                 return Err(
-                    "usage: gen_corpus --out DIR [--log-mib N] [--items K] [--seed S]".into(),
+                    "usage: gen_corpus --out DIR [--log-mib N] [--items K] [--seed S] \
+                     [--logs N] [--sip-every LINES] [--oim-every LINES] \
+                     [--noise default|near-miss]"
+                        .into(),
                 )
             }
             other => return Err(format!("unknown argument {other}")),
@@ -70,6 +123,12 @@ fn parse_args() -> Result<Args, String> {
         log_mib,
         items,
         seed,
+        logs,
+        shape: (sip_every.is_some() || oim_every.is_some()).then(|| Shape {
+            sip_every: sip_every.unwrap_or(0),
+            oim_every: oim_every.unwrap_or(0),
+        }),
+        near_miss,
     })
 }
 
@@ -98,17 +157,29 @@ fn generate(args: &Args) -> io::Result<()> {
 
     let total = args.log_mib << 20;
     // Oldest first: .bak, -2, -1, -0; each a quarter (the newest takes the rest).
-    let files = [
-        ("Lync-UccApi-0.UccApilog.bak", false),
-        ("Lync-UccApi-2.UccApilog", false),
-        ("Lync-UccApi-1.UccApilog", true),
-        ("Lync-UccApi-0.UccApilog", false),
+    let rotated = [
+        ("Lync-UccApi-0.UccApilog.bak".to_string(), false),
+        ("Lync-UccApi-2.UccApilog".to_string(), false),
+        ("Lync-UccApi-1.UccApilog".to_string(), true),
+        ("Lync-UccApi-0.UccApilog".to_string(), false),
     ];
+    // N logs: oldest the highest number, every third with CRLF.
+    let files: Vec<(String, bool)> = match args.logs {
+        None => rotated.to_vec(),
+        Some(n) => (0..n)
+            .rev()
+            .map(|i| (format!("Lync-UccApi-{i}.UccApilog"), i % 3 == 1))
+            .collect(),
+    };
     let mut state = LogState {
         t_ms: START_MS,
         msg_id: 1000,
         cseq: 1,
         failed: 0,
+        lines: 0,
+        packets: 0,
+        oims: 0,
+        near_miss: args.near_miss,
     };
     let mut left = total;
     for (i, (name, crlf)) in files.iter().enumerate() {
@@ -122,6 +193,7 @@ fn generate(args: &Args) -> io::Result<()> {
             &tracing.join(name),
             size,
             *crlf,
+            args.shape,
             &mut rng,
             &mut state,
             &names,
@@ -245,6 +317,12 @@ struct LogState {
     cseq: u64,
     /// Failed attempts so far: the n-th spools item n (mod K).
     failed: u64,
+    /// Lines written so far (for `Shape`'s schedule).
+    lines: u64,
+    /// SIP packets and offline-IM attempts written so far.
+    packets: u64,
+    oims: u64,
+    near_miss: bool,
 }
 
 struct Log<'a> {
@@ -286,6 +364,7 @@ impl Log<'_> {
     }
 
     fn eol(&mut self) {
+        self.st.lines += 1;
         if self.crlf {
             self.buf.extend_from_slice(b"\r\n");
         } else {
@@ -318,6 +397,11 @@ impl Log<'_> {
     }
 
     fn noise(&mut self) {
+        // Near-miss noise: two records in three name a signature literal
+        // inside another word. (Today's noise draws no extra number.)
+        if self.st.near_miss && self.rng.below(3) < 2 {
+            return self.near_miss();
+        }
         let r = self.rng.below(100);
         let n = self.rng.range(1, 99_999);
         let mut h = Vec::with_capacity(16);
@@ -349,8 +433,50 @@ impl Log<'_> {
         self.record(step, level, &text);
     }
 
+    /// A noise record whose words contain a signature literal (or a SIP
+    /// body word) as a substring, matching no signature: the prefilter's
+    /// worst case, which a search for whole words would not see.
+    fn near_miss(&mut self) {
+        let n = self.rng.range(1, 99_999);
+        let mut h = Vec::with_capacity(16);
+        self.rng.hex(&mut h, 8);
+        let h = String::from_utf8(h).unwrap_or_default();
+        let text = match self.rng.below(12) {
+            0 => format!("Function: CSIPStack::ProcessTimers (this={h}) pending={n} newState=IDLE"),
+            1 => format!("COfflineIMManager::OnTimer - queue={} next={n} ms", n % 7),
+            2 => format!("CEwsSubscriptionManager::Renew - subscription {h} expires in {n} s"),
+            3 => format!("CUccNewsFeed::Refresh - news information refreshed ({} items, {} views, {} reviews)", n % 50, n % 400, n % 9),
+            4 => format!("CAutodiscoverCache::Lookup - key {h} hit={} age={n} ms", n % 2),
+            5 => format!("CUccProvisionGroupCache::Update - provisionGroups={} version={n}", n % 12),
+            6 => format!("CUccOtherOptionsPublisher::Publish - otherOptions version={n} pending=0"),
+            7 => format!("CSIPTransportLayer::OnDataReceivedCallback - {n} bytes on 0x{h}, sendingPacketQueue={}", n % 5),
+            8 => format!("CEwsMailboxSyncState::Save - crews={} newsletters={} (this={h})", n % 3, n % 11),
+            9 => format!("Function: CUccConversation::ProcessIncomingMessage hr=0x00000000 previewSize={n} fewSteps"),
+            10 => format!("CSIPStack::SendRequest - OfflineIMEnabled=1 autodiscoverPending=0 cookie={h}"),
+            _ => format!("CUccSessionManager::OnNewsState - newState=SESSION_STATE_{} reviewsPending={n}", ["IDLE", "CONNECTED"][n as usize % 2]),
+        };
+        let level = if self.rng.below(20) == 0 {
+            "WARN"
+        } else {
+            "INFO"
+        };
+        let step = self.rng.range(0, 60);
+        self.record(step, level, &text);
+    }
+
+    /// One SIP exchange for the line schedule: mostly presence, some IMs and
+    /// REGISTERs.
+    fn sip_exchange(&mut self) {
+        match self.rng.below(10) {
+            0..=5 => self.subscribe_notify(),
+            6..=8 => self.im(),
+            _ => self.register(),
+        }
+    }
+
     /// A packet record, its continuation lines, and the closing record.
     fn packet(&mut self, sent: bool, lines: &[String]) {
+        self.st.packets += 1;
         let bytes: usize = lines.iter().map(|l| l.len() + 2).sum();
         let port = 50331;
         let (what, dir) = if sent {
@@ -709,6 +835,7 @@ fn write_log(
     path: &Path,
     size: u64,
     crlf: bool,
+    shape: Option<Shape>,
     rng: &mut Rng,
     st: &mut LogState,
     names: &[String],
@@ -724,6 +851,12 @@ fn write_log(
     log.info(&format!(
         "Function: CUccApiLog::Initialize (Version {OC_BUILD})"
     ));
+    if let Some(shape) = shape {
+        write_by_lines(&mut log, size, shape, names)?;
+        let buf = std::mem::take(&mut log.buf);
+        log.file.write_all(&buf)?;
+        return Ok(());
+    }
     log.register();
     log.provisioning();
     log.other_options();
@@ -761,6 +894,35 @@ fn write_log(
     }
     let buf = std::mem::take(&mut log.buf);
     log.file.write_all(&buf)?;
+    Ok(())
+}
+
+/// The body of a log written to a line schedule: noise, with SIP exchanges
+/// so that a packet comes every ~`sip_every` lines of the file and an
+/// offline-IM attempt every ~`oim_every` (an event is due once the lines
+/// written pass its share, plus a jitter of up to half a gap).
+fn write_by_lines(log: &mut Log, size: u64, shape: Shape, names: &[String]) -> io::Result<()> {
+    if shape.sip_every > 0 {
+        log.register();
+    }
+    let jitter = |rng: &mut Rng, every: u64| rng.below(every / 2 + 1);
+    let mut sip_jitter = jitter(log.rng, shape.sip_every);
+    let mut oim_jitter = jitter(log.rng, shape.oim_every);
+    while log.size() < size {
+        let at = log.st.lines;
+        let due = |n: u64, every: u64, j: u64| every > 0 && at >= (n + 1) * every + j;
+        if due(log.st.oims, shape.oim_every, oim_jitter) {
+            log.offline_im(names);
+            log.st.oims += 1;
+            oim_jitter = jitter(log.rng, shape.oim_every);
+        } else if due(log.st.packets, shape.sip_every, sip_jitter) {
+            log.sip_exchange();
+            sip_jitter = jitter(log.rng, shape.sip_every);
+        } else {
+            log.noise();
+        }
+        log.flush_if_full()?;
+    }
     Ok(())
 }
 

@@ -125,6 +125,11 @@ fn widen(r: &mut Option<(i64, i64)>, v: i64) {
 #[derive(Default)]
 pub struct ClockCheck {
     waiting: HashMap<u64, Telling>,
+    /// The earliest time waiting, learnt when a sweep left `waiting` full
+    /// (and forgotten when it changes): until the horizon passes it, a sweep
+    /// would remove nothing. A log of nothing but offline messages kept it
+    /// full, and swept all of it for every event.
+    full_min: Option<DateTime<Utc>>,
     pub found: ClockPairs,
 }
 
@@ -163,6 +168,7 @@ impl ClockCheck {
             let near = (t - other.time).num_seconds().abs() <= PAIR_WINDOW_SECS;
             if near && other.absolute != absolute {
                 if let Some(other) = self.waiting.remove(&key) {
+                    self.full_min = None;
                     let (local, abs) = if absolute {
                         (other, mine)
                     } else {
@@ -176,11 +182,16 @@ impl ClockCheck {
         }
         if self.waiting.len() >= MAX_WAITING {
             let horizon = t - chrono::Duration::seconds(PAIR_WINDOW_SECS);
+            if self.full_min.is_some_and(|m| m >= horizon) {
+                return;
+            }
             self.waiting.retain(|_, w| w.time >= horizon);
             if self.waiting.len() >= MAX_WAITING {
+                self.full_min = self.waiting.values().map(|w| w.time).min();
                 return;
             }
         }
+        self.full_min = None;
         self.waiting.insert(key, mine);
     }
 

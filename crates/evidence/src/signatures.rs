@@ -256,6 +256,9 @@ pub struct Signatures {
     search: Vec<(usize, Vec<usize>)>,
     /// Every entry has a `require` list: a text without any literal matches none.
     all_required: bool,
+    /// See [`Signatures::gate`]; built once and shared (a clone of a regex
+    /// has its own caches, and a log asks for the gate per file).
+    gate: Option<std::sync::Arc<regex::bytes::Regex>>,
 }
 
 impl Signatures {
@@ -446,7 +449,13 @@ impl Signatures {
                 require,
             });
         }
+        let gate = if compiled.iter().all(|c| c.ascii.is_some()) {
+            crate::scan::gate::gate(entries.iter().map(|e| e.pattern.as_str()))
+        } else {
+            None
+        };
         Ok(Signatures {
+            gate,
             all_required: compiled.iter().all(|c| !c.require.is_empty()),
             entries,
             identity_section: IdentityFieldsSection {
@@ -484,6 +493,16 @@ impl Signatures {
     /// [`match_present`](Self::match_present) takes.
     pub fn literals(&self) -> &[String] {
         &self.lowered
+    }
+
+    /// The gate of the table (see [`gate`](crate::scan::gate)): `None` when a
+    /// pattern has no ASCII automaton (or no piece to gate by).
+    pub fn gate(&self) -> Option<std::sync::Arc<regex::bytes::Regex>> {
+        self.gate.clone()
+    }
+
+    pub fn has_gate(&self) -> bool {
+        self.gate.is_some()
     }
 
     /// The first signature matching `text`, with its captures.

@@ -77,9 +77,18 @@ const REPORT_MARKER_WITHIN: usize = 4096;
 /// scanned folder would otherwise be read as an admin export (it quotes
 /// EnableOfflineIM) and judged again.
 pub fn is_own_report(text: &str) -> bool {
-    let head = match text.char_indices().nth(REPORT_MARKER_WITHIN) {
-        Some((end, _)) => text.get(..end).unwrap_or(text),
-        None => text,
+    // The first REPORT_MARKER_WITHIN characters: bytes, when they are
+    // ASCII (nearly always), without walking them one by one.
+    let b = text.as_bytes();
+    let head = if b.len() <= REPORT_MARKER_WITHIN {
+        text
+    } else if b.get(..REPORT_MARKER_WITHIN).is_some_and(<[u8]>::is_ascii) {
+        text.get(..REPORT_MARKER_WITHIN).unwrap_or(text)
+    } else {
+        match text.char_indices().nth(REPORT_MARKER_WITHIN) {
+            Some((end, _)) => text.get(..end).unwrap_or(text),
+            None => text,
+        }
     };
     let head = head.trim_start_matches('\u{feff}').trim_start();
     // JSON (pretty) and NDJSON: the `tool` object.

@@ -81,6 +81,34 @@ pub fn lines_of(
     number - before
 }
 
+thread_local! {
+    /// The block buffer of the last reader dropped on this thread: a scan
+    /// of thousands of small logs would otherwise allocate and zero a
+    /// fresh 1 MiB (and fault its pages in) for each.
+    static SPARE_BLOCK: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A block buffer of `BLOCK` bytes: the spare one, if this thread has it.
+/// Its bytes are stale, which no reader sees: only `buf[pos..end]` is read,
+/// and that is what the reader itself put there.
+fn block_buffer() -> Vec<u8> {
+    let spare = SPARE_BLOCK.with(|s| std::mem::take(&mut *s.borrow_mut()));
+    if spare.len() == BLOCK {
+        spare
+    } else {
+        vec![0; BLOCK]
+    }
+}
+
+impl<R: Read> Drop for LineReader<R> {
+    fn drop(&mut self) {
+        if self.buf.len() == BLOCK {
+            let buf = std::mem::take(&mut self.buf);
+            SPARE_BLOCK.with(|s| *s.borrow_mut() = buf);
+        }
+    }
+}
+
 pub struct LineReader<R: Read> {
     src: Decoder<R>,
     encoding: Encoding,
@@ -124,7 +152,7 @@ impl<R: Read> LineReader<R> {
                 encoding,
                 ansi: encoding == Encoding::Utf8 && bom == 0,
             },
-            buf: vec![0; BLOCK],
+            buf: block_buffer(),
             pos: 0,
             end: 0,
             eof: false,

@@ -8,6 +8,7 @@
 //! every other byte matches itself.
 
 use crate::scan::ci::CiLiteral;
+use crate::scan::gate::Spans;
 use aho_corasick::packed;
 use memchr::memmem::Finder;
 
@@ -26,6 +27,9 @@ pub type Bits = u64;
 pub struct Found {
     pub text: Bits,
     pub continuation: Bits,
+    /// The signature gate (see [`gate`](crate::scan::gate)) says no
+    /// signature matches the text; `false` when it cannot tell.
+    pub no_signature: bool,
 }
 
 /// A set of literals, prepared for searching.
@@ -37,6 +41,8 @@ pub struct LiteralSet {
     one_by_one: Vec<CiLiteral>,
     /// Empty literals: they occur everywhere.
     always: Bits,
+    /// The signature gate, searched over each block beside the literals.
+    gate: Option<std::sync::Arc<regex::bytes::Regex>>,
 }
 
 impl LiteralSet {
@@ -74,7 +80,15 @@ impl LiteralSet {
                 .map(|l| CiLiteral::new(l.as_ref()))
                 .collect(),
             always,
+            gate: None,
         }
+    }
+
+    /// The same set, with the signature table's gate searched in each block
+    /// (see [`gate`](crate::scan::gate)).
+    pub fn with_gate(mut self, gate: Option<std::sync::Arc<regex::bytes::Regex>>) -> LiteralSet {
+        self.gate = gate;
+        self
     }
 
     pub fn is_empty(&self) -> bool {
@@ -97,6 +111,11 @@ impl LiteralSet {
         hits.lower.clear();
         hits.lower
             .extend(block.as_bytes().iter().map(u8::to_ascii_lowercase));
+        match &self.gate {
+            Some(g) => hits.spans.search(g, &hits.lower),
+            None => hits.spans = Spans::default(),
+        }
+        hits.gated = self.gate.is_some();
         hits.list.clear();
         if let Some(any) = &self.any {
             // Each place where one starts, then which ones start there.
@@ -192,6 +211,9 @@ pub struct Hits {
     always: Bits,
     /// More than [`MAX_HITS`]: the block's records are searched one by one.
     dense: bool,
+    /// The gate's matches, when the set has a gate (`gated`).
+    spans: Spans,
+    gated: bool,
 }
 
 impl Hits {
@@ -211,12 +233,15 @@ impl Hits {
     /// (byte ranges of the block); records must be asked about in order,
     /// each starting at or after the end of the one before (`record_start`).
     /// `None` when the block had too many to keep: search the record itself.
+    /// `text_after_word`: the byte before the text is an ASCII word byte
+    /// (then the gate cannot tell).
     pub fn found(
         &mut self,
         record_start: usize,
         text: (usize, usize),
         continuation: (usize, usize),
         record_end: usize,
+        text_after_word: bool,
     ) -> Option<Found> {
         if self.dense {
             return None;
@@ -224,6 +249,7 @@ impl Hits {
         let mut found = Found {
             text: self.always,
             continuation: self.always,
+            no_signature: self.gated && !self.spans.may_match(text, text_after_word),
         };
         while let Some(h) = self.list.get(self.next) {
             if h.start() >= record_start {
@@ -262,21 +288,21 @@ mod tests {
         set.search_block(block, &mut hits);
         // Ranges: every pair of boundaries, in order, as records would be.
         let n = block.len();
-        let f = hits.found(0, (3, 10), (11, 23), 23).unwrap();
+        let f = hits.found(0, (3, 10), (11, 23), 23, false).unwrap();
         assert_eq!(f.text, set.in_text(&block[3..10]));
         assert_eq!(f.continuation, set.in_text(&block[11..23]));
-        let f = hits.found(23, (24, 28), (28, n), n).unwrap();
+        let f = hits.found(23, (24, 28), (28, n), n, false).unwrap();
         assert_eq!(f.text, set.in_text(&block[24..28]));
         assert_eq!(f.continuation, set.in_text(&block[28..n]));
         // Overlapping: "aa" inside "xaaa" starting after the first `a`.
         let mut hits = Hits::default();
         set.search_block("aaa", &mut hits);
-        assert_eq!(hits.found(0, (1, 3), (3, 3), 3).unwrap().text & 2, 2);
+        assert_eq!(hits.found(0, (1, 3), (3, 3), 3, false).unwrap().text & 2, 2);
         // A block too dense to keep every occurrence: none kept, records
         // searched one by one.
         let set = LiteralSet::new(&["a", "aa"]);
         set.search_block(&"a".repeat(MAX_HITS), &mut hits);
-        assert_eq!(hits.found(0, (0, 1), (1, 2), 2), None);
+        assert_eq!(hits.found(0, (0, 1), (1, 2), 2, false), None);
         assert!(hits.list.capacity() <= 2 * MAX_HITS);
     }
 }

@@ -58,6 +58,7 @@ pub fn read_log(
                 let found = Found {
                     text: literals.in_text(&r.text),
                     continuation: literals.in_text(&joined),
+                    no_signature: false,
                 };
                 interp.record(
                     &RecordView {
@@ -263,21 +264,30 @@ impl<'a> Interpreter<'a> {
     }
 
     /// The literals [`record`](Self::record) wants found: its own, then the
-    /// signatures' (when they all fit).
+    /// signatures' when the table has no gate and they all fit. With a gate
+    /// the signatures' are not searched in the block: a literal inside
+    /// another word (`ews` in `news`) is common, and each occurrence costs
+    /// the block search a stop; the few records the gate lets through are
+    /// searched for them one by one.
     fn literal_set(&self) -> LiteralSet {
         let mut all: Vec<&str> = OWN_LITERALS.to_vec();
-        let sig = self.sigs.literals();
-        if sig.len() <= MAX_LITERALS - OWN_LITERALS.len() {
-            all.extend(sig.iter().map(String::as_str));
+        if self.sig_bits() {
+            all.extend(self.sigs.literals().iter().map(String::as_str));
         }
-        LiteralSet::new(&all)
+        LiteralSet::new(&all).with_gate(self.sigs.gate())
+    }
+
+    /// Whether the signatures' literals are in [`literal_set`](Self::literal_set).
+    fn sig_bits(&self) -> bool {
+        !self.sigs.has_gate() && self.sigs.literals().len() <= MAX_LITERALS - OWN_LITERALS.len()
     }
 
     /// `found`: which of [`literal_set`](Self::literal_set)'s literals occur
     /// in the record's text and continuation.
     fn record(&mut self, r: &RecordView, found: Found) {
-        let sig_literals = self.sigs.literals().len();
-        let matched = if sig_literals <= MAX_LITERALS - OWN_LITERALS.len() {
+        let matched = if found.no_signature {
+            None
+        } else if self.sig_bits() {
             self.sigs
                 .match_present(r.text, found.text >> OWN_LITERALS.len())
         } else {

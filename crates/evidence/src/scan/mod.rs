@@ -15,6 +15,7 @@ pub mod shell_files;
 pub mod sip;
 pub mod spooler;
 pub mod encoding;
+pub mod gate;
 pub mod tracerpt;
 pub mod uccapilog;
 pub mod xml;

@@ -85,8 +85,15 @@ impl DateOrder {
     /// The order the record prefixes in `head` (a file's first bytes,
     /// decoded) prove.
     pub fn of_head(head: &str) -> DateOrder {
+        // Only a line whose first field is above 12 can prove it: the others
+        // are passed over unparsed (nearly all, read again for each small log).
+        let first_above_12 = |l: &&str| match l.as_bytes() {
+            [a @ b'0'..=b'9', b @ b'0'..=b'9', ..] => (a - b'0') * 10 + (b - b'0') > 12,
+            _ => false,
+        };
         let day_first = head
             .lines()
+            .filter(first_above_12)
             .filter_map(parse_stamp)
             .any(|(s, _)| s.month > 12 && s.day <= 12);
         if day_first {

@@ -142,7 +142,16 @@ pub fn read_views_finding<R: Read>(
     })?;
     asm.flush(on_record);
     asm.stats.zone = asm.times.used;
+    let hits = std::mem::take(&mut asm.hits);
+    SPARE_HITS.with(|s| *s.borrow_mut() = hits);
     Ok(asm.stats)
+}
+
+thread_local! {
+    /// The literal search's buffers (a lower-cased copy of a block, its
+    /// hits), kept from one log to the next on this thread: a scan of
+    /// thousands of small logs would grow them afresh for each.
+    static SPARE_HITS: std::cell::RefCell<Hits> = std::cell::RefCell::new(Hits::default());
 }
 
 /// The date order of a log from its first [`DATE_ORDER_WINDOW`] bytes, and
@@ -193,7 +202,7 @@ impl<'l> Assembler<'l> {
             },
             cur: Building::default(),
             scratch: Scratch::default(),
-            hits: Hits::default(),
+            hits: SPARE_HITS.with(|s| std::mem::take(&mut *s.borrow_mut())),
             times: TimeCache::default(),
             tails: Tails::default(),
         }
@@ -224,6 +233,7 @@ impl<'l> Assembler<'l> {
             let found = Found {
                 text: self.literals.in_text(v.text),
                 continuation: self.literals.in_text(v.continuation),
+                no_signature: false,
             };
             on_record(&v, found);
             self.cur.active = false;
@@ -338,7 +348,9 @@ impl<'l> Assembler<'l> {
             let line = match open.take() {
                 Some((s, e, p, n)) => {
                     self.lend(text, (s, e, p, n), start, on_record);
-                    n + count_lines(b.get(s..start).unwrap_or_default())
+                    // The first line ends at `e` (its stamp holds no line
+                    // end); most records have no other line to count.
+                    n + 1 + count_lines(b.get(e + 1..start).unwrap_or_default())
                 }
                 // Lines before the block's first record: the end of the
                 // record in `cur`, or lines outside any record.
@@ -400,10 +412,15 @@ impl<'l> Assembler<'l> {
                     (text_at, text_at + prefix.text.len()),
                     (e + 1, cont_end),
                     next,
+                    text_at
+                        .checked_sub(1)
+                        .and_then(|i| text.as_bytes().get(i))
+                        .is_some_and(|&c| c.is_ascii_alphanumeric() || c == b'_'),
                 )
                 .unwrap_or_else(|| Found {
                     text: self.literals.in_text(view.text),
                     continuation: self.literals.in_text(view.continuation),
+                    no_signature: false,
                 })
         };
         on_record(&view, found);

@@ -1,0 +1,340 @@
+//! A gate for the signature table, searched once per block of log text: one
+//! regex, the alternation of a piece of each signature's pattern, so that a
+//! record in whose text no piece occurs is known to match no signature
+//! without trying one. The literal prefilter alone cannot tell: a literal
+//! inside another word (`ews` in `news`, `offlineim` in `COfflineIMManager`)
+//! makes every such record a candidate, and each candidate cost a regex run.
+//!
+//! Why it is exact. A signature's pattern is a concatenation `E1 E2 ... En`;
+//! any match of it in a text contains a match of any run `Ei..Ej` of it, at
+//! the same place, with the same context. The piece is such a run (the one
+//! with the most fixed bytes), of elements that look at nothing outside the
+//! text but ASCII word boundaries: no `^`, `$` or line anchors. A record's
+//! text lies in the block between a non-word byte (or the block's start, or
+//! a word byte: then the record is not gated) and a blank or line end, so a
+//! word boundary tests the same in the block as in the text alone. The
+//! pieces are taken from the ASCII automaton of each pattern (`unicode(false)`),
+//! the one used on ASCII texts, and the gate is only used on ASCII blocks.
+//! So a signature that matches the text has its piece match inside it; the
+//! alternation then has a match starting at or before that place, and the
+//! leftmost-first search over the block reports a match that overlaps the
+//! text (one that ends before the text starts is passed over and the search
+//! goes on from its end). The gate runs on the block lower-cased (the
+//! literal search's copy), its pieces lower-cased to match.
+
+use regex::bytes::{Regex, RegexBuilder};
+use std::sync::Arc;
+use regex_syntax::hir::{Class, ClassBytes, ClassBytesRange, Hir, HirKind, Look};
+
+/// Gate matches kept per block; past this the block is not gated.
+const MAX_SPANS: usize = 1 << 16;
+
+/// The piece of `pattern` (compiled as the ASCII automaton of a signature:
+/// case-insensitive, no Unicode) that every match of it contains, as a
+/// regex; `None` when no run of it has at least three fixed bytes.
+pub fn piece(pattern: &str) -> Option<String> {
+    let hir = regex_syntax::ParserBuilder::new()
+        .case_insensitive(true)
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(pattern)
+        .ok()?;
+    let subs: Vec<&Hir> = match hir.kind() {
+        HirKind::Concat(v) => v.iter().collect(),
+        _ => vec![&hir],
+    };
+    // The run of simple elements with the most fixed bytes.
+    let mut best: Option<(usize, usize, usize)> = None; // (weight, from, to)
+    let mut i = 0;
+    while i < subs.len() {
+        if !subs.get(i).is_some_and(|h| simple(h)) {
+            i += 1;
+            continue;
+        }
+        let from = i;
+        while subs.get(i).is_some_and(|h| simple(h)) {
+            i += 1;
+        }
+        let to = cut(subs.get(from..i).unwrap_or_default());
+        let weight = subs
+            .get(from..from + to)
+            .unwrap_or_default()
+            .iter()
+            .map(|h| fixed(h))
+            .sum();
+        if best.is_none_or(|(w, _, _)| weight > w) {
+            best = Some((weight, from, from + to));
+        }
+    }
+    let (weight, from, to) = best?;
+    if weight < 3 {
+        return None;
+    }
+    let run: Vec<Hir> = subs.get(from..to)?.iter().map(|h| plain(h)).collect();
+    Some(Hir::concat(run).to_string())
+}
+
+/// The gate of a signature table: the alternation of every pattern's piece,
+/// or `None` when one pattern has none (then no record can be passed over).
+pub fn gate<'p>(patterns: impl IntoIterator<Item = &'p str>) -> Option<Arc<Regex>> {
+    let mut pieces: Vec<String> = Vec::new();
+    for p in patterns {
+        let piece = piece(p)?;
+        if !pieces.contains(&piece) {
+            pieces.push(piece);
+        }
+    }
+    if pieces.is_empty() {
+        return None;
+    }
+    let alternation: Vec<String> = pieces.iter().map(|p| format!("(?:{p})")).collect();
+    RegexBuilder::new(&alternation.join("|"))
+        .unicode(false)
+        .size_limit(1 << 22)
+        // The lazy DFA's cache, per thread that searches: a gate of a few
+        // pieces needs few states, and the default (2 MiB, forward and
+        // reverse) cost 7 MiB of peak memory over 20,000 small logs.
+        .dfa_size_limit(1 << 18)
+        .build()
+        .ok()
+        .map(Arc::new)
+}
+
+/// How much of a run of simple elements the piece keeps: up to its first
+/// wide element (`.*?`, `[^\s]+`, a group holding one), unless fixed bytes
+/// follow it, and then up to the end of those (`Autodiscover\s*:?\s*(?:.*?\s)?failed`,
+/// `OfflineIM\s*:.*?\bqueued`): a word near a literal is what tells a
+/// signature's line from a line that merely names the literal, while a
+/// piece that runs on (the rest of a pattern's optional groups) costs the
+/// lazy DFA states and the search for where a match starts a walk back.
+fn cut(run: &[&Hir]) -> usize {
+    let Some(wide) = run.iter().position(|h| !narrow(h)) else {
+        return run.len();
+    };
+    let Some(word) = run
+        .iter()
+        .skip(wide + 1)
+        .position(|h| fixed(h) > 0)
+        .map(|k| wide + 1 + k)
+    else {
+        return wide;
+    };
+    let end = run
+        .iter()
+        .skip(word)
+        .position(|h| fixed(h) == 0)
+        .map_or(run.len(), |k| word + k);
+    end
+}
+
+/// An element that looks at nothing but ASCII word boundaries.
+fn simple(h: &Hir) -> bool {
+    match h.kind() {
+        HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) => true,
+        HirKind::Look(l) => matches!(
+            l,
+            Look::WordAscii
+                | Look::WordAsciiNegate
+                | Look::WordStartAscii
+                | Look::WordEndAscii
+                | Look::WordStartHalfAscii
+                | Look::WordEndHalfAscii
+        ),
+        HirKind::Repetition(r) => simple(&r.sub),
+        HirKind::Capture(c) => simple(&c.sub),
+        HirKind::Concat(v) | HirKind::Alternation(v) => v.iter().all(simple),
+    }
+}
+
+/// A simple element whose repetitions without bound are of a few bytes
+/// only (`\s*`, not `.*?`).
+fn narrow(h: &Hir) -> bool {
+    match h.kind() {
+        HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) => true,
+        HirKind::Look(l) => matches!(
+            l,
+            Look::WordAscii
+                | Look::WordAsciiNegate
+                | Look::WordStartAscii
+                | Look::WordEndAscii
+                | Look::WordStartHalfAscii
+                | Look::WordEndHalfAscii
+        ),
+        HirKind::Repetition(r) => {
+            narrow(&r.sub)
+                && (r.max.is_some()
+                    || match r.sub.kind() {
+                        HirKind::Literal(_) => true,
+                        HirKind::Class(c) => class_len(c) <= 8,
+                        _ => false,
+                    })
+        }
+        HirKind::Capture(c) => narrow(&c.sub),
+        HirKind::Concat(v) | HirKind::Alternation(v) => v.iter().all(narrow),
+    }
+}
+
+/// Bytes a top-level element always matches the same way (up to case).
+fn fixed(h: &Hir) -> usize {
+    match h.kind() {
+        HirKind::Literal(l) => l.0.len(),
+        HirKind::Class(c) if class_len(c) <= 2 => 1,
+        _ => 0,
+    }
+}
+
+fn class_len(c: &Class) -> usize {
+    match c {
+        Class::Bytes(b) => b
+            .ranges()
+            .iter()
+            .map(|r| usize::from(r.end() - r.start()) + 1)
+            .sum(),
+        Class::Unicode(u) => u
+            .ranges()
+            .iter()
+            .map(|r| (u32::from(r.end()) - u32::from(r.start())) as usize + 1)
+            .sum(),
+    }
+}
+
+/// `h` without capture groups (their names would clash in the alternation),
+/// for ASCII-lower-cased text: a case-insensitive pattern's classes hold
+/// both cases of every letter they hold, so on lower-cased text the upper
+/// case is dropped and the match is the same.
+fn plain(h: &Hir) -> Hir {
+    match h.kind() {
+        HirKind::Literal(l) => Hir::literal(l.0.to_ascii_lowercase()),
+        HirKind::Class(Class::Bytes(b)) => {
+            let mut upper = ClassBytes::new([ClassBytesRange::new(b'A', b'Z')]);
+            upper.negate();
+            let mut lower = b.clone();
+            lower.intersect(&upper);
+            Hir::class(Class::Bytes(lower))
+        }
+        HirKind::Capture(c) => plain(&c.sub),
+        HirKind::Repetition(r) => Hir::repetition(regex_syntax::hir::Repetition {
+            min: r.min,
+            max: r.max,
+            greedy: r.greedy,
+            sub: Box::new(plain(&r.sub)),
+        }),
+        HirKind::Concat(v) => Hir::concat(v.iter().map(plain).collect()),
+        HirKind::Alternation(v) => Hir::alternation(v.iter().map(plain).collect()),
+        _ => h.clone(),
+    }
+}
+
+/// The gate's matches in one block, asked about record by record in order.
+#[derive(Default)]
+pub struct Spans {
+    /// Byte ranges of the block, in order, not overlapping.
+    list: Vec<(u32, u32)>,
+    /// The first one that may still overlap a record's text.
+    next: usize,
+    /// The block was not gated (not ASCII, too many matches, too long):
+    /// every record may match.
+    open: bool,
+}
+
+impl Spans {
+    /// Searches `lower`, a block ASCII-lower-cased, with `gate`.
+    pub fn search(&mut self, gate: &Regex, lower: &[u8]) {
+        self.list.clear();
+        self.next = 0;
+        self.open = !lower.is_ascii() || u32::try_from(lower.len()).is_err();
+        if self.open {
+            return;
+        }
+        for m in gate.find_iter(lower) {
+            if self.list.len() >= MAX_SPANS {
+                self.list.clear();
+                self.list.shrink_to(MAX_SPANS);
+                self.open = true;
+                return;
+            }
+            // Both fit: the block's length does.
+            self.list.push((m.start() as u32, m.end() as u32));
+        }
+    }
+
+    /// Whether a signature may match the record text at `text` (a byte
+    /// range of the block), after a word byte (`after_word`: then the
+    /// gate cannot tell). Records are asked about in block order.
+    pub fn may_match(&mut self, text: (usize, usize), after_word: bool) -> bool {
+        if self.open {
+            return true;
+        }
+        while let Some(&(_, end)) = self.list.get(self.next) {
+            if end as usize > text.0 {
+                break;
+            }
+            self.next += 1;
+        }
+        let hit = self
+            .list
+            .get(self.next)
+            .is_some_and(|&(start, _)| (start as usize) < text.1);
+        hit || after_word
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pieces_of_the_builtin_shapes() {
+        let queued = piece(r"OfflineIM\s*:.*?\bqueued\b").unwrap();
+        let re = RegexBuilder::new(&queued).unicode(false).build().unwrap();
+        assert!(re.is_match(b"offlineim: queued message 7"));
+        assert!(!re.is_match(b"cofflineimmanager::ontimer queued"));
+        let ews = piece(
+            r#"\bEWS\s*:?\s+(?:POST|GET)\s+(?P<url>https?://[^\s,;()<>"]+)\s*(?P<reason>.*)$"#,
+        )
+        .unwrap();
+        let re = RegexBuilder::new(&ews).unicode(false).build().unwrap();
+        assert!(re.is_match(b"ews: post https://x/ews/exchange.asmx -> 200"));
+        assert!(!re.is_match(b"cuccnewsfeed: news views reviews"));
+        assert!(!re.is_match(b"cewssubscription::renew"));
+        // No run with three fixed bytes: no piece, no gate.
+        assert_eq!(piece(r"(?P<id>\d+)$"), None);
+        assert!(gate([r"OfflineIM\s*:", r"^\w+$"]).is_none());
+    }
+
+    #[test]
+    fn a_word_after_a_wide_element_is_kept() {
+        let p = piece(r"Autodiscover\s*:?\s*(?:.*?\s)?failed\b[:\s]*(?P<reason>.*)$").unwrap();
+        let re = RegexBuilder::new(&p).unicode(false).build().unwrap();
+        assert!(re.is_match(b"autodiscover: request failed: 401"));
+        assert!(!re.is_match(b"cautodiscovercache::lookup - key 1f hit=0"));
+        // Nothing fixed after the wide element: the piece stops before it.
+        let p = piece(r"EWS\s+Information\s*:\s*(?P<reason>\S.*)$").unwrap();
+        assert!(!p.contains('*') || !p.contains(".*"), "{p}");
+    }
+
+    #[test]
+    fn anchors_end_a_piece() {
+        let p = piece(r"^EWS\s+Information\s*:\s*(?P<reason>EWS\s+Status\s+OK\b.*)$").unwrap();
+        let re = RegexBuilder::new(&p).unicode(false).build().unwrap();
+        // Not anchored: the text starts mid-block.
+        assert!(re.is_match(b"xx\news information: ews status ok"));
+    }
+
+    #[test]
+    fn spans_overlap_records_in_order() {
+        let g = gate([r"\bEWS\s*:"]).unwrap();
+        let block = b"a news line\news: up\nnot here\n";
+        let mut s = Spans::default();
+        s.search(&g, block);
+        assert!(!s.may_match((0, 11), false));
+        assert!(s.may_match((12, 19), false));
+        assert!(!s.may_match((20, 28), false));
+        // After a word byte the gate cannot tell.
+        assert!(s.may_match((20, 28), true));
+        // Not ASCII: open.
+        s.search(&g, "é news\n".as_bytes());
+        assert!(s.may_match((0, 5), false));
+    }
+}
