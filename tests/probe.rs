@@ -242,6 +242,19 @@ struct Probe {
     elapsed: Duration,
 }
 
+/// The proxy variables the probe reads: removed from every test's run, so the
+/// machine's own proxy never joins in.
+const PROXY_VARS: [&str; 8] = [
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+];
+
 /// An empty folder given as %LOCALAPPDATA%, so nothing of this machine is
 /// read (no EWS URL, no address, no autodiscover). Removing the variable is
 /// not enough on Windows: oimdiag then asks the shell's Known Folder, which
@@ -260,16 +273,7 @@ fn oimdiag(env: &TestEnv, args: &[&str]) -> Probe {
         .args(["--format", "json"])
         .current_dir(env.root())
         .env("LOCALAPPDATA", no_machine(env));
-    for v in [
-        "HTTPS_PROXY",
-        "https_proxy",
-        "HTTP_PROXY",
-        "http_proxy",
-        "ALL_PROXY",
-        "all_proxy",
-        "NO_PROXY",
-        "no_proxy",
-    ] {
+    for v in PROXY_VARS {
         cmd.env_remove(v);
     }
     let r = common::run_child(&mut cmd, &format!("oimdiag {args:?}"), |_| {});
@@ -767,11 +771,10 @@ fn the_html_page_shows_the_probe_targets_and_steps() {
         "5",
     ])
     .env("LOCALAPPDATA", no_machine(&env))
-    .env_remove("HTTPS_PROXY")
-    .env_remove("https_proxy")
-    .env_remove("ALL_PROXY")
-    .env_remove("all_proxy");
-    cmd.current_dir(env.root());
+    .current_dir(env.root());
+    for v in PROXY_VARS {
+        cmd.env_remove(v);
+    }
     let r = common::run_child(&mut cmd, "probe --format html", |_| {});
     assert_eq!(r.code, 1, "{}", r.stderr);
     let page = scraper::Html::parse_document(&r.stdout);
@@ -948,17 +951,9 @@ fn the_proxy_from_the_environment_is_used_and_reported() {
         ])
         .current_dir(env.root())
         .env("LOCALAPPDATA", no_machine(&env));
-        for v in [
-            "https_proxy",
-            "http_proxy",
-            "ALL_PROXY",
-            "all_proxy",
-            "NO_PROXY",
-            "no_proxy",
-        ] {
+        for v in PROXY_VARS {
             cmd.env_remove(v);
         }
-        cmd.env_remove("HTTPS_PROXY").env_remove("HTTP_PROXY");
         cmd.env(proxy_var, format!("http://127.0.0.1:{port}"));
         let r = common::run_child(&mut cmd, "probe through a proxy", |_| {});
         serde_json::from_str::<Value>(&r.stdout).unwrap_or_else(|e| panic!("{e}: {r:?}"))

@@ -58,20 +58,7 @@ pub fn probe(
     email: Option<&str>,
 ) -> ProbeTarget {
     let mut run = Run {
-        t: ProbeTarget {
-            url: url.to_string(),
-            role,
-            reason: why.to_string(),
-            outcome: TargetOutcome::Unreachable,
-            steps: Vec::new(),
-            status: None,
-            auth_schemes: Vec::new(),
-            diagnostics: Vec::new(),
-            modern_auth: false,
-            authorization_uri: None,
-            redirect: None,
-            tls: None,
-        },
+        t: ProbeTarget::unreachable(url.to_string(), role, why.to_string()),
     };
     let started = Instant::now();
     let parsed = match url::Url::parse(url) {
@@ -609,20 +596,13 @@ pub fn step_srv(name: &str, found: Result<&Srv, &str>, started: Instant) -> Prob
 
 /// The SRV candidate when the lookup found nothing.
 pub fn srv_failed(name: &str, e: &str, started: Instant) -> ProbeTarget {
-    ProbeTarget {
-        url: format!("dns-srv:{name}"),
-        role: TargetRole::Autodiscover,
-        reason: "autodiscover candidate 4 of 4 (DNS SRV)".into(),
-        outcome: TargetOutcome::Unreachable,
-        steps: vec![step_srv(name, Err(e), started)],
-        status: None,
-        auth_schemes: Vec::new(),
-        diagnostics: Vec::new(),
-        modern_auth: false,
-        authorization_uri: None,
-        redirect: None,
-        tls: None,
-    }
+    let mut t = ProbeTarget::unreachable(
+        format!("dns-srv:{name}"),
+        TargetRole::Autodiscover,
+        "autodiscover candidate 4 of 4 (DNS SRV)".into(),
+    );
+    t.steps.push(step_srv(name, Err(e), started));
+    t
 }
 
 #[cfg(test)]

@@ -47,6 +47,28 @@ pub struct Summary {
     pub headline: String,
 }
 
+/// The verdict and the count of errors, warnings and infos: `failing` on any
+/// error; else `inconclusive` when OIM060 says the client evidence is
+/// missing; else `degraded` on any warning; else `healthy`.
+fn judge(findings: &[Finding]) -> (Verdict, usize, usize, usize) {
+    let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
+    let (errors, warnings, infos) = (
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Info),
+    );
+    let verdict = if errors > 0 {
+        Verdict::Failing
+    } else if findings.iter().any(|f| f.rule_id == RuleId::Oim060) {
+        Verdict::Inconclusive
+    } else if warnings > 0 {
+        Verdict::Degraded
+    } else {
+        Verdict::Healthy
+    };
+    (verdict, errors, warnings, infos)
+}
+
 /// Judges the findings: `failing` on any error; else `inconclusive` when
 /// OIM060 says the client evidence is missing; else `degraded` on any
 /// warning; else `healthy`.
@@ -56,22 +78,7 @@ pub fn diagnose(
     facts: &Facts,
     ctx: &RuleContext,
 ) -> Summary {
-    let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
-    let (errors, warnings, infos) = (
-        count(Severity::Error),
-        count(Severity::Warning),
-        count(Severity::Info),
-    );
-    let inconclusive = findings.iter().any(|f| f.rule_id == RuleId::Oim060);
-    let verdict = if errors > 0 {
-        Verdict::Failing
-    } else if inconclusive {
-        Verdict::Inconclusive
-    } else if warnings > 0 {
-        Verdict::Degraded
-    } else {
-        Verdict::Healthy
-    };
+    let (verdict, errors, warnings, infos) = judge(findings);
     let causes = probable_causes(findings);
     let headline = headline(verdict, findings, &causes, scan, facts, ctx);
     Summary {
@@ -251,19 +258,8 @@ fn to_collect(c: &Coverage, client: bool) -> String {
 /// findings are judged, so there is no client evidence to miss and the
 /// verdict is never `inconclusive`.
 pub fn diagnose_probe(findings: &[Finding], probe: &ProbeRun) -> Summary {
-    let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
-    let (errors, warnings, infos) = (
-        count(Severity::Error),
-        count(Severity::Warning),
-        count(Severity::Info),
-    );
-    let verdict = if errors > 0 {
-        Verdict::Failing
-    } else if warnings > 0 {
-        Verdict::Degraded
-    } else {
-        Verdict::Healthy
-    };
+    // The probe's rules never raise OIM060, so `judge` cannot say inconclusive.
+    let (verdict, errors, warnings, infos) = judge(findings);
     let causes = probable_causes(findings);
     let tried = format!(
         "{} URL{} probed from this machine",

@@ -125,6 +125,26 @@ pub struct ProbeTarget {
     pub tls: Option<TlsFacts>,
 }
 
+impl ProbeTarget {
+    /// A target before (or without) any answer: unreachable, no steps yet.
+    pub fn unreachable(url: String, role: TargetRole, reason: String) -> ProbeTarget {
+        ProbeTarget {
+            url,
+            role,
+            reason,
+            outcome: TargetOutcome::Unreachable,
+            steps: Vec::new(),
+            status: None,
+            auth_schemes: Vec::new(),
+            diagnostics: Vec::new(),
+            modern_auth: false,
+            authorization_uri: None,
+            redirect: None,
+            tls: None,
+        }
+    }
+}
+
 /// One step towards a target.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct ProbeStep {

@@ -128,19 +128,24 @@ fn cut(run: &[&Hir]) -> usize {
     end
 }
 
+/// An ASCII word-boundary assertion (`\b` and kin with Unicode off).
+fn ascii_word_look(l: &Look) -> bool {
+    matches!(
+        l,
+        Look::WordAscii
+            | Look::WordAsciiNegate
+            | Look::WordStartAscii
+            | Look::WordEndAscii
+            | Look::WordStartHalfAscii
+            | Look::WordEndHalfAscii
+    )
+}
+
 /// An element that looks at nothing but ASCII word boundaries.
 fn simple(h: &Hir) -> bool {
     match h.kind() {
         HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) => true,
-        HirKind::Look(l) => matches!(
-            l,
-            Look::WordAscii
-                | Look::WordAsciiNegate
-                | Look::WordStartAscii
-                | Look::WordEndAscii
-                | Look::WordStartHalfAscii
-                | Look::WordEndHalfAscii
-        ),
+        HirKind::Look(l) => ascii_word_look(l),
         HirKind::Repetition(r) => simple(&r.sub),
         HirKind::Capture(c) => simple(&c.sub),
         HirKind::Concat(v) | HirKind::Alternation(v) => v.iter().all(simple),
@@ -152,15 +157,7 @@ fn simple(h: &Hir) -> bool {
 fn narrow(h: &Hir) -> bool {
     match h.kind() {
         HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) => true,
-        HirKind::Look(l) => matches!(
-            l,
-            Look::WordAscii
-                | Look::WordAsciiNegate
-                | Look::WordStartAscii
-                | Look::WordEndAscii
-                | Look::WordStartHalfAscii
-                | Look::WordEndHalfAscii
-        ),
+        HirKind::Look(l) => ascii_word_look(l),
         HirKind::Repetition(r) => {
             narrow(&r.sub)
                 && (r.max.is_some()
