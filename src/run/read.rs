@@ -5,7 +5,7 @@
 use super::merge::{merge, merge_logs, FileResult};
 use super::progress::Progress;
 use super::readers::{
-    batches_ahead, file_stamp, LogThread, Piece, Pooled, Readers, SmallLogs, Stream, Streams,
+    batches_ahead, file_stamp, LogThread, Piece, Pooled, Readers, Rest, SmallLogs, Stream, Streams,
     MAX_GUESSES, POOL_CHUNK, POOL_EVENTS_AHEAD, SMALL_LOG,
 };
 use super::*;
@@ -103,9 +103,10 @@ pub(super) enum Reading<'scope> {
     Thread(Box<LogThread<'scope>>),
     /// Already, here.
     Done(Box<FileResult>),
-    /// A small log, read whole on the small-log pool; its result is put in
-    /// `SmallLogs::results` at its index.
-    Pooled(Receiver<Piece>, InputKind),
+    /// A small file, recognised and read whole on the small-log pool; its
+    /// result is put in `SmallLogs::results` at its index, a log's events
+    /// come through the receiver.
+    Pooled(Receiver<Piece>),
     /// A log about to get its thread.
     Pending,
 }
@@ -151,7 +152,11 @@ pub(super) fn read_all<'scope, 'env>(
     // Discovery decides what is scanned: a guess is used only for a file it
     // lists at the same path, outside any spooler, opened where it is.
     let mut readings: Vec<Reading> = Vec::with_capacity(files.len());
-    let mut logs: Vec<(usize, InputKind)> = Vec::new();
+    // Small files are recognised on the pool (5,000 small logs took their
+    // first 0.1 s being opened here one by one); the large ones here, to
+    // know how many logs will need a thread.
+    let mut large: Vec<(usize, InputKind)> = Vec::new();
+    let mut smalls: Vec<usize> = Vec::new();
     for (i, (_, f)) in files.iter().enumerate() {
         let guess = f
             .link_target
@@ -160,20 +165,21 @@ pub(super) fn read_all<'scope, 'env>(
             .flatten();
         readings.push(match guess {
             Some(t) => Reading::Thread(Box::new(t)),
+            None if f.size <= SMALL_LOG => {
+                smalls.push(i);
+                Reading::Pending
+            }
             None => match classify::classify(f.open()) {
                 Ok(k @ (InputKind::Uccapilog | InputKind::TracerptCsv)) => {
-                    logs.push((i, k));
+                    large.push((i, k));
                     Reading::Pending
                 }
                 other => Reading::Done(Box::new(readers.read_other(f, other))),
             },
         });
     }
-    // The other logs, now that it is known how many there are: large ones
-    // on threads of their own, small ones on a pool.
-    let (large, smalls): (Vec<_>, Vec<_>) = logs
-        .into_iter()
-        .partition(|(i, _)| files.get(*i).is_some_and(|(_, f)| f.size > SMALL_LOG));
+    // The logs, now that it is known how many there are: large ones on
+    // threads of their own, small files on a pool.
     let small = SmallLogs {
         queue: Default::default(),
         results: Default::default(),
@@ -189,16 +195,16 @@ pub(super) fn read_all<'scope, 'env>(
         }
     }
     let small_workers = threads::count(smalls.len().max(1)).min(smalls.len());
-    for (i, k) in smalls {
+    for i in smalls {
         if let Some((_, f)) = files.get(i) {
             // One message, which fits: a worker never waits for the merge,
             // so the merge can never wait for a log no worker is free to
             // read. (Room for one, made now: a channel that grows on demand
             // takes a block per log once anything is sent.)
             let (tx, rx) = sync_channel(1);
-            readings[i] = Reading::Pooled(rx, k);
+            readings[i] = Reading::Pooled(rx);
             if let Ok(mut q) = small.queue.lock() {
-                q.push_back((i, f.clone(), k, tx));
+                q.push_back((i, f.clone(), None, tx));
             }
         }
     }
@@ -221,14 +227,33 @@ pub(super) fn read_all<'scope, 'env>(
             ps.spawn(move || loop {
                 let next = small.queue.lock().ok().and_then(|mut q| q.pop_front());
                 let Some((i, f, kind, tx)) = next else { break };
-                let progress = |n| readers.progress.bytes(n);
-                let (r, events, seen) = readers.read_log_part(&f, kind, 0, small.share, &progress);
-                let kept = events.len();
-                small.hold(kept);
-                let more = (seen > kept).then(|| file_stamp(f.open()));
-                if tx.send(Piece { events, more }).is_err() {
-                    small.taken(kept);
-                }
+                let kind = match kind {
+                    Some(k) => Ok(k),
+                    None => classify::classify(f.open()),
+                };
+                let r = match kind {
+                    Ok(kind @ (InputKind::Uccapilog | InputKind::TracerptCsv)) => {
+                        let progress = |n| readers.progress.bytes(n);
+                        let (r, mut events, seen) =
+                            readers.read_log_part(&f, kind, 0, small.room(), &progress);
+                        let kept = small.keep(events.len());
+                        events.truncate(kept);
+                        events.shrink_to_fit();
+                        let more = (seen > kept).then(|| Rest {
+                            kind,
+                            stamp: file_stamp(f.open()),
+                        });
+                        if tx.send(Piece { events, more }).is_err() {
+                            small.taken(kept);
+                        }
+                        r
+                    }
+                    // Not a log: no events (the merge sees the stream end).
+                    other => {
+                        readers.progress.bytes(f.size);
+                        readers.read_other(&f, other)
+                    }
+                };
                 drop(tx);
                 if let Ok(mut results) = small.results.lock() {
                     results.insert(i, r);
@@ -283,13 +308,12 @@ pub(super) fn read_all<'scope, 'env>(
             .enumerate()
             .filter_map(|(i, ((_, f), r))| match r {
                 Reading::Thread(t) => Some((f, Stream::Thread(&t.events))),
-                Reading::Pooled(rx, kind) => Some((
+                Reading::Pooled(rx) => Some((
                     f,
                     Stream::Pooled(Box::new(Pooled {
                         rx,
                         index: i,
                         file: f,
-                        kind: *kind,
                         taken: 0,
                         more: None,
                     })),
@@ -338,7 +362,7 @@ pub(super) fn read_all<'scope, 'env>(
                 progress.file_done(f.size);
                 *r
             }
-            Reading::Pooled(rx, _) => {
+            Reading::Pooled(rx) => {
                 drop(rx);
                 progress.file_done(0);
                 let r = small.results.lock().ok().and_then(|mut r| r.remove(&i));
