@@ -78,20 +78,27 @@ pub(super) fn discover_and_read(
     std::thread::scope(|s| {
         // With more than one core, the logs that can be seen at once are
         // read while the tree is still being walked.
-        let guesses: Vec<(FoundFile, LogThread)> = if threads::count(usize::MAX) > 1 {
-            let likely = likely_logs(roots);
-            let ahead = batches_ahead(likely.len());
-            likely
-                .into_iter()
-                .map(|g| {
-                    let t = readers.spawn(s, g.clone(), None, ahead);
-                    (g, t)
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
+        // Found on a thread of their own: a Tracing folder of 5,000 small
+        // logs is 5,000 file sizes to ask for before discovery could start.
+        let guessing = (threads::count(usize::MAX) > 1).then(|| {
+            s.spawn(move || {
+                let likely = likely_logs(roots);
+                let ahead = batches_ahead(likely.len());
+                likely
+                    .into_iter()
+                    .map(|g| {
+                        let t = readers.spawn(s, g.clone(), None, ahead);
+                        (g, t)
+                    })
+                    .collect::<Vec<(FoundFile, LogThread)>>()
+            })
+        });
         let found = discover::discover(roots, strict_lync, cfg.now);
+        let guesses = match guessing.map(|g| g.join()) {
+            Some(Ok(g)) => g,
+            Some(Err(panic)) => std::panic::resume_unwind(panic),
+            None => Vec::new(),
+        };
         read_all(s, found, readers, guesses)
     })
 }
@@ -204,7 +211,7 @@ pub(super) fn read_all<'scope, 'env>(
             let (tx, rx) = sync_channel(1);
             readings[i] = Reading::Pooled(rx);
             if let Ok(mut q) = small.queue.lock() {
-                q.push_back((i, f.clone(), None, tx));
+                q.push_back((i, f.clone(), tx));
             }
         }
     }
@@ -227,16 +234,14 @@ pub(super) fn read_all<'scope, 'env>(
             .map(|_| {
                 ps.spawn(move || loop {
                     let next = small.queue.lock().ok().and_then(|mut q| q.pop_front());
-                    let Some((i, f, kind, tx)) = next else { break };
-                    let kind = match kind {
-                        Some(k) => Ok(k),
-                        None => classify::classify(f.open()),
-                    };
+                    let Some((i, f, tx)) = next else { break };
+                    let (kind, opened) = classify::classify_opened(f.open());
                     let r = match kind {
                         Ok(kind @ (InputKind::Uccapilog | InputKind::TracerptCsv)) => {
                             let progress = |n| readers.progress.bytes(n);
+                            let log = (kind, opened);
                             let (r, mut events, seen) =
-                                readers.read_log_part(&f, kind, 0, small.room(), &progress);
+                                readers.read_log_part(&f, log, 0, small.room(), &progress);
                             let kept = small.keep(events.len());
                             events.truncate(kept);
                             events.shrink_to_fit();

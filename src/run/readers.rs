@@ -134,11 +134,12 @@ impl Readers<'_> {
     }
 
     /// Reads a log whole, keeping its events from the `skip`th, `take` at
-    /// most; gives also how many events it has in all.
+    /// most; gives also how many events it has in all. `opened`: the file as
+    /// recognising it left it, when it was recognised here.
     pub(super) fn read_log_part(
         &self,
         f: &FoundFile,
-        kind: InputKind,
+        (kind, opened): (InputKind, Option<classify::Opened>),
         skip: usize,
         take: usize,
         read_bytes: &dyn Fn(u64),
@@ -151,15 +152,11 @@ impl Readers<'_> {
             }
             seen += 1;
         };
-        let result = logs::read_log(
-            f.open(),
-            &f.path,
-            kind,
-            &self.cfg.zone,
-            self.sigs,
-            &mut sink,
-            read_bytes,
-        );
+        let (zone, sigs) = (&self.cfg.zone, self.sigs);
+        let result = match opened {
+            Some(o) => logs::read_opened_log(o, &f.path, kind, zone, sigs, &mut sink, read_bytes),
+            None => logs::read_log(f.open(), &f.path, kind, zone, sigs, &mut sink, read_bytes),
+        };
         kept.shrink_to_fit();
         (FileResult::Log { kind, result }, kept, seen)
     }
@@ -180,10 +177,9 @@ impl Readers<'_> {
     }
 }
 
-/// A small file waiting for the pool: its index among the files, the file,
-/// what it was recognised as (`None`: the pool recognises it), and where a
-/// log's events go.
-pub(super) type SmallLog = (usize, FoundFile, Option<InputKind>, SyncSender<Piece>);
+/// A small file waiting for the pool, which recognises it: its index among
+/// the files, the file, and where a log's events go.
+pub(super) type SmallLog = (usize, FoundFile, SyncSender<Piece>);
 
 /// What the pool sends the merge of a small log, once: its first events,
 /// and, if it has more than were kept, how to read the rest.
@@ -299,8 +295,13 @@ impl Stream<'_> {
                     }
                     return None;
                 }
-                let (_, events, seen) =
-                    readers.read_log_part(p.file, rest.kind, p.taken, small.room(), &|_| {});
+                let (_, events, seen) = readers.read_log_part(
+                    p.file,
+                    (rest.kind, None),
+                    p.taken,
+                    small.room(),
+                    &|_| {},
+                );
                 let got = events.len();
                 if got == 0 {
                     return None;

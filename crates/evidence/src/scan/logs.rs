@@ -5,6 +5,7 @@
 //! the size of the log.
 use crate::fsread;
 use crate::scan::ci::CiLiteral;
+use crate::scan::classify::Opened;
 use crate::scan::literals::{Found, LiteralSet, MAX_LITERALS};
 use crate::scan::uccapilog::RecordView;
 use crate::scan::{admin, encoding, sip, tracerpt, uccapilog};
@@ -34,8 +35,26 @@ pub fn read_log(
 ) -> Result<(ReadStats, Option<String>), String> {
     let file = fsread::open_evidence(open)
         .map_err(|e| format!("cannot be read: {}", fsread::describe_io_error(&e)))?;
+    let opened = Opened {
+        file,
+        head: Vec::new(),
+    };
+    read_opened_log(opened, path, kind, zone, sigs, out, read_bytes)
+}
+
+/// [`read_log`] of a file [`crate::scan::classify::classify_opened`]
+/// recognised, from the start it read on.
+pub fn read_opened_log(
+    opened: Opened,
+    path: &Path,
+    kind: InputKind,
+    zone: &oimdiag_vocab::timezone::LocalZone,
+    sigs: &Signatures,
+    out: &mut dyn FnMut(LogEvent),
+    read_bytes: &dyn Fn(u64),
+) -> Result<(ReadStats, Option<String>), String> {
     let file = Counted {
-        inner: file,
+        inner: std::io::Read::chain(std::io::Cursor::new(opened.head), opened.file),
         read_bytes,
     };
     let mut interp = Interpreter::new(path.to_path_buf(), sigs, out);
