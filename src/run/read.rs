@@ -2,12 +2,11 @@
 //! pool with a shared budget of events (small), items and admin exports on
 //! workers, each log's events sent in batches through bounded channels.
 
-use super::ahead::{ReadAhead, Unread};
 use super::merge::{merge, merge_logs, FileResult};
 use super::progress::Progress;
 use super::readers::{
     batches_ahead, file_stamp, LogThread, Piece, Pooled, Readers, Rest, SmallLogs, Stream, Streams,
-    FIRST_READINGS, MAX_GUESSES, POOL_CHUNK, SMALL_LOG,
+    MAX_GUESSES, POOL_CHUNK, POOL_EVENTS_AHEAD, SMALL_LOG,
 };
 use super::*;
 
@@ -191,11 +190,9 @@ pub(super) fn read_all<'scope, 'env>(
     let small = SmallLogs {
         queue: Default::default(),
         results: Default::default(),
-        share: (FIRST_READINGS / smalls.len().max(1)).max(1),
-        first_left: smalls.len().into(),
+        share: (POOL_EVENTS_AHEAD / smalls.len().max(1)).max(1),
         held: Default::default(),
         changed: Default::default(),
-        unread: Default::default(),
     };
     let ahead = batches_ahead(large.len());
     for (i, k) in large {
@@ -232,7 +229,6 @@ pub(super) fn read_all<'scope, 'env>(
     };
     // Shared out a chunk at a time, to whichever worker is free.
     let chunks = std::sync::Mutex::new(items.chunks_mut(POOL_CHUNK).enumerate());
-    let ahead = &ReadAhead::new();
     std::thread::scope(|ps| {
         let small_pool: Vec<_> = (0..small_workers)
             .map(|_| {
@@ -246,22 +242,13 @@ pub(super) fn read_all<'scope, 'env>(
                             let log = (kind, opened);
                             let (r, mut events, seen) =
                                 readers.read_log_part(&f, log, 0, small.room(), &progress);
-                            let kept = small.keep_first(events.len());
+                            let kept = small.keep(events.len());
                             events.truncate(kept);
                             events.shrink_to_fit();
                             let more = (seen > kept).then(|| Rest {
                                 kind,
                                 stamp: file_stamp(f.open()),
                             });
-                            if let (Some(rest), Ok(mut unread)) = (more, small.unread.lock()) {
-                                unread.push(Unread {
-                                    index: i,
-                                    file: f.clone(),
-                                    rest,
-                                    kept,
-                                    first: events.iter().find_map(|e| e.time),
-                                });
-                            }
                             if tx.send(Piece { events, more }).is_err() {
                                 small.taken(kept);
                             }
@@ -269,7 +256,6 @@ pub(super) fn read_all<'scope, 'env>(
                         }
                         // Not a log: no events (the merge sees the stream end).
                         other => {
-                            small.first_read();
                             readers.progress.bytes(f.size);
                             readers.read_other(&f, other)
                         }
@@ -344,6 +330,11 @@ pub(super) fn read_all<'scope, 'env>(
             .collect();
         streams.sort_by(|a, b| a.0.path.cmp(&b.0.path));
         let streams = streams.into_iter().map(|(_, s)| s).collect();
+        let mut logs = Streams {
+            streams,
+            readers,
+            small,
+        };
         // The merge must see the first events of every log before it can
         // give any, and the pool never waits for it: it waits for the pool
         // once, not for each small log in turn (5,000 logs: a sleep and a
@@ -353,24 +344,7 @@ pub(super) fn read_all<'scope, 'env>(
                 std::panic::resume_unwind(panic);
             }
         }
-        let unread = std::mem::take(&mut *small.unread.lock().unwrap_or_else(|e| e.into_inner()));
-        ahead.fill(unread);
-        let ahead_readers: Vec<_> = (0..threads::count(ahead.len()).min(ahead.len()))
-            .map(|_| ps.spawn(move || ahead.work(readers, small)))
-            .collect();
-        let mut logs = Streams {
-            streams,
-            readers,
-            small,
-            ahead,
-        };
         merge_logs(logs.streams.len(), &mut logs, &mut |e| digest.push(e));
-        ahead.stop();
-        for h in ahead_readers {
-            if let Err(panic) = h.join() {
-                std::panic::resume_unwind(panic);
-            }
-        }
 
         for h in pool {
             if let Err(panic) = h.join() {

@@ -2,7 +2,6 @@
 //! with a budget of events shared by all pooled logs (read again from the
 //! file for the rest), and the streams the merge takes their events from.
 
-use super::ahead::{read_again, Fetched, ReadAhead, Unread};
 use super::merge::{FileResult, LogBatches};
 use super::progress::Progress;
 use super::*;
@@ -31,20 +30,14 @@ pub(super) const SMALL_LOG: u64 = 1 << 20;
 
 /// Events all pooled small logs together hold waiting for the merge (about
 /// 400 bytes each: some 13 MB), beside the first event of each, which the
-/// merge must see to begin. A pooled log's first reading keeps what
-/// `FIRST_READINGS` has room for, at least its share of it, and notes where
-/// it stopped; the rest of it is read again when the merge wants it (ahead
-/// of the merge: `ahead.rs`) for as many as there is room for (at least its
-/// share). Rotated logs follow one another in time, so each is read again
-/// once at most; logs that all cover the same hours are read again more
-/// often, never held (bench/RESULTS.md, session 8: the dense-logs shape).
+/// merge must see to begin. Reading a pooled log keeps its share of this
+/// (all of it for one log, 1 each for 32,768 logs) and notes where it
+/// stopped; when the merge has taken those, the log is read again from
+/// there for as many as there is room for (at least its share). Rotated logs
+/// follow one another in time, so each is read again once at most; logs
+/// that all cover the same hours are read again more often, never held
+/// (bench/RESULTS.md, session 8: the dense-logs shape).
 pub(super) const POOL_EVENTS_AHEAD: usize = 32_768;
-
-/// The part of `POOL_EVENTS_AHEAD` first readings may fill. The rest is
-/// left for reading logs again: first readings that filled it all (in path
-/// order, not the merge's) left the logs read again a share (6 events) at a
-/// time, each read whole 8 times (bench/RESULTS.md, session 10).
-pub(super) const FIRST_READINGS: usize = POOL_EVENTS_AHEAD / 4 * 3;
 
 /// Large logs read while discovery still walks the tree, at most.
 pub(super) const MAX_GUESSES: usize = 64;
@@ -218,77 +211,46 @@ pub(super) fn file_stamp(p: &Path) -> Option<FileStamp> {
 pub(super) struct SmallLogs {
     pub(super) queue: std::sync::Mutex<std::collections::VecDeque<SmallLog>>,
     pub(super) results: std::sync::Mutex<HashMap<usize, FileResult>>,
-    /// Events each log may keep when first read even when `FIRST_READINGS`
-    /// is spent (`FIRST_READINGS` shared out).
+    /// Events each log may keep when first read even when the budget is
+    /// spent (`POOL_EVENTS_AHEAD` shared out).
     pub(super) share: usize,
-    /// Small files not yet read a first time: their shares are kept for them.
-    pub(super) first_left: std::sync::atomic::AtomicUsize,
     /// Events sent to the merge and not yet taken by it.
     pub(super) held: std::sync::atomic::AtomicUsize,
     /// Logs that changed before they could be read again: the events read.
     pub(super) changed: std::sync::Mutex<HashMap<usize, usize>>,
-    /// Logs whose first reading kept fewer events than they have.
-    pub(super) unread: std::sync::Mutex<Vec<Unread>>,
 }
 
 impl SmallLogs {
     /// Of the `n` events a log read for the first time has, how many it
-    /// keeps, held from now: as many as `FIRST_READINGS` has room for beside
-    /// the shares of the logs still to be read, at least its own share.
-    /// (Taking the room rather than the share when there is room spares
-    /// reading the log twice: 5,000 logs of 32 KiB kept 6 events each, and a
-    /// third of them were read again on the merge's thread.)
-    pub(super) fn keep_first(&self, n: usize) -> usize {
-        let others = self.first_read().saturating_sub(1);
-        let promised = others.saturating_mul(self.share);
+    /// keeps, held from now: as many as the budget has room for, at least its
+    /// share. (Taking the room rather than the share when there is room
+    /// spares reading the log twice: 5,000 logs of 32 KiB kept 6 events
+    /// each, and a third of them were read again on the merge's thread.)
+    pub(super) fn keep(&self, n: usize) -> usize {
         let mut kept = 0;
         let _ = self.held.fetch_update(
             std::sync::atomic::Ordering::Relaxed,
             std::sync::atomic::Ordering::Relaxed,
             |held| {
-                let room = FIRST_READINGS.saturating_sub(held.saturating_add(promised));
-                kept = n.min(room.max(self.share));
+                kept = n.min(POOL_EVENTS_AHEAD.saturating_sub(held).max(self.share));
                 Some(held + kept)
             },
         );
         kept
     }
 
-    /// A small file was read a first time; gives how many were left before.
-    pub(super) fn first_read(&self) -> usize {
-        self.first_left
-            .fetch_sub(1, std::sync::atomic::Ordering::Relaxed)
-    }
-
-    /// Room to read a log again: what the budget has left, at least the
-    /// log's share, held from now (give back what was not used).
-    pub(super) fn reserve(&self) -> usize {
-        let mut room = 0;
-        let _ = self.held.fetch_update(
-            std::sync::atomic::Ordering::Relaxed,
-            std::sync::atomic::Ordering::Relaxed,
-            |held| {
-                room = POOL_EVENTS_AHEAD.saturating_sub(held).max(self.share);
-                Some(held + room)
-            },
-        );
-        room
+    pub(super) fn hold(&self, n: usize) {
+        self.held.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
     }
 
     pub(super) fn taken(&self, n: usize) {
         self.held.fetch_sub(n, std::sync::atomic::Ordering::Relaxed);
     }
 
-    /// Events a log read for the first time may keep, at most.
+    /// Events a log read again may keep: the room left, at least its share.
     pub(super) fn room(&self) -> usize {
         let held = self.held.load(std::sync::atomic::Ordering::Relaxed);
-        FIRST_READINGS.saturating_sub(held).max(self.share)
-    }
-
-    /// The budget's room left.
-    pub(super) fn free(&self) -> usize {
-        let held = self.held.load(std::sync::atomic::Ordering::Relaxed);
-        POOL_EVENTS_AHEAD.saturating_sub(held)
+        POOL_EVENTS_AHEAD.saturating_sub(held).max(self.share)
     }
 }
 
@@ -318,7 +280,6 @@ impl Stream<'_> {
         &mut self,
         readers: &Readers<'_>,
         small: &SmallLogs,
-        ahead: &ReadAhead,
     ) -> Option<Vec<LogEvent>> {
         let p = match self {
             Stream::Thread(rx) => return rx.recv().ok(),
@@ -326,22 +287,26 @@ impl Stream<'_> {
         };
         loop {
             if let Some(rest) = p.more.take() {
-                // Read again from where the merge is: ahead, or now.
-                ahead.room_freed();
-                let fetched = match ahead.take(p.index) {
-                    Some(f) => f,
-                    None => read_again(readers, small, p.file, rest, p.taken),
-                };
-                let Fetched::Events(events, seen) = fetched else {
+                // Read again from where the merge is, as many as there is room for.
+                let now = file_stamp(p.file.open());
+                if now.is_none() || now != rest.stamp {
                     if let Ok(mut c) = small.changed.lock() {
                         c.insert(p.index, p.taken);
                     }
                     return None;
-                };
+                }
+                let (_, events, seen) = readers.read_log_part(
+                    p.file,
+                    (rest.kind, None),
+                    p.taken,
+                    small.room(),
+                    &|_| {},
+                );
                 let got = events.len();
                 if got == 0 {
                     return None;
                 }
+                small.hold(got);
                 p.taken += got;
                 if seen > p.taken {
                     p.more = Some(rest);
@@ -370,14 +335,13 @@ pub(super) struct Streams<'a, 'r> {
     pub(super) streams: Vec<Stream<'a>>,
     pub(super) readers: &'a Readers<'r>,
     pub(super) small: &'a SmallLogs,
-    pub(super) ahead: &'a ReadAhead,
 }
 
 impl LogBatches for Streams<'_, '_> {
     fn next_batch(&mut self, i: usize) -> Option<Vec<LogEvent>> {
         self.streams
             .get_mut(i)?
-            .next_batch(self.readers, self.small, self.ahead)
+            .next_batch(self.readers, self.small)
     }
 
     fn taken(&mut self, i: usize, n: usize) {
