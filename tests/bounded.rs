@@ -192,3 +192,44 @@ fn many_small_logs_of_nothing_but_messages_lose_none() {
         .collect();
     assert!(!notes.iter().any(|n| n.contains("changed")), "{notes:?}");
 }
+
+/// Rotated small logs, one after another in time, with more events than the
+/// pool holds: the rest of each is read again, and every message is counted
+/// once.
+#[test]
+fn rotated_small_logs_past_the_pool_lose_no_message() {
+    let env = TestEnv::new();
+    env.spooler("alice@contoso.com");
+    let (logs, per_log) = (100, 180);
+    for n in 0..logs {
+        let mut log = String::new();
+        for j in 0..per_log {
+            let t = ago(86_000) + chrono::Duration::seconds(n * 600 + j * 2);
+            log.push_str(&log_record(
+                t,
+                &format!("OfflineIM: queued message {n}-{j} for sip:bob@contoso.com"),
+            ));
+            log.push_str(&log_record(
+                t + chrono::Duration::seconds(1),
+                &format!("OfflineIM: message {n}-{j} delivered to sip:bob@contoso.com"),
+            ));
+        }
+        env.write_file(
+            &format!("Microsoft/Office/16.0/Lync/Tracing/Lync-UccApi-{n}.UccApilog"),
+            log,
+        );
+    }
+    let s = env.scan_root(&[]);
+    let l = limits(&s);
+    assert!(
+        l.iter().any(|x| x.contains("hold 18000 offline messages")),
+        "{l:?}"
+    );
+    let notes: Vec<String> = s.json["inputs"]["scanned"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|x| x["note"].as_str().map(str::to_string))
+        .collect();
+    assert!(!notes.iter().any(|n| n.contains("changed")), "{notes:?}");
+}
