@@ -191,6 +191,7 @@ pub(super) fn read_all<'scope, 'env>(
         queue: Default::default(),
         results: Default::default(),
         share: (POOL_EVENTS_AHEAD / smalls.len().max(1)).max(1),
+        first_left: smalls.len().into(),
         held: Default::default(),
         changed: Default::default(),
     };
@@ -242,7 +243,7 @@ pub(super) fn read_all<'scope, 'env>(
                             let log = (kind, opened);
                             let (r, mut events, seen) =
                                 readers.read_log_part(&f, log, 0, small.room(), &progress);
-                            let kept = small.keep(events.len());
+                            let kept = small.keep_first(events.len());
                             events.truncate(kept);
                             events.shrink_to_fit();
                             let more = (seen > kept).then(|| Rest {
@@ -256,6 +257,7 @@ pub(super) fn read_all<'scope, 'env>(
                         }
                         // Not a log: no events (the merge sees the stream end).
                         other => {
+                            small.first_read();
                             readers.progress.bytes(f.size);
                             readers.read_other(&f, other)
                         }

@@ -214,6 +214,8 @@ pub(super) struct SmallLogs {
     /// Events each log may keep when first read even when the budget is
     /// spent (`POOL_EVENTS_AHEAD` shared out).
     pub(super) share: usize,
+    /// Small files not yet read a first time: their shares are kept for them.
+    pub(super) first_left: std::sync::atomic::AtomicUsize,
     /// Events sent to the merge and not yet taken by it.
     pub(super) held: std::sync::atomic::AtomicUsize,
     /// Logs that changed before they could be read again: the events read.
@@ -222,21 +224,32 @@ pub(super) struct SmallLogs {
 
 impl SmallLogs {
     /// Of the `n` events a log read for the first time has, how many it
-    /// keeps, held from now: as many as the budget has room for, at least its
-    /// share. (Taking the room rather than the share when there is room
-    /// spares reading the log twice: 5,000 logs of 32 KiB kept 6 events
-    /// each, and a third of them were read again on the merge's thread.)
-    pub(super) fn keep(&self, n: usize) -> usize {
+    /// keeps, held from now: as many as the budget has room for beside the
+    /// shares of the small files still to be read, at least its own share.
+    /// (Taking the room rather than the share when there is room spares
+    /// reading the log twice: 5,000 logs of 32 KiB kept 6 events each, and a
+    /// third of them were read again on the merge's thread. Not keeping the
+    /// others' shares let 20,000 logs hold 1.6 times the budget.)
+    pub(super) fn keep_first(&self, n: usize) -> usize {
+        let others = self.first_read().saturating_sub(1);
+        let promised = others.saturating_mul(self.share);
         let mut kept = 0;
         let _ = self.held.fetch_update(
             std::sync::atomic::Ordering::Relaxed,
             std::sync::atomic::Ordering::Relaxed,
             |held| {
-                kept = n.min(POOL_EVENTS_AHEAD.saturating_sub(held).max(self.share));
+                let room = POOL_EVENTS_AHEAD.saturating_sub(held.saturating_add(promised));
+                kept = n.min(room.max(self.share));
                 Some(held + kept)
             },
         );
         kept
+    }
+
+    /// A small file was read a first time; gives how many were left before.
+    pub(super) fn first_read(&self) -> usize {
+        self.first_left
+            .fetch_sub(1, std::sync::atomic::Ordering::Relaxed)
     }
 
     pub(super) fn hold(&self, n: usize) {
