@@ -118,15 +118,18 @@ impl Readers<'_> {
                 wanted = send(full);
             }
         };
-        let result = logs::read_log(
-            f.open(),
-            &f.path,
-            kind,
-            &self.cfg.zone,
-            self.sigs,
-            &mut sink,
-            &|n| self.progress.bytes(n),
-        );
+        let result = classify::Opened::open(f.open()).and_then(|o| {
+            let progress = |n| self.progress.bytes(n);
+            logs::read_log(
+                o,
+                &f.path,
+                kind,
+                &self.cfg.zone,
+                self.sigs,
+                &mut sink,
+                &progress,
+            )
+        });
         if wanted && !batch.is_empty() {
             send(batch);
         }
@@ -153,10 +156,9 @@ impl Readers<'_> {
             seen += 1;
         };
         let (zone, sigs) = (&self.cfg.zone, self.sigs);
-        let result = match opened {
-            Some(o) => logs::read_opened_log(o, &f.path, kind, zone, sigs, &mut sink, read_bytes),
-            None => logs::read_log(f.open(), &f.path, kind, zone, sigs, &mut sink, read_bytes),
-        };
+        let result = opened
+            .map_or_else(|| classify::Opened::open(f.open()), Ok)
+            .and_then(|o| logs::read_log(o, &f.path, kind, zone, sigs, &mut sink, read_bytes));
         kept.shrink_to_fit();
         (FileResult::Log { kind, result }, kept, seen)
     }

@@ -9,7 +9,7 @@ use std::path::Path;
 const SNIFF_LIMIT: usize = 16 * 1024;
 
 /// A file recognised from its first bytes and held open after them: a
-/// reader that goes on from there ([`crate::scan::logs::read_opened_log`])
+/// reader that goes on from there ([`crate::scan::logs::read_log`])
 /// does not open the file and read its start a second time (for 5,000
 /// small logs, a sixth of the scan).
 pub struct Opened {
@@ -22,17 +22,34 @@ pub fn classify(path: &Path) -> Result<InputKind, String> {
     classify_opened(path).0
 }
 
+impl Opened {
+    /// `path` opened for reading from its start.
+    pub fn open(path: &Path) -> Result<Opened, String> {
+        let file = fsread::open_evidence(path).map_err(cannot_read)?;
+        Ok(Opened {
+            file,
+            head: Vec::new(),
+        })
+    }
+}
+
+fn cannot_read(e: std::io::Error) -> String {
+    format!("cannot be read: {}", fsread::describe_io_error(&e))
+}
+
 /// [`classify`], and the file held open after what was read of it, when it
 /// could be read.
 pub fn classify_opened(path: &Path) -> (Result<InputKind, String>, Option<Opened>) {
-    let cannot = |e: std::io::Error| format!("cannot be read: {}", fsread::describe_io_error(&e));
-    let mut file = match fsread::open_evidence(path) {
-        Ok(f) => f,
-        Err(e) => return (Err(cannot(e)), None),
+    let mut opened = match Opened::open(path) {
+        Ok(o) => o,
+        Err(e) => return (Err(e), None),
     };
-    match fsread::read_prefix(&mut file, SNIFF_LIMIT) {
-        Ok(head) => (classify_head(path, &head), Some(Opened { file, head })),
-        Err(e) => (Err(cannot(e)), None),
+    match fsread::read_prefix(&mut opened.file, SNIFF_LIMIT) {
+        Ok(head) => {
+            opened.head = head;
+            (classify_head(path, &opened.head), Some(opened))
+        }
+        Err(e) => (Err(cannot_read(e)), None),
     }
 }
 

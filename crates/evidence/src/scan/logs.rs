@@ -21,30 +21,12 @@ use std::sync::{Arc, LazyLock};
 const ADMIN_READ_LIMIT: usize = 16 * 1024 * 1024;
 const EXCERPT_CHARS: usize = 160;
 
-/// Reads one log file, handing each event to `out` as it is found. `Err` when it cannot be opened;
-/// a read that breaks off part-way keeps what it read and says why.
-/// `read_bytes` is told how many bytes each read took (for progress).
+/// Reads one log file, handing each event to `out` as it is found, from
+/// where `opened` is (its start, or what recognising it read); `path` is
+/// what evidence names. A read that breaks off part-way keeps what it read
+/// and says why. `read_bytes` is told how many bytes each read took (for
+/// progress).
 pub fn read_log(
-    open: &Path,
-    path: &Path,
-    kind: InputKind,
-    zone: &oimdiag_vocab::timezone::LocalZone,
-    sigs: &Signatures,
-    out: &mut dyn FnMut(LogEvent),
-    read_bytes: &dyn Fn(u64),
-) -> Result<(ReadStats, Option<String>), String> {
-    let file = fsread::open_evidence(open)
-        .map_err(|e| format!("cannot be read: {}", fsread::describe_io_error(&e)))?;
-    let opened = Opened {
-        file,
-        head: Vec::new(),
-    };
-    read_opened_log(opened, path, kind, zone, sigs, out, read_bytes)
-}
-
-/// [`read_log`] of a file [`crate::scan::classify::classify_opened`]
-/// recognised, from the start it read on.
-pub fn read_opened_log(
     opened: Opened,
     path: &Path,
     kind: InputKind,
