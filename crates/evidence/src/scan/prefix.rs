@@ -345,15 +345,13 @@ impl Tails {
     /// [`split_tail`], remembered.
     pub(crate) fn split<'r>(&mut self, rest: &'r str) -> Tail<'r> {
         let b = rest.as_bytes();
-        for h in &self.heads {
-            if !h.bytes.is_empty() && b.starts_with(&h.bytes) {
-                return Tail {
-                    thread: h.thread.and_then(|(x, y)| rest.get(x..y)),
-                    level: h.level.and_then(|(x, y)| rest.get(x..y)),
-                    text: trim(rest.get(h.bytes.len()..).unwrap_or("")),
-                    separated: true,
-                };
-            }
+        if let Some(h) = self.remembered(rest) {
+            return Tail {
+                thread: h.thread.and_then(|(x, y)| rest.get(x..y)),
+                level: h.level.and_then(|(x, y)| rest.get(x..y)),
+                text: trim(rest.get(h.bytes.len()..).unwrap_or("")),
+                separated: true,
+            };
         }
         let t = split_tail(rest);
         if t.separated {
@@ -374,6 +372,18 @@ impl Tails {
             }
         }
         t
+    }
+    /// The text [`split`](Self::split) gives when `rest` goes on as a
+    /// remembered line did (then the line has its `::`); `None` when none did.
+    pub(crate) fn remembered_text<'r>(&self, rest: &'r str) -> Option<&'r str> {
+        let h = self.remembered(rest)?;
+        Some(trim(rest.get(h.bytes.len()..).unwrap_or("")))
+    }
+
+    fn remembered(&self, rest: &str) -> Option<&Head> {
+        self.heads
+            .iter()
+            .find(|h| !h.bytes.is_empty() && rest.as_bytes().starts_with(&h.bytes))
     }
 }
 
