@@ -303,6 +303,30 @@ pub(crate) fn split_tail(rest: &str) -> Tail<'_> {
     }
 }
 
+/// The text [`split_tail`] gives for the usual shape, ` pid:tid LEVEL ::
+/// text` (a word or none between `pid:tid` and `::`), when `rest` has it;
+/// the line is then separated. `None` for any other shape. Neither the level
+/// nor a cache of heads: for records only counted, whatever their thread.
+pub(crate) fn plain_text(rest: &str) -> Option<&str> {
+    let b = rest.as_bytes();
+    let i = skip_blanks(b, 0);
+    let pid_end = skip_while(b, i, |c| c.is_ascii_hexdigit());
+    if pid_end == i || b.get(pid_end) != Some(&b':') {
+        return None;
+    }
+    let tid_end = skip_while(b, pid_end + 1, |c| c.is_ascii_hexdigit());
+    if tid_end == pid_end + 1 || !b.get(tid_end).is_some_and(|&c| is_blank(c)) {
+        return None;
+    }
+    let j = skip_blanks(b, tid_end);
+    let end = skip_while(b, j, |c| !is_blank(c) && c != b':');
+    let sep = skip_blanks(b, end);
+    if end - j > MAX_TOKEN || b.get(sep..sep + 2) != Some(b"::") {
+        return None;
+    }
+    Some(trim(rest.get(sep + 2..)?))
+}
+
 /// A letter, then letters, digits, `_` or `-`.
 fn is_word(w: &str) -> bool {
     let b = w.as_bytes();
@@ -373,13 +397,6 @@ impl Tails {
         }
         t
     }
-    /// The text [`split`](Self::split) gives when `rest` goes on as a
-    /// remembered line did (then the line has its `::`); `None` when none did.
-    pub(crate) fn remembered_text<'r>(&self, rest: &'r str) -> Option<&'r str> {
-        let h = self.remembered(rest)?;
-        Some(trim(rest.get(h.bytes.len()..).unwrap_or("")))
-    }
-
     fn remembered(&self, rest: &str) -> Option<&Head> {
         self.heads
             .iter()
@@ -524,6 +541,8 @@ mod tests {
             " Function: CUccApiLog::Initialize",
             "",
         ];
+        let plain = rests.iter().filter(|r| plain_text(r).is_some()).count();
+        assert_eq!(plain, 16);
         let mut tails = Tails::default();
         for round in 0..3 {
             for k in 0..rests.len() {
@@ -531,7 +550,11 @@ mod tests {
                 let r = rests[(k * (round + 1)) % rests.len()];
                 let r2 = rests[k];
                 for x in [r, r2] {
-                    assert_eq!(tails.split(x), split_tail(x), "{x:?}");
+                    let t = split_tail(x);
+                    assert_eq!(tails.split(x), t, "{x:?}");
+                    if let Some(text) = plain_text(x) {
+                        assert!(t.separated && t.text == text, "{x:?}");
+                    }
                 }
             }
         }

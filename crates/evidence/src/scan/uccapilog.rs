@@ -17,7 +17,7 @@
 
 use crate::scan::lines::{lines_of, Line, LineReader, Piece, Scratch};
 use crate::scan::literals::{Found, Hits, LiteralSet};
-use crate::scan::prefix::{normalise_level, parse_stamp, DateOrder, Tails};
+use crate::scan::prefix::{normalise_level, parse_stamp, plain_text, DateOrder, Tails};
 pub use crate::scan::prefix::{parse_prefix, RecordStart, Stamp};
 use crate::scan::encoding;
 use crate::scan::sip::packet_direction;
@@ -449,17 +449,14 @@ type Open = (usize, usize, Stamp, usize, u64);
 impl Assembler<'_> {
     /// Whether the caller passes over the record at `s..next`, whose first
     /// line goes on with `rest` after its stamp: it is quiet (no gate match,
-    /// no loud literal) and, as its text tells, no SIP packet. Asked of the
-    /// lines whose split is remembered only: the text is where it was.
+    /// no loud literal) and, as its text tells, no SIP packet. Only records
+    /// of the usual shape are passed over (a text after `::`, hence right
+    /// after no word byte, where the gate can tell).
     fn quiet(&mut self, s: usize, next: usize, rest: &str) -> bool {
         let Some(loud) = self.literals.loud().filter(|_| !self.literals.is_empty()) else {
             return false;
         };
-        self.hits.quiet(s, next, loud)
-            && self
-                .tails
-                .remembered_text(rest)
-                .is_some_and(|t| packet_direction(t).is_none())
+        self.hits.quiet(s, next, loud) && plain_text(rest).is_some_and(|t| packet_direction(t).is_none())
     }
 }
 
