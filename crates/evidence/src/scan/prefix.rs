@@ -134,6 +134,63 @@ pub fn parse_prefix(line: &str) -> Option<RecordStart<'_>> {
 
 /// The timestamp of a record's first line, and where what follows it starts.
 pub(crate) fn parse_stamp(line: &str) -> Option<(Stamp, usize)> {
+    usual_stamp(line.as_bytes()).or_else(|| any_stamp(line))
+}
+
+/// [`any_stamp`] for the shape nearly every line has,
+/// `MM/DD/YYYY|HH:MM:SS.fff ` without `AM`/`PM`: its 24 bytes checked a
+/// word at a time (it runs on every record of the log).
+fn usual_stamp(b: &[u8]) -> Option<(Stamp, usize)> {
+    // Which bytes are digits, which are separators, and what those are
+    // (the last byte is a blank, checked apart).
+    const DIGITS: [u64; 3] = [
+        0xFFFF_00FF_FF00_FFFF,
+        0xFFFF_00FF_FF00_FFFF,
+        0x00FF_FFFF_00FF_FF00,
+    ];
+    const SEPARATORS: [u64; 3] = [
+        0x0000_FF00_00FF_0000,
+        0x0000_FF00_00FF_0000,
+        0x0000_0000_FF00_00FF,
+    ];
+    const BYTES: [u64; 3] = [
+        u64::from_le_bytes(*b"\0\0/\0\0/\0\0"),
+        u64::from_le_bytes(*b"\0\0|\0\0:\0\0"),
+        u64::from_le_bytes(*b":\0\0.\0\0\0\0"),
+    ];
+    const LOW: u64 = 0x0F0F_0F0F_0F0F_0F0F;
+    let head: &[u8; 24] = b.first_chunk()?;
+    let mut ok = true;
+    let lanes = DIGITS.into_iter().zip(SEPARATORS).zip(BYTES);
+    for (chunk, ((d, sep), bytes)) in head.chunks_exact(8).zip(lanes) {
+        let w = u64::from_le_bytes(chunk.try_into().ok()?);
+        // A digit is 0x30..=0x39: high nibble 3, and 6 more does not reach
+        // 0x40 (no byte carries into the next when all high nibbles are 3).
+        let high = w & d & !LOW;
+        let plus6 = (w & d).wrapping_add(0x0606_0606_0606_0606 & d) & d & !LOW;
+        ok &= high == 0x3030_3030_3030_3030 & d
+            && plus6 == 0x3030_3030_3030_3030 & d
+            && w & sep == bytes & sep;
+    }
+    if !ok || !is_blank(head[23]) || meridiem(b, skip_blanks(b, 23)).is_some() {
+        return None;
+    }
+    let [mo0, mo1, _, d0, d1, _, y0, y1, y2, y3, _, h0, h1, _, mi0, mi1, _, s0, s1, _, f0, f1, f2, _] =
+        head.map(|c| u32::from(c.wrapping_sub(b'0')));
+    let stamp = Stamp {
+        year: i32::try_from(y0 * 1000 + y1 * 100 + y2 * 10 + y3).ok()?,
+        month: mo0 * 10 + mo1,
+        day: d0 * 10 + d1,
+        hour: h0 * 10 + h1,
+        minute: mi0 * 10 + mi1,
+        second: s0 * 10 + s1,
+        nanos: (f0 * 100 + f1 * 10 + f2) * 1_000_000,
+    };
+    Some((stamp, 23))
+}
+
+/// [`parse_stamp`] for every shape it takes.
+fn any_stamp(line: &str) -> Option<(Stamp, usize)> {
     let b = line.as_bytes();
     // Cheap rejection first: continuation lines almost never look like `DD/`.
     // The shortest stamp: `MM/DD/YYYY|H:MM:SS`.
@@ -303,11 +360,12 @@ pub(crate) fn split_tail(rest: &str) -> Tail<'_> {
     }
 }
 
-/// The text [`split_tail`] gives for the usual shape, ` pid:tid LEVEL ::
-/// text` (a word or none between `pid:tid` and `::`), when `rest` has it;
-/// the line is then separated. `None` for any other shape. Neither the level
+/// Where the text starts in a line of the usual shape, ` pid:tid LEVEL ::
+/// text` (a word or none between `pid:tid` and `::`): just after its `::`,
+/// where [`split_tail`] cuts it (the line is then separated); `None` for any
+/// other shape. Decided from the bytes before that alone; neither the level
 /// nor a cache of heads: for records only counted, whatever their thread.
-pub(crate) fn plain_text(rest: &str) -> Option<&str> {
+fn plain_head(rest: &str) -> Option<usize> {
     let b = rest.as_bytes();
     let i = skip_blanks(b, 0);
     let pid_end = skip_while(b, i, |c| c.is_ascii_hexdigit());
@@ -324,7 +382,55 @@ pub(crate) fn plain_text(rest: &str) -> Option<&str> {
     if end - j > MAX_TOKEN || b.get(sep..sep + 2) != Some(b"::") {
         return None;
     }
-    Some(trim(rest.get(sep + 2..)?))
+    Some(sep + 2)
+}
+
+/// The heads (up to the `::`) of [`plain_head`]'s shape met so far, each in
+/// 32 bytes compared at once: a log has a few, one per thread and level.
+#[derive(Default)]
+pub(crate) struct PlainHeads {
+    /// Bytes, and which of them count (the head's length).
+    heads: Vec<([u128; 2], [u128; 2])>,
+    next: usize,
+}
+
+impl PlainHeads {
+    const MAX: usize = 16;
+
+    /// The text [`split_tail`] gives for a line of [`plain_head`]'s shape,
+    /// but for the blanks at its end.
+    pub(crate) fn text<'r>(&mut self, rest: &'r str) -> Option<&'r str> {
+        let b = rest.as_bytes();
+        let Some(w) = b.first_chunk::<32>().map(Self::words) else {
+            return rest.get(plain_head(rest)?..).map(|t| t.trim_start_matches([' ', '\t']));
+        };
+        let found = self.heads.iter().find(|(h, m)| {
+            ((w[0] ^ h[0]) & m[0]) | ((w[1] ^ h[1]) & m[1]) == 0
+        });
+        let at = match found {
+            Some((_, m)) => (m[0].count_ones() + m[1].count_ones()) as usize / 8,
+            None => {
+                let at = plain_head(rest)?;
+                if at <= 32 {
+                    let mut mask = [0u8; 32];
+                    mask.get_mut(..at).unwrap_or_default().fill(0xFF);
+                    let head = (w, Self::words(&mask));
+                    match self.heads.get_mut(self.next) {
+                        Some(h) => *h = head,
+                        None => self.heads.push(head),
+                    }
+                    self.next = (self.next + 1) % Self::MAX;
+                }
+                at
+            }
+        };
+        rest.get(at..).map(|t| t.trim_start_matches([' ', '\t']))
+    }
+
+    fn words(b: &[u8; 32]) -> [u128; 2] {
+        let (lo, hi) = b.split_at(16);
+        [lo, hi].map(|h| u128::from_le_bytes(h.try_into().unwrap_or_default()))
+    }
 }
 
 /// A letter, then letters, digits, `_` or `-`.
@@ -448,6 +554,11 @@ fn digit(c: u8) -> Option<u32> {
 mod tests {
     use super::*;
 
+    /// The text of a line of [`plain_head`]'s shape.
+    fn plain_text(rest: &str) -> Option<&str> {
+        Some(trim(rest.get(plain_head(rest)?..)?))
+    }
+
     #[test]
     fn prefix_parts() {
         let p = parse_prefix("04/16/2013|03:17:30.168 1F68:C14 INFO  :: End of Sending Packet")
@@ -544,6 +655,7 @@ mod tests {
         let plain = rests.iter().filter(|r| plain_text(r).is_some()).count();
         assert_eq!(plain, 16);
         let mut tails = Tails::default();
+        let mut heads = PlainHeads::default();
         for round in 0..3 {
             for k in 0..rests.len() {
                 // Orders that bring heads back after others pushed them out.
@@ -554,6 +666,11 @@ mod tests {
                     assert_eq!(tails.split(x), t, "{x:?}");
                     if let Some(text) = plain_text(x) {
                         assert!(t.separated && t.text == text, "{x:?}");
+                    }
+                    let long = format!("{x}{}", " text".repeat(8));
+                    for y in [x, long.as_str()] {
+                        let text = heads.text(y).map(|t| t.trim_end_matches([' ', '\t']));
+                        assert_eq!(text, plain_text(y), "{y:?}");
                     }
                 }
             }
@@ -640,6 +757,28 @@ mod tests {
         assert_eq!(p.stamp.hour, 3);
         let p = parse_prefix("04/16/2013|03:17:30.168 PM").unwrap();
         assert_eq!((p.stamp.hour, p.text), (15, ""));
+    }
+
+    #[test]
+    fn the_usual_stamp_reads_as_any_stamp() {
+        let usual = "11/20/2026|08:00:00.035 1F68:1A0C INFO  :: x";
+        let mut lines = vec![usual.to_string(), "12/31/9999|23:59:59.999\t".into()];
+        // Every byte of the stamp and the two after it, replaced by each of
+        // a few that sit at the edges of what is read.
+        for i in 0..26 {
+            for c in [b'0', b'9', b'/', b'|', b':', b'.', b' ', b'\t', b'a', b'P', b'M', b'@', 0x7F] {
+                let mut l = usual.as_bytes().to_vec();
+                l[i] = c;
+                lines.push(String::from_utf8(l).unwrap());
+            }
+        }
+        for l in ["11/20/2026|08:00:00.035 PM x", "11/20/2026|08:00:00.035 am", "11/20/2026|08:00:00.035  AMx"] {
+            lines.push(l.into());
+        }
+        for l in &lines {
+            assert_eq!(parse_stamp(l), any_stamp(l), "{l:?}");
+        }
+        assert!(usual_stamp(usual.as_bytes()).is_some());
     }
 
     #[test]

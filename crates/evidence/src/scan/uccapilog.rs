@@ -17,7 +17,7 @@
 
 use crate::scan::lines::{lines_of, Line, LineReader, Piece, Scratch};
 use crate::scan::literals::{Found, Hits, LiteralSet};
-use crate::scan::prefix::{normalise_level, parse_stamp, plain_text, DateOrder, Tails};
+use crate::scan::prefix::{normalise_level, parse_stamp, DateOrder, PlainHeads, Tails};
 pub use crate::scan::prefix::{parse_prefix, RecordStart, Stamp};
 use crate::scan::encoding;
 use crate::scan::sip::packet_direction;
@@ -181,6 +181,7 @@ struct Assembler<'l> {
     hits: Hits,
     times: TimeCache,
     tails: Tails,
+    heads: PlainHeads,
 }
 
 type OnRecord<'f> = dyn FnMut(&RecordView<'_>, Found) + 'f;
@@ -206,6 +207,7 @@ impl<'l> Assembler<'l> {
             hits: SPARE_HITS.with(|s| std::mem::take(&mut *s.borrow_mut())),
             times: TimeCache::default(),
             tails: Tails::default(),
+            heads: PlainHeads::default(),
         }
     }
 
@@ -456,7 +458,11 @@ impl Assembler<'_> {
         let Some(loud) = self.literals.loud().filter(|_| !self.literals.is_empty()) else {
             return false;
         };
-        self.hits.quiet(s, next, loud) && plain_text(rest).is_some_and(|t| packet_direction(t).is_none())
+        self.hits.quiet(s, next, loud)
+            && self
+                .heads
+                .text(rest)
+                .is_some_and(|t| packet_direction(t).is_none())
     }
 }
 
