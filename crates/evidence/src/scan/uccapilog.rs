@@ -321,11 +321,15 @@ impl<'l> Assembler<'l> {
         // A record starts with `MM/DD/YYYY|` at the start of a line: the `|`
         // is rare elsewhere.
         let mut from = 0;
-        while let Some(bar) = b
-            .get(from..)
-            .and_then(|rest| memchr::memchr(b'|', rest))
-            .map(|i| from + i)
-        {
+        // Most lines are records: their `|` is looked at first. A `|` before
+        // it would put the line end before it inside a stamp (no record).
+        while let Some(bar) = match b.get(from + 10) {
+            Some(b'|') => Some(from + 10),
+            _ => b
+                .get(from..)
+                .and_then(|rest| memchr::memchr(b'|', rest))
+                .map(|i| from + i),
+        } {
             from = bar + 1;
             let Some(start) = bar.checked_sub(10) else {
                 continue;
