@@ -389,9 +389,11 @@ fn plain_head(rest: &str) -> Option<usize> {
 /// 32 bytes compared at once: a log has a few, one per thread and level.
 #[derive(Default)]
 pub(crate) struct PlainHeads {
-    /// Bytes, and which of them count (the head's length).
-    heads: Vec<([u128; 2], [u128; 2])>,
+    /// Bytes, which of them count, and how many.
+    heads: Vec<([u128; 2], [u128; 2], usize)>,
     next: usize,
+    /// The one met last, looked at first: records of a thread come in runs.
+    last: usize,
 }
 
 impl PlainHeads {
@@ -402,19 +404,26 @@ impl PlainHeads {
     pub(crate) fn text<'r>(&mut self, rest: &'r str) -> Option<&'r str> {
         let b = rest.as_bytes();
         let Some(w) = b.first_chunk::<32>().map(Self::words) else {
-            return rest.get(plain_head(rest)?..).map(|t| t.trim_start_matches([' ', '\t']));
+            return rest.get(skip_blanks(b, plain_head(rest)?)..);
         };
-        let found = self.heads.iter().find(|(h, m)| {
+        let same = |(h, m, _): &([u128; 2], [u128; 2], usize)| {
             ((w[0] ^ h[0]) & m[0]) | ((w[1] ^ h[1]) & m[1]) == 0
-        });
-        let at = match found {
-            Some((_, m)) => (m[0].count_ones() + m[1].count_ones()) as usize / 8,
+        };
+        let found = match self.heads.get(self.last) {
+            Some(h) if same(h) => Some(self.last),
+            _ => self.heads.iter().position(same),
+        };
+        let at = match found.and_then(|i| Some((i, self.heads.get(i)?.2))) {
+            Some((i, at)) => {
+                self.last = i;
+                at
+            }
             None => {
                 let at = plain_head(rest)?;
                 if at <= 32 {
                     let mut mask = [0u8; 32];
                     mask.get_mut(..at).unwrap_or_default().fill(0xFF);
-                    let head = (w, Self::words(&mask));
+                    let head = (w, Self::words(&mask), at);
                     match self.heads.get_mut(self.next) {
                         Some(h) => *h = head,
                         None => self.heads.push(head),
@@ -424,7 +433,7 @@ impl PlainHeads {
                 at
             }
         };
-        rest.get(at..).map(|t| t.trim_start_matches([' ', '\t']))
+        rest.get(skip_blanks(b, at)..)
     }
 
     fn words(b: &[u8; 32]) -> [u128; 2] {
