@@ -161,9 +161,11 @@ fn usual_stamp(b: &[u8]) -> Option<(Stamp, usize)> {
     const LOW: u64 = 0x0F0F_0F0F_0F0F_0F0F;
     let head: &[u8; 24] = b.first_chunk()?;
     let mut ok = true;
+    let mut words = [0u64; 3];
     let lanes = DIGITS.into_iter().zip(SEPARATORS).zip(BYTES);
-    for (chunk, ((d, sep), bytes)) in head.chunks_exact(8).zip(lanes) {
+    for ((chunk, ((d, sep), bytes)), word) in head.chunks_exact(8).zip(lanes).zip(&mut words) {
         let w = u64::from_le_bytes(chunk.try_into().ok()?);
+        *word = w;
         // A digit is 0x30..=0x39: high nibble 3, and 6 more does not reach
         // 0x40 (no byte carries into the next when all high nibbles are 3).
         let high = w & d & !LOW;
@@ -175,16 +177,20 @@ fn usual_stamp(b: &[u8]) -> Option<(Stamp, usize)> {
     if !ok || !is_blank(head[23]) || meridiem(b, skip_blanks(b, 23)).is_some() {
         return None;
     }
-    let [mo0, mo1, _, d0, d1, _, y0, y1, y2, y3, _, h0, h1, _, mi0, mi1, _, s0, s1, _, f0, f1, f2, _] =
-        head.map(|c| u32::from(c.wrapping_sub(b'0')));
+    // Each byte's digit, then in each byte ten times it plus the next one
+    // (at most 165: nothing carries): a two-digit field's value in its
+    // first byte.
+    let digits = words.map(|w| w & LOW);
+    let [p, q, r] = digits.map(|v| v.wrapping_mul(10).wrapping_add(v >> 8));
+    let at = |w: u64, byte: u32| ((w >> (8 * byte)) & 0xFF) as u32;
     let stamp = Stamp {
-        year: i32::try_from(y0 * 1000 + y1 * 100 + y2 * 10 + y3).ok()?,
-        month: mo0 * 10 + mo1,
-        day: d0 * 10 + d1,
-        hour: h0 * 10 + h1,
-        minute: mi0 * 10 + mi1,
-        second: s0 * 10 + s1,
-        nanos: (f0 * 100 + f1 * 10 + f2) * 1_000_000,
+        year: i32::try_from(at(p, 6) * 100 + at(q, 0)).ok()?,
+        month: at(p, 0),
+        day: at(p, 3),
+        hour: at(q, 3),
+        minute: at(q, 6),
+        second: at(r, 1),
+        nanos: (at(r, 4) * 10 + at(digits[2], 6)) * 1_000_000,
     };
     Some((stamp, 23))
 }
