@@ -256,6 +256,24 @@ impl Spans {
         }
     }
 
+    /// Whether no match overlaps `start..end` (a byte range of the block);
+    /// asked in block order, before [`may_match`](Self::may_match) about a
+    /// text inside it.
+    pub fn none_in(&mut self, start: usize, end: usize) -> bool {
+        if self.open {
+            return false;
+        }
+        while let Some(&(_, e)) = self.list.get(self.next) {
+            if e as usize > start {
+                break;
+            }
+            self.next += 1;
+        }
+        self.list
+            .get(self.next)
+            .is_none_or(|&(s, _)| s as usize >= end)
+    }
+
     /// Whether a signature may match the record text at `text` (a byte
     /// range of the block), after a word byte (`after_word`: then the
     /// gate cannot tell). Records are asked about in block order.

@@ -43,6 +43,8 @@ pub struct LiteralSet {
     always: Bits,
     /// The signature gate, searched over each block beside the literals.
     gate: Option<std::sync::Arc<regex::bytes::Regex>>,
+    /// See [`with_quiet`](Self::with_quiet).
+    loud: Option<Bits>,
 }
 
 impl LiteralSet {
@@ -81,6 +83,7 @@ impl LiteralSet {
                 .collect(),
             always,
             gate: None,
+            loud: None,
         }
     }
 
@@ -89,6 +92,21 @@ impl LiteralSet {
     pub fn with_gate(mut self, gate: Option<std::sync::Arc<regex::bytes::Regex>>) -> LiteralSet {
         self.gate = gate;
         self
+    }
+
+    /// The same set, for a caller with nothing to do for a record that no
+    /// gate match overlaps, that holds none of the literals in `loud`, and
+    /// that is not a SIP packet (see [`Hits::quiet`]): a reader may count
+    /// such a record without lending it. Only with a gate.
+    pub fn with_quiet(mut self, loud: Bits) -> LiteralSet {
+        self.loud = self.gate.is_some().then_some(loud);
+        self
+    }
+
+    /// The literals a record must hold none of to be quiet, when the
+    /// caller passes over quiet records.
+    pub fn loud(&self) -> Option<Bits> {
+        self.loud
     }
 
     pub fn is_empty(&self) -> bool {
@@ -227,6 +245,30 @@ impl Hits {
         self.list.clear();
         self.list.shrink_to(MAX_HITS);
         self.dense = true;
+    }
+
+    /// Whether the record at `start..end` (a byte range of the block) holds
+    /// no gate match and no occurrence of the literals in `loud` (a match or
+    /// an occurrence that begins before it and runs into it counts too). Asked
+    /// before [`found`](Self::found) about the same record, in block order.
+    pub fn quiet(&mut self, start: usize, end: usize, loud: Bits) -> bool {
+        if self.dense || !self.gated || self.always & loud != 0 {
+            return false;
+        }
+        while let Some(h) = self.list.get(self.next) {
+            if h.start() >= start {
+                break;
+            }
+            self.next += 1;
+        }
+        let quiet = self
+            .list
+            .get(self.next..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|h| h.start() < end)
+            .all(|h| (1u64 << (h.literal % 64)) & loud == 0);
+        quiet && self.spans.none_in(start, end)
     }
 
     /// Which literals lie wholly within `text` and within `continuation`

@@ -275,7 +275,11 @@ impl<'a> Interpreter<'a> {
         if self.sig_bits() {
             all.extend(self.sigs.literals().iter().map(String::as_str));
         }
-        LiteralSet::new(&all).with_gate(self.sigs.gate())
+        // A record that is no packet, and in which neither the gate nor the
+        // EWS path is found, yields nothing here: not lent at all.
+        LiteralSet::new(&all)
+            .with_gate(self.sigs.gate())
+            .with_quiet(EWS_PATH_BIT)
     }
 
     /// Whether the signatures' literals are in [`literal_set`](Self::literal_set).

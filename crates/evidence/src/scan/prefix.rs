@@ -134,6 +134,69 @@ pub fn parse_prefix(line: &str) -> Option<RecordStart<'_>> {
 
 /// The timestamp of a record's first line, and where what follows it starts.
 pub(crate) fn parse_stamp(line: &str) -> Option<(Stamp, usize)> {
+    usual_stamp(line.as_bytes()).or_else(|| any_stamp(line))
+}
+
+/// [`any_stamp`] for the shape nearly every line has,
+/// `MM/DD/YYYY|HH:MM:SS.fff ` without `AM`/`PM`: its 24 bytes checked a
+/// word at a time (it runs on every record of the log).
+fn usual_stamp(b: &[u8]) -> Option<(Stamp, usize)> {
+    // Which bytes are digits, which are separators, and what those are
+    // (the last byte is a blank, checked apart).
+    const DIGITS: [u64; 3] = [
+        0xFFFF_00FF_FF00_FFFF,
+        0xFFFF_00FF_FF00_FFFF,
+        0x00FF_FFFF_00FF_FF00,
+    ];
+    const SEPARATORS: [u64; 3] = [
+        0x0000_FF00_00FF_0000,
+        0x0000_FF00_00FF_0000,
+        0x0000_0000_FF00_00FF,
+    ];
+    const BYTES: [u64; 3] = [
+        u64::from_le_bytes(*b"\0\0/\0\0/\0\0"),
+        u64::from_le_bytes(*b"\0\0|\0\0:\0\0"),
+        u64::from_le_bytes(*b":\0\0.\0\0\0\0"),
+    ];
+    const LOW: u64 = 0x0F0F_0F0F_0F0F_0F0F;
+    let head: &[u8; 24] = b.first_chunk()?;
+    let mut ok = true;
+    let mut words = [0u64; 3];
+    let lanes = DIGITS.into_iter().zip(SEPARATORS).zip(BYTES);
+    for ((chunk, ((d, sep), bytes)), word) in head.chunks_exact(8).zip(lanes).zip(&mut words) {
+        let w = u64::from_le_bytes(chunk.try_into().ok()?);
+        *word = w;
+        // A digit is 0x30..=0x39: high nibble 3, and 6 more does not reach
+        // 0x40 (no byte carries into the next when all high nibbles are 3).
+        let high = w & d & !LOW;
+        let plus6 = (w & d).wrapping_add(0x0606_0606_0606_0606 & d) & d & !LOW;
+        ok &= high == 0x3030_3030_3030_3030 & d
+            && plus6 == 0x3030_3030_3030_3030 & d
+            && w & sep == bytes & sep;
+    }
+    if !ok || !is_blank(head[23]) || meridiem(b, skip_blanks(b, 23)).is_some() {
+        return None;
+    }
+    // Each byte's digit, then in each byte ten times it plus the next one
+    // (at most 165: nothing carries): a two-digit field's value in its
+    // first byte.
+    let digits = words.map(|w| w & LOW);
+    let [p, q, r] = digits.map(|v| v.wrapping_mul(10).wrapping_add(v >> 8));
+    let at = |w: u64, byte: u32| ((w >> (8 * byte)) & 0xFF) as u32;
+    let stamp = Stamp {
+        year: i32::try_from(at(p, 6) * 100 + at(q, 0)).ok()?,
+        month: at(p, 0),
+        day: at(p, 3),
+        hour: at(q, 3),
+        minute: at(q, 6),
+        second: at(r, 1),
+        nanos: (at(r, 4) * 10 + at(digits[2], 6)) * 1_000_000,
+    };
+    Some((stamp, 23))
+}
+
+/// [`parse_stamp`] for every shape it takes.
+fn any_stamp(line: &str) -> Option<(Stamp, usize)> {
     let b = line.as_bytes();
     // Cheap rejection first: continuation lines almost never look like `DD/`.
     // The shortest stamp: `MM/DD/YYYY|H:MM:SS`.
@@ -303,6 +366,88 @@ pub(crate) fn split_tail(rest: &str) -> Tail<'_> {
     }
 }
 
+/// Where the text starts in a line of the usual shape, ` pid:tid LEVEL ::
+/// text` (a word or none between `pid:tid` and `::`): just after its `::`,
+/// where [`split_tail`] cuts it (the line is then separated); `None` for any
+/// other shape. Decided from the bytes before that alone; neither the level
+/// nor a cache of heads: for records only counted, whatever their thread.
+fn plain_head(rest: &str) -> Option<usize> {
+    let b = rest.as_bytes();
+    let i = skip_blanks(b, 0);
+    let pid_end = skip_while(b, i, |c| c.is_ascii_hexdigit());
+    if pid_end == i || b.get(pid_end) != Some(&b':') {
+        return None;
+    }
+    let tid_end = skip_while(b, pid_end + 1, |c| c.is_ascii_hexdigit());
+    if tid_end == pid_end + 1 || !b.get(tid_end).is_some_and(|&c| is_blank(c)) {
+        return None;
+    }
+    let j = skip_blanks(b, tid_end);
+    let end = skip_while(b, j, |c| !is_blank(c) && c != b':');
+    let sep = skip_blanks(b, end);
+    if end - j > MAX_TOKEN || b.get(sep..sep + 2) != Some(b"::") {
+        return None;
+    }
+    Some(sep + 2)
+}
+
+/// The heads (up to the `::`) of [`plain_head`]'s shape met so far, each in
+/// 32 bytes compared at once: a log has a few, one per thread and level.
+#[derive(Default)]
+pub(crate) struct PlainHeads {
+    /// Bytes, which of them count, and how many.
+    heads: Vec<([u128; 2], [u128; 2], usize)>,
+    next: usize,
+    /// The one met last, looked at first: records of a thread come in runs.
+    last: usize,
+}
+
+impl PlainHeads {
+    const MAX: usize = 16;
+
+    /// The text [`split_tail`] gives for a line of [`plain_head`]'s shape,
+    /// but for the blanks at its end.
+    pub(crate) fn text<'r>(&mut self, rest: &'r str) -> Option<&'r str> {
+        let b = rest.as_bytes();
+        let Some(w) = b.first_chunk::<32>().map(Self::words) else {
+            return rest.get(skip_blanks(b, plain_head(rest)?)..);
+        };
+        let same = |(h, m, _): &([u128; 2], [u128; 2], usize)| {
+            ((w[0] ^ h[0]) & m[0]) | ((w[1] ^ h[1]) & m[1]) == 0
+        };
+        let found = match self.heads.get(self.last) {
+            Some(h) if same(h) => Some(self.last),
+            _ => self.heads.iter().position(same),
+        };
+        let at = match found.and_then(|i| Some((i, self.heads.get(i)?.2))) {
+            Some((i, at)) => {
+                self.last = i;
+                at
+            }
+            None => {
+                let at = plain_head(rest)?;
+                if at <= 32 {
+                    let mut mask = [0u8; 32];
+                    mask.get_mut(..at).unwrap_or_default().fill(0xFF);
+                    let head = (w, Self::words(&mask), at);
+                    match self.heads.get_mut(self.next) {
+                        Some(h) => *h = head,
+                        None => self.heads.push(head),
+                    }
+                    self.next = (self.next + 1) % Self::MAX;
+                }
+                at
+            }
+        };
+        rest.get(skip_blanks(b, at)..)
+    }
+
+    fn words(b: &[u8; 32]) -> [u128; 2] {
+        let (lo, hi) = b.split_at(16);
+        [lo, hi].map(|h| u128::from_le_bytes(h.try_into().unwrap_or_default()))
+    }
+}
+
 /// A letter, then letters, digits, `_` or `-`.
 fn is_word(w: &str) -> bool {
     let b = w.as_bytes();
@@ -345,15 +490,13 @@ impl Tails {
     /// [`split_tail`], remembered.
     pub(crate) fn split<'r>(&mut self, rest: &'r str) -> Tail<'r> {
         let b = rest.as_bytes();
-        for h in &self.heads {
-            if !h.bytes.is_empty() && b.starts_with(&h.bytes) {
-                return Tail {
-                    thread: h.thread.and_then(|(x, y)| rest.get(x..y)),
-                    level: h.level.and_then(|(x, y)| rest.get(x..y)),
-                    text: trim(rest.get(h.bytes.len()..).unwrap_or("")),
-                    separated: true,
-                };
-            }
+        if let Some(h) = self.remembered(rest) {
+            return Tail {
+                thread: h.thread.and_then(|(x, y)| rest.get(x..y)),
+                level: h.level.and_then(|(x, y)| rest.get(x..y)),
+                text: trim(rest.get(h.bytes.len()..).unwrap_or("")),
+                separated: true,
+            };
         }
         let t = split_tail(rest);
         if t.separated {
@@ -374,6 +517,11 @@ impl Tails {
             }
         }
         t
+    }
+    fn remembered(&self, rest: &str) -> Option<&Head> {
+        self.heads
+            .iter()
+            .find(|h| !h.bytes.is_empty() && rest.as_bytes().starts_with(&h.bytes))
     }
 }
 
@@ -420,6 +568,11 @@ fn digit(c: u8) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The text of a line of [`plain_head`]'s shape.
+    fn plain_text(rest: &str) -> Option<&str> {
+        Some(trim(rest.get(plain_head(rest)?..)?))
+    }
 
     #[test]
     fn prefix_parts() {
@@ -514,14 +667,26 @@ mod tests {
             " Function: CUccApiLog::Initialize",
             "",
         ];
+        let plain = rests.iter().filter(|r| plain_text(r).is_some()).count();
+        assert_eq!(plain, 16);
         let mut tails = Tails::default();
+        let mut heads = PlainHeads::default();
         for round in 0..3 {
             for k in 0..rests.len() {
                 // Orders that bring heads back after others pushed them out.
                 let r = rests[(k * (round + 1)) % rests.len()];
                 let r2 = rests[k];
                 for x in [r, r2] {
-                    assert_eq!(tails.split(x), split_tail(x), "{x:?}");
+                    let t = split_tail(x);
+                    assert_eq!(tails.split(x), t, "{x:?}");
+                    if let Some(text) = plain_text(x) {
+                        assert!(t.separated && t.text == text, "{x:?}");
+                    }
+                    let long = format!("{x}{}", " text".repeat(8));
+                    for y in [x, long.as_str()] {
+                        let text = heads.text(y).map(|t| t.trim_end_matches([' ', '\t']));
+                        assert_eq!(text, plain_text(y), "{y:?}");
+                    }
                 }
             }
         }
@@ -607,6 +772,28 @@ mod tests {
         assert_eq!(p.stamp.hour, 3);
         let p = parse_prefix("04/16/2013|03:17:30.168 PM").unwrap();
         assert_eq!((p.stamp.hour, p.text), (15, ""));
+    }
+
+    #[test]
+    fn the_usual_stamp_reads_as_any_stamp() {
+        let usual = "11/20/2026|08:00:00.035 1F68:1A0C INFO  :: x";
+        let mut lines = vec![usual.to_string(), "12/31/9999|23:59:59.999\t".into()];
+        // Every byte of the stamp and the two after it, replaced by each of
+        // a few that sit at the edges of what is read.
+        for i in 0..26 {
+            for c in [b'0', b'9', b'/', b'|', b':', b'.', b' ', b'\t', b'a', b'P', b'M', b'@', 0x7F] {
+                let mut l = usual.as_bytes().to_vec();
+                l[i] = c;
+                lines.push(String::from_utf8(l).unwrap());
+            }
+        }
+        for l in ["11/20/2026|08:00:00.035 PM x", "11/20/2026|08:00:00.035 am", "11/20/2026|08:00:00.035  AMx"] {
+            lines.push(l.into());
+        }
+        for l in &lines {
+            assert_eq!(parse_stamp(l), any_stamp(l), "{l:?}");
+        }
+        assert!(usual_stamp(usual.as_bytes()).is_some());
     }
 
     #[test]

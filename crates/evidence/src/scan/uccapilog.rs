@@ -17,9 +17,10 @@
 
 use crate::scan::lines::{lines_of, Line, LineReader, Piece, Scratch};
 use crate::scan::literals::{Found, Hits, LiteralSet};
-use crate::scan::prefix::{normalise_level, parse_stamp, DateOrder, Tails};
+use crate::scan::prefix::{normalise_level, parse_stamp, DateOrder, PlainHeads, Tails};
 pub use crate::scan::prefix::{parse_prefix, RecordStart, Stamp};
 use crate::scan::encoding;
+use crate::scan::sip::packet_direction;
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc};
 use oimdiag_vocab::events::{Clock, ReadStats, Record};
 use oimdiag_vocab::timezone::{LocalZone, ZoneUse};
@@ -180,6 +181,7 @@ struct Assembler<'l> {
     hits: Hits,
     times: TimeCache,
     tails: Tails,
+    heads: PlainHeads,
 }
 
 type OnRecord<'f> = dyn FnMut(&RecordView<'_>, Found) + 'f;
@@ -205,6 +207,7 @@ impl<'l> Assembler<'l> {
             hits: SPARE_HITS.with(|s| std::mem::take(&mut *s.borrow_mut())),
             times: TimeCache::default(),
             tails: Tails::default(),
+            heads: PlainHeads::default(),
         }
     }
 
@@ -212,16 +215,21 @@ impl<'l> Assembler<'l> {
     /// order; what could not be read as it stands, counted.
     /// The instant, and the offset applied.
     fn time_of(&mut self, start: &RecordStart<'_>) -> Option<(DateTime<Utc>, i32)> {
-        let (stamp, contradicts) = self.order.read(start.stamp);
+        if !start.separated && names_a_packet(start.text) {
+            self.stats.unparsed_packets += 1;
+        }
+        self.time_of_stamp(start.stamp)
+    }
+
+    /// [`time_of`](Self::time_of) for a record whose first line has its `::`.
+    fn time_of_stamp(&mut self, stamp: Stamp) -> Option<(DateTime<Utc>, i32)> {
+        let (stamp, contradicts) = self.order.read(stamp);
         if contradicts {
             self.stats.date_order_contradictions += 1;
         }
         let time = self.times.utc(&stamp, self.zone);
         if time.is_none() {
             self.stats.bad_times += 1;
-        }
-        if !start.separated && names_a_packet(start.text) {
-            self.stats.unparsed_packets += 1;
         }
         time
     }
@@ -308,16 +316,20 @@ impl<'l> Assembler<'l> {
             self.literals.search_block(text, &mut self.hits);
         }
         // The record being read: where it starts, its first line's end, its
-        // parsed prefix and its line number.
-        let mut open: Option<(usize, usize, RecordStart<'_>, u64)> = None;
+        // stamp, where what follows the stamp starts, and its line number.
+        let mut open: Option<Open> = None;
         // A record starts with `MM/DD/YYYY|` at the start of a line: the `|`
         // is rare elsewhere.
         let mut from = 0;
-        while let Some(bar) = b
-            .get(from..)
-            .and_then(|rest| memchr::memchr(b'|', rest))
-            .map(|i| from + i)
-        {
+        // Most lines are records: their `|` is looked at first. A `|` before
+        // it would put the line end before it inside a stamp (no record).
+        while let Some(bar) = match b.get(from + 10) {
+            Some(b'|') => Some(from + 10),
+            _ => b
+                .get(from..)
+                .and_then(|rest| memchr::memchr(b'|', rest))
+                .map(|i| from + i),
+        } {
             from = bar + 1;
             let Some(start) = bar.checked_sub(10) else {
                 continue;
@@ -335,19 +347,11 @@ impl<'l> Assembler<'l> {
             let Some((stamp, after)) = parse_stamp(first_line) else {
                 continue;
             };
-            let tail = self.tails.split(first_line.get(after..).unwrap_or(""));
-            let prefix = RecordStart {
-                stamp,
-                thread: tail.thread,
-                level: tail.level,
-                text: tail.text,
-                separated: tail.separated,
-            };
             // The next record starts on a later line.
             from = eol + 1;
             let line = match open.take() {
-                Some((s, e, p, n)) => {
-                    self.lend(text, (s, e, p, n), start, on_record);
+                Some(o @ (_, e, _, _, n)) => {
+                    self.lend(text, o, start, on_record);
                     // The first line ends at `e` (its stamp holds no line
                     // end); most records have no other line to count.
                     n + 1 + count_lines(b.get(e + 1..start).unwrap_or_default())
@@ -356,21 +360,22 @@ impl<'l> Assembler<'l> {
                 // record in `cur`, or lines outside any record.
                 None => first + self.lines(text.get(..start).unwrap_or(""), first, on_record),
             };
-            open = Some((start, eol, prefix, line));
+            open = Some((start, eol, stamp, start + after, line));
         }
         match open {
             // The last record may go on in the next block: line by line.
-            Some((s, _, _, n)) => n - first + self.lines(text.get(s..).unwrap_or(""), n, on_record),
+            Some((s, _, _, _, n)) => n - first + self.lines(text.get(s..).unwrap_or(""), n, on_record),
             None => self.lines(text, first, on_record),
         }
     }
 
     /// Lends the record that starts at `s` (first line ending at `e`) and
-    /// ends where the next one starts.
+    /// ends where the next one starts; a quiet one (see
+    /// [`LiteralSet::with_quiet`]) is only counted.
     fn lend(
         &mut self,
         text: &str,
-        (s, e, prefix, number): (usize, usize, RecordStart<'_>, u64),
+        (s, e, stamp, after, number): Open,
         next: usize,
         on_record: &mut OnRecord<'_>,
     ) {
@@ -391,6 +396,22 @@ impl<'l> Assembler<'l> {
                 self.stats.dropped_lines += n - MAX_CONTINUATION as u64;
             }
         }
+        // As the first line is cut in `block`.
+        let first_line = text.get(after..e).unwrap_or("");
+        let rest = first_line.strip_suffix('\r').unwrap_or(first_line);
+        if self.quiet(s, next, rest) {
+            self.time_of_stamp(stamp);
+            self.stats.records += 1;
+            return;
+        }
+        let tail = self.tails.split(rest);
+        let prefix = RecordStart {
+            stamp,
+            thread: tail.thread,
+            level: tail.level,
+            text: tail.text,
+            separated: tail.separated,
+        };
         let time = self.time_of(&prefix);
         self.stats.records += 1;
         let base = text.as_ptr() as usize;
@@ -424,6 +445,28 @@ impl<'l> Assembler<'l> {
                 })
         };
         on_record(&view, found);
+    }
+}
+
+/// A record of a block not yet lent: where it starts, its first line's end,
+/// its stamp, where what follows the stamp starts, and its line number.
+type Open = (usize, usize, Stamp, usize, u64);
+
+impl Assembler<'_> {
+    /// Whether the caller passes over the record at `s..next`, whose first
+    /// line goes on with `rest` after its stamp: it is quiet (no gate match,
+    /// no loud literal) and, as its text tells, no SIP packet. Only records
+    /// of the usual shape are passed over (a text after `::`, hence right
+    /// after no word byte, where the gate can tell).
+    fn quiet(&mut self, s: usize, next: usize, rest: &str) -> bool {
+        let Some(loud) = self.literals.loud().filter(|_| !self.literals.is_empty()) else {
+            return false;
+        };
+        self.hits.quiet(s, next, loud)
+            && self
+                .heads
+                .text(rest)
+                .is_some_and(|t| packet_direction(t).is_none())
     }
 }
 
@@ -716,6 +759,34 @@ CSeq: 2 MESSAGE
             assert!(got == want, "crlf {crlf}");
             let got = read_finding(Trickle(&log, 0), literals);
             assert!(got == want, "crlf {crlf}, small reads");
+        }
+    }
+
+    #[test]
+    fn quiet_records_are_counted_not_lent() {
+        let gate = regex::bytes::Regex::new(r"record 1\d").unwrap();
+        let quiet = LiteralSet::new(&["provisiongroup", "/ews/exchange.asmx"])
+            .with_gate(Some(std::sync::Arc::new(gate.clone())))
+            .with_quiet(0b10);
+        for crlf in [false, true] {
+            let log = awkward_log(crlf);
+            let (all, want) = read_slowly(&log, &quiet);
+            let (lent, stats) = read_finding(log.as_slice(), &quiet);
+            assert_eq!(stats, want, "crlf {crlf}");
+            assert!(lent.len() > 100 && lent.len() + 100 < all.len(), "{} {}", lent.len(), all.len());
+            let mut lent = lent.iter().peekable();
+            for (r, f) in &all {
+                if lent.peek().is_some_and(|(l, _)| l.line == r.line) {
+                    let (l, lf) = lent.next().unwrap();
+                    assert_eq!((l, lf.text, lf.continuation), (r, f.text, f.continuation));
+                    continue;
+                }
+                // Passed over: nothing the caller asked to see is in it.
+                assert!(f.text & 0b10 == 0 && f.continuation & 0b10 == 0, "{r:?}");
+                assert!(!gate.is_match(r.text.to_ascii_lowercase().as_bytes()), "{r:?}");
+                assert!(packet_direction(&r.text).is_none(), "{r:?}");
+            }
+            assert!(lent.next().is_none());
         }
     }
 
