@@ -45,11 +45,25 @@ pub struct LiteralSet {
     gate: Option<std::sync::Arc<regex::bytes::Regex>>,
     /// See [`with_quiet`](Self::with_quiet).
     loud: Option<Bits>,
+    /// See [`with_packet_only`](Self::with_packet_only).
+    packet_only: Bits,
+    /// Those literals at once: one pass over a packet rather than one each.
+    any_in_packet: Option<packed::Searcher>,
 }
 
 impl LiteralSet {
     /// The first [`MAX_LITERALS`] of `literals`; later ones are ignored.
     pub fn new<S: AsRef<str>>(literals: &[S]) -> LiteralSet {
+        LiteralSet::with_packet_only(literals, 0)
+    }
+
+    /// [`new`](Self::new), with the literals in `packet_only` not searched
+    /// in the block: [`Hits::found`] never reports them, and the reader asks
+    /// [`in_packet`](Self::in_packet) about the continuation of the records
+    /// that start a SIP packet. Words that matter only in a packet's body
+    /// also occur inside the words of noise lines, and each occurrence
+    /// stopped the block's search.
+    pub fn with_packet_only<S: AsRef<str>>(literals: &[S], packet_only: Bits) -> LiteralSet {
         let literals = literals.get(..MAX_LITERALS).unwrap_or(literals);
         let mut always = 0;
         for (i, l) in literals.iter().enumerate() {
@@ -57,22 +71,22 @@ impl LiteralSet {
                 always |= 1 << i;
             }
         }
-        let lowered: Vec<Vec<u8>> = literals
-            .iter()
-            .map(|l| l.as_ref().to_ascii_lowercase().into_bytes())
-            .filter(|l| !l.is_empty())
-            .collect();
-        let any = (!lowered.is_empty())
-            .then(|| {
-                packed::Config::new()
-                    .match_kind(packed::MatchKind::LeftmostFirst)
-                    .builder()
-                    .extend(&lowered)
-                    .build()
-            })
-            .flatten();
+        // The block's and the packets', each searched all at once.
+        let (mut lowered, mut packet) = (Vec::new(), Vec::new());
+        for (i, l) in literals.iter().enumerate() {
+            let l = l.as_ref().to_ascii_lowercase().into_bytes();
+            if l.is_empty() {
+                continue;
+            }
+            if packet_only & (1 << i) == 0 {
+                lowered.push(l);
+            } else {
+                packet.push(l);
+            }
+        }
         LiteralSet {
-            any,
+            any: any_of(&lowered),
+            any_in_packet: any_of(&packet),
             finders: literals
                 .iter()
                 .map(|l| Finder::new(l.as_ref().to_ascii_lowercase().as_bytes()).into_owned())
@@ -84,7 +98,41 @@ impl LiteralSet {
             always,
             gate: None,
             loud: None,
+            packet_only,
         }
+    }
+
+    /// Which of the [`with_packet_only`](Self::with_packet_only) literals lie
+    /// within `range` of the block last searched into `hits`.
+    pub fn in_packet(&self, hits: &Hits, range: (usize, usize)) -> Bits {
+        let hay = hits.lower.get(range.0..range.1).unwrap_or_default();
+        let mut bits = 0;
+        if let Some(any) = &self.any_in_packet {
+            // Where one starts, then which ones start there.
+            let mut from = 0;
+            while let Some(m) = any.find_in(hay, aho_corasick::Span::from(from..hay.len())) {
+                let here = hay.get(m.start()..).unwrap_or_default();
+                for (i, f) in self.finders.iter().enumerate() {
+                    let n = f.needle();
+                    if self.packet_only & (1 << i) != 0 && !n.is_empty() && here.starts_with(n) {
+                        bits |= 1 << i;
+                    }
+                }
+                from = m.start() + 1;
+            }
+            return bits;
+        }
+        for (i, f) in self.finders.iter().enumerate() {
+            if self.packet_only & (1 << i) != 0 && f.find(hay).is_some() {
+                bits |= 1 << i;
+            }
+        }
+        bits
+    }
+
+    /// The literals [`in_packet`](Self::in_packet) looks for.
+    pub fn packet_only(&self) -> Bits {
+        self.packet_only
     }
 
     /// The same set, with the signature table's gate searched in each block
@@ -151,7 +199,7 @@ impl LiteralSet {
                 }
                 for (i, f) in self.finders.iter().enumerate() {
                     let n = f.needle();
-                    if !n.is_empty() && here.starts_with(n) {
+                    if !n.is_empty() && here.starts_with(n) && self.packet_only & (1 << i) == 0 {
                         let Some(hit) = Hit::new(start, n.len(), i) else {
                             hits.too_many();
                             return;
@@ -166,7 +214,7 @@ impl LiteralSet {
         }
         for (i, f) in self.finders.iter().enumerate() {
             let len = f.needle().len();
-            if len == 0 {
+            if len == 0 || self.packet_only & (1 << i) != 0 {
                 continue;
             }
             let mut from = 0;
@@ -189,6 +237,20 @@ impl LiteralSet {
         hits.list.sort_unstable_by_key(|h| h.start);
         hits.done(self.always);
     }
+}
+
+/// All of `lowered` at once, when there are several to search (one alone
+/// is searched faster by its memmem finder).
+fn any_of<B: AsRef<[u8]>>(lowered: &[B]) -> Option<packed::Searcher> {
+    (lowered.len() > 1)
+        .then(|| {
+            packed::Config::new()
+                .match_kind(packed::MatchKind::LeftmostFirst)
+                .builder()
+                .extend(lowered)
+                .build()
+        })
+        .flatten()
 }
 
 /// One occurrence: byte offsets in the block (a block is far below 4 GiB),
@@ -321,6 +383,19 @@ impl Hits {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn packet_only_literals_are_found_in_packets_alone() {
+        let set = LiteralSet::with_packet_only(&["ews", "otherOptions", "provisiongroup"], 0b110);
+        let block = "x EWS otheroptions\nProvisionGroup otherOPTIONS ews\n";
+        let mut hits = Hits::default();
+        set.search_block(block, &mut hits);
+        let f = hits.found(0, (0, 18), (19, block.len()), block.len(), false).unwrap();
+        assert_eq!((f.text, f.continuation), (0b1, 0b1));
+        assert_eq!(set.in_packet(&hits, (0, 18)), 0b010);
+        assert_eq!(set.in_packet(&hits, (19, block.len())), 0b110);
+        assert_eq!(set.in_packet(&hits, (19, 30)), 0);
+    }
 
     #[test]
     fn block_search_agrees_with_one_by_one() {

@@ -276,8 +276,9 @@ impl<'a> Interpreter<'a> {
             all.extend(self.sigs.literals().iter().map(String::as_str));
         }
         // A record that is no packet, and in which neither the gate nor the
-        // EWS path is found, yields nothing here: not lent at all.
-        LiteralSet::new(&all)
+        // EWS path is found, yields nothing here: not lent at all. The body
+        // words matter only in a packet: looked for in packets alone.
+        LiteralSet::with_packet_only(&all, BODY_WORDS)
             .with_gate(self.sigs.gate())
             .with_quiet(EWS_PATH_BIT)
     }

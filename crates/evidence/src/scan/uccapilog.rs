@@ -438,6 +438,13 @@ impl<'l> Assembler<'l> {
                         .and_then(|i| text.as_bytes().get(i))
                         .is_some_and(|&c| c.is_ascii_alphanumeric() || c == b'_'),
                 )
+                .map(|mut f| {
+                    let packet = self.literals.packet_only();
+                    if packet != 0 && packet_direction(view.text).is_some() {
+                        f.continuation |= self.literals.in_packet(&self.hits, (e + 1, cont_end));
+                    }
+                    f
+                })
                 .unwrap_or_else(|| Found {
                     text: self.literals.in_text(view.text),
                     continuation: self.literals.in_text(view.continuation),
