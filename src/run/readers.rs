@@ -30,10 +30,12 @@ pub(super) const SMALL_LOG: u64 = 1 << 20;
 
 /// Events all pooled small logs together hold waiting for the merge (about
 /// 400 bytes each: some 13 MB), beside the first event of each, which the
-/// merge must see to begin. Reading a pooled log keeps its share of this
-/// (all of it for one log, 1 each for 32,768 logs) and notes where it
-/// stopped; when the merge has taken those, the log is read again from
-/// there for as many as there is room for (at least its share). Rotated logs
+/// merge must see to begin. A pooled log's first reading keeps what this
+/// has room for beside the shares of the logs still to be read, at least its
+/// own share (all of it for one log, 1 each for 32,768 logs: see
+/// `SmallLogs::keep_first`), and notes where it stopped; when the merge has
+/// taken those, the log is read again from there for as many as there is
+/// room for (at least its share). Rotated logs
 /// follow one another in time, so each is read again once at most; logs
 /// that all cover the same hours are read again more often, never held
 /// (bench/RESULTS.md, session 8: the dense-logs shape).
