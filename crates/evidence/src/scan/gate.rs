@@ -299,17 +299,20 @@ impl Spans {
 mod tests {
     use super::*;
 
+    /// The piece of `pattern`, compiled as the gate compiles it.
+    fn piece_regex(pattern: &str) -> Regex {
+        let p = piece(pattern).unwrap();
+        RegexBuilder::new(&p).unicode(false).build().unwrap()
+    }
+
     #[test]
     fn pieces_of_the_builtin_shapes() {
-        let queued = piece(r"OfflineIM\s*:.*?\bqueued\b").unwrap();
-        let re = RegexBuilder::new(&queued).unicode(false).build().unwrap();
+        let re = piece_regex(r"OfflineIM\s*:.*?\bqueued\b");
         assert!(re.is_match(b"offlineim: queued message 7"));
         assert!(!re.is_match(b"cofflineimmanager::ontimer queued"));
-        let ews = piece(
+        let re = piece_regex(
             r#"\bEWS\s*:?\s+(?:POST|GET)\s+(?P<url>https?://[^\s,;()<>"]+)\s*(?P<reason>.*)$"#,
-        )
-        .unwrap();
-        let re = RegexBuilder::new(&ews).unicode(false).build().unwrap();
+        );
         assert!(re.is_match(b"ews: post https://x/ews/exchange.asmx -> 200"));
         assert!(!re.is_match(b"cuccnewsfeed: news views reviews"));
         assert!(!re.is_match(b"cewssubscription::renew"));
@@ -320,19 +323,17 @@ mod tests {
 
     #[test]
     fn a_word_after_a_wide_element_is_kept() {
-        let p = piece(r"Autodiscover\s*:?\s*(?:.*?\s)?failed\b[:\s]*(?P<reason>.*)$").unwrap();
-        let re = RegexBuilder::new(&p).unicode(false).build().unwrap();
+        let re = piece_regex(r"Autodiscover\s*:?\s*(?:.*?\s)?failed\b[:\s]*(?P<reason>.*)$");
         assert!(re.is_match(b"autodiscover: request failed: 401"));
         assert!(!re.is_match(b"cautodiscovercache::lookup - key 1f hit=0"));
         // Nothing fixed after the wide element: the piece stops before it.
         let p = piece(r"EWS\s+Information\s*:\s*(?P<reason>\S.*)$").unwrap();
-        assert!(!p.contains('*') || !p.contains(".*"), "{p}");
+        assert!(!p.contains(".*"), "{p}");
     }
 
     #[test]
     fn anchors_end_a_piece() {
-        let p = piece(r"^EWS\s+Information\s*:\s*(?P<reason>EWS\s+Status\s+OK\b.*)$").unwrap();
-        let re = RegexBuilder::new(&p).unicode(false).build().unwrap();
+        let re = piece_regex(r"^EWS\s+Information\s*:\s*(?P<reason>EWS\s+Status\s+OK\b.*)$");
         // Not anchored: the text starts mid-block.
         assert!(re.is_match(b"xx\news information: ews status ok"));
     }

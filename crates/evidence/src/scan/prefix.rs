@@ -490,13 +490,15 @@ impl Tails {
     /// [`split_tail`], remembered.
     pub(crate) fn split<'r>(&mut self, rest: &'r str) -> Tail<'r> {
         let b = rest.as_bytes();
-        if let Some(h) = self.remembered(rest) {
-            return Tail {
-                thread: h.thread.and_then(|(x, y)| rest.get(x..y)),
-                level: h.level.and_then(|(x, y)| rest.get(x..y)),
-                text: trim(rest.get(h.bytes.len()..).unwrap_or("")),
-                separated: true,
-            };
+        for h in &self.heads {
+            if !h.bytes.is_empty() && b.starts_with(&h.bytes) {
+                return Tail {
+                    thread: h.thread.and_then(|(x, y)| rest.get(x..y)),
+                    level: h.level.and_then(|(x, y)| rest.get(x..y)),
+                    text: trim(rest.get(h.bytes.len()..).unwrap_or("")),
+                    separated: true,
+                };
+            }
         }
         let t = split_tail(rest);
         if t.separated {
@@ -517,11 +519,6 @@ impl Tails {
             }
         }
         t
-    }
-    fn remembered(&self, rest: &str) -> Option<&Head> {
-        self.heads
-            .iter()
-            .find(|h| !h.bytes.is_empty() && rest.as_bytes().starts_with(&h.bytes))
     }
 }
 
