@@ -86,14 +86,28 @@ impl DateOrder {
     /// decoded) prove.
     pub fn of_head(head: &str) -> DateOrder {
         // Only a line whose first field is above 12 can prove it: the others
-        // are passed over unparsed (nearly all, read again for each small log).
-        let first_above_12 = |l: &&str| match l.as_bytes() {
+        // are passed over unparsed (nearly all, read again for each small
+        // log), and the lines are found with memchr, not `str::lines`, whose
+        // search is a byte at a time.
+        let first_above_12 = |l: &str| match l.as_bytes() {
             [a @ b'0'..=b'9', b @ b'0'..=b'9', ..] => (a - b'0') * 10 + (b - b'0') > 12,
             _ => false,
         };
-        let day_first = head
-            .lines()
-            .filter(first_above_12)
+        let ends = memchr::memchr_iter(b'\n', head.as_bytes()).map(|i| (i, 1));
+        let mut start = 0;
+        let day_first = ends
+            .chain(std::iter::once((head.len(), 0)))
+            .filter_map(|(end, newline)| {
+                // As `str::lines`: a line ends at `\n` or `\r\n`, and the
+                // last needs neither.
+                let line = head.get(start..end)?;
+                start = end + newline;
+                let line = match newline {
+                    1 => line.strip_suffix('\r').unwrap_or(line),
+                    _ => line,
+                };
+                first_above_12(line).then_some(line)
+            })
             .filter_map(parse_stamp)
             .any(|(s, _)| s.month > 12 && s.day <= 12);
         if day_first {
@@ -856,5 +870,43 @@ mod tests {
         assert_eq!((s.month, s.day, c), (4, 16, true));
         let (s, c) = DateOrder::MonthFirst.read(stamp(ambiguous));
         assert_eq!((s.month, s.day, c), (4, 5, false));
+    }
+
+    #[test]
+    fn date_order_finds_lines_as_str_lines_does() {
+        let by_str_lines = |head: &str| {
+            head.lines()
+                .filter_map(parse_stamp)
+                .any(|(s, _)| s.month > 12 && s.day <= 12)
+        };
+        let day_first = "16/04/2013|03:17:30 1:2 INFO :: a";
+        let pieces = [
+            day_first,
+            "04/16/2013|03:17:30 1:2 INFO :: a",
+            "16/04/2013|03:17",
+            "cont",
+            "",
+            "\r",
+            "\n",
+            "\r\n",
+            "16/04/2013|03:17:30",
+        ];
+        // Every sequence of up to three pieces, so every piece meets every
+        // line end on either side.
+        let mut heads = vec![String::new()];
+        for _ in 0..3 {
+            heads = heads
+                .iter()
+                .flat_map(|h| pieces.iter().map(move |p| format!("{h}{p}")))
+                .collect();
+            for head in &heads {
+                let expected = if by_str_lines(head) {
+                    DateOrder::DayFirst
+                } else {
+                    DateOrder::MonthFirst
+                };
+                assert_eq!(DateOrder::of_head(head), expected, "{head:?}");
+            }
+        }
     }
 }
