@@ -4,10 +4,12 @@
 //! without a rebuild.
 
 use crate::scan::ci::CiLiteral;
+use crate::scan::literals::LiteralSet;
 use oimdiag_vocab::events::{SigEvent, SigFields};
 use regex::{Regex, RegexBuilder};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
+use std::sync::OnceLock;
 
 pub const BUILTIN_JSON: &str = include_str!("signatures.json");
 
@@ -259,6 +261,10 @@ pub struct Signatures {
     /// See [`Signatures::gate`]; built once and shared (a clone of a regex
     /// has its own caches, and a log asks for the gate per file).
     gate: Option<std::sync::Arc<regex::bytes::Regex>>,
+    /// What a log's reader searches its blocks for, derived from this table:
+    /// built by the first log read, shared by the others (a scan of 5,000
+    /// small logs built it 5,000 times).
+    log_literals: OnceLock<LiteralSet>,
 }
 
 impl Signatures {
@@ -474,6 +480,7 @@ impl Signatures {
             literals: literals.iter().map(|l| CiLiteral::new(l)).collect(),
             search: search_order(&literals),
             lowered: literals,
+            log_literals: OnceLock::new(),
         })
     }
 
@@ -499,6 +506,12 @@ impl Signatures {
     /// pattern has no ASCII automaton (or no piece to gate by).
     pub fn gate(&self) -> Option<std::sync::Arc<regex::bytes::Regex>> {
         self.gate.clone()
+    }
+
+    /// The literal search a log's reader builds from this table (`build`),
+    /// built once.
+    pub(crate) fn log_literals(&self, build: impl FnOnce() -> LiteralSet) -> &LiteralSet {
+        self.log_literals.get_or_init(build)
     }
 
     pub fn has_gate(&self) -> bool {

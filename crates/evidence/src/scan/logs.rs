@@ -43,7 +43,7 @@ pub fn read_log(
     let literals = interp.literal_set();
     let result = match kind {
         InputKind::Uccapilog => {
-            uccapilog::read_views_finding(file, zone, &literals, &mut |r, found| {
+            uccapilog::read_views_finding(file, zone, literals, &mut |r, found| {
                 interp.record(r, found)
             })
         }
@@ -270,17 +270,22 @@ impl<'a> Interpreter<'a> {
     /// another word (`ews` in `news`) is common, and each occurrence costs
     /// the block search a stop; the few records the gate lets through are
     /// searched for them one by one.
-    fn literal_set(&self) -> LiteralSet {
-        let mut all: Vec<&str> = OWN_LITERALS.to_vec();
-        if self.sig_bits() {
-            all.extend(self.sigs.literals().iter().map(String::as_str));
-        }
-        // A record that is no packet, and in which neither the gate nor the
-        // EWS path is found, yields nothing here: not lent at all. The body
-        // words matter only in a packet: looked for in packets alone.
-        LiteralSet::with_packet_only(&all, BODY_WORDS)
-            .with_gate(self.sigs.gate())
-            .with_quiet(EWS_PATH_BIT)
+    fn literal_set(&self) -> &'a LiteralSet {
+        let sigs = self.sigs;
+        let sig_bits = self.sig_bits();
+        sigs.log_literals(|| {
+            let mut all: Vec<&str> = OWN_LITERALS.to_vec();
+            if sig_bits {
+                all.extend(sigs.literals().iter().map(String::as_str));
+            }
+            // A record that is no packet, and in which neither the gate nor
+            // the EWS path is found, yields nothing here: not lent at all.
+            // The body words matter only in a packet: looked for in packets
+            // alone.
+            LiteralSet::with_packet_only(&all, BODY_WORDS)
+                .with_gate(sigs.gate())
+                .with_quiet(EWS_PATH_BIT)
+        })
     }
 
     /// Whether the signatures' literals are in [`literal_set`](Self::literal_set).
