@@ -230,11 +230,18 @@ fn open_readonly(path: &Path) -> io::Result<File> {
     OpenOptions::new().read(true).open(path)
 }
 
-/// Reads at most `limit` bytes from the start of `file`. A file of gigabytes
-/// costs one bounded read.
-pub fn read_prefix<R: Read>(file: &mut R, limit: usize) -> io::Result<Vec<u8>> {
+/// Reads at most `limit` more bytes of `file`. A file of gigabytes costs one
+/// bounded read.
+pub fn read_prefix(file: &mut EvidenceFile, limit: usize) -> io::Result<Vec<u8>> {
     let mut buf = Vec::with_capacity(limit.min(64 * 1024));
-    file.take(limit as u64).read_to_end(&mut buf)?;
+    // Through the file's own bound and `read_to_end`: the standard library
+    // reads a `File` into the buffer's room as it is, but zeroes the room
+    // first for any other reader (16 KiB for each small log recognised).
+    let left = file.inner.limit();
+    file.inner.set_limit(left.min(limit as u64));
+    let read = file.inner.read_to_end(&mut buf);
+    file.inner.set_limit(left - (buf.len() as u64).min(left));
+    read?;
     Ok(buf)
 }
 
@@ -315,6 +322,12 @@ mod tests {
         std::fs::write(&p, b"0123456789").unwrap();
         let mut f = open_evidence(&p).unwrap();
         assert_eq!(read_prefix(&mut f, 4).unwrap(), b"0123");
+        // The rest is read from where the prefix stopped, to the file's end.
+        assert_eq!(read_prefix(&mut f, 4).unwrap(), b"4567");
+        let mut rest = Vec::new();
+        f.read_to_end(&mut rest).unwrap();
+        assert_eq!(rest, b"89");
+        assert_eq!(read_prefix(&mut f, 4).unwrap(), b"");
     }
 
     /// A buffer reused from file to file shows each file's own bytes, never
