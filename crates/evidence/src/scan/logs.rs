@@ -35,21 +35,25 @@ pub fn read_log(
     out: &mut dyn FnMut(LogEvent),
     read_bytes: &dyn Fn(u64),
 ) -> Result<(ReadStats, Option<String>), String> {
-    let file = Counted {
-        inner: std::io::Read::chain(std::io::Cursor::new(opened.head), opened.file),
+    // What recognising the log read is handed on, not read again.
+    read_bytes(opened.head.len() as u64);
+    let head = opened.head;
+    let rest = Counted {
+        inner: opened.file,
         read_bytes,
     };
     let mut interp = Interpreter::new(path.to_path_buf(), sigs, out);
     let literals = interp.literal_set();
     let result = match kind {
         InputKind::Uccapilog => {
-            uccapilog::read_views_finding(file, zone, literals, &mut |r, found| {
+            uccapilog::read_views_finding_after(head, rest, zone, literals, &mut |r, found| {
                 interp.record(r, found)
             })
         }
         InputKind::TracerptCsv => {
             // Rows are few: each is lent out through one reused buffer.
             let mut joined = String::new();
+            let file = std::io::Read::chain(std::io::Cursor::new(head), rest);
             tracerpt::read_records(file, zone, sigs.type_words(), &mut |r: Record| {
                 joined.clear();
                 for l in &r.continuation {

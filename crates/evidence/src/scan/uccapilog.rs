@@ -125,14 +125,26 @@ pub fn read_views<R: Read>(
 /// [`read_views`], each record lent with which of `literals` occur in its
 /// text and in its continuation lines.
 pub fn read_views_finding<R: Read>(
-    mut reader: R,
+    reader: R,
+    zone: &LocalZone,
+    literals: &LiteralSet,
+    on_record: &mut dyn FnMut(&RecordView<'_>, Found),
+) -> io::Result<ReadStats> {
+    read_views_finding_after(Vec::new(), reader, zone, literals, on_record)
+}
+
+/// [`read_views_finding`] of a log whose first bytes, `head`, were read
+/// already (to recognise it), and `rest` goes on after them.
+pub fn read_views_finding_after<R: Read>(
+    head: Vec<u8>,
+    mut rest: R,
     zone: &LocalZone,
     literals: &LiteralSet,
     on_record: &mut dyn FnMut(&RecordView<'_>, Found),
 ) -> io::Result<ReadStats> {
     // The start decides the date order, then is read again with the rest.
-    let (order, head) = date_order(&mut reader)?;
-    let mut lines = LineReader::new(io::Cursor::new(head).chain(reader))?;
+    let (order, head) = date_order(head, &mut rest)?;
+    let mut lines = LineReader::new(io::Cursor::new(head).chain(rest))?;
     let mut asm = Assembler::new(zone, order, lines.max_line(), literals);
     lines.for_each_piece(&mut |piece| match piece {
         Piece::Line(line) => {
@@ -156,14 +168,13 @@ thread_local! {
 }
 
 /// The date order of a log from its first [`DATE_ORDER_WINDOW`] bytes, and
-/// those bytes.
-fn date_order<R: Read>(reader: &mut R) -> io::Result<(DateOrder, Vec<u8>)> {
-    let mut head = Vec::with_capacity(DATE_ORDER_WINDOW);
-    reader
-        .by_ref()
-        .take(DATE_ORDER_WINDOW as u64)
-        .read_to_end(&mut head)?;
-    let order = DateOrder::of_head(&encoding::decode(&head).text);
+/// the bytes read: `head` (read already) and up to the window from `rest`.
+fn date_order<R: Read>(mut head: Vec<u8>, rest: &mut R) -> io::Result<(DateOrder, Vec<u8>)> {
+    if let Some(more) = DATE_ORDER_WINDOW.checked_sub(head.len()).filter(|&n| n > 0) {
+        rest.by_ref().take(more as u64).read_to_end(&mut head)?;
+    }
+    let window = head.get(..DATE_ORDER_WINDOW).unwrap_or(&head);
+    let order = DateOrder::of_head(&encoding::decode(window).text);
     Ok((order, head))
 }
 
