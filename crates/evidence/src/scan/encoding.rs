@@ -61,7 +61,7 @@ pub fn decode(bytes: &[u8]) -> Decoded<'_> {
     let body = bytes.get(bom..).unwrap_or_default();
     let mut ansi_lines = 0;
     let (text, lossy) = match encoding {
-        Encoding::Utf8 => match std::str::from_utf8(body) {
+        Encoding::Utf8 => match simdutf8::compat::from_utf8(body) {
             Ok(s) => (Cow::Borrowed(s), false),
             Err(_) if bom > 0 => (String::from_utf8_lossy(body), true),
             Err(e) => {
