@@ -85,28 +85,28 @@ impl DateOrder {
     /// The order the record prefixes in `head` (a file's first bytes,
     /// decoded) prove.
     pub fn of_head(head: &str) -> DateOrder {
-        // Only a line whose first field is above 12 can prove it: the others
-        // are passed over unparsed (nearly all, read again for each small
-        // log), and the lines are found with memchr, not `str::lines`, whose
-        // search is a byte at a time.
-        let first_above_12 = |l: &str| match l.as_bytes() {
-            [a @ b'0'..=b'9', b @ b'0'..=b'9', ..] => (a - b'0') * 10 + (b - b'0') > 12,
-            _ => false,
-        };
-        let ends = memchr::memchr_iter(b'\n', head.as_bytes()).map(|i| (i, 1));
-        let mut start = 0;
-        let day_first = ends
-            .chain(std::iter::once((head.len(), 0)))
-            .filter_map(|(end, newline)| {
-                // As `str::lines`: a line ends at `\n` or `\r\n`, and the
-                // last needs neither.
-                let line = head.get(start..end)?;
-                start = end + newline;
-                let line = match newline {
-                    1 => line.strip_suffix('\r').unwrap_or(line),
-                    _ => line,
-                };
-                first_above_12(line).then_some(line)
+        // Only a stamp whose first field is above 12 can prove it, and every
+        // stamp has its `|` 10 bytes into its line: the lines are found from
+        // the `|`s (one a record; `str::lines` stopped at every line, for each
+        // small log), and only those whose first field is above 12 are parsed.
+        let b = head.as_bytes();
+        let day_first = memchr::memchr_iter(b'|', b)
+            .filter_map(|bar| {
+                let start = bar.checked_sub(10)?;
+                if start > 0 && b.get(start - 1) != Some(&b'\n') {
+                    return None;
+                }
+                match b.get(start..start + 2)? {
+                    [x @ b'0'..=b'9', y @ b'0'..=b'9'] if (x - b'0') * 10 + (y - b'0') > 12 => {}
+                    _ => return None,
+                }
+                // The line as `str::lines` gives it: to its `\n`, or `\r\n`,
+                // or the end.
+                let line = head.get(start..)?;
+                Some(match memchr::memchr(b'\n', line.as_bytes()) {
+                    Some(n) => line.get(..n).map(|l| l.strip_suffix('\r').unwrap_or(l))?,
+                    None => line,
+                })
             })
             .filter_map(parse_stamp)
             .any(|(s, _)| s.month > 12 && s.day <= 12);
@@ -890,6 +890,9 @@ mod tests {
             "\n",
             "\r\n",
             "16/04/2013|03:17:30",
+            "16/04/20|3|03:17:30",
+            "a|b",
+            "|",
         ];
         // Every sequence of up to three pieces, so every piece meets every
         // line end on either side.
