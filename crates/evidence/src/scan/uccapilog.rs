@@ -17,7 +17,7 @@
 
 use crate::scan::lines::{lines_of, Line, LineReader, Piece, Scratch};
 use crate::scan::literals::{Found, Hits, LiteralSet};
-use crate::scan::prefix::{normalise_level, parse_stamp, DateOrder, PlainHeads, Tails};
+use crate::scan::prefix::{normalise_level, DateOrder, PlainHeads, Stamps, Tails};
 pub use crate::scan::prefix::{parse_prefix, RecordStart, Stamp};
 use crate::scan::encoding;
 use crate::scan::sip::packet_direction;
@@ -182,6 +182,7 @@ struct Assembler<'l> {
     times: TimeCache,
     tails: Tails,
     heads: PlainHeads,
+    stamps: Stamps,
 }
 
 type OnRecord<'f> = dyn FnMut(&RecordView<'_>, Found) + 'f;
@@ -208,6 +209,7 @@ impl<'l> Assembler<'l> {
             times: TimeCache::default(),
             tails: Tails::default(),
             heads: PlainHeads::default(),
+            stamps: Stamps::default(),
         }
     }
 
@@ -344,7 +346,7 @@ impl<'l> Assembler<'l> {
             };
             let first_line = text.get(start..eol).unwrap_or("");
             let first_line = first_line.strip_suffix('\r').unwrap_or(first_line);
-            let Some((stamp, after)) = parse_stamp(first_line) else {
+            let Some((stamp, after)) = self.stamps.parse(first_line) else {
                 continue;
             };
             // The next record starts on a later line.
@@ -497,6 +499,10 @@ fn names_a_packet(text: &str) -> bool {
 /// How many `\n` in `b`: loops the compiler turns into vector compares,
 /// cheaper than a search call on a record's few hundred bytes.
 fn count_lines(b: &[u8]) -> u64 {
+    // Most records have no line to count: not even the chunks set up.
+    if b.is_empty() {
+        return 0;
+    }
     // At most 64 a chunk: byte-wide sums, which vectorise.
     fn chunk(c: &[u8]) -> usize {
         usize::from(
