@@ -183,6 +183,17 @@ struct Assembler<'l> {
     tails: Tails,
     heads: PlainHeads,
     stamps: Stamps,
+    /// The minute (`year, month, day, hour, minute` as written) of the last
+    /// stamp read whose every second [`TimeCache::utc`] reads the same way
+    /// (see [`TimeCache::whole_minute`]), and whether its date contradicts
+    /// the file's date order.
+    minute: Option<(Minute, bool)>,
+}
+
+type Minute = (i32, u32, u32, u32, u32);
+
+fn minute_of(s: &Stamp) -> Minute {
+    (s.year, s.month, s.day, s.hour, s.minute)
 }
 
 type OnRecord<'f> = dyn FnMut(&RecordView<'_>, Found) + 'f;
@@ -210,6 +221,7 @@ impl<'l> Assembler<'l> {
             tails: Tails::default(),
             heads: PlainHeads::default(),
             stamps: Stamps::default(),
+            minute: None,
         }
     }
 
@@ -224,8 +236,8 @@ impl<'l> Assembler<'l> {
     }
 
     /// [`time_of`](Self::time_of) for a record whose first line has its `::`.
-    fn time_of_stamp(&mut self, stamp: Stamp) -> Option<(DateTime<Utc>, i32)> {
-        let (stamp, contradicts) = self.order.read(stamp);
+    fn time_of_stamp(&mut self, raw: Stamp) -> Option<(DateTime<Utc>, i32)> {
+        let (stamp, contradicts) = self.order.read(raw);
         if contradicts {
             self.stats.date_order_contradictions += 1;
         }
@@ -233,7 +245,26 @@ impl<'l> Assembler<'l> {
         if time.is_none() {
             self.stats.bad_times += 1;
         }
+        self.minute = self.times.whole_minute.then_some((minute_of(&raw), contradicts));
         time
+    }
+
+    /// What [`time_of_stamp`](Self::time_of_stamp) counts for a record that
+    /// is only counted: in the minute of the last stamp read, its time is
+    /// known to read (or not, by its seconds) without being made.
+    fn count_time(&mut self, stamp: Stamp) {
+        match self.minute {
+            Some((m, contradicts))
+                if m == minute_of(&stamp) && stamp.second < 60 && stamp.nanos < 1_000_000_000 =>
+            {
+                if contradicts {
+                    self.stats.date_order_contradictions += 1;
+                }
+            }
+            _ => {
+                self.time_of_stamp(stamp);
+            }
+        }
     }
 
     /// Hands out the record in `cur`, if any.
@@ -402,7 +433,7 @@ impl<'l> Assembler<'l> {
         let first_line = text.get(after..e).unwrap_or("");
         let rest = first_line.strip_suffix('\r').unwrap_or(first_line);
         if self.quiet(s, next, rest) {
-            self.time_of_stamp(stamp);
+            self.count_time(stamp);
             self.stats.records += 1;
             return;
         }
@@ -534,6 +565,10 @@ struct TimeCache {
     utc_date: Option<NaiveDate>,
     /// The offsets applied, and the times in a DST gap or overlap.
     used: ZoneUse,
+    /// The last time read had the day's one offset applied, and every
+    /// second of its minute (`:00` to `:59`) falls on the same plausible
+    /// UTC day: any of them reads, with no other effect.
+    whole_minute: bool,
 }
 
 /// Days from 0001-01-01 to 1970-01-01.
@@ -554,6 +589,7 @@ fn day_offset(d: NaiveDate, zone: &LocalZone) -> Option<i32> {
 impl TimeCache {
     /// The instant and the offset applied.
     fn utc(&mut self, s: &Stamp, zone: &LocalZone) -> Option<(DateTime<Utc>, i32)> {
+        self.whole_minute = false;
         let key = (s.year, s.month, s.day);
         if self.date != Some(key) {
             self.date = Some(key);
@@ -586,7 +622,10 @@ impl TimeCache {
         }
         let time =
             NaiveTime::from_num_seconds_from_midnight_opt(u32::try_from(second).ok()?, s.nanos)?;
-        Some((self.utc_date?.and_time(time).and_utc(), offset))
+        let utc = self.utc_date?.and_time(time).and_utc();
+        let minute_start = second - i64::from(s.second);
+        self.whole_minute = minute_start >= 0 && minute_start + 59 < 86_400;
+        Some((utc, offset))
     }
 }
 
@@ -882,6 +921,64 @@ CSeq: 2 MESSAGE
                         }
                     }
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn counted_times_count_as_read_ones() {
+        // Stamps in runs of a minute, each second and fraction mutated to
+        // the edges of what reads, across days, midnights (UTC and local),
+        // DST changes and dates that contradict either order: a record only
+        // counted leaves the stats and the zone's use as one read.
+        let zones: Vec<LocalZone> = vec![
+            plus1(),
+            parse_utc_offset("-05:30").unwrap().into(),
+            LocalZone::parse_flag("Europe/Rome").unwrap(),
+            // Seconds in the offset: a minute of 1980-01-01 01:00 runs from
+            // 1979 (not plausible) into 1980.
+            chrono::FixedOffset::east_opt(3630).unwrap().into(),
+        ];
+        let dates = [(3, 29), (3, 29), (10, 25), (13, 5), (5, 13), (12, 31), (2, 30), (0, 1), (1, 1)];
+        let times = [(0, 0), (0, 59), (1, 0), (1, 59), (2, 30), (22, 59), (23, 0), (24, 0), (7, 60)];
+        let mut n = 7u32;
+        for zone in &zones {
+            for order in [DateOrder::MonthFirst, DateOrder::DayFirst] {
+                let none: [&str; 0] = [];
+                let literals = LiteralSet::new(&none);
+                let mut read = Assembler::new(zone, order, 1 << 16, &literals);
+                let mut counted = Assembler::new(zone, order, 1 << 16, &literals);
+                for (year, (month, day)) in [2026, 1980, 1969].into_iter().flat_map(|y| dates.map(|d| (y, d))) {
+                    for (hour, minute) in times {
+                        for k in 0..12u32 {
+                            n = n.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                            let s = Stamp {
+                                year,
+                                month,
+                                day,
+                                hour,
+                                minute,
+                                second: [0, 1, 30, 59, 60, 99][(n >> 8) as usize % 6],
+                                nanos: [0, 999_000_000, 999_999_999, 1_000_000_000][(n >> 16) as usize % 4],
+                            };
+                            read.time_of_stamp(s);
+                            // Now and then read in full, as a lent record would be.
+                            if k % 5 == 0 {
+                                counted.time_of_stamp(s);
+                            } else {
+                                counted.count_time(s);
+                            }
+                        }
+                    }
+                }
+                let (a, b) = (&read.stats, &counted.stats);
+                assert_eq!(
+                    (a.bad_times, a.date_order_contradictions),
+                    (b.bad_times, b.date_order_contradictions),
+                    "{order:?}"
+                );
+                assert_eq!(read.times.used, counted.times.used, "{order:?}");
+                assert!(a.bad_times > 0 && a.date_order_contradictions > 0);
             }
         }
     }
