@@ -432,11 +432,14 @@ impl<'l> Assembler<'l> {
         // As the first line is cut in `block`.
         let first_line = text.get(after..e).unwrap_or("");
         let rest = first_line.strip_suffix('\r').unwrap_or(first_line);
-        if self.quiet(s, next, rest) {
-            self.count_time(stamp);
-            self.stats.records += 1;
-            return;
-        }
+        let names_packet = match self.quiet(s, next, rest) {
+            Quiet::Yes => {
+                self.count_time(stamp);
+                self.stats.records += 1;
+                return;
+            }
+            Quiet::No { names_packet } => names_packet,
+        };
         let tail = self.tails.split(rest);
         let prefix = RecordStart {
             stamp,
@@ -473,7 +476,9 @@ impl<'l> Assembler<'l> {
                 )
                 .map(|mut f| {
                     let packet = self.literals.packet_only();
-                    if packet != 0 && packet_direction(view.text).is_some() {
+                    let names_packet =
+                        names_packet.unwrap_or_else(|| packet_direction(view.text).is_some());
+                    if packet != 0 && names_packet {
                         f.continuation |= self.literals.in_packet(&self.hits, (e + 1, cont_end));
                     }
                     f
@@ -498,16 +503,28 @@ impl Assembler<'_> {
     /// no loud literal) and, as its text tells, no SIP packet. Only records
     /// of the usual shape are passed over (a text after `::`, hence right
     /// after no word byte, where the gate can tell).
-    fn quiet(&mut self, s: usize, next: usize, rest: &str) -> bool {
+    fn quiet(&mut self, s: usize, next: usize, rest: &str) -> Quiet {
+        let unknown = Quiet::No { names_packet: None };
         let Some(loud) = self.literals.loud().filter(|_| !self.literals.is_empty()) else {
-            return false;
+            return unknown;
         };
-        self.hits.quiet(s, next, loud)
-            && self
-                .heads
-                .text(rest)
-                .is_some_and(|t| packet_direction(t).is_none())
+        if !self.hits.quiet(s, next, loud) {
+            return unknown;
+        }
+        // The text starts where `split_tail` starts it, and a packet is
+        // told by its start.
+        match self.heads.text(rest).map(|t| packet_direction(t).is_some()) {
+            Some(false) => Quiet::Yes,
+            names_packet => Quiet::No { names_packet },
+        }
     }
+}
+
+/// Whether [`Assembler::quiet`] passes over a record; if not, whether its
+/// text names a SIP packet, when it looked.
+enum Quiet {
+    Yes,
+    No { names_packet: Option<bool> },
 }
 
 /// Whether a record's text without its `::` names a SIP packet (not its
@@ -527,26 +544,13 @@ fn names_a_packet(text: &str) -> bool {
         .any(|(i, w)| at(i, w) && !(i >= 7 && at(i - 7, b"end of ")))
 }
 
-/// How many `\n` in `b`: loops the compiler turns into vector compares,
-/// cheaper than a search call on a record's few hundred bytes.
+/// How many `\n` in `b`.
 fn count_lines(b: &[u8]) -> u64 {
-    // Most records have no line to count: not even the chunks set up.
+    // Most records have no line to count: not even a search set up.
     if b.is_empty() {
         return 0;
     }
-    // At most 64 a chunk: byte-wide sums, which vectorise.
-    fn chunk(c: &[u8]) -> usize {
-        usize::from(
-            c.iter()
-                .fold(0u8, |k, &x| k.wrapping_add(u8::from(x == b'\n'))),
-        )
-    }
-    let mut big = b.chunks_exact(64);
-    let mut n: usize = big.by_ref().map(chunk).sum();
-    let mut small = big.remainder().chunks_exact(16);
-    n += small.by_ref().map(chunk).sum::<usize>();
-    n += chunk(small.remainder());
-    n as u64
+    memchr::memchr_iter(b'\n', b).count() as u64
 }
 
 /// [`Stamp::resolve`] for records in a row, which share their date: the
@@ -839,6 +843,25 @@ CSeq: 2 MESSAGE
                 assert!(packet_direction(&r.text).is_none(), "{r:?}");
             }
             assert!(lent.next().is_none());
+        }
+        // Packet-only literals: reported in the continuation of every packet
+        // lent, whether `quiet` or the lending told the packet (other records
+        // may have them reported or not: as read line by line, or not).
+        let packets = LiteralSet::with_packet_only(&["otheroptions", "no such words"], 0b01)
+            .with_gate(Some(std::sync::Arc::new(gate)))
+            .with_quiet(0b10);
+        for crlf in [false, true] {
+            let log = awkward_log(crlf);
+            let mut named = 0;
+            read_views_finding(log.as_slice(), &plus1(), &packets, &mut |v, f| {
+                let packet = packet_direction(v.text).is_some();
+                named += usize::from(packet && f.continuation & 0b01 != 0);
+                let only = if packet { 0 } else { 0b01 };
+                let want = packets.in_text(v.continuation);
+                assert_eq!(f.continuation & !only, want & !only, "{v:?}");
+            })
+            .unwrap();
+            assert!(named > 0, "crlf {crlf}");
         }
     }
 
