@@ -137,35 +137,47 @@ pub(crate) fn parse_stamp(line: &str) -> Option<(Stamp, usize)> {
     usual_stamp(line.as_bytes()).or_else(|| any_stamp(line))
 }
 
-/// The usual stamp's three words: which bytes are digits, which are
-/// separators, and what those are (the last byte is a blank, checked apart).
-const DIGITS: [u64; 3] = [
-    0xFFFF_00FF_FF00_FFFF,
-    0xFFFF_00FF_FF00_FFFF,
-    0x00FF_FFFF_00FF_FF00,
-];
-const SEPARATORS: [u64; 3] = [
-    0x0000_FF00_00FF_0000,
-    0x0000_FF00_00FF_0000,
-    0x0000_0000_FF00_00FF,
-];
-const BYTES: [u64; 3] = [
-    u64::from_le_bytes(*b"\0\0/\0\0/\0\0"),
-    u64::from_le_bytes(*b"\0\0|\0\0:\0\0"),
-    u64::from_le_bytes(*b":\0\0.\0\0\0\0"),
+/// The usual stamp's three words (`MM/DD/YY`, `YY|HH:MM`, `:SS.fff `): which
+/// bytes are digits, which are separators, and what those are (the last
+/// byte is a blank, checked apart).
+const WORDS: [Word; 3] = [
+    Word {
+        digits: 0xFFFF_00FF_FF00_FFFF,
+        separators: 0x0000_FF00_00FF_0000,
+        bytes: u64::from_le_bytes(*b"\0\0/\0\0/\0\0"),
+    },
+    Word {
+        digits: 0xFFFF_00FF_FF00_FFFF,
+        separators: 0x0000_FF00_00FF_0000,
+        bytes: u64::from_le_bytes(*b"\0\0|\0\0:\0\0"),
+    },
+    Word {
+        digits: 0x00FF_FFFF_00FF_FF00,
+        separators: 0x0000_0000_FF00_00FF,
+        bytes: u64::from_le_bytes(*b":\0\0.\0\0\0\0"),
+    },
 ];
 const LOW: u64 = 0x0F0F_0F0F_0F0F_0F0F;
 
-/// Whether `w` has the digits and separators of the usual stamp's word `k`.
-fn usual_word(w: u64, k: usize) -> bool {
-    let (d, sep, bytes) = (DIGITS[k % 3], SEPARATORS[k % 3], BYTES[k % 3]);
-    // A digit is 0x30..=0x39: high nibble 3, and 6 more does not reach
-    // 0x40 (no byte carries into the next when all high nibbles are 3).
-    let high = w & d & !LOW;
-    let plus6 = (w & d).wrapping_add(0x0606_0606_0606_0606 & d) & d & !LOW;
-    high == 0x3030_3030_3030_3030 & d
-        && plus6 == 0x3030_3030_3030_3030 & d
-        && w & sep == bytes & sep
+#[derive(Clone, Copy)]
+struct Word {
+    digits: u64,
+    separators: u64,
+    bytes: u64,
+}
+
+impl Word {
+    /// Whether `w` has this word's digits and separators.
+    fn fits(self, w: u64) -> bool {
+        let (d, sep) = (self.digits, self.separators);
+        // A digit is 0x30..=0x39: high nibble 3, and 6 more does not reach
+        // 0x40 (no byte carries into the next when all high nibbles are 3).
+        let high = w & d & !LOW;
+        let plus6 = (w & d).wrapping_add(0x0606_0606_0606_0606 & d) & d & !LOW;
+        high == 0x3030_3030_3030_3030 & d
+            && plus6 == 0x3030_3030_3030_3030 & d
+            && w & sep == self.bytes & sep
+    }
 }
 
 /// Whether the usual stamp, whose 24 bytes `b` starts with, ends there:
@@ -181,10 +193,10 @@ fn usual_stamp(b: &[u8]) -> Option<(Stamp, usize)> {
     let head: &[u8; 24] = b.first_chunk()?;
     let mut ok = true;
     let mut words = [0u64; 3];
-    for (k, (chunk, word)) in head.chunks_exact(8).zip(&mut words).enumerate() {
+    for ((chunk, word), shape) in head.chunks_exact(8).zip(&mut words).zip(WORDS) {
         let w = u64::from_le_bytes(chunk.try_into().ok()?);
         *word = w;
-        ok &= usual_word(w, k);
+        ok &= shape.fits(w);
     }
     if !ok || !usual_end(b) {
         return None;
@@ -223,7 +235,8 @@ impl Stamps {
         let head = b.first_chunk::<16>().map(|h| u128::from_le_bytes(*h));
         if let (Some((minute, last)), Some(h)) = (self.minute, head) {
             let rest = b.get(16..24).and_then(|w| w.try_into().ok()).map(u64::from_le_bytes);
-            if let Some(w) = rest.filter(|&w| h == minute && usual_word(w, 2) && usual_end(b)) {
+            let [.., seconds] = WORDS;
+            if let Some(w) = rest.filter(|&w| h == minute && seconds.fits(w) && usual_end(b)) {
                 // As `usual_stamp` reads them: `:SS.fff `.
                 let d = |i: u32| ((w >> (8 * i)) & 0x0F) as u32;
                 let stamp = Stamp {
