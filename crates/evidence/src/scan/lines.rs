@@ -302,7 +302,10 @@ impl<R: Read> LineReader<R> {
                 Some(i) => {
                     let end = self.pos + i + 1;
                     let region = self.buf.get(self.pos..end).unwrap_or_default();
-                    match std::str::from_utf8(region) {
+                    // The one pass over every byte of the log before the
+                    // block search: checked 32 bytes at a time (std's check
+                    // takes 16 per step, and this runs on gigabytes).
+                    match simdutf8::basic::from_utf8(region) {
                         Ok(text) if self.encoding == Encoding::Utf8 => {
                             let first = self.number + 1;
                             self.number += match f(Piece::Lines { text, first }) {

@@ -151,44 +151,68 @@ pub(crate) fn parse_stamp(line: &str) -> Option<(Stamp, usize)> {
     usual_stamp(line.as_bytes()).or_else(|| any_stamp(line))
 }
 
-/// [`any_stamp`] for the shape nearly every line has,
-/// `MM/DD/YYYY|HH:MM:SS.fff ` without `AM`/`PM`: its 24 bytes checked a
-/// word at a time (it runs on every record of the log).
-fn usual_stamp(b: &[u8]) -> Option<(Stamp, usize)> {
-    // Which bytes are digits, which are separators, and what those are
-    // (the last byte is a blank, checked apart).
-    const DIGITS: [u64; 3] = [
-        0xFFFF_00FF_FF00_FFFF,
-        0xFFFF_00FF_FF00_FFFF,
-        0x00FF_FFFF_00FF_FF00,
-    ];
-    const SEPARATORS: [u64; 3] = [
-        0x0000_FF00_00FF_0000,
-        0x0000_FF00_00FF_0000,
-        0x0000_0000_FF00_00FF,
-    ];
-    const BYTES: [u64; 3] = [
-        u64::from_le_bytes(*b"\0\0/\0\0/\0\0"),
-        u64::from_le_bytes(*b"\0\0|\0\0:\0\0"),
-        u64::from_le_bytes(*b":\0\0.\0\0\0\0"),
-    ];
-    const LOW: u64 = 0x0F0F_0F0F_0F0F_0F0F;
-    let head: &[u8; 24] = b.first_chunk()?;
-    let mut ok = true;
-    let mut words = [0u64; 3];
-    let lanes = DIGITS.into_iter().zip(SEPARATORS).zip(BYTES);
-    for ((chunk, ((d, sep), bytes)), word) in head.chunks_exact(8).zip(lanes).zip(&mut words) {
-        let w = u64::from_le_bytes(chunk.try_into().ok()?);
-        *word = w;
+/// The usual stamp's three words (`MM/DD/YY`, `YY|HH:MM`, `:SS.fff `): which
+/// bytes are digits, which are separators, and what those are (the last
+/// byte is a blank, checked apart).
+const WORDS: [Word; 3] = [
+    Word {
+        digits: 0xFFFF_00FF_FF00_FFFF,
+        separators: 0x0000_FF00_00FF_0000,
+        bytes: u64::from_le_bytes(*b"\0\0/\0\0/\0\0"),
+    },
+    Word {
+        digits: 0xFFFF_00FF_FF00_FFFF,
+        separators: 0x0000_FF00_00FF_0000,
+        bytes: u64::from_le_bytes(*b"\0\0|\0\0:\0\0"),
+    },
+    Word {
+        digits: 0x00FF_FFFF_00FF_FF00,
+        separators: 0x0000_0000_FF00_00FF,
+        bytes: u64::from_le_bytes(*b":\0\0.\0\0\0\0"),
+    },
+];
+const LOW: u64 = 0x0F0F_0F0F_0F0F_0F0F;
+
+#[derive(Clone, Copy)]
+struct Word {
+    digits: u64,
+    separators: u64,
+    bytes: u64,
+}
+
+impl Word {
+    /// Whether `w` has this word's digits and separators.
+    fn fits(self, w: u64) -> bool {
+        let (d, sep) = (self.digits, self.separators);
         // A digit is 0x30..=0x39: high nibble 3, and 6 more does not reach
         // 0x40 (no byte carries into the next when all high nibbles are 3).
         let high = w & d & !LOW;
         let plus6 = (w & d).wrapping_add(0x0606_0606_0606_0606 & d) & d & !LOW;
-        ok &= high == 0x3030_3030_3030_3030 & d
+        high == 0x3030_3030_3030_3030 & d
             && plus6 == 0x3030_3030_3030_3030 & d
-            && w & sep == bytes & sep;
+            && w & sep == self.bytes & sep
     }
-    if !ok || !is_blank(head[23]) || meridiem(b, skip_blanks(b, 23)).is_some() {
+}
+
+/// Whether the usual stamp, whose 24 bytes `b` starts with, ends there:
+/// a blank, and no `AM`/`PM` after it.
+fn usual_end(b: &[u8]) -> bool {
+    b.get(23).is_some_and(|&c| is_blank(c)) && meridiem(b, skip_blanks(b, 23)).is_none()
+}
+
+/// [`any_stamp`] for the shape nearly every line has,
+/// `MM/DD/YYYY|HH:MM:SS.fff ` without `AM`/`PM`: its 24 bytes checked a
+/// word at a time (it runs on every record of the log).
+fn usual_stamp(b: &[u8]) -> Option<(Stamp, usize)> {
+    let head: &[u8; 24] = b.first_chunk()?;
+    let mut ok = true;
+    let mut words = [0u64; 3];
+    for ((chunk, word), shape) in head.chunks_exact(8).zip(&mut words).zip(WORDS) {
+        let w = u64::from_le_bytes(chunk.try_into().ok()?);
+        *word = w;
+        ok &= shape.fits(w);
+    }
+    if !ok || !usual_end(b) {
         return None;
     }
     // Each byte's digit, then in each byte ten times it plus the next one
@@ -207,6 +231,44 @@ fn usual_stamp(b: &[u8]) -> Option<(Stamp, usize)> {
         nanos: (at(r, 4) * 10 + at(digits[2], 6)) * 1_000_000,
     };
     Some((stamp, 23))
+}
+
+/// [`parse_stamp`] for the lines of a log in turn: a usual stamp in the
+/// same minute as the last usual one read (nearly every record of a busy
+/// log) has only its seconds read and checked.
+#[derive(Default)]
+pub(crate) struct Stamps {
+    /// The first 16 bytes of the last usual stamp (`MM/DD/YYYY|HH:MM`), and it.
+    minute: Option<(u128, Stamp)>,
+}
+
+impl Stamps {
+    /// What [`parse_stamp`] gives for `line`.
+    pub(crate) fn parse(&mut self, line: &str) -> Option<(Stamp, usize)> {
+        let b = line.as_bytes();
+        let head = b.first_chunk::<16>().map(|h| u128::from_le_bytes(*h));
+        if let (Some((minute, last)), Some(h)) = (self.minute, head) {
+            let rest = b.get(16..24).and_then(|w| w.try_into().ok()).map(u64::from_le_bytes);
+            let [.., seconds] = WORDS;
+            if let Some(w) = rest.filter(|&w| h == minute && seconds.fits(w) && usual_end(b)) {
+                // As `usual_stamp` reads them: `:SS.fff `.
+                let d = |i: u32| ((w >> (8 * i)) & 0x0F) as u32;
+                let stamp = Stamp {
+                    second: d(1) * 10 + d(2),
+                    nanos: (d(4) * 100 + d(5) * 10 + d(6)) * 1_000_000,
+                    ..last
+                };
+                return Some((stamp, 23));
+            }
+        }
+        match usual_stamp(b) {
+            Some((stamp, at)) => {
+                self.minute = head.map(|h| (h, stamp));
+                Some((stamp, at))
+            }
+            None => any_stamp(line),
+        }
+    }
 }
 
 /// [`parse_stamp`] for every shape it takes.
@@ -805,6 +867,44 @@ mod tests {
             assert_eq!(parse_stamp(l), any_stamp(l), "{l:?}");
         }
         assert!(usual_stamp(usual.as_bytes()).is_some());
+    }
+
+    #[test]
+    fn stamps_in_a_row_read_as_each_alone() {
+        let usual = "11/20/2026|08:00:00.035 1F68:1A0C INFO  :: x";
+        let mut lines = vec![usual.to_string()];
+        // Each byte of the stamp and the two after it replaced by each of a
+        // few at the edges of what is read, the usual line between them
+        // (so the next is read against its minute), in a row of the same
+        // minute and across minutes.
+        let edges = [b'0', b'1', b'5', b'9', b'/', b'|', b':', b'.', b' ', b'\t', b'a', b'P', b'M', b'm', b'@', 0x7F];
+        for i in 0..27 {
+            for c in edges {
+                let mut l = usual.as_bytes().to_vec();
+                l[i] = c;
+                lines.push(String::from_utf8(l).unwrap());
+                if i % 3 == 0 {
+                    lines.push(usual.to_string());
+                }
+            }
+        }
+        for l in [
+            "11/20/2026|08:00:59.999 PM x",
+            "11/20/2026|08:00:07.035 am",
+            "11/20/2026|08:00:07.035  AMx",
+            "11/20/2026|08:00:07.035",
+            "11/20/2026|08:00:07.035 ",
+            "11/20/2026|08:00",
+            "11/20/2026|08:00:61.000\tx",
+            "11/20/2026|08:01:01.000 x",
+            "11/20/2026|08:01:02.001 x",
+        ] {
+            lines.push(l.into());
+        }
+        let mut stamps = Stamps::default();
+        for l in &lines {
+            assert_eq!(stamps.parse(l), parse_stamp(l), "{l:?}");
+        }
     }
 
     #[test]

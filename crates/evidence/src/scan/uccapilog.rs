@@ -17,7 +17,7 @@
 
 use crate::scan::lines::{lines_of, Line, LineReader, Piece, Scratch};
 use crate::scan::literals::{Found, Hits, LiteralSet};
-use crate::scan::prefix::{normalise_level, parse_stamp, DateOrder, PlainHeads, Tails};
+use crate::scan::prefix::{normalise_level, DateOrder, PlainHeads, Stamps, Tails};
 pub use crate::scan::prefix::{parse_prefix, RecordStart, Stamp};
 use crate::scan::encoding;
 use crate::scan::sip::packet_direction;
@@ -193,6 +193,18 @@ struct Assembler<'l> {
     times: TimeCache,
     tails: Tails,
     heads: PlainHeads,
+    stamps: Stamps,
+    /// The minute (`year, month, day, hour, minute` as written) of the last
+    /// stamp read whose every second [`TimeCache::utc`] reads the same way
+    /// (see [`TimeCache::whole_minute`]), and whether its date contradicts
+    /// the file's date order.
+    minute: Option<(Minute, bool)>,
+}
+
+type Minute = (i32, u32, u32, u32, u32);
+
+fn minute_of(s: &Stamp) -> Minute {
+    (s.year, s.month, s.day, s.hour, s.minute)
 }
 
 type OnRecord<'f> = dyn FnMut(&RecordView<'_>, Found) + 'f;
@@ -219,6 +231,8 @@ impl<'l> Assembler<'l> {
             times: TimeCache::default(),
             tails: Tails::default(),
             heads: PlainHeads::default(),
+            stamps: Stamps::default(),
+            minute: None,
         }
     }
 
@@ -233,8 +247,8 @@ impl<'l> Assembler<'l> {
     }
 
     /// [`time_of`](Self::time_of) for a record whose first line has its `::`.
-    fn time_of_stamp(&mut self, stamp: Stamp) -> Option<(DateTime<Utc>, i32)> {
-        let (stamp, contradicts) = self.order.read(stamp);
+    fn time_of_stamp(&mut self, raw: Stamp) -> Option<(DateTime<Utc>, i32)> {
+        let (stamp, contradicts) = self.order.read(raw);
         if contradicts {
             self.stats.date_order_contradictions += 1;
         }
@@ -242,7 +256,26 @@ impl<'l> Assembler<'l> {
         if time.is_none() {
             self.stats.bad_times += 1;
         }
+        self.minute = self.times.whole_minute.then_some((minute_of(&raw), contradicts));
         time
+    }
+
+    /// What [`time_of_stamp`](Self::time_of_stamp) counts for a record that
+    /// is only counted: in the minute of the last stamp read, its time is
+    /// known to read (or not, by its seconds) without being made.
+    fn count_time(&mut self, stamp: Stamp) {
+        match self.minute {
+            Some((m, contradicts))
+                if m == minute_of(&stamp) && stamp.second < 60 && stamp.nanos < 1_000_000_000 =>
+            {
+                if contradicts {
+                    self.stats.date_order_contradictions += 1;
+                }
+            }
+            _ => {
+                self.time_of_stamp(stamp);
+            }
+        }
     }
 
     /// Hands out the record in `cur`, if any.
@@ -355,7 +388,7 @@ impl<'l> Assembler<'l> {
             };
             let first_line = text.get(start..eol).unwrap_or("");
             let first_line = first_line.strip_suffix('\r').unwrap_or(first_line);
-            let Some((stamp, after)) = parse_stamp(first_line) else {
+            let Some((stamp, after)) = self.stamps.parse(first_line) else {
                 continue;
             };
             // The next record starts on a later line.
@@ -410,11 +443,14 @@ impl<'l> Assembler<'l> {
         // As the first line is cut in `block`.
         let first_line = text.get(after..e).unwrap_or("");
         let rest = first_line.strip_suffix('\r').unwrap_or(first_line);
-        if self.quiet(s, next, rest) {
-            self.time_of_stamp(stamp);
-            self.stats.records += 1;
-            return;
-        }
+        let names_packet = match self.quiet(s, next, rest) {
+            Quiet::Yes => {
+                self.count_time(stamp);
+                self.stats.records += 1;
+                return;
+            }
+            Quiet::No { names_packet } => names_packet,
+        };
         let tail = self.tails.split(rest);
         let prefix = RecordStart {
             stamp,
@@ -451,7 +487,9 @@ impl<'l> Assembler<'l> {
                 )
                 .map(|mut f| {
                     let packet = self.literals.packet_only();
-                    if packet != 0 && packet_direction(view.text).is_some() {
+                    let names_packet =
+                        names_packet.unwrap_or_else(|| packet_direction(view.text).is_some());
+                    if packet != 0 && names_packet {
                         f.continuation |= self.literals.in_packet(&self.hits, (e + 1, cont_end));
                     }
                     f
@@ -476,16 +514,28 @@ impl Assembler<'_> {
     /// no loud literal) and, as its text tells, no SIP packet. Only records
     /// of the usual shape are passed over (a text after `::`, hence right
     /// after no word byte, where the gate can tell).
-    fn quiet(&mut self, s: usize, next: usize, rest: &str) -> bool {
+    fn quiet(&mut self, s: usize, next: usize, rest: &str) -> Quiet {
+        let unknown = Quiet::No { names_packet: None };
         let Some(loud) = self.literals.loud().filter(|_| !self.literals.is_empty()) else {
-            return false;
+            return unknown;
         };
-        self.hits.quiet(s, next, loud)
-            && self
-                .heads
-                .text(rest)
-                .is_some_and(|t| packet_direction(t).is_none())
+        if !self.hits.quiet(s, next, loud) {
+            return unknown;
+        }
+        // The text starts where `split_tail` starts it, and a packet is
+        // told by its start.
+        match self.heads.text(rest).map(|t| packet_direction(t).is_some()) {
+            Some(false) => Quiet::Yes,
+            names_packet => Quiet::No { names_packet },
+        }
     }
+}
+
+/// Whether [`Assembler::quiet`] passes over a record; if not, whether its
+/// text names a SIP packet, when it looked.
+enum Quiet {
+    Yes,
+    No { names_packet: Option<bool> },
 }
 
 /// Whether a record's text without its `::` names a SIP packet (not its
@@ -505,22 +555,13 @@ fn names_a_packet(text: &str) -> bool {
         .any(|(i, w)| at(i, w) && !(i >= 7 && at(i - 7, b"end of ")))
 }
 
-/// How many `\n` in `b`: loops the compiler turns into vector compares,
-/// cheaper than a search call on a record's few hundred bytes.
+/// How many `\n` in `b`.
 fn count_lines(b: &[u8]) -> u64 {
-    // At most 64 a chunk: byte-wide sums, which vectorise.
-    fn chunk(c: &[u8]) -> usize {
-        usize::from(
-            c.iter()
-                .fold(0u8, |k, &x| k.wrapping_add(u8::from(x == b'\n'))),
-        )
+    // Most records have no line to count: not even a search set up.
+    if b.is_empty() {
+        return 0;
     }
-    let mut big = b.chunks_exact(64);
-    let mut n: usize = big.by_ref().map(chunk).sum();
-    let mut small = big.remainder().chunks_exact(16);
-    n += small.by_ref().map(chunk).sum::<usize>();
-    n += chunk(small.remainder());
-    n as u64
+    memchr::memchr_iter(b'\n', b).count() as u64
 }
 
 /// [`Stamp::resolve`] for records in a row, which share their date: the
@@ -539,6 +580,10 @@ struct TimeCache {
     utc_date: Option<NaiveDate>,
     /// The offsets applied, and the times in a DST gap or overlap.
     used: ZoneUse,
+    /// The last time read had the day's one offset applied, and every
+    /// second of its minute (`:00` to `:59`) falls on the same plausible
+    /// UTC day: any of them reads, with no other effect.
+    whole_minute: bool,
 }
 
 /// Days from 0001-01-01 to 1970-01-01.
@@ -559,6 +604,7 @@ fn day_offset(d: NaiveDate, zone: &LocalZone) -> Option<i32> {
 impl TimeCache {
     /// The instant and the offset applied.
     fn utc(&mut self, s: &Stamp, zone: &LocalZone) -> Option<(DateTime<Utc>, i32)> {
+        self.whole_minute = false;
         let key = (s.year, s.month, s.day);
         if self.date != Some(key) {
             self.date = Some(key);
@@ -591,7 +637,10 @@ impl TimeCache {
         }
         let time =
             NaiveTime::from_num_seconds_from_midnight_opt(u32::try_from(second).ok()?, s.nanos)?;
-        Some((self.utc_date?.and_time(time).and_utc(), offset))
+        let utc = self.utc_date?.and_time(time).and_utc();
+        let minute_start = second - i64::from(s.second);
+        self.whole_minute = minute_start >= 0 && minute_start + 59 < 86_400;
+        Some((utc, offset))
     }
 }
 
@@ -806,6 +855,25 @@ CSeq: 2 MESSAGE
             }
             assert!(lent.next().is_none());
         }
+        // Packet-only literals: reported in the continuation of every packet
+        // lent, whether `quiet` or the lending told the packet (other records
+        // may have them reported or not: as read line by line, or not).
+        let packets = LiteralSet::with_packet_only(&["otheroptions", "no such words"], 0b01)
+            .with_gate(Some(std::sync::Arc::new(gate)))
+            .with_quiet(0b10);
+        for crlf in [false, true] {
+            let log = awkward_log(crlf);
+            let mut named = 0;
+            read_views_finding(log.as_slice(), &plus1(), &packets, &mut |v, f| {
+                let packet = packet_direction(v.text).is_some();
+                named += usize::from(packet && f.continuation & 0b01 != 0);
+                let only = if packet { 0 } else { 0b01 };
+                let want = packets.in_text(v.continuation);
+                assert_eq!(f.continuation & !only, want & !only, "{v:?}");
+            })
+            .unwrap();
+            assert!(named > 0, "crlf {crlf}");
+        }
     }
 
     #[test]
@@ -887,6 +955,64 @@ CSeq: 2 MESSAGE
                         }
                     }
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn counted_times_count_as_read_ones() {
+        // Stamps in runs of a minute, each second and fraction mutated to
+        // the edges of what reads, across days, midnights (UTC and local),
+        // DST changes and dates that contradict either order: a record only
+        // counted leaves the stats and the zone's use as one read.
+        let zones: Vec<LocalZone> = vec![
+            plus1(),
+            parse_utc_offset("-05:30").unwrap().into(),
+            LocalZone::parse_flag("Europe/Rome").unwrap(),
+            // Seconds in the offset: a minute of 1980-01-01 01:00 runs from
+            // 1979 (not plausible) into 1980.
+            chrono::FixedOffset::east_opt(3630).unwrap().into(),
+        ];
+        let dates = [(3, 29), (3, 29), (10, 25), (13, 5), (5, 13), (12, 31), (2, 30), (0, 1), (1, 1)];
+        let times = [(0, 0), (0, 59), (1, 0), (1, 59), (2, 30), (22, 59), (23, 0), (24, 0), (7, 60)];
+        let mut n = 7u32;
+        for zone in &zones {
+            for order in [DateOrder::MonthFirst, DateOrder::DayFirst] {
+                let none: [&str; 0] = [];
+                let literals = LiteralSet::new(&none);
+                let mut read = Assembler::new(zone, order, 1 << 16, &literals);
+                let mut counted = Assembler::new(zone, order, 1 << 16, &literals);
+                for (year, (month, day)) in [2026, 1980, 1969].into_iter().flat_map(|y| dates.map(|d| (y, d))) {
+                    for (hour, minute) in times {
+                        for k in 0..12u32 {
+                            n = n.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                            let s = Stamp {
+                                year,
+                                month,
+                                day,
+                                hour,
+                                minute,
+                                second: [0, 1, 30, 59, 60, 99][(n >> 8) as usize % 6],
+                                nanos: [0, 999_000_000, 999_999_999, 1_000_000_000][(n >> 16) as usize % 4],
+                            };
+                            read.time_of_stamp(s);
+                            // Now and then read in full, as a lent record would be.
+                            if k % 5 == 0 {
+                                counted.time_of_stamp(s);
+                            } else {
+                                counted.count_time(s);
+                            }
+                        }
+                    }
+                }
+                let (a, b) = (&read.stats, &counted.stats);
+                assert_eq!(
+                    (a.bad_times, a.date_order_contradictions),
+                    (b.bad_times, b.date_order_contradictions),
+                    "{order:?}"
+                );
+                assert_eq!(read.times.used, counted.times.used, "{order:?}");
+                assert!(a.bad_times > 0 && a.date_order_contradictions > 0);
             }
         }
     }
