@@ -2,10 +2,11 @@
 //! pool with a shared budget of events (small), items and admin exports on
 //! workers, each log's events sent in batches through bounded channels.
 
+use super::batches::Budget;
 use super::merge::{merge, merge_logs, FileResult};
 use super::progress::Progress;
 use super::readers::{
-    batches_ahead, file_stamp, LogThread, Piece, Pooled, Readers, Rest, SmallLogs, Stream, Streams,
+    file_stamp, LogThread, Piece, Pooled, Readers, Rest, SmallLogs, Stream, Streams, BATCHES_AHEAD,
     MAX_GUESSES, POOL_CHUNK, POOL_EVENTS_AHEAD, SMALL_LOG,
 };
 use super::*;
@@ -66,6 +67,7 @@ pub(super) fn discover_and_read(
 ) -> ScanData {
     let readers = Readers {
         progress: Progress::new(cfg),
+        ahead: Budget::new(BATCHES_AHEAD),
         cfg,
         sigs,
         opts: spooler::ItemOptions {
@@ -83,11 +85,10 @@ pub(super) fn discover_and_read(
         let guessing = (threads::count(usize::MAX) > 1).then(|| {
             s.spawn(move || {
                 let likely = likely_logs(roots);
-                let ahead = batches_ahead(likely.len());
                 likely
                     .into_iter()
                     .map(|g| {
-                        let t = readers.spawn(s, g.clone(), None, ahead);
+                        let t = readers.spawn(s, g.clone(), None);
                         (g, t)
                     })
                     .collect::<Vec<(FoundFile, LogThread)>>()
@@ -195,11 +196,10 @@ pub(super) fn read_all<'scope, 'env>(
         held: Default::default(),
         changed: Default::default(),
     };
-    let ahead = batches_ahead(large.len());
     for (i, k) in large {
         if let Some((_, f)) = files.get(i) {
             let f = f.clone();
-            readings[i] = Reading::Thread(Box::new(readers.spawn(s, f, Some(k), ahead)));
+            readings[i] = Reading::Thread(Box::new(readers.spawn(s, f, Some(k))));
         }
     }
     let small_workers = threads::count(smalls.len().max(1)).min(smalls.len());
