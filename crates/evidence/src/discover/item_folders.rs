@@ -1,0 +1,136 @@
+//! The folders spool items lie in, each kept once for all its items.
+//!
+//! A spooler is one folder of up to 100,000 items, and a whole path each is
+//! mostly that folder's path over and over. While the scan reads, an item's
+//! `path` is its name in its folder, and the folder is kept here once for
+//! the run of items met in it; the whole paths are made after the logs are
+//! read, when the memory the reading held has been given back.
+
+use oimdiag_vocab::found::SpoolItem;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+#[derive(Debug, Default)]
+pub struct ItemFolders {
+    /// For each run of items met in one folder: its first item and the folder.
+    runs: Vec<(usize, PathBuf)>,
+}
+
+impl ItemFolders {
+    /// Notes that item `k` (the next one) lies at `path`; gives what its
+    /// `path` is to be until it is made whole: its name in its folder, or
+    /// all of `path` when joining the two would not give `path` back
+    /// byte for byte (then its folder is the empty path).
+    pub(super) fn add(&mut self, k: usize, path: &Path) -> Arc<Path> {
+        let split = match (path.parent(), path.file_name()) {
+            (Some(dir), Some(name)) if dir.join(name).as_os_str() == path.as_os_str() => {
+                Some((dir, Path::new(name)))
+            }
+            _ => None,
+        };
+        let (dir, name) = split.unwrap_or((Path::new(""), path));
+        if self
+            .runs
+            .last()
+            .is_none_or(|(_, d)| d.as_os_str() != dir.as_os_str())
+        {
+            self.runs.push((k, dir.to_path_buf()));
+        }
+        name.into()
+    }
+
+    /// The folder of item `k`.
+    fn folder(&self, k: usize) -> &Path {
+        let run = self.runs.partition_point(|(first, _)| *first <= k);
+        run.checked_sub(1)
+            .and_then(|r| self.runs.get(r))
+            .map_or(Path::new(""), |(_, d)| d.as_path())
+    }
+
+    /// The whole path of item `k`, whose `path` is still its name.
+    pub fn path_of(&self, k: usize, item: &SpoolItem) -> PathBuf {
+        self.folder(k).join(&item.path)
+    }
+
+    /// Makes every item's `path` whole (its folder joined to its name).
+    pub fn make_whole(&self, items: &mut [SpoolItem]) {
+        let mut runs = self.runs.iter().peekable();
+        let mut dir = Path::new("");
+        for (k, item) in items.iter_mut().enumerate() {
+            while let Some((_, d)) = runs.next_if(|(first, _)| *first <= k) {
+                dir = d;
+            }
+            item.path = dir.join(&item.path).into();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::found_file::FoundFile;
+    use chrono::{TimeZone, Utc};
+
+    fn item(path: Arc<Path>) -> SpoolItem {
+        let f = FoundFile {
+            path,
+            link_target: None,
+            size: 0,
+            mtime: None,
+            profile: None,
+        };
+        crate::scan::spooler::unstated_item(&f, Utc.timestamp_opt(0, 0).unwrap())
+    }
+
+    /// Every path, however it is spelled, is given back byte for byte, both
+    /// by `path_of` and by `make_whole`, in runs of folders that come back.
+    #[test]
+    fn every_path_comes_back_as_it_was() {
+        let dirs = [
+            "/a/b/History Spooler",
+            "rel/History Spooler",
+            "",
+            "/",
+            "./x/",
+            "/a/b/History Spooler/sub",
+            "a//b",
+            "/a/b/History Spooler",
+        ];
+        let names = ["0001.hist", "x", ".", "..", "n.hist/", "über.hist"];
+        let mut paths = Vec::new();
+        for d in dirs {
+            for n in names {
+                paths.push(format!("{d}{}{n}", if d.is_empty() { "" } else { "/" }));
+                paths.push(format!("{d}{n}"));
+            }
+        }
+        let mut folders = ItemFolders::default();
+        let mut items: Vec<SpoolItem> = paths
+            .iter()
+            .enumerate()
+            .map(|(k, p)| item(folders.add(k, Path::new(p))))
+            .collect();
+        for (k, p) in paths.iter().enumerate() {
+            let whole = folders.path_of(k, &items[k]);
+            assert_eq!(whole.as_os_str(), Path::new(p).as_os_str(), "{p:?}");
+        }
+        folders.make_whole(&mut items);
+        for (i, p) in items.iter().zip(&paths) {
+            assert_eq!(i.path.as_os_str(), Path::new(p).as_os_str(), "{p:?}");
+        }
+    }
+
+    /// A folder of many items is kept once, not once an item.
+    #[test]
+    fn a_folder_is_kept_once_for_its_items() {
+        let mut folders = ItemFolders::default();
+        for k in 0..100 {
+            let name = folders.add(
+                k,
+                &Path::new("/s/History Spooler").join(format!("{k}.hist")),
+            );
+            assert_eq!(name.as_os_str(), format!("{k}.hist").as_str());
+        }
+        assert_eq!(folders.runs.len(), 1);
+    }
+}
