@@ -7,6 +7,7 @@
 //! read, when the memory the reading held has been given back.
 
 use oimdiag_vocab::found::SpoolItem;
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -22,6 +23,9 @@ impl ItemFolders {
     /// all of `path` when joining the two would not give `path` back
     /// byte for byte (then its folder is the empty path).
     pub(super) fn add(&mut self, k: usize, path: &Path) -> Arc<Path> {
+        if let Some(name) = self.name_in_last_folder(path) {
+            return Path::new(name).into();
+        }
         let split = match (path.parent(), path.file_name()) {
             (Some(dir), Some(name)) if dir.join(name).as_os_str() == path.as_os_str() => {
                 Some((dir, Path::new(name)))
@@ -37,6 +41,32 @@ impl ItemFolders {
             self.runs.push((k, dir.to_path_buf()));
         }
         name.into()
+    }
+
+    /// `path`'s name, when `path` is the last run's folder, one separator
+    /// and a plain name, which joined give `path` back: what `add` would
+    /// find by joining them, without building the join for every item of
+    /// a folder.
+    fn name_in_last_folder<'p>(&self, path: &'p Path) -> Option<&'p OsStr> {
+        let (_, dir) = self.runs.last()?;
+        let dir = dir.as_os_str().as_encoded_bytes();
+        let rest = path
+            .as_os_str()
+            .as_encoded_bytes()
+            .strip_prefix(dir)?
+            .strip_prefix(&[std::path::MAIN_SEPARATOR as u8])?;
+        // Joining adds a separator only after a folder that does not end in
+        // one (or in a drive's `:` on Windows); a name with a separator is
+        // not one component, one with `:` may be read as a drive; `.` and
+        // `..` are not pushed as names.
+        let odd = |b: &u8| *b == b':' || std::path::is_separator(char::from(*b));
+        let plain = dir.last().is_some_and(|b| !odd(b))
+            && !rest.is_empty()
+            && rest != b"."
+            && rest != b".."
+            && !rest.iter().any(odd);
+        let name = path.file_name().filter(|_| plain)?;
+        (name.as_encoded_bytes() == rest).then_some(name)
     }
 
     /// The folder of item `k`.
@@ -56,11 +86,16 @@ impl ItemFolders {
     pub fn make_whole(&self, items: &mut [SpoolItem]) {
         let mut runs = self.runs.iter().peekable();
         let mut dir = Path::new("");
+        // One buffer for all: the whole path is copied into the item's own.
+        let mut whole = PathBuf::new();
         for (k, item) in items.iter_mut().enumerate() {
             while let Some((_, d)) = runs.next_if(|(first, _)| *first <= k) {
                 dir = d;
             }
-            item.path = dir.join(&item.path).into();
+            whole.clear();
+            whole.push(dir);
+            whole.push(&item.path);
+            item.path = whole.as_path().into();
         }
     }
 }
@@ -83,7 +118,8 @@ mod tests {
     }
 
     /// Every path, however it is spelled, is given back byte for byte, both
-    /// by `path_of` and by `make_whole`, in runs of folders that come back.
+    /// by `path_of` and by `make_whole`, whether its name was found in the
+    /// last folder or by joining, in runs of folders that come back.
     #[test]
     fn every_path_comes_back_as_it_was() {
         let dirs = [
@@ -100,6 +136,8 @@ mod tests {
         let mut paths = Vec::new();
         for d in dirs {
             for n in names {
+                // An item of the folder first: the next is looked for in it.
+                paths.push(format!("{d}/first.hist"));
                 paths.push(format!("{d}{}{n}", if d.is_empty() { "" } else { "/" }));
                 paths.push(format!("{d}{n}"));
             }
