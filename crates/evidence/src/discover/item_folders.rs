@@ -65,8 +65,14 @@ impl ItemFolders {
             && rest != b"."
             && rest != b".."
             && !rest.iter().any(odd);
-        let name = path.file_name().filter(|_| plain)?;
-        (name.as_encoded_bytes() == rest).then_some(name)
+        if !plain {
+            return None;
+        }
+        #[cfg(unix)]
+        let name = Some(std::os::unix::ffi::OsStrExt::from_bytes(rest));
+        #[cfg(not(unix))]
+        let name = path.file_name().filter(|n| n.as_encoded_bytes() == rest);
+        name
     }
 
     /// The folder of item `k`.
@@ -79,7 +85,13 @@ impl ItemFolders {
 
     /// The whole path of item `k`, whose `path` is still its name.
     pub fn path_of(&self, k: usize, item: &SpoolItem) -> PathBuf {
-        self.folder(k).join(&item.path)
+        let dir = self.folder(k);
+        // Room for both at once: `join` would grow the folder's copy.
+        let len = dir.as_os_str().len() + 1 + item.path.as_os_str().len();
+        let mut whole = PathBuf::with_capacity(len);
+        whole.push(dir);
+        whole.push(&item.path);
+        whole
     }
 
     /// Makes every item's `path` whole (its folder joined to its name).
