@@ -9,6 +9,7 @@
 //! for all of them (`POOL_EVENTS_AHEAD`) and reads a log again for the rest.
 //! Spool items and admin exports are read meanwhile on a pool of worker threads.
 
+mod batches;
 mod merge;
 pub mod probe;
 mod progress;

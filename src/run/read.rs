@@ -2,10 +2,11 @@
 //! pool with a shared budget of events (small), items and admin exports on
 //! workers, each log's events sent in batches through bounded channels.
 
+use super::batches::Budget;
 use super::merge::{merge, merge_logs, FileResult};
 use super::progress::Progress;
 use super::readers::{
-    batches_ahead, file_stamp, LogThread, Piece, Pooled, Readers, Rest, SmallLogs, Stream, Streams,
+    file_stamp, LogThread, Piece, Pooled, Readers, Rest, SmallLogs, Stream, Streams, BATCHES_AHEAD,
     MAX_GUESSES, POOL_CHUNK, POOL_EVENTS_AHEAD, SMALL_LOG,
 };
 use super::*;
@@ -66,6 +67,7 @@ pub(super) fn discover_and_read(
 ) -> ScanData {
     let readers = Readers {
         progress: Progress::new(cfg),
+        ahead: Budget::new(BATCHES_AHEAD),
         cfg,
         sigs,
         opts: spooler::ItemOptions {
@@ -83,11 +85,10 @@ pub(super) fn discover_and_read(
         let guessing = (threads::count(usize::MAX) > 1).then(|| {
             s.spawn(move || {
                 let likely = likely_logs(roots);
-                let ahead = batches_ahead(likely.len());
                 likely
                     .into_iter()
                     .map(|g| {
-                        let t = readers.spawn(s, g.clone(), None, ahead);
+                        let t = readers.spawn(s, g.clone(), None);
                         (g, t)
                     })
                     .collect::<Vec<(FoundFile, LogThread)>>()
@@ -127,6 +128,7 @@ pub(super) fn read_all<'scope, 'env>(
     let Discovery {
         files,
         mut items,
+        item_folders,
         item_targets,
         item_stat_at_read,
         profiles,
@@ -187,7 +189,7 @@ pub(super) fn read_all<'scope, 'env>(
     }
     // The logs, now that it is known how many there are: large ones on
     // threads of their own, small files on a pool.
-    let small = SmallLogs {
+    let small_logs = SmallLogs {
         queue: Default::default(),
         results: Default::default(),
         share: (POOL_EVENTS_AHEAD / smalls.len().max(1)).max(1),
@@ -195,11 +197,10 @@ pub(super) fn read_all<'scope, 'env>(
         held: Default::default(),
         changed: Default::default(),
     };
-    let ahead = batches_ahead(large.len());
     for (i, k) in large {
         if let Some((_, f)) = files.get(i) {
             let f = f.clone();
-            readings[i] = Reading::Thread(Box::new(readers.spawn(s, f, Some(k), ahead)));
+            readings[i] = Reading::Thread(Box::new(readers.spawn(s, f, Some(k))));
         }
     }
     let small_workers = threads::count(smalls.len().max(1)).min(smalls.len());
@@ -211,12 +212,12 @@ pub(super) fn read_all<'scope, 'env>(
             // takes a block per log once anything is sent.)
             let (tx, rx) = sync_channel(1);
             readings[i] = Reading::Pooled(rx);
-            if let Ok(mut q) = small.queue.lock() {
+            if let Ok(mut q) = small_logs.queue.lock() {
                 q.push_back((i, f.clone(), tx));
             }
         }
     }
-    let small = &small;
+    let small = &small_logs;
     // Guesses discovery did not confirm: their events are not wanted.
     drop(guesses);
 
@@ -269,7 +270,7 @@ pub(super) fn read_all<'scope, 'env>(
                 })
             })
             .collect();
-        let (chunks, targets) = (&chunks, &targets);
+        let (chunks, targets, item_folders) = (&chunks, &targets, &item_folders);
         let stat_at_read = &item_stat_at_read;
         let pool: Vec<_> = (0..workers)
             .map(|_| {
@@ -286,7 +287,7 @@ pub(super) fn read_all<'scope, 'env>(
                             let k = c * POOL_CHUNK + k;
                             let open = match targets.get(&k) {
                                 Some(target) => target.clone(),
-                                None => item.path.to_path_buf(),
+                                None => item_folders.path_of(k, item),
                             };
                             let stat = stat_at_read.get(k).copied().unwrap_or(false);
                             let dir = open.parent().filter(|_| !targets.contains_key(&k));
@@ -354,6 +355,20 @@ pub(super) fn read_all<'scope, 'env>(
             }
         }
     });
+    // Every file's result, taken now: what the reading held for the files
+    // (the small logs' channels and results) is freed before the items'
+    // paths are made whole.
+    let results: Vec<FileResult> = readings
+        .into_iter()
+        .zip(&files)
+        .enumerate()
+        .map(|(i, (r, (_, f)))| file_result(i, f, r, small, progress))
+        .collect();
+    drop(small_logs);
+    // The memory the reading threads held is given back before the items'
+    // paths are made whole: the peak is the reading's or theirs, not both.
+    give_back_free_memory();
+    item_folders.make_whole(&mut items);
     // Merged in discovery order, so the result is the same however the
     // files were shared out: the items met before each file, then the file.
     let mut items_scanned = items.iter().map(|item| ScannedInput {
@@ -362,56 +377,10 @@ pub(super) fn read_all<'scope, 'env>(
         note: spooler::item_note(item),
     });
     let mut taken = 0;
-    for (i, ((before, f), r)) in files.into_iter().zip(readings).enumerate() {
+    for ((before, f), r) in files.into_iter().zip(results) {
         data.scanned
             .extend(items_scanned.by_ref().take(before.saturating_sub(taken)));
         taken = taken.max(before);
-        let r = match r {
-            Reading::Thread(t) => {
-                drop(t.events);
-                let r = match t.done.join() {
-                    Ok(r) => r,
-                    Err(panic) => std::panic::resume_unwind(panic),
-                };
-                progress.file_done(0);
-                r
-            }
-            Reading::Done(r) => {
-                progress.file_done(f.size);
-                *r
-            }
-            Reading::Pooled(rx) => {
-                drop(rx);
-                progress.file_done(0);
-                let r = small.results.lock().ok().and_then(|mut r| r.remove(&i));
-                let r = r.unwrap_or_else(|| FileResult::Skipped("its reader stopped".into()));
-                let changed = small.changed.lock().ok().and_then(|mut c| c.remove(&i));
-                match (r, changed) {
-                    (
-                        FileResult::Log {
-                            kind,
-                            result: Ok((stats, broke_off)),
-                        },
-                        Some(n),
-                    ) => {
-                        let said = format!(
-                            "it changed before it could be read again: its events past the \
-                             first {n} were not read"
-                        );
-                        let broke_off = Some(match broke_off {
-                            Some(b) => format!("{b}; {said}"),
-                            None => said,
-                        });
-                        FileResult::Log {
-                            kind,
-                            result: Ok((stats, broke_off)),
-                        }
-                    }
-                    (r, _) => r,
-                }
-            }
-            Reading::Pending => unreachable!("every log was given a thread"),
-        };
         merge(f, r, &mut data);
     }
     data.scanned.extend(items_scanned);
@@ -435,4 +404,60 @@ pub(super) fn read_all<'scope, 'env>(
     data.attempts = kept;
     data.attempts_dropped = attempts.dropped;
     data
+}
+
+/// What reading the `i`th file gave, once every reader is done with it.
+fn file_result(
+    i: usize,
+    f: &FoundFile,
+    r: Reading<'_>,
+    small: &SmallLogs,
+    progress: &Progress,
+) -> FileResult {
+    match r {
+        Reading::Thread(t) => {
+            drop(t.events);
+            let r = match t.done.join() {
+                Ok(r) => r,
+                Err(panic) => std::panic::resume_unwind(panic),
+            };
+            progress.file_done(0);
+            r
+        }
+        Reading::Done(r) => {
+            progress.file_done(f.size);
+            *r
+        }
+        Reading::Pooled(rx) => {
+            drop(rx);
+            progress.file_done(0);
+            let r = small.results.lock().ok().and_then(|mut r| r.remove(&i));
+            let r = r.unwrap_or_else(|| FileResult::Skipped("its reader stopped".into()));
+            let changed = small.changed.lock().ok().and_then(|mut c| c.remove(&i));
+            match (r, changed) {
+                (
+                    FileResult::Log {
+                        kind,
+                        result: Ok((stats, broke_off)),
+                    },
+                    Some(n),
+                ) => {
+                    let said = format!(
+                        "it changed before it could be read again: its events past the \
+                         first {n} were not read"
+                    );
+                    let broke_off = Some(match broke_off {
+                        Some(b) => format!("{b}; {said}"),
+                        None => said,
+                    });
+                    FileResult::Log {
+                        kind,
+                        result: Ok((stats, broke_off)),
+                    }
+                }
+                (r, _) => r,
+            }
+        }
+        Reading::Pending => unreachable!("every log was given a thread"),
+    }
 }

@@ -2,6 +2,7 @@
 //! with a budget of events shared by all pooled logs (read again from the
 //! file for the rest), and the streams the merge takes their events from.
 
+use super::batches::{BatchReceiver, BatchSender, Budget};
 use super::merge::{FileResult, LogBatches};
 use super::progress::Progress;
 use super::*;
@@ -11,15 +12,15 @@ pub(super) const POOL_CHUNK: usize = 64;
 
 /// Events a log thread sends at a time.
 pub(super) const BATCH: usize = 256;
-/// Batches all log threads together may read ahead of the merge before they
-/// wait: enough for logs of sparse events to be read while others are
-/// merged (rotated logs cover one time span after another, so the merge
-/// takes one log's events at a time, and the others are read only as far as
-/// this lets them), and a bound (an event is about 400 bytes: some 26 MB)
-/// for logs that are nothing but events. Shared out among the logs, between
-/// 2 and 64 each: fewer a log left the last logs to be read alone after the
-/// items (bench/RESULTS.md, session 4).
-pub(super) const BATCHES_AHEAD: usize = 256;
+/// Batches all log threads together may read ahead of the merge beyond
+/// each log's own two (`batches::OWN_BATCHES`) before they wait: enough for
+/// the log being merged to be read well ahead of it, and for logs of sparse
+/// events to be read while others are merged, and a bound (an event is
+/// about 400 bytes: some 7 MB) for logs that are nothing but events.
+/// Rotated logs cover one time span after another, so the merge takes one
+/// log's events at a time: a bound for each log held that much for every
+/// log waiting its turn (bench/RESULTS.md, session 11).
+pub(super) const BATCHES_AHEAD: usize = 64;
 
 /// Logs this small are read whole by a few pooled threads rather than each
 /// streamed by a thread of its own: a collection of 20,000 small rotated
@@ -44,22 +45,20 @@ pub(super) const POOL_EVENTS_AHEAD: usize = 32_768;
 /// Large logs read while discovery still walks the tree, at most.
 pub(super) const MAX_GUESSES: usize = 64;
 
-pub(super) fn batches_ahead(logs: usize) -> usize {
-    (BATCHES_AHEAD / logs.max(1)).clamp(2, 64)
-}
-
 /// Everything a file reader needs.
 pub(super) struct Readers<'a> {
     pub(super) cfg: &'a ScanConfig,
     pub(super) sigs: &'a Signatures,
     pub(super) opts: spooler::ItemOptions,
     pub(super) progress: Progress,
+    /// What the large logs' channels may hold, all together.
+    pub(super) ahead: Budget,
 }
 
 /// One file read on a thread of its own: a log sends its events through
 /// `events`; the thread's result is the rest of what reading gave.
 pub(super) struct LogThread<'scope> {
-    pub(super) events: Receiver<Vec<LogEvent>>,
+    pub(super) events: BatchReceiver<'scope, Vec<LogEvent>>,
     pub(super) done: ScopedJoinHandle<'scope, FileResult>,
 }
 
@@ -71,9 +70,8 @@ impl Readers<'_> {
         s: &'scope Scope<'scope, 'env>,
         f: FoundFile,
         kind: Option<InputKind>,
-        ahead: usize,
     ) -> LogThread<'scope> {
-        let (tx, rx) = sync_channel(ahead);
+        let (tx, rx) = self.ahead.channel();
         let done = s.spawn(move || {
             let kind = match kind {
                 Some(k) => Ok(k),
@@ -95,9 +93,9 @@ impl Readers<'_> {
         &self,
         f: &FoundFile,
         kind: InputKind,
-        tx: SyncSender<Vec<LogEvent>>,
+        tx: BatchSender<'_, Vec<LogEvent>>,
     ) -> FileResult {
-        self.read_log_into(f, kind, &|batch| tx.send(batch).is_ok())
+        self.read_log_into(f, kind, &|batch| tx.send(batch))
     }
 
     /// Reads a log, handing its events to `send` in batches; `send` says
@@ -274,7 +272,7 @@ impl SmallLogs {
 /// One log's events as the merge takes them.
 pub(super) enum Stream<'a> {
     /// From a log's own thread.
-    Thread(&'a Receiver<Vec<LogEvent>>),
+    Thread(&'a BatchReceiver<'a, Vec<LogEvent>>),
     /// From the small-log pool, which keeps only a log's first events when
     /// there are many logs: the rest are read again from the file.
     Pooled(Box<Pooled<'a>>),
@@ -299,7 +297,7 @@ impl Stream<'_> {
         small: &SmallLogs,
     ) -> Option<Vec<LogEvent>> {
         let p = match self {
-            Stream::Thread(rx) => return rx.recv().ok(),
+            Stream::Thread(rx) => return rx.recv(),
             Stream::Pooled(p) => p,
         };
         loop {

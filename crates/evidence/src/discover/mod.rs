@@ -4,6 +4,7 @@
 //! files. Links are never followed below a root; what is not a regular file is
 //! recorded as skipped with its reason.
 
+mod item_folders;
 mod layout;
 mod listing;
 mod windows_paths;
@@ -11,6 +12,7 @@ mod windows_paths;
 pub use crate::found_file::FoundFile;
 use crate::scan::spooler;
 use chrono::{DateTime, Utc};
+pub use item_folders::ItemFolders;
 use layout::{is_office_version, link_reason, lync_links};
 pub use layout::{lync_dirs, profile_address};
 pub use listing::list_names;
@@ -39,8 +41,10 @@ pub struct Discovery {
     pub files: Vec<(usize, FoundFile)>,
     /// The spool items, in discovery order, as far as their folder listing
     /// tells (path, size, file time, profile): their content is read into
-    /// them later. Not a `FoundFile` each and an item each.
+    /// them later. Not a `FoundFile` each and an item each. Their `path` is
+    /// their name in their folder until `item_folders` makes it whole.
     pub items: Vec<SpoolItem>,
+    pub item_folders: ItemFolders,
     /// Items the user named as links: what to open for `items[k]`.
     pub item_targets: Vec<(usize, PathBuf)>,
     /// For each item: its size and times are to be taken when it is read
@@ -434,7 +438,10 @@ fn add_found(d: &mut Discovery, seen: &mut Seen, path: &Path, meta: &fs::Metadat
         return;
     }
     let f = FoundFile {
-        path: path.into(),
+        path: match place.in_spooler {
+            true => d.item_folders.add(d.items.len(), path),
+            false => path.into(),
+        },
         link_target: None,
         size: meta.len(),
         mtime: meta.modified().ok(),
@@ -455,7 +462,7 @@ fn add_listed_item(d: &mut Discovery, seen: &mut Seen, path: &Path, id: Identity
         return;
     }
     let f = FoundFile {
-        path: path.into(),
+        path: d.item_folders.add(d.items.len(), path),
         link_target: None,
         size: 0,
         mtime: None,
@@ -679,13 +686,14 @@ mod tests {
         let verbatim = PathBuf::from(format!(r"\\?\{}", base.display()));
         let d = discover(&[verbatim.clone(), base.join("microsoft")], false);
         assert_eq!(d.items.len(), 1, "{:?}", d.skipped);
-        let shown = d.items[0].path.to_str().unwrap();
+        let whole = d.item_folders.path_of(0, &d.items[0]);
+        let shown = whole.to_str().unwrap();
         assert!(!shown.starts_with(r"\\?\"), "{shown}");
         assert!(shown.ends_with(r"\HISTORY SPOOLER\7f.hist"), "{shown}");
         assert_eq!(d.items[0].profile.as_deref(), Some("alice@contoso.com"));
         assert!(d.items[0].size_bytes > 0);
         // and it can be opened for reading through its plain (long) name
-        crate::fsread::open_evidence(&d.items[0].path).unwrap();
+        crate::fsread::open_evidence(&whole).unwrap();
     }
 
     /// Windows only (runs under Wine in CI): non-ASCII names are found and
@@ -699,8 +707,9 @@ mod tests {
         let d = discover(&[tmp.path().to_path_buf()], false);
         assert_eq!(d.items.len(), 1, "{:?}", d.skipped);
         assert_eq!(d.items[0].profile.as_deref(), Some("jürgen@contoso.com"));
-        assert!(d.items[0]
-            .path
+        assert!(d
+            .item_folders
+            .path_of(0, &d.items[0])
             .display()
             .to_string()
             .ends_with("\\Ärger 東京.hist"));
@@ -744,7 +753,8 @@ mod tests {
         let slashed = PathBuf::from(tmp.path().to_str().unwrap().replace('\\', "/"));
         let d = discover(&[slashed], false);
         assert_eq!(d.items.len(), 1);
-        assert!(!d.items[0].path.to_str().unwrap().contains('/'));
+        let whole = d.item_folders.path_of(0, &d.items[0]);
+        assert!(!whole.to_str().unwrap().contains('/'));
     }
 
     #[cfg(windows)]
