@@ -451,6 +451,14 @@ fn describe(kind: &EventKind) -> String {
 }
 
 fn excerpt(s: &str) -> String {
+    // Nearly every text is ASCII: its characters are its bytes.
+    if s.is_ascii() {
+        let mut out = s.get(..EXCERPT_CHARS).unwrap_or(s).to_string();
+        if s.len() > EXCERPT_CHARS {
+            out.push('…');
+        }
+        return out;
+    }
     let mut out: String = s.chars().take(EXCERPT_CHARS).collect();
     if s.chars().nth(EXCERPT_CHARS).is_some() {
         out.push('…');
