@@ -6,7 +6,10 @@
 use crate::scan::ci::CiLiteral;
 use oimdiag_vocab::events::{SigEvent, SigFields};
 use regex::{Regex, RegexBuilder};
+use regex_automata::nfa::thompson::{self, backtrack, backtrack::BoundedBacktracker};
+use regex_automata::util::pool::Pool;
 use serde::{Deserialize, Serialize};
+use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -263,15 +266,21 @@ impl Compiled {
         }
     }
 
-    /// The first match's event and fields in `text` (ASCII), if any.
+    /// The first match's fields in `text` (ASCII), if any.
     fn match_ascii(&self, a: &Ascii, text: &str) -> Option<SigFields> {
         let hay = text.as_bytes();
         if !a.words.iter().all(|w| w.occurs_in(hay)) || !a.test.is_match(hay) {
             return None;
         }
-        let mut caps = a.captures.create_captures();
-        a.captures.captures(hay, &mut caps);
         // ASCII: any byte offset is a character boundary.
+        if hay.len() > a.captures.max_haystack_len() {
+            let caps = a.test.captures(hay)?;
+            return Some(self.fields(|g| caps.get(g).and_then(|m| text.get(m.range()))));
+        }
+        let mut caps = a.captures.create_captures();
+        a.captures
+            .try_captures(&mut a.caches.get(), hay, &mut caps)
+            .ok()?;
         caps.is_match()
             .then(|| self.fields(|g| caps.get_group(g).and_then(|m| text.get(m.range()))))
     }
@@ -300,14 +309,17 @@ fn unicode_regex(pattern: &str) -> Result<Regex, regex::Error> {
 struct Ascii {
     /// Whether it matches: a lazy DFA, which stops at the first match.
     test: regex::bytes::Regex,
-    /// Its captures, once `test` said yes: without DFAs, so the backtracker
-    /// runs over the text at once (a DFA pass forward and one back to find
-    /// the match's ends first cost more than they save on a line).
-    captures: regex_automata::meta::Regex,
+    /// Its captures, once `test` said yes: the backtracker over the text at
+    /// once (`test`'s captures run a DFA forward and one back to find the
+    /// match's ends first, which on a line costs more than it saves).
+    captures: BoundedBacktracker,
+    caches: Pool<backtrack::Cache, NewCache>,
     /// Fixed words every match contains (ASCII case aside): a text without
     /// one of them is not tried.
     words: Vec<CiLiteral>,
 }
+
+type NewCache = Box<dyn Fn() -> backtrack::Cache + Send + Sync + RefUnwindSafe + UnwindSafe>;
 
 impl Ascii {
     fn new(pattern: &str) -> Option<Ascii> {
@@ -317,28 +329,27 @@ impl Ascii {
             .size_limit(NFA_SIZE_LIMIT)
             .build()
             .ok()?;
-        // As `regex::bytes::RegexBuilder` configures it, less the DFAs.
-        let captures = regex_automata::meta::Builder::new()
-            .configure(
-                regex_automata::meta::Config::new()
-                    .nfa_size_limit(Some(NFA_SIZE_LIMIT))
-                    .match_kind(regex_automata::MatchKind::LeftmostFirst)
-                    .utf8_empty(false)
-                    .hybrid(false)
-                    .dfa(false)
-                    .onepass(false),
-            )
+        // The automaton `regex::bytes::RegexBuilder` compiles.
+        let captures = BoundedBacktracker::builder()
             .syntax(
                 regex_automata::util::syntax::Config::new()
                     .case_insensitive(true)
                     .unicode(false)
                     .utf8(false),
             )
+            .thompson(
+                thompson::Config::new()
+                    .utf8(false)
+                    .nfa_size_limit(Some(NFA_SIZE_LIMIT)),
+            )
             .build(pattern)
             .ok()?;
+        let for_caches = captures.clone();
+        let new_cache: NewCache = Box::new(move || for_caches.create_cache());
         Some(Ascii {
             test,
             captures,
+            caches: Pool::new(new_cache),
             words: fixed_words(pattern)
                 .iter()
                 .map(|w| CiLiteral::new(w))
@@ -581,6 +592,7 @@ impl Signatures {
                 (Some(re), _) => re.capture_names().collect(),
                 (None, Some(a)) => a
                     .captures
+                    .get_nfa()
                     .group_info()
                     .pattern_names(regex_automata::PatternID::ZERO)
                     .collect(),
@@ -913,6 +925,15 @@ mod tests {
                     assert_eq!(fast.match_text(&v), slow.match_text(&v), "{v:?}");
                 }
             }
+        }
+        // A text too long for the backtracker: the DFA-led captures.
+        for t in texts.iter().take(10) {
+            let long = format!("{}{t}", "y ".repeat(100_000));
+            assert!(fast.compiled.iter().all(|c| c
+                .ascii
+                .as_ref()
+                .is_some_and(|a| long.len() > a.captures.max_haystack_len())));
+            assert_eq!(fast.match_text(&long), slow.match_text(&long), "{t:?}");
         }
         // Not ASCII: the Unicode automata decide.
         let t = "OfflineIM: queued message é42 for sip:bob@contoso.com";
