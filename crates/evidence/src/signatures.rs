@@ -274,8 +274,11 @@ impl Compiled {
         }
         // ASCII: any byte offset is a character boundary.
         if hay.len() > a.captures.max_haystack_len() {
-            let caps = a.test.captures(hay)?;
-            return Some(self.fields(|g| caps.get(g).and_then(|m| text.get(m.range()))));
+            let mut caps = a.test.create_captures();
+            a.test.captures(hay, &mut caps);
+            return caps
+                .is_match()
+                .then(|| self.fields(|g| caps.get_group(g).and_then(|m| text.get(m.range()))));
         }
         let mut caps = a.captures.create_captures();
         a.captures
@@ -308,7 +311,7 @@ fn unicode_regex(pattern: &str) -> Result<Regex, regex::Error> {
 /// A pattern's ASCII automata.
 struct Ascii {
     /// Whether it matches: a lazy DFA, which stops at the first match.
-    test: regex::bytes::Regex,
+    test: regex_automata::meta::Regex,
     /// Its captures, once `test` said yes: the backtracker over the text at
     /// once (`test`'s captures run a DFA forward and one back to find the
     /// match's ends first, which on a line costs more than it saves).
@@ -319,24 +322,36 @@ struct Ascii {
     words: Vec<CiLiteral>,
 }
 
+/// The syntax of a pattern's ASCII automata.
+fn ascii_syntax() -> regex_automata::util::syntax::Config {
+    regex_automata::util::syntax::Config::new()
+        .case_insensitive(true)
+        .unicode(false)
+        .utf8(false)
+}
+
 type NewCache = Box<dyn Fn() -> backtrack::Cache + Send + Sync + RefUnwindSafe + UnwindSafe>;
 
 impl Ascii {
     fn new(pattern: &str) -> Option<Ascii> {
-        let test = regex::bytes::RegexBuilder::new(pattern)
-            .case_insensitive(true)
-            .unicode(false)
-            .size_limit(NFA_SIZE_LIMIT)
-            .build()
-            .ok()?;
-        // The automaton `regex::bytes::RegexBuilder` compiles.
-        let captures = BoundedBacktracker::builder()
-            .syntax(
-                regex_automata::util::syntax::Config::new()
-                    .case_insensitive(true)
-                    .unicode(false)
-                    .utf8(false),
+        // As `regex::bytes::RegexBuilder` configures it, without a
+        // prefilter: the texts tried are lines, most of which start with a
+        // match, and building one is most of the start-up left.
+        let test = regex_automata::meta::Builder::new()
+            .configure(
+                regex_automata::meta::Config::new()
+                    .nfa_size_limit(Some(NFA_SIZE_LIMIT))
+                    .hybrid_cache_capacity(2 << 20)
+                    .match_kind(regex_automata::MatchKind::LeftmostFirst)
+                    .utf8_empty(false)
+                    .auto_prefilter(false),
             )
+            .syntax(ascii_syntax())
+            .build(pattern)
+            .ok()?;
+        // The automaton of `test`.
+        let captures = BoundedBacktracker::builder()
+            .syntax(ascii_syntax())
             .thompson(
                 thompson::Config::new()
                     .utf8(false)
