@@ -333,7 +333,8 @@ fn ascii_syntax() -> regex_automata::util::syntax::Config {
 type NewCache = Box<dyn Fn() -> backtrack::Cache + Send + Sync + RefUnwindSafe + UnwindSafe>;
 
 impl Ascii {
-    fn new(pattern: &str) -> Option<Ascii> {
+    /// `implied`: a literal every text tried is known to contain.
+    fn new(pattern: &str, implied: Option<&str>) -> Option<Ascii> {
         // As `regex::bytes::RegexBuilder` configures it, without a
         // prefilter: the texts tried are lines, most of which start with a
         // match, and building one is most of the start-up left.
@@ -367,6 +368,7 @@ impl Ascii {
             caches: Pool::new(new_cache),
             words: fixed_words(pattern)
                 .iter()
+                .filter(|w| !implied.is_some_and(|l| l.contains(w.as_str())))
                 .map(|w| CiLiteral::new(w))
                 .collect(),
         })
@@ -591,10 +593,29 @@ impl Signatures {
                     names.join(", ")
                 )
             })?;
+            let mut require = Vec::new();
+            for lit in e.require.iter().filter(|l| !l.is_empty()) {
+                let lower = lit.to_lowercase();
+                let idx = match literals.iter().position(|l| *l == lower) {
+                    Some(i) => i,
+                    None => {
+                        literals.push(lower);
+                        literals.len() - 1
+                    }
+                };
+                require.push(idx);
+            }
+            // A text tried has one of the `require` literals (an exact
+            // presence bit, below 64): with only one, a fixed word inside it
+            // is known to be there.
+            let implied = match require.as_slice() {
+                [only] if *only < 64 => literals.get(*only).map(String::as_str),
+                _ => None,
+            };
             let ascii = e
                 .pattern
                 .is_ascii()
-                .then(|| Ascii::new(&e.pattern))
+                .then(|| Ascii::new(&e.pattern, implied))
                 .flatten();
             let unicode = OnceLock::new();
             if ascii.is_none() || k < builtin_from {
@@ -626,18 +647,6 @@ impl Signatures {
                     "entry '{}': 'ok' applies to ews.status only",
                     e.name
                 ));
-            }
-            let mut require = Vec::new();
-            for lit in e.require.iter().filter(|l| !l.is_empty()) {
-                let lower = lit.to_lowercase();
-                let idx = match literals.iter().position(|l| *l == lower) {
-                    Some(i) => i,
-                    None => {
-                        literals.push(lower);
-                        literals.len() - 1
-                    }
-                };
-                require.push(idx);
             }
             compiled.push(Compiled {
                 event,
