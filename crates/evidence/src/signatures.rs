@@ -939,7 +939,9 @@ mod tests {
             for i in 0..t.len() {
                 let (head, tail) = t.split_at(i);
                 let mut flipped = t.as_bytes().to_vec();
-                flipped[i] = flipped[i] ^ 0x20 * u8::from(flipped[i].is_ascii_alphabetic());
+                if flipped[i].is_ascii_alphabetic() {
+                    flipped[i] ^= 0x20;
+                }
                 let flipped = String::from_utf8(flipped).unwrap();
                 for v in [
                     format!("{head}{}", &tail[1..]),
