@@ -7,7 +7,10 @@ use crate::scan::ci::CiLiteral;
 use crate::scan::literals::LiteralSet;
 use oimdiag_vocab::events::{SigEvent, SigFields};
 use regex::{Regex, RegexBuilder};
+use regex_automata::nfa::thompson::{self, backtrack, backtrack::BoundedBacktracker};
+use regex_automata::util::pool::Pool;
 use serde::{Deserialize, Serialize};
+use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -16,7 +19,7 @@ pub const BUILTIN_JSON: &str = include_str!("signatures.json");
 /// The largest signature file accepted.
 const MAX_SIGNATURE_FILE: usize = 4 << 20;
 
-const CAPTURES: &[&str] = &["id", "recipient", "url", "url2", "status", "file", "reason"];
+const CAPTURES: [&str; 7] = ["id", "recipient", "url", "url2", "status", "file", "reason"];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -206,24 +209,49 @@ pub struct SignatureEntry {
 
 struct Compiled {
     event: SigEvent,
-    regex: Regex,
+    /// The pattern as written, with Unicode: for texts that are not ASCII.
+    /// A built-in pattern with an ASCII automaton compiles it on first use
+    /// (nearly every text is ASCII, and the Unicode classes are most of the
+    /// table's start-up); any other pattern at once, so that a bad one is
+    /// named when the table is loaded.
+    unicode: OnceLock<Regex>,
+    pattern: String,
     /// The same pattern without Unicode, for ASCII texts (nearly all): on
-    /// them it matches and captures exactly as `regex` does (`\w`, `\s`,
-    /// `\b`, `.` and case folding differ only on non-ASCII characters), and
-    /// its much smaller automaton is faster, above all for captures. Only
-    /// for an ASCII pattern (a non-ASCII letter may fold to an ASCII one),
-    /// and only when it compiles (`\p{..}` does not).
-    ascii: Option<regex::bytes::Regex>,
+    /// them it matches and captures exactly as the Unicode one does (`\w`,
+    /// `\s`, `\b`, `.` and case folding differ only on non-ASCII
+    /// characters), and its much smaller automaton is faster, above all for
+    /// captures. Only for an ASCII pattern (a non-ASCII letter may fold to an
+    /// ASCII one), and only when it compiles (`\p{..}` does not).
+    ascii: Option<Ascii>,
     ok: Option<bool>,
     /// Indexes into the prefilter's literal list; empty = always try.
     require: Vec<usize>,
+    /// The group of each of `CAPTURES`, if the pattern has it.
+    groups: [Option<usize>; CAPTURES.len()],
 }
 
 impl Compiled {
-    /// The fields from the named captures (`get`), as a match gives them.
-    fn fields<'t>(&self, get: impl Fn(&str) -> Option<&'t str>) -> SigFields {
+    /// The Unicode automaton, compiled now if it was left for later.
+    #[expect(
+        clippy::expect_used,
+        reason = "left for later only for built-in patterns, which a test compiles"
+    )]
+    fn unicode(&self) -> &Regex {
+        self.unicode.get_or_init(|| {
+            unicode_regex(&self.pattern).expect("a built-in pattern compiles with Unicode")
+        })
+    }
+
+    /// The fields from the captures (`get` a group's text by its index), as
+    /// a match gives them.
+    fn fields<'t>(&self, get: impl Fn(usize) -> Option<&'t str>) -> SigFields {
         let get = |n: &str| {
-            get(n)
+            let k = CAPTURES.iter().position(|c| *c == n)?;
+            self.groups
+                .get(k)
+                .copied()
+                .flatten()
+                .and_then(&get)
                 .map(|m| m.trim().to_string())
                 .filter(|s| !s.is_empty())
         };
@@ -238,6 +266,169 @@ impl Compiled {
             ok: self.ok,
         }
     }
+
+    /// The first match's fields in `text` (ASCII), if any.
+    fn match_ascii(&self, a: &Ascii, text: &str) -> Option<SigFields> {
+        let hay = text.as_bytes();
+        if !a.words.iter().all(|w| w.occurs_in(hay)) || !a.test.is_match(hay) {
+            return None;
+        }
+        // ASCII: any byte offset is a character boundary.
+        if hay.len() > a.captures.max_haystack_len() {
+            let mut caps = a.test.create_captures();
+            a.test.captures(hay, &mut caps);
+            return caps
+                .is_match()
+                .then(|| self.fields(|g| caps.get_group(g).and_then(|m| text.get(m.range()))));
+        }
+        let mut caps = a.captures.create_captures();
+        a.captures
+            .try_captures(&mut a.caches.get(), hay, &mut caps)
+            .ok()?;
+        caps.is_match()
+            .then(|| self.fields(|g| caps.get_group(g).and_then(|m| text.get(m.range()))))
+    }
+
+    /// The same with the Unicode automaton, for any text.
+    fn match_unicode(&self, text: &str) -> Option<SigFields> {
+        let re = self.unicode();
+        if !re.is_match(text) {
+            return None;
+        }
+        let caps = re.captures(text)?;
+        Some(self.fields(|g| caps.get(g).map(|m| m.as_str())))
+    }
+}
+
+const NFA_SIZE_LIMIT: usize = 1 << 22;
+
+fn unicode_regex(pattern: &str) -> Result<Regex, regex::Error> {
+    RegexBuilder::new(pattern)
+        .case_insensitive(true)
+        .size_limit(NFA_SIZE_LIMIT)
+        .build()
+}
+
+/// A pattern's ASCII automata.
+struct Ascii {
+    /// Whether it matches: a lazy DFA, which stops at the first match.
+    test: regex_automata::meta::Regex,
+    /// Its captures, once `test` said yes: the backtracker over the text at
+    /// once (`test`'s captures run a DFA forward and one back to find the
+    /// match's ends first, which on a line costs more than it saves).
+    captures: BoundedBacktracker,
+    caches: Pool<backtrack::Cache, NewCache>,
+    /// Fixed words every match contains (ASCII case aside): a text without
+    /// one of them is not tried.
+    words: Vec<CiLiteral>,
+}
+
+/// The syntax of a pattern's ASCII automata.
+fn ascii_syntax() -> regex_automata::util::syntax::Config {
+    regex_automata::util::syntax::Config::new()
+        .case_insensitive(true)
+        .unicode(false)
+        .utf8(false)
+}
+
+type NewCache = Box<dyn Fn() -> backtrack::Cache + Send + Sync + RefUnwindSafe + UnwindSafe>;
+
+impl Ascii {
+    /// `implied`: a literal every text tried is known to contain.
+    fn new(pattern: &str, implied: Option<&str>) -> Option<Ascii> {
+        // As `regex::bytes::RegexBuilder` configures it, without a
+        // prefilter: the texts tried are lines, most of which start with a
+        // match, and building one is most of the start-up left.
+        let test = regex_automata::meta::Builder::new()
+            .configure(
+                regex_automata::meta::Config::new()
+                    .nfa_size_limit(Some(NFA_SIZE_LIMIT))
+                    .hybrid_cache_capacity(2 << 20)
+                    .match_kind(regex_automata::MatchKind::LeftmostFirst)
+                    .utf8_empty(false)
+                    .auto_prefilter(false),
+            )
+            .syntax(ascii_syntax())
+            .build(pattern)
+            .ok()?;
+        // The automaton of `test`.
+        let captures = BoundedBacktracker::builder()
+            .syntax(ascii_syntax())
+            .thompson(
+                thompson::Config::new()
+                    .utf8(false)
+                    .nfa_size_limit(Some(NFA_SIZE_LIMIT)),
+            )
+            .build(pattern)
+            .ok()?;
+        let for_caches = captures.clone();
+        let new_cache: NewCache = Box::new(move || for_caches.create_cache());
+        Some(Ascii {
+            test,
+            captures,
+            caches: Pool::new(new_cache),
+            words: fixed_words(pattern)
+                .iter()
+                .filter(|w| !implied.is_some_and(|l| l.contains(w.as_str())))
+                .map(|w| CiLiteral::new(w))
+                .collect(),
+        })
+    }
+}
+
+/// The runs of fixed bytes of `pattern`'s top-level concatenation, as its
+/// ASCII automaton reads it (case-insensitive, no Unicode), lower-cased: a
+/// match contains each, in some case. Runs shorter than four bytes are left
+/// out (common in any text: not worth a search).
+fn fixed_words(pattern: &str) -> Vec<String> {
+    use regex_syntax::hir::{Class, Hir, HirKind};
+    let Ok(hir) = regex_syntax::ParserBuilder::new()
+        .case_insensitive(true)
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(pattern)
+    else {
+        return Vec::new();
+    };
+    let subs = match hir.kind() {
+        HirKind::Concat(v) => v.as_slice(),
+        _ => std::slice::from_ref(&hir),
+    };
+    // The bytes an element matches, a letter's two cases counting as one.
+    let fixed = |h: &Hir| -> Option<Vec<u8>> {
+        match h.kind() {
+            HirKind::Literal(l) => Some(l.0.to_ascii_lowercase()),
+            HirKind::Class(Class::Bytes(c)) => {
+                let bytes: Vec<u8> = c.iter().flat_map(|r| r.start()..=r.end()).take(3).collect();
+                match bytes.as_slice() {
+                    [b] => Some(vec![b.to_ascii_lowercase()]),
+                    [u, l] if u.is_ascii_uppercase() && u.to_ascii_lowercase() == *l => {
+                        Some(vec![*l])
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    };
+    let mut words: Vec<String> = Vec::new();
+    let mut run: Vec<u8> = Vec::new();
+    for h in subs.iter().map(Some).chain([None]) {
+        if let Some(bytes) = h.and_then(fixed) {
+            run.extend(bytes);
+            continue;
+        }
+        if run.len() >= 4 {
+            if let Ok(w) = String::from_utf8(std::mem::take(&mut run)) {
+                if !words.contains(&w) {
+                    words.push(w);
+                }
+            }
+        }
+        run.clear();
+    }
+    words
 }
 
 /// The active table, compiled once.
@@ -271,7 +462,7 @@ impl Signatures {
     pub fn builtin() -> Signatures {
         let file = builtin_file();
         let (ids, types) = builtin_tables(&file);
-        Signatures::compile_entries(file.signatures)
+        Signatures::compile_entries(file.signatures, 0)
             .and_then(|s| s.with_tables(ids, types))
             .expect("the embedded signature table compiles")
     }
@@ -330,6 +521,7 @@ impl Signatures {
         let (builtin_ids, builtin_types) = builtin_tables(&builtin);
         let replace = file.mode == Some(Mode::Replace);
         let mut entries = file.signatures;
+        let builtin_from = entries.len();
         if !replace {
             entries.extend(builtin.signatures);
         }
@@ -377,7 +569,7 @@ impl Signatures {
                 merged
             }
         };
-        Signatures::compile_entries(entries)
+        Signatures::compile_entries(entries, builtin_from)
             .and_then(|s| s.with_tables(ids, types))
             .map_err(|e| format!("signature file {shown}: {e}"))
     }
@@ -385,13 +577,18 @@ impl Signatures {
     /// A table of `entries` with the built-in identity fields and `Type` words.
     pub fn compile(entries: Vec<SignatureEntry>) -> Result<Signatures, String> {
         let (ids, types) = builtin_tables(&builtin_file());
-        Signatures::compile_entries(entries)?.with_tables(ids, types)
+        let builtin_from = entries.len();
+        Signatures::compile_entries(entries, builtin_from)?.with_tables(ids, types)
     }
 
-    fn compile_entries(entries: Vec<SignatureEntry>) -> Result<Signatures, String> {
+    /// `entries` from `builtin_from` on are the built-in table's.
+    fn compile_entries(
+        entries: Vec<SignatureEntry>,
+        builtin_from: usize,
+    ) -> Result<Signatures, String> {
         let mut literals: Vec<String> = Vec::new();
         let mut compiled = Vec::with_capacity(entries.len());
-        for e in &entries {
+        for (k, e) in entries.iter().enumerate() {
             let event = SigEvent::from_name(&e.event).ok_or_else(|| {
                 let names: Vec<_> = SigEvent::ALL.iter().map(|e| e.name()).collect();
                 format!(
@@ -401,28 +598,6 @@ impl Signatures {
                     names.join(", ")
                 )
             })?;
-            let regex = RegexBuilder::new(&e.pattern)
-                .case_insensitive(true)
-                .size_limit(1 << 22)
-                .build()
-                .map_err(|err| format!("entry '{}': bad pattern: {err}", e.name))?;
-            if let Some(bad) = regex
-                .capture_names()
-                .flatten()
-                .find(|n| !CAPTURES.contains(n))
-            {
-                return Err(format!(
-                    "entry '{}': unknown capture name '{bad}' (use: {})",
-                    e.name,
-                    CAPTURES.join(", ")
-                ));
-            }
-            if e.ok.is_some() && event != SigEvent::EwsStatus {
-                return Err(format!(
-                    "entry '{}': 'ok' applies to ews.status only",
-                    e.name
-                ));
-            }
             let mut require = Vec::new();
             for lit in e.require.iter().filter(|l| !l.is_empty()) {
                 let lower = lit.to_lowercase();
@@ -435,24 +610,57 @@ impl Signatures {
                 };
                 require.push(idx);
             }
+            // A text tried has one of the `require` literals (an exact
+            // presence bit, below 64): with only one, a fixed word inside it
+            // is known to be there.
+            let implied = match require.as_slice() {
+                [only] if *only < 64 => literals.get(*only).map(String::as_str),
+                _ => None,
+            };
             let ascii = e
                 .pattern
                 .is_ascii()
-                .then(|| {
-                    regex::bytes::RegexBuilder::new(&e.pattern)
-                        .case_insensitive(true)
-                        .unicode(false)
-                        .size_limit(1 << 22)
-                        .build()
-                        .ok()
-                })
+                .then(|| Ascii::new(&e.pattern, implied))
                 .flatten();
+            let unicode = OnceLock::new();
+            if ascii.is_none() || k < builtin_from {
+                let regex = unicode_regex(&e.pattern)
+                    .map_err(|err| format!("entry '{}': bad pattern: {err}", e.name))?;
+                let _ = unicode.set(regex);
+            }
+            // Both automata have the pattern's groups, in the same order.
+            let names: Vec<Option<&str>> = match (unicode.get(), &ascii) {
+                (Some(re), _) => re.capture_names().collect(),
+                (None, Some(a)) => a
+                    .captures
+                    .get_nfa()
+                    .group_info()
+                    .pattern_names(regex_automata::PatternID::ZERO)
+                    .collect(),
+                (None, None) => Vec::new(),
+            };
+            if let Some(bad) = names.iter().flatten().find(|n| !CAPTURES.contains(n)) {
+                return Err(format!(
+                    "entry '{}': unknown capture name '{bad}' (use: {})",
+                    e.name,
+                    CAPTURES.join(", ")
+                ));
+            }
+            let groups = CAPTURES.map(|c| names.iter().position(|n| *n == Some(c)));
+            if e.ok.is_some() && event != SigEvent::EwsStatus {
+                return Err(format!(
+                    "entry '{}': 'ok' applies to ews.status only",
+                    e.name
+                ));
+            }
             compiled.push(Compiled {
                 event,
-                regex,
+                unicode,
+                pattern: e.pattern.clone(),
                 ascii,
                 ok: e.ok,
                 require,
+                groups,
             });
         }
         let gate = if compiled.iter().all(|c| c.ascii.is_some()) {
@@ -552,29 +760,12 @@ impl Signatures {
             {
                 continue;
             }
-            // A quick yes/no first: most candidates do not match, and that is
-            // cheaper to learn than the captures.
             let fields = match &c.ascii {
-                Some(re) if text.is_ascii() => {
-                    let hay = text.as_bytes();
-                    if !re.is_match(hay) {
-                        continue;
-                    }
-                    let Some(caps) = re.captures(hay) else {
-                        continue;
-                    };
-                    // ASCII: any byte offset is a character boundary.
-                    c.fields(|n| caps.name(n).and_then(|m| text.get(m.range())))
-                }
-                _ => {
-                    if !c.regex.is_match(text) {
-                        continue;
-                    }
-                    let Some(caps) = c.regex.captures(text) else {
-                        continue;
-                    };
-                    c.fields(|n| caps.name(n).map(|m| m.as_str()))
-                }
+                Some(a) if text.is_ascii() => c.match_ascii(a, text),
+                _ => c.match_unicode(text),
+            };
+            let Some(fields) = fields else {
+                continue;
             };
             return Some((c.event, fields));
         }
@@ -753,9 +944,61 @@ mod tests {
             }
         }
         assert!(n > 50, "{n}");
+        // Each canonical line with one byte dropped, doubled or changed in
+        // case at every place: the fixed words and the backtracker's
+        // captures agree with the Unicode automata wherever a word breaks.
+        for t in texts.iter().take(10) {
+            for i in 0..t.len() {
+                let (head, tail) = t.split_at(i);
+                let mut flipped = t.as_bytes().to_vec();
+                if flipped[i].is_ascii_alphabetic() {
+                    flipped[i] ^= 0x20;
+                }
+                let flipped = String::from_utf8(flipped).unwrap();
+                for v in [
+                    format!("{head}{}", &tail[1..]),
+                    format!("{head}{}{tail}", &tail[..1]),
+                    flipped,
+                ] {
+                    assert_eq!(fast.match_text(&v), slow.match_text(&v), "{v:?}");
+                }
+            }
+        }
+        // A text too long for the backtracker: the DFA-led captures.
+        for t in texts.iter().take(10) {
+            let long = format!("{}{t}", "y ".repeat(100_000));
+            assert!(fast.compiled.iter().all(|c| c
+                .ascii
+                .as_ref()
+                .is_some_and(|a| long.len() > a.captures.max_haystack_len())));
+            assert_eq!(fast.match_text(&long), slow.match_text(&long), "{t:?}");
+        }
         // Not ASCII: the Unicode automata decide.
         let t = "OfflineIM: queued message é42 for sip:bob@contoso.com";
         assert_eq!(fast.match_text(t), slow.match_text(t));
+    }
+
+    #[test]
+    fn every_built_in_pattern_compiles_with_unicode() {
+        // Their Unicode automata are compiled only when a text needs one.
+        for e in builtin_file().signatures {
+            assert!(unicode_regex(&e.pattern).is_ok(), "{}", e.name);
+        }
+    }
+
+    #[test]
+    fn fixed_words_are_the_runs_a_match_cannot_do_without() {
+        assert_eq!(
+            fixed_words(r"OfflineIM\s*:.*?\bqueued\b(?:\s+message\s+(?P<id>\w+))?"),
+            ["offlineim", "queued"]
+        );
+        assert_eq!(
+            fixed_words(r"EWS\s+Information\s*:\s*(?P<reason>EWS\s+Status\s+OK\b.*)$"),
+            ["information"]
+        );
+        // Case-sensitive letters count in either case; a class is no word.
+        assert_eq!(fixed_words(r"(?-i:Abcd)[ab]cde"), ["abcd"]);
+        assert!(fixed_words(r"abc|abcd").is_empty());
     }
 
     #[test]

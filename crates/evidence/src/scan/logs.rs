@@ -238,6 +238,10 @@ struct Interpreter<'a> {
     out: &'a mut dyn FnMut(LogEvent),
     /// EWS URLs noted so far (each is noted once), at most `MAX_URLS_NOTED`.
     seen_urls: HashSet<String>,
+    /// The URL, as written, last found in `seen_urls`: a log repeats one
+    /// URL line after line, and that one needs no lower-cased copy and no
+    /// hashing (the set only grows, so it stays in).
+    last_seen_url: String,
     /// URLs met once `seen_urls` was full: not noted, counted.
     urls_not_noted: u64,
     last_user: Option<String>,
@@ -258,6 +262,7 @@ impl<'a> Interpreter<'a> {
             sigs,
             out,
             seen_urls: HashSet::new(),
+            last_seen_url: String::new(),
             urls_not_noted: 0,
             last_user: None,
             last_build: None,
@@ -310,8 +315,9 @@ impl<'a> Interpreter<'a> {
         };
         if let Some((event, fields)) = matched {
             for url in [&fields.url, &fields.url2].into_iter().flatten() {
-                if self.seen_urls.len() < MAX_URLS_NOTED {
+                if *url != self.last_seen_url && self.seen_urls.len() < MAX_URLS_NOTED {
                     self.seen_urls.insert(url.to_ascii_lowercase());
+                    self.last_seen_url.clone_from(url);
                 }
             }
             let excerpt = excerpt(r.text);
@@ -354,11 +360,15 @@ impl<'a> Interpreter<'a> {
             return;
         }
         for url in ews_urls(line) {
+            if url == self.last_seen_url {
+                continue;
+            }
             let key = url.to_ascii_lowercase();
             if self.seen_urls.len() >= MAX_URLS_NOTED && !self.seen_urls.contains(&key) {
                 self.urls_not_noted += 1;
                 continue;
             }
+            self.last_seen_url.clone_from(&url);
             if self.seen_urls.insert(key) {
                 let excerpt = excerpt(line.trim());
                 self.push(r, EventKind::EwsUrl { url }, excerpt);
@@ -460,6 +470,14 @@ fn describe(kind: &EventKind) -> String {
 }
 
 fn excerpt(s: &str) -> String {
+    // Nearly every text is ASCII: its characters are its bytes.
+    if s.is_ascii() {
+        let mut out = s.get(..EXCERPT_CHARS).unwrap_or(s).to_string();
+        if s.len() > EXCERPT_CHARS {
+            out.push('…');
+        }
+        return out;
+    }
     let mut out: String = s.chars().take(EXCERPT_CHARS).collect();
     if s.chars().nth(EXCERPT_CHARS).is_some() {
         out.push('…');
@@ -490,9 +508,10 @@ pub fn ews_urls(line: &str) -> Vec<String> {
             continue;
         };
         // The URL starts at the last scheme before the path, with no space between.
-        let lower = before.to_ascii_lowercase();
-        let Some(candidate) = lower
-            .rfind("http")
+        let Some(candidate) = before
+            .as_bytes()
+            .windows(4)
+            .rposition(|w| w.eq_ignore_ascii_case(b"http"))
             .and_then(|start| line.get(start..m.end()))
         else {
             continue;
@@ -536,6 +555,10 @@ mod tests {
                 "<property name=\"x\">https://outlook.office365.com/EWS/Exchange.asmx</property>"
             ),
             ["https://outlook.office365.com/EWS/Exchange.asmx"]
+        );
+        assert_eq!(
+            ews_urls("a HTTP://x/ then HTTPS://Y.Z/ews/exchange.asmx"),
+            ["HTTPS://Y.Z/ews/exchange.asmx"]
         );
         assert!(ews_urls("see /EWS/Exchange.asmx on the server").is_empty());
         assert!(ews_urls("nothing here").is_empty());
