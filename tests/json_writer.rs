@@ -45,7 +45,7 @@ fn with_items(mut report: Report, n: usize) -> Report {
             sender: None,
             message_class: Some("IM\u{7}.Note".into()),
             format: ItemFormat::Mime,
-            subject: (i % 2 == 0).then(|| format!("é {i}\n")),
+            subject: (i % 2 == 0).then(|| format!("é {i}\n").into()),
             problem: None,
             ansi_lines: 0,
             local_date: None,

@@ -215,10 +215,7 @@ pub(super) fn evaluate(
                 .map(|(i, _)| Citation {
                     path: i.path.display().to_string(),
                     line: None,
-                    excerpt: i
-                        .problem
-                        .clone()
-                        .unwrap_or_else(|| "empty file".to_string()),
+                    excerpt: i.problem.as_deref().unwrap_or("empty file").to_string(),
                 })
                 .collect();
             more_items(&mut ev, broken.count);

@@ -151,9 +151,10 @@ pub struct SpoolItem {
     pub other_recipients: MoreRecipients,
     pub sender: Option<Arc<str>>,
     pub message_class: Option<Arc<str>>,
-    pub subject: Option<String>,
+    /// Boxed, not `String`: a word less on each of 100,000 items.
+    pub subject: Option<Box<str>>,
     /// Why the item could not be (fully) read or parsed, if it could not.
-    pub problem: Option<String>,
+    pub problem: Option<Box<str>>,
     /// Lines of its fields that were not valid UTF-8 and were read as
     /// Windows-1252 (the item has no byte-order mark). 16 bits hold them
     /// all (a line ends at a byte of the 64 KiB read) and fit beside the
@@ -348,5 +349,21 @@ mod spelling_tests {
         for v in InstallType::ALL {
             assert_eq!(v.as_str(), serde_spelling(v));
         }
+    }
+}
+
+#[cfg(test)]
+mod size_tests {
+    use super::*;
+
+    /// A scan holds every spool item to the end (100,000 in the memory
+    /// bench): each word on the item is 0.8 MB of peak memory there.
+    #[test]
+    fn a_spool_item_stays_small() {
+        assert!(
+            std::mem::size_of::<SpoolItem>() <= 152,
+            "{} bytes",
+            std::mem::size_of::<SpoolItem>()
+        );
     }
 }

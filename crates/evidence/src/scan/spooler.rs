@@ -196,7 +196,7 @@ pub fn read_item(
             item.problem = Some(format!(
                 "could not be read: {}",
                 fsread::describe_io_error(&e)
-            ));
+            ).into());
             return;
         }
     };
@@ -233,7 +233,7 @@ pub fn read_item(
                  {} KiB: its fields may lie past what was read",
                 ITEM_READ_LIMIT >> 10,
                 ITEM_READ_LIMIT >> 10
-            ));
+            ).into());
         }
         return;
     };
@@ -245,7 +245,7 @@ pub fn read_item(
     item.sender = shared.get(s.sender);
     item.message_class = shared.get(s.message_class);
     if opts.include_subjects {
-        item.subject = s.subject;
+        item.subject = s.subject.map(String::into_boxed_str);
     }
     // Bad bytes matter only where the fields are read: a MIME body may be
     // binary by right. A read cut at ITEM_READ_LIMIT may end mid-character;
@@ -282,7 +282,7 @@ pub fn read_item(
             "larger than {} KiB and its recipient or date is not in the first {} KiB",
             ITEM_READ_LIMIT >> 10,
             ITEM_READ_LIMIT >> 10
-        ));
+        ).into());
     }
     if let Some(d) = s.date_text {
         match parse_content_date(&d, &opts.zone) {
@@ -295,7 +295,7 @@ pub fn read_item(
                 item.problem = Some(format!(
                     "date field '{}' is not a date: the file time was used",
                     excerpt(&d, 40)
-                ));
+                ).into());
             }
         }
     }

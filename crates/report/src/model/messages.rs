@@ -2,7 +2,7 @@
 //! each element shown as a view (`SpoolItemOut`, `AttemptOut`) as it is
 //! rendered or serialised, so thousands of items are held once.
 
-use super::visit::{opt, shared, shared_opt, shared_path};
+use super::visit::{boxed_opt, opt, shared, shared_opt, shared_path};
 use super::*;
 
 /// One file below a History Spooler folder: an offline message not (yet) sent.
@@ -137,8 +137,8 @@ impl SpoolItems {
             }
             shared_opt(&mut i.sender, f);
             shared_opt(&mut i.message_class, f);
-            opt(&mut i.subject, f);
-            opt(&mut i.problem, f);
+            boxed_opt(&mut i.subject, f);
+            boxed_opt(&mut i.problem, f);
         }
     }
 }

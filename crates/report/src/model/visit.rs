@@ -107,6 +107,15 @@ pub(super) fn opt(s: &mut Option<String>, f: &mut dyn FnMut(&mut String)) {
     }
 }
 
+/// A boxed string is rewritten through a `String` and boxed again.
+pub(super) fn boxed_opt(s: &mut Option<Box<str>>, f: &mut dyn FnMut(&mut String)) {
+    if let Some(b) = s {
+        let mut t = std::mem::take(b).into_string();
+        f(&mut t);
+        *b = t.into_boxed_str();
+    }
+}
+
 // A shared string is replaced, never changed in place: the others holding it
 // keep theirs until they are visited too.
 pub(super) fn shared_opt(s: &mut Option<Arc<str>>, f: &mut dyn FnMut(&mut String)) {
