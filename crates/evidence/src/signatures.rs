@@ -453,8 +453,8 @@ pub struct Signatures {
     /// has its own caches, and a log asks for the gate per file).
     gate: Option<std::sync::Arc<regex::bytes::Regex>>,
     /// What a log's reader searches its blocks for, derived from this table:
-    /// built by the first log read, shared by the others (a scan of 5,000
-    /// small logs built it 5,000 times).
+    /// built by the first log read and shared by the others, so that a tree
+    /// of thousands of small logs does not build it once for each.
     log_literals: OnceLock<LiteralSet>,
 }
 
