@@ -628,16 +628,19 @@ impl Signatures {
                     .map_err(|err| format!("entry '{}': bad pattern: {err}", e.name))?;
                 let _ = unicode.set(regex);
             }
-            // Both automata have the pattern's groups, in the same order.
-            let names: Vec<Option<&str>> = match (unicode.get(), &ascii) {
-                (Some(re), _) => re.capture_names().collect(),
-                (None, Some(a)) => a
-                    .captures
-                    .get_nfa()
-                    .group_info()
-                    .pattern_names(regex_automata::PatternID::ZERO)
+            // Both automata have the pattern's groups, in the same order;
+            // when the Unicode one waits, the ASCII one is built.
+            let names: Vec<Option<&str>> = match unicode.get() {
+                Some(re) => re.capture_names().collect(),
+                None => ascii
+                    .iter()
+                    .flat_map(|a| {
+                        a.captures
+                            .get_nfa()
+                            .group_info()
+                            .pattern_names(regex_automata::PatternID::ZERO)
+                    })
                     .collect(),
-                (None, None) => Vec::new(),
             };
             if let Some(bad) = names.iter().flatten().find(|n| !CAPTURES.contains(n)) {
                 return Err(format!(
@@ -976,6 +979,30 @@ mod tests {
         // Not ASCII: the Unicode automata decide.
         let t = "OfflineIM: queued message é42 for sip:bob@contoso.com";
         assert_eq!(fast.match_text(t), slow.match_text(t));
+    }
+
+    #[test]
+    fn a_users_pattern_only_unicode_rejects_is_named_when_loaded() {
+        // The ASCII automaton builds; the Unicode one, past the size limit,
+        // does not. A user's entry is compiled whole at once, so the error
+        // is the load's, not a failure midway through a scan.
+        let entry = |pattern: &str| SignatureEntry {
+            name: "wide".into(),
+            event: "oim.queued".into(),
+            pattern: pattern.into(),
+            require: vec!["offlineim".into()],
+            ok: None,
+        };
+        let wide = r"OfflineIM: (?P<id>\w{1000})";
+        assert!(Ascii::new(wide, None).is_some());
+        let err = Signatures::compile(vec![entry(wide)])
+            .err()
+            .expect("rejected when loaded");
+        assert!(err.contains("entry 'wide': bad pattern"), "{err}");
+        let err = Signatures::compile(vec![entry(r"OfflineIM: (?P<who>\w+)")])
+            .err()
+            .expect("an unknown capture name is rejected");
+        assert!(err.contains("unknown capture name 'who'"), "{err}");
     }
 
     #[test]
