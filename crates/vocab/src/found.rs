@@ -137,6 +137,9 @@ impl TimeSource {
 // strings that repeat (profile, addresses, message class) are shared among
 // items rather than copied into each.
 pub struct SpoolItem {
+    /// The item's file. While discovery's items wait for the logs to be
+    /// read, this is only the name in its folder (the folder is kept once
+    /// for its items); it is made whole before anything reads it as a path.
     pub path: Arc<Path>,
     /// The profile address this item belongs to, from the nearest `sip_*` folder.
     pub profile: Option<Arc<str>>,
