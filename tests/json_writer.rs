@@ -2,8 +2,11 @@
 //! lists included, and a write error stops it (these tests need the
 //! pipeline, which lives in the binary crate, so they live here).
 
+mod common;
+
 use clap::Parser;
-use oimdiag_report::json::{render, write};
+use common::{ago, log_record, mime_item, TestEnv};
+use oimdiag_report::json::{render, write_on};
 use oimdiag_report::model::{ScannedOut, SpoolItems};
 use oimdiag_report::Report;
 use oimdiag_vocab::found::{InputKind, ItemFormat, SpoolItem, TimeSource};
@@ -11,13 +14,19 @@ use std::io::{self, Write};
 use std::path::Path;
 
 fn sample_report() -> Report {
-    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-spooler");
+    scan_report(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/sample-spooler"),
+        "2026-11-23T12:00:00Z",
+    )
+}
+
+fn scan_report(root: &str, now: &str) -> Report {
     let args = [
         "oimdiag",
         "scan",
-        sample,
+        root,
         "--now",
-        "2026-11-23T12:00:00Z",
+        now,
         "--utc-offset",
         "+01:00",
     ];
@@ -120,6 +129,70 @@ fn a_write_error_is_returned() {
         }
     }
     let report = with_items(sample_report(), 5000);
-    let e = write(&report, Full(600 * 1024)).unwrap_err();
-    assert_eq!(e.to_string(), "disk full");
+    for threads in [1, 2, 4] {
+        let e = write_on(&report, threads, Full(600 * 1024)).unwrap_err();
+        assert_eq!(e.to_string(), "disk full", "{threads} threads");
+    }
+}
+
+fn written_on(report: &Report, threads: usize) -> String {
+    let mut out = Vec::new();
+    write_on(report, threads, &mut out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+/// Written with its long lists shared out among threads, the report is
+/// byte for byte what one thread writes: with lists of every length
+/// about a chunk's end (128 elements), and with messages whose timelines
+/// nest deeper than items do.
+#[test]
+fn workers_write_the_bytes_one_thread_writes() {
+    let env = TestEnv::new();
+    let mut log = String::new();
+    for i in 0..150 {
+        let t = ago(7200) + chrono::Duration::seconds(i);
+        log.push_str(&log_record(
+            t,
+            &format!("OfflineIM: queued message {i} for sip:user{i}@fabrikam.com"),
+        ));
+        if i % 3 == 0 {
+            log.push_str(&log_record(
+                t + chrono::Duration::milliseconds(500),
+                &format!("OfflineIM: message {i} delivered to sip:user{i}@fabrikam.com"),
+            ));
+        }
+    }
+    env.write_file(
+        "Microsoft/Office/16.0/Lync/Tracing/Lync-UccApi-0.UccApilog",
+        log,
+    );
+    for i in 0..70 {
+        let to = format!("user{i}@fabrikam.com");
+        env.write_item(
+            "alice@contoso.com",
+            &format!("{i:03}.hist"),
+            mime_item(&to, None),
+        );
+    }
+    let logs = scan_report(env.root().to_str().unwrap(), common::NOW);
+    assert_eq!(
+        (logs.attempts.len(), logs.spool_items.len()),
+        (150, 70),
+        "the scan saw every message and item"
+    );
+    let one = render(&logs);
+    assert!(one.contains("\"evidence\": [\n        {\n          \"time\""));
+    for threads in [2, 3, 8] {
+        assert_eq!(written_on(&logs, threads), one, "{threads} threads");
+    }
+    for n in [0, 1, 127, 128, 129, 257, 1500] {
+        let report = with_items(sample_report(), n);
+        let one = render(&report);
+        for threads in [2, 5] {
+            assert!(
+                written_on(&report, threads) == one,
+                "{n} items, {threads} threads"
+            );
+        }
+    }
 }

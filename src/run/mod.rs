@@ -223,7 +223,7 @@ pub fn deliver(report: &Report, cfg: &ScanConfig) -> Result<ExitStatus, UsageErr
     };
     // Written as it is rendered: the report is never held whole in memory.
     let render = |w: &mut output::Sink<'_>| match cfg.format {
-        Format::Json => report::json::write(report, w),
+        Format::Json => report::json::write_on(report, crate::threads::count(usize::MAX), w),
         Format::Ndjson => report::ndjson::write(report, w),
         Format::Markdown => report::markdown::write(report, w),
         Format::Text => report::text::write(report, color, w),

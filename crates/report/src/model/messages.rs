@@ -85,6 +85,11 @@ impl SpoolItems {
         self.items.is_empty()
     }
 
+    /// No items, measured against the same window.
+    pub(crate) fn empty_like(&self) -> SpoolItems {
+        SpoolItems::new(Vec::new(), Vec::new(), self.window)
+    }
+
     /// The `k`th item as the report shows it.
     pub fn get(&self, k: usize) -> Option<SpoolItemOut<'_>> {
         let i = self.items.get(k)?;
@@ -209,27 +214,12 @@ impl Attempts {
         self.list
             .iter()
             .zip(&self.items)
-            .map(|(a, items)| AttemptOut {
-                id: a.id.as_deref(),
-                user: a.user.as_deref(),
-                recipient: a.recipient.as_deref(),
-                queued_at: a.queued_at,
-                resolved_at: a.resolved_at,
-                outcome: a.outcome,
-                spool_items: items.iter().map(|p| p.to_string_lossy()).collect(),
-                evidence: a
-                    .events
-                    .iter()
-                    .map(|e| TimelineEvent {
-                        time: e.time,
-                        event: event_name(&e.kind),
-                        path: e.origin.path.to_string_lossy(),
-                        line: e.origin.line,
-                        excerpt: &e.origin.excerpt,
-                    })
-                    .collect(),
-                events_dropped: a.events_dropped,
-            })
+            .map(|(a, items)| show_attempt(a, items))
+    }
+
+    /// The `k`th message as the report shows it.
+    pub fn get(&self, k: usize) -> Option<AttemptOut<'_>> {
+        Some(show_attempt(self.list.get(k)?, self.items.get(k)?))
     }
 
     /// Every string of every message that did not come from the program
@@ -251,6 +241,30 @@ impl Attempts {
                 f(&mut e.origin.excerpt);
             }
         }
+    }
+}
+
+fn show_attempt<'a>(a: &'a Attempt, items: &'a [Arc<Path>]) -> AttemptOut<'a> {
+    AttemptOut {
+        id: a.id.as_deref(),
+        user: a.user.as_deref(),
+        recipient: a.recipient.as_deref(),
+        queued_at: a.queued_at,
+        resolved_at: a.resolved_at,
+        outcome: a.outcome,
+        spool_items: items.iter().map(|p| p.to_string_lossy()).collect(),
+        evidence: a
+            .events
+            .iter()
+            .map(|e| TimelineEvent {
+                time: e.time,
+                event: event_name(&e.kind),
+                path: e.origin.path.to_string_lossy(),
+                line: e.origin.line,
+                excerpt: &e.origin.excerpt,
+            })
+            .collect(),
+        events_dropped: a.events_dropped,
     }
 }
 
