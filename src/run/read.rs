@@ -372,9 +372,24 @@ pub(super) fn read_all<'scope, 'env>(
         .map(|(i, (r, (_, f)))| file_result(i, f, r, small, progress))
         .collect();
     drop(small_logs);
+    // Logs in the shared Tracing folder name their user in REGISTERs; with one
+    // profile and no REGISTER, that profile is the user.
+    data.spool_items = items;
+    let users = facts::sip_users(&data, digest.users());
+    let sole_user = match users.as_slice() {
+        [only] => Some(only.as_str()),
+        _ => None,
+    };
+    let (mut logs, attempts) = digest.finish(sole_user);
+    let mut kept = attempts.kept;
+    // By the items' names (all `link_items` reads of a path), before the
+    // paths are made whole: what linking builds and frees is given back
+    // with the reading's memory, not held beside the whole paths.
+    correlate::link_items(&mut kept, &data.spool_items, readers.cfg.window());
     // The memory the reading threads held is given back before the items'
     // paths are made whole: the peak is the reading's or theirs, not both.
     give_back_free_memory();
+    let mut items = std::mem::take(&mut data.spool_items);
     item_folders.make_whole(&mut items);
     // Merged in discovery order, so the result is the same however the
     // files were shared out: the items met before each file, then the file.
@@ -394,17 +409,6 @@ pub(super) fn read_all<'scope, 'env>(
     data.spool_items = items;
     progress.finish();
     data.skipped.sort_by(|a, b| a.path.cmp(&b.path));
-
-    // Logs in the shared Tracing folder name their user in REGISTERs; with one
-    // profile and no REGISTER, that profile is the user.
-    let users = facts::sip_users(&data, digest.users());
-    let sole_user = match users.as_slice() {
-        [only] => Some(only.as_str()),
-        _ => None,
-    };
-    let (mut logs, attempts) = digest.finish(sole_user);
-    let mut kept = attempts.kept;
-    correlate::link_items(&mut kept, &data.spool_items, readers.cfg.window());
     // An item's date with its zone tells its message's queued step again.
     logs.clocks.pair_items(&kept, &data.spool_items);
     data.logs = logs;
