@@ -208,8 +208,7 @@ pub(super) fn read_all<'scope, 'env>(
     // each, made now: a worker never waits for the merge, so the merge can
     // never wait for a log no worker is free to read. (A channel a log
     // took some 640 bytes each: 3.2 MB held through the merge for 5,000.)
-    let (first_tx, first_rx): (SyncSender<(usize, Piece)>, Receiver<(usize, Piece)>) =
-        sync_channel(smalls.len());
+    let (first_tx, first_rx) = sync_channel::<FirstPiece>(smalls.len());
     for i in smalls {
         if let Some((_, f)) = files.get(i) {
             readings[i] = Reading::Pooled;
@@ -235,7 +234,7 @@ pub(super) fn read_all<'scope, 'env>(
     std::thread::scope(|ps| {
         let small_pool: Vec<_> = (0..small_workers)
             .map(|_| {
-                let tx = first_tx.clone();
+                let tx: SyncSender<FirstPiece> = first_tx.clone();
                 ps.spawn(move || loop {
                     let next = small.queue.lock().ok().and_then(|mut q| q.pop_front());
                     let Some((i, f)) = next else { break };
@@ -322,10 +321,7 @@ pub(super) fn read_all<'scope, 'env>(
                 std::panic::resume_unwind(panic);
             }
         }
-        // Each pooled log's first piece, by the file's index (none for a
-        // small file that was not a log: its stream ends at once).
-        let mut firsts: HashMap<usize, Piece> = first_rx.try_iter().collect();
-        drop(first_rx);
+        let mut firsts = pieces_by_file(first_rx);
         // The logs, merged into one timeline by (time, path, line).
         let mut streams: Vec<(&FoundFile, Stream)> = files
             .iter()
@@ -415,6 +411,15 @@ pub(super) fn read_all<'scope, 'env>(
     data.attempts = kept;
     data.attempts_dropped = attempts.dropped;
     data
+}
+
+/// A small log's first piece, sent by the pool: the file's index, the piece.
+type FirstPiece = (usize, Piece);
+
+/// Each pooled log's first piece, by the file's index (none for a small
+/// file that was not a log: its stream ends at once), once the pool is done.
+fn pieces_by_file(rx: Receiver<FirstPiece>) -> HashMap<usize, Piece> {
+    rx.try_iter().collect()
 }
 
 /// What reading the `i`th file gave, once every reader is done with it.
