@@ -112,9 +112,9 @@ pub(super) enum Reading<'scope> {
     /// Already, here.
     Done(Box<FileResult>),
     /// A small file, recognised and read whole on the small-log pool; its
-    /// result is put in `SmallLogs::results` at its index, a log's events
-    /// come through the receiver.
-    Pooled(Receiver<Piece>),
+    /// result is put in `SmallLogs::results` at its index, a log's first
+    /// events come to the merge through the pool's one channel.
+    Pooled,
     /// A log about to get its thread.
     Pending,
 }
@@ -204,16 +204,16 @@ pub(super) fn read_all<'scope, 'env>(
         }
     }
     let small_workers = threads::count(smalls.len().max(1)).min(smalls.len());
+    // One channel for all the small logs' first pieces, with room for one
+    // each, made now: a worker never waits for the merge, so the merge can
+    // never wait for a log no worker is free to read. (A channel a log
+    // took some 640 bytes each: 3.2 MB held through the merge for 5,000.)
+    let (first_tx, first_rx) = sync_channel::<FirstPiece>(smalls.len());
     for i in smalls {
         if let Some((_, f)) = files.get(i) {
-            // One message, which fits: a worker never waits for the merge,
-            // so the merge can never wait for a log no worker is free to
-            // read. (Room for one, made now: a channel that grows on demand
-            // takes a block per log once anything is sent.)
-            let (tx, rx) = sync_channel(1);
-            readings[i] = Reading::Pooled(rx);
+            readings[i] = Reading::Pooled;
             if let Ok(mut q) = small_logs.queue.lock() {
-                q.push_back((i, f.clone(), tx));
+                q.push_back((i, f.clone()));
             }
         }
     }
@@ -234,9 +234,10 @@ pub(super) fn read_all<'scope, 'env>(
     std::thread::scope(|ps| {
         let small_pool: Vec<_> = (0..small_workers)
             .map(|_| {
+                let tx: SyncSender<FirstPiece> = first_tx.clone();
                 ps.spawn(move || loop {
                     let next = small.queue.lock().ok().and_then(|mut q| q.pop_front());
-                    let Some((i, f, tx)) = next else { break };
+                    let Some((i, f)) = next else { break };
                     let (kind, opened) = classify::classify_opened(f.open());
                     let r = match kind {
                         Ok(kind @ (InputKind::Uccapilog | InputKind::TracerptCsv)) => {
@@ -251,7 +252,7 @@ pub(super) fn read_all<'scope, 'env>(
                                 kind,
                                 stamp: file_stamp(f.open()),
                             });
-                            if tx.send(Piece { events, more }).is_err() {
+                            if tx.send((i, Piece { events, more })).is_err() {
                                 small.taken(kept);
                             }
                             r
@@ -263,13 +264,13 @@ pub(super) fn read_all<'scope, 'env>(
                             readers.read_other(&f, other)
                         }
                     };
-                    drop(tx);
                     if let Ok(mut results) = small.results.lock() {
                         results.insert(i, r);
                     }
                 })
             })
             .collect();
+        drop(first_tx);
         let (chunks, targets, item_folders) = (&chunks, &targets, &item_folders);
         let stat_at_read = &item_stat_at_read;
         let pool: Vec<_> = (0..workers)
@@ -311,33 +312,6 @@ pub(super) fn read_all<'scope, 'env>(
             })
             .collect();
 
-        // The logs, merged into one timeline by (time, path, line).
-        let mut streams: Vec<(&FoundFile, Stream)> = files
-            .iter()
-            .zip(&readings)
-            .enumerate()
-            .filter_map(|(i, ((_, f), r))| match r {
-                Reading::Thread(t) => Some((f, Stream::Thread(&t.events))),
-                Reading::Pooled(rx) => Some((
-                    f,
-                    Stream::Pooled(Box::new(Pooled {
-                        rx,
-                        index: i,
-                        file: f,
-                        taken: 0,
-                        more: None,
-                    })),
-                )),
-                _ => None,
-            })
-            .collect();
-        streams.sort_by(|a, b| a.0.path.cmp(&b.0.path));
-        let streams = streams.into_iter().map(|(_, s)| s).collect();
-        let mut logs = Streams {
-            streams,
-            readers,
-            small,
-        };
         // The merge must see the first events of every log before it can
         // give any, and the pool never waits for it: it waits for the pool
         // once, not for each small log in turn (5,000 logs: a sleep and a
@@ -347,6 +321,35 @@ pub(super) fn read_all<'scope, 'env>(
                 std::panic::resume_unwind(panic);
             }
         }
+        let mut firsts = pieces_by_file(first_rx);
+        // The logs, merged into one timeline by (time, path, line).
+        let mut streams: Vec<(&FoundFile, Stream)> = files
+            .iter()
+            .zip(&readings)
+            .enumerate()
+            .filter_map(|(i, ((_, f), r))| match r {
+                Reading::Thread(t) => Some((f, Stream::Thread(&t.events))),
+                Reading::Pooled => Some((
+                    f,
+                    Stream::Pooled(Box::new(Pooled {
+                        first: firsts.remove(&i),
+                        index: i,
+                        file: f,
+                        taken: 0,
+                        more: None,
+                    })),
+                )),
+                _ => None,
+            })
+            .collect();
+        drop(firsts);
+        streams.sort_by(|a, b| a.0.path.cmp(&b.0.path));
+        let streams = streams.into_iter().map(|(_, s)| s).collect();
+        let mut logs = Streams {
+            streams,
+            readers,
+            small,
+        };
         merge_logs(logs.streams.len(), &mut logs, &mut |e| digest.push(e));
 
         for h in pool {
@@ -365,9 +368,24 @@ pub(super) fn read_all<'scope, 'env>(
         .map(|(i, (r, (_, f)))| file_result(i, f, r, small, progress))
         .collect();
     drop(small_logs);
+    // Logs in the shared Tracing folder name their user in REGISTERs; with one
+    // profile and no REGISTER, that profile is the user.
+    data.spool_items = items;
+    let users = facts::sip_users(&data, digest.users());
+    let sole_user = match users.as_slice() {
+        [only] => Some(only.as_str()),
+        _ => None,
+    };
+    let (mut logs, attempts) = digest.finish(sole_user);
+    let mut kept = attempts.kept;
+    // By the items' names (all `link_items` reads of a path), before the
+    // paths are made whole: what linking builds and frees is given back
+    // with the reading's memory, not held beside the whole paths.
+    correlate::link_items(&mut kept, &data.spool_items, readers.cfg.window());
     // The memory the reading threads held is given back before the items'
     // paths are made whole: the peak is the reading's or theirs, not both.
     give_back_free_memory();
+    let mut items = std::mem::take(&mut data.spool_items);
     item_folders.make_whole(&mut items);
     // Merged in discovery order, so the result is the same however the
     // files were shared out: the items met before each file, then the file.
@@ -387,23 +405,21 @@ pub(super) fn read_all<'scope, 'env>(
     data.spool_items = items;
     progress.finish();
     data.skipped.sort_by(|a, b| a.path.cmp(&b.path));
-
-    // Logs in the shared Tracing folder name their user in REGISTERs; with one
-    // profile and no REGISTER, that profile is the user.
-    let users = facts::sip_users(&data, digest.users());
-    let sole_user = match users.as_slice() {
-        [only] => Some(only.as_str()),
-        _ => None,
-    };
-    let (mut logs, attempts) = digest.finish(sole_user);
-    let mut kept = attempts.kept;
-    correlate::link_items(&mut kept, &data.spool_items, readers.cfg.window());
     // An item's date with its zone tells its message's queued step again.
     logs.clocks.pair_items(&kept, &data.spool_items);
     data.logs = logs;
     data.attempts = kept;
     data.attempts_dropped = attempts.dropped;
     data
+}
+
+/// A small log's first piece, sent by the pool: the file's index, the piece.
+type FirstPiece = (usize, Piece);
+
+/// Each pooled log's first piece, by the file's index (none for a small
+/// file that was not a log: its stream ends at once), once the pool is done.
+fn pieces_by_file(rx: Receiver<FirstPiece>) -> HashMap<usize, Piece> {
+    rx.try_iter().collect()
 }
 
 /// What reading the `i`th file gave, once every reader is done with it.
@@ -428,8 +444,7 @@ fn file_result(
             progress.file_done(f.size);
             *r
         }
-        Reading::Pooled(rx) => {
-            drop(rx);
+        Reading::Pooled => {
             progress.file_done(0);
             let r = small.results.lock().ok().and_then(|mut r| r.remove(&i));
             let r = r.unwrap_or_else(|| FileResult::Skipped("its reader stopped".into()));

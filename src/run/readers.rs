@@ -180,8 +180,8 @@ impl Readers<'_> {
 }
 
 /// A small file waiting for the pool, which recognises it: its index among
-/// the files, the file, and where a log's events go.
-pub(super) type SmallLog = (usize, FoundFile, SyncSender<Piece>);
+/// the files, and the file.
+pub(super) type SmallLog = (usize, FoundFile);
 
 /// What the pool sends the merge of a small log, once: its first events,
 /// and, if it has more than were kept, how to read the rest.
@@ -279,7 +279,8 @@ pub(super) enum Stream<'a> {
 }
 
 pub(super) struct Pooled<'a> {
-    pub(super) rx: &'a Receiver<Piece>,
+    /// What the pool's first reading sent, until the merge takes it.
+    pub(super) first: Option<Piece>,
     /// The file's index among the files, and the file.
     pub(super) index: usize,
     pub(super) file: &'a FoundFile,
@@ -331,7 +332,7 @@ impl Stream<'_> {
             if p.taken > 0 {
                 return None;
             }
-            let piece = p.rx.recv().ok()?;
+            let piece = p.first.take()?;
             p.taken = piece.events.len();
             p.more = piece.more;
             if p.taken > 0 {

@@ -5,10 +5,11 @@
 //! after them (`<sip:bob@contoso.com>;tag=1`).
 //!
 //! Three readers, cheapest first. The canonical one-address shapes
-//! (`<sip:bob@contoso.com>`, `bob@contoso.com`) are read by hand: every
-//! item has two or three such headers and mailparse's tokenizer cost more
-//! than the rest of reading an item. Anything with a display name, a
-//! comment, a group or several addresses goes to `mailparse::addrparse`.
+//! (`<sip:bob@contoso.com>`, `bob@contoso.com`, and
+//! `"Bob Smith" <sip:bob@contoso.com>` with a name of plain words) are read
+//! by hand: every item has two or three such headers and mailparse's
+//! tokenizer cost more than the rest of reading an item. Any other display
+//! name, a comment, a group or several addresses goes to `mailparse::addrparse`.
 //! What that rejects as a whole (SIP parameters after `>`, a bare
 //! `sip:` URI, one broken address among good ones) is read by a tolerant
 //! splitter that keeps every address it can find, so one odd header does
@@ -56,15 +57,25 @@ fn push_unique(out: &mut Vec<String>, a: Option<String>) {
 
 /// The hand-read shapes: one address, bare or in angle brackets, perhaps
 /// with SIP parameters after it, and none of the characters that make a
-/// display name, comment, group or list. `None`: not such a value (the
-/// other readers decide); `Some(None)`: such a value with no address in it.
+/// display name, comment, group or list; or one address in angle brackets
+/// after a quoted display name of plain words (`"Alice Wong" <sip:a@b>`,
+/// how Lync writes `From`), with nothing after it. `None`: not such a value
+/// (the other readers decide); `Some(None)`: such a value with no address
+/// in it.
 fn simple_address(value: &str) -> Option<Option<String>> {
+    let (value, named) = match past_plain_quoted_name(value) {
+        Some(rest) => (rest, true),
+        None => (value, false),
+    };
     let b = value.as_bytes();
     // One pass over the bytes: the characters only the general readers handle.
     if b.iter().any(|c| matches!(c, b'"' | b'(' | b',' | b'\\')) || value.contains("=?") {
         return None;
     }
     let v = value.trim();
+    if named && !(v.starts_with('<') && v.ends_with('>')) {
+        return None;
+    }
     let (core, after) = match v.strip_prefix('<') {
         Some(r) => {
             let gt = memchr::memchr(b'>', r.as_bytes())?;
@@ -93,6 +104,22 @@ fn simple_address(value: &str) -> Option<Option<String>> {
         return None;
     }
     Some(lower_address(addr))
+}
+
+/// What follows a quoted display name of plain words at the start of
+/// `value` (white space around it aside): letters, digits, spaces and
+/// `.`, `-`, `_`, `'` only, so that the name can hold nothing mailparse
+/// would read as more than a name (no `,`, `;`, `<`, `@`, `:`, escapes or
+/// encoded words). mailparse drops such a name and keeps the address after it.
+fn past_plain_quoted_name(value: &str) -> Option<&str> {
+    let rest = value.trim_start().strip_prefix('"')?;
+    let close = memchr::memchr(b'"', rest.as_bytes())?;
+    let name = rest.as_bytes().get(..close)?;
+    let plain = |c: &u8| c.is_ascii_alphanumeric() || matches!(c, b' ' | b'.' | b'-' | b'_' | b'\'');
+    if !name.iter().all(plain) {
+        return None;
+    }
+    rest.get(close + 1..)
 }
 
 /// The addresses `mailparse` reads in `value`, groups' members in place;
@@ -285,6 +312,36 @@ mod tests {
         assert_eq!(all("<abcé@x>"), ["abcé@x"]);
     }
 
+    /// A quoted name of plain words before one address in angle brackets
+    /// is read by hand, as mailparse reads it; a name with anything more in
+    /// it, or anything after the brackets, is left to the general readers.
+    #[test]
+    fn plain_quoted_names_are_read_by_hand_as_mailparse_reads_them() {
+        for v in [
+            r#""Alice Wong" <sip:Alice@Contoso.com>"#,
+            r#" "Alice Wong"<alice@contoso.com> "#,
+            r#""A. O'Neil-x_1" <mailto:alice@contoso.com?subject=hi>"#,
+            r#""" <sip:alice@contoso.com>"#,
+            "\"Alice Wong\"\r\n <sip:alice@contoso.com>",
+            r#""Alice" <sip:alice@contoso.com;transport=tls>"#,
+            r#""Alice" <nobody>"#,
+        ] {
+            let by_hand = simple_address(v).unwrap_or_else(|| panic!("not by hand: {v:?}"));
+            assert_eq!(by_hand.into_iter().collect::<Vec<_>>(), general(v), "{v:?}");
+        }
+        for v in [
+            r#""Smith, Bob" <sip:bob@contoso.com>"#,
+            r#""Bob" <sip:bob@contoso.com>;tag=1"#,
+            r#""Bob" <sip:bob@contoso.com>, <x@y.org>"#,
+            r#""Bob" sip:bob@contoso.com"#,
+            r#""B@b" <sip:bob@contoso.com>"#,
+            r#""Bob" "Smith" <sip:bob@contoso.com>"#,
+            r#""Bob <sip:bob@contoso.com>"#,
+        ] {
+            assert_eq!(simple_address(v), None, "{v:?}");
+        }
+    }
+
     #[test]
     fn display_names_comments_and_encoded_words() {
         let bob = ["bob@contoso.com"];
@@ -386,6 +443,11 @@ mod tests {
             "Team",
             "\"Smith, Bob\"",
             "?",
+            "\"Alice Wong\" ",
+            "\"A. O'Neil-x_1\"",
+            "\"\"",
+            "<sip:x@y.org>",
+            "<Bob@Contoso.COM>",
         ];
         let mut seed = 0x9E37_79B9_7F4A_7C15u64;
         let (mut simple, mut found) = (0, 0);

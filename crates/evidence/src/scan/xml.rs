@@ -74,25 +74,7 @@ impl<'a> Iterator for XmlTokens<'a> {
                 self.pos += rest.find('>').map_or(rest.len(), |i| i + 1);
                 continue;
             }
-            // A tag: find its `>` outside quoted attribute values. A `<` ends
-            // the search even inside quotes (XML forbids it there), so broken
-            // input costs linear time, not quadratic.
-            let mut quote = None;
-            let mut close = None;
-            for (i, c) in rest.char_indices().skip(1) {
-                match (quote, c) {
-                    (_, '<') => break,
-                    (Some(q), _) if c == q => quote = None,
-                    (Some(_), _) => {}
-                    (None, '"' | '\'') => quote = Some(c),
-                    (None, '>') => {
-                        close = Some(i);
-                        break;
-                    }
-                    _ => {}
-                }
-            }
-            let Some(close) = close else {
+            let Some(close) = tag_close(rest) else {
                 // Unterminated or broken tag: skip the `<` and carry on.
                 self.pos += 1;
                 continue;
@@ -122,6 +104,26 @@ impl<'a> Iterator for XmlTokens<'a> {
             });
         }
     }
+}
+
+/// Where the tag at the start of `rest` (its `<`) ends: its `>` outside
+/// quoted attribute values. A `<` ends the search even inside quotes (XML
+/// forbids it there), so broken input costs linear time, not quadratic.
+/// By bytes: every character it stops at is ASCII, and no byte of a
+/// multibyte UTF-8 character is.
+fn tag_close(rest: &str) -> Option<usize> {
+    let mut quote = None;
+    for (i, &c) in rest.as_bytes().iter().enumerate().skip(1) {
+        match (quote, c) {
+            (_, b'<') => return None,
+            (Some(q), _) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, b'"' | b'\'') => quote = Some(c),
+            (None, b'>') => return Some(i),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// The value of an attribute by local name (prefixes ignored), entities decoded.
@@ -215,6 +217,43 @@ mod tests {
 
     fn tokens(s: &str) -> Vec<Tok<'_>> {
         XmlTokens::new(s).collect()
+    }
+
+    /// The tag's end found by bytes is where reading it by characters finds
+    /// it, on splices of quotes, brackets and multibyte characters.
+    #[test]
+    fn a_tag_ends_where_its_characters_say() {
+        fn by_chars(rest: &str) -> Option<usize> {
+            let mut quote = None;
+            for (i, c) in rest.char_indices().skip(1) {
+                match (quote, c) {
+                    (_, '<') => return None,
+                    (Some(q), _) if c == q => quote = None,
+                    (Some(_), _) => {}
+                    (None, '"' | '\'') => quote = Some(c),
+                    (None, '>') => return Some(i),
+                    _ => {}
+                }
+            }
+            None
+        }
+        let frags = ["<", ">", "\"", "'", "a", " ", "é", "€", "𝄞", "=", "/", "x:y"];
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut closed = 0;
+        for _ in 0..50_000 {
+            let mut s = String::from("<");
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            for k in 0..seed % 12 {
+                let f = frags[((seed >> (k * 4)) % frags.len() as u64) as usize];
+                s.push_str(f);
+            }
+            let got = tag_close(&s);
+            assert_eq!(got, by_chars(&s), "{s:?}");
+            closed += usize::from(got.is_some());
+        }
+        assert!(closed > 5_000, "{closed}");
     }
 
     #[test]
