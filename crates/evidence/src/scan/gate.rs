@@ -286,7 +286,11 @@ impl FromPrefixes {
                     .utf8(false)
                     .case_insensitive(true),
             )
-            .thompson(thompson::Config::new().nfa_size_limit(Some(1 << 22)))
+            .thompson(
+                thompson::Config::new()
+                    .nfa_size_limit(Some(1 << 22))
+                    .which_captures(thompson::WhichCaptures::None),
+            )
             .build(gate.as_str())
             .ok()?;
         static IDS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);

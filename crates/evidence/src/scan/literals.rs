@@ -158,8 +158,9 @@ impl LiteralSet {
                 .filter_map(|&i| self.finders.get(i).map(Finder::needle))
                 .collect();
             // Of the prefixes with one head, only what they share is
-            // compared: the automaton tells the rest, and one compare per
-            // stop is cheaper than one per prefix.
+            // compared, and the byte after it when every one goes on: the
+            // automaton tells the rest, and one compare per stop is cheaper
+            // than one per prefix.
             let mut shared: Vec<&[u8]> = Vec::new();
             for p in g.prefixes() {
                 let head = p.get(..4).unwrap_or(p);
@@ -171,10 +172,22 @@ impl LiteralSet {
                     None => shared.push(p),
                 }
             }
+            let then = shared
+                .iter()
+                .map(|s| {
+                    let mut set = [0u64; 4];
+                    for p in g.prefixes().iter().filter(|p| p.starts_with(s)) {
+                        let b = usize::from(*p.get(s.len())?);
+                        *set.get_mut(b / 64)? |= 1 << (b % 64);
+                    }
+                    Some(set)
+                })
+                .collect();
             all.extend(shared);
             Some(GatePass {
                 any: Caseless::new(&all)?,
                 own,
+                then,
                 gate: g,
             })
         });
@@ -307,7 +320,7 @@ impl LiteralSet {
                         continue;
                     }
                     let Some(&i) = pass.own.get(k) else {
-                        prefix = true;
+                        prefix = prefix || pass.goes_on(k, here);
                         continue;
                     };
                     let n = self.finders.get(i).map_or(0, |f| f.needle().len());
@@ -341,9 +354,28 @@ struct GatePass {
     any: Caseless,
     /// The literal each of the first heads is.
     own: Vec<usize>,
+    /// For each prefix searched (what a few prefixes share), the bytes
+    /// that may follow it (lower-cased), when every one goes on.
+    then: Vec<Option<[u64; 4]>>,
     gate: FromPrefixes,
 }
 
+
+impl GatePass {
+    /// Whether the prefix searched as literal `k`, found at the start of
+    /// `here`, goes on as one of the gate's prefixes does.
+    #[inline]
+    fn goes_on(&self, k: usize, here: &[u8]) -> bool {
+        let Some(Some(set)) = k.checked_sub(self.own.len()).and_then(|j| self.then.get(j)) else {
+            return true;
+        };
+        let len = self.any.literals.get(k).map_or(0, |l| l.len);
+        here.get(len).is_some_and(|b| {
+            let b = usize::from(b.to_ascii_lowercase());
+            set.get(b / 64).is_some_and(|w| w & (1 << (b % 64)) != 0)
+        })
+    }
+}
 
 /// Where any of a few ASCII-lower-cased literals start in a text as
 /// written, in any case: a packed search of every spelling of each literal's
