@@ -92,7 +92,7 @@ impl LiteralSet {
         }
         LiteralSet {
             any: any_of(&lowered),
-            any_in_packet: Caseless::new(&packet),
+            any_in_packet: Caseless::new(&packet, Some(SIP_HEADERS)),
             in_packet_order: (0..literals.len())
                 .filter(|&i| packet_only & (1 << i) != 0 && literals.get(i).is_some_and(|l| !l.as_ref().is_empty()))
                 .collect(),
@@ -185,7 +185,7 @@ impl LiteralSet {
                 .collect();
             all.extend(shared);
             Some(GatePass {
-                any: Caseless::new(&all)?,
+                any: Caseless::new(&all, None)?,
                 own,
                 then,
                 gate: g,
@@ -390,6 +390,8 @@ pub(crate) struct Caseless {
     /// little-endian word), the mask of its bytes in a word, and the
     /// literals (by their place in the list built from) that start with it.
     heads: Vec<(u32, u32, Vec<usize>)>,
+    /// Where in each literal its head is.
+    offsets: Vec<usize>,
     literals: Vec<Folded>,
 }
 
@@ -397,12 +399,19 @@ pub(crate) struct Caseless {
 const MAX_SPELLINGS: usize = 256;
 
 impl Caseless {
-    fn new<B: AsRef<[u8]>>(lowered: &[B]) -> Option<Caseless> {
+    /// `usual`: a text like the ones searched; when given, each literal is
+    /// looked for by the first four bytes of it that text lacks (then
+    /// places are not found in order), else by its first four.
+    fn new<B: AsRef<[u8]>>(lowered: &[B], usual: Option<&str>) -> Option<Caseless> {
         let mut heads: Vec<(u32, u32, Vec<usize>)> = Vec::new();
+        let mut offsets = Vec::new();
         // Spellings of one head, then of the next.
         let mut spelled: Vec<Vec<Vec<u8>>> = Vec::new();
         for (i, l) in lowered.iter().enumerate() {
             let l = l.as_ref();
+            let at = usual.map_or(0, |u| rarest_window(l, u.as_bytes()));
+            offsets.push(at);
+            let l = l.get(at..).unwrap_or(l);
             let head = l.get(..4).unwrap_or(l);
             if head.is_empty() {
                 return None;
@@ -455,6 +464,7 @@ impl Caseless {
         Some(Caseless {
             any,
             heads,
+            offsets,
             literals,
         })
     }
@@ -474,8 +484,10 @@ impl Caseless {
     /// `at` of `hay`, in any case.
     fn at<'s>(&'s self, hay: &'s [u8], at: usize) -> impl Iterator<Item = usize> + 's {
         let here = hay.get(at..).unwrap_or_default();
-        self.with_head_at(here)
-            .filter(move |&i| self.starts(i, here))
+        self.with_head_at(here).filter(move |&i| {
+            let start = self.offsets.get(i).and_then(|&o| at.checked_sub(o));
+            start.is_some_and(|s| self.starts(i, hay.get(s..).unwrap_or_default()))
+        })
     }
 
     /// The literals whose head `here` starts with, in any case.
@@ -493,6 +505,49 @@ impl Caseless {
     fn starts(&self, i: usize, here: &[u8]) -> bool {
         self.literals.get(i).is_some_and(|l| l.starts(here))
     }
+}
+
+/// Lines every SIP packet has some of: the packet-only literals are looked
+/// for by what of them is rarest here (`application/` starts most content
+/// types, the provisioning one's `roaming` does not).
+const SIP_HEADERS: &str = "\
+register sip:contoso.com sip/2.0
+via: sip/2.0/tls 192.168.103.35:50331;branch=z9hg4bk84994356fb;ms-received-port=50331
+max-forwards: 70
+from: <sip:alice@contoso.com>;tag=93f8af704e;epid=7b1e2d3c4f
+to: <sip:alice@contoso.com>;tag=3908c2f09c
+call-id: e88ff1f2bd8124dd9b3a3beeea9faada
+cseq: 4572 register
+user-agent: uccapi/16.0.6965.5308 oc/16.0.6965.2117 (skype for business)
+contact: <sip:192.168.103.35:50331;transport=tls;ms-opaque=d3470f2e1d>;methods=\"invite, message, info, subscribe, options, bye, cancel, notify, ack, refer, benotify\"
+supported: gruu-10, adhoclist, msrtc-event-categories, ms-dialog-route-set-update
+event: registration
+accept: application/sdp, application/ms-imdn+xml, application/x-ms-ink, application/msrtc-event-categories+xml
+content-type: application/sdp
+session-expires: 720;refresher=uac
+ms-keep-alive: uac;hop-hop=yes
+server: rtc/6.0
+expires: 0
+content-length: 0
+v=0
+o=- 0 0 in ip4 192.168.103.35
+s=session
+c=in ip4 192.168.103.35
+t=0 0
+m=message 5060 sip null
+a=accept-types:text/plain text/html
+";
+
+/// Where in `lower` the first four bytes that `usual` lacks start (0 when
+/// it has them all).
+fn rarest_window(lower: &[u8], usual: &[u8]) -> usize {
+    (0..lower.len().saturating_sub(3))
+        .find(|&o| {
+            lower
+                .get(o..o + 4)
+                .is_some_and(|w| memchr::memmem::find(usual, w).is_none())
+        })
+        .unwrap_or(0)
 }
 
 /// A lower-cased literal, compared eight bytes at a time in any case: a
@@ -761,7 +816,13 @@ mod tests {
             crate::scan::gate::gate([r"\bEWS\s*:", r"OfflineIM\s*:.*?\bqueued\b", r"Record\s+1\d"])
                 .unwrap(),
         ];
-        let literals = ["/ews/exchange.asmx", "otherOptions", "provisionGroup", "ews"];
+        let literals = [
+            "/ews/exchange.asmx",
+            "otherOptions",
+            "provisionGroup",
+            "application/vnd-microsoft-roaming-provisioning-v2+xml",
+            "ews",
+        ];
         // Pieces that start, end or nearly make a gate match or a literal,
         // in mixed case.
         let pieces = [
@@ -771,6 +832,8 @@ mod tests {
             "https://x/EWS/Exchange.asmx", "/ews/exchange.ASMX", "/EWS/Exch",
             "Autodiscover: EWS url", "autodiscoverPending failed", "AUTODISCOVER failed",
             "record 12", "Record\t19", "otheroptions", "ProvisionGroup", "provision",
+            "application/vnd-microsoft-roaming-provisioning-v2+xml", "Application/SDP",
+            "vnd-microsoft-roaming-", "roaming-provisioning", "ropt", "ongr",
             "\n", "\r\n", " ", ":", "x", "_", "é",
         ];
         let mut seed = 0x9E37_79B9_7F4A_7C15u64;
@@ -781,9 +844,9 @@ mod tests {
             seed
         };
         for gate in &gates {
-            let fast = LiteralSet::with_packet_only(&literals, 0b0110).with_gate(Some(gate.clone()));
+            let fast = LiteralSet::with_packet_only(&literals, 0b01110).with_gate(Some(gate.clone()));
             assert!(fast.with_gate_prefixes.is_some());
-            let mut slow = LiteralSet::with_packet_only(&literals, 0b0110).with_gate(Some(gate.clone()));
+            let mut slow = LiteralSet::with_packet_only(&literals, 0b01110).with_gate(Some(gate.clone()));
             slow.with_gate_prefixes = None;
             let (mut a, mut b) = (Hits::default(), Hits::default());
             for round in 0..3000 {
@@ -802,7 +865,7 @@ mod tests {
                 let cut = (next() % (bytes.len() as u64 + 1)) as usize;
                 for range in [(0, bytes.len()), (0, cut), (cut, bytes.len())] {
                     let hay = block.get(range.0..range.1);
-                    let want = hay.map_or(0, |h| fast.in_text(h)) & 0b0110;
+                    let want = hay.map_or(0, |h| fast.in_text(h)) & 0b01110;
                     if hay.is_some() {
                         assert_eq!(fast.in_packet(bytes, range), want, "{block:?} {range:?}");
                     }
