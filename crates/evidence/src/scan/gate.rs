@@ -23,6 +23,7 @@
 //! literal search's copy), its pieces lower-cased to match.
 
 use regex::bytes::{Regex, RegexBuilder};
+use regex_automata::hybrid;
 use std::sync::Arc;
 use regex_syntax::hir::{Class, ClassBytes, ClassBytesRange, Hir, HirKind, Look};
 
@@ -223,6 +224,118 @@ fn plain(h: &Hir) -> Hir {
     }
 }
 
+/// The gate searched from the places where a match may start, found by the
+/// caller's literal pass over the block: every match of the gate starts with
+/// one of [`prefixes`](Self::prefixes), so a pass that stops at each of them
+/// (beside its own literals) finds every match, and the block is gone over
+/// once instead of once for the literals and once for the gate's own
+/// prefilter. At the first such place after the last match, a search
+/// anchored there finds the match that the gate's leftmost-first search over
+/// the block reports next (no match starts between the two places).
+pub struct FromPrefixes {
+    prefixes: Vec<Vec<u8>>,
+    /// Forward only: an anchored search needs no reverse pass for its start.
+    dfa: hybrid::dfa::DFA,
+    /// Tells the caches of one automaton from another's.
+    id: usize,
+}
+
+/// Most prefixes a literal pass is given (past this the gate runs on its own).
+const MAX_PREFIXES: usize = 48;
+
+impl FromPrefixes {
+    /// `None` when the gate's matches cannot be told by a few prefixes.
+    pub fn new(gate: &Regex) -> Option<FromPrefixes> {
+        use regex_automata::{nfa::thompson, util::syntax};
+        use regex_syntax::hir::literal::{ExtractKind, Extractor};
+        let hir = regex_syntax::ParserBuilder::new()
+            .unicode(false)
+            .utf8(false)
+            .build()
+            .parse(gate.as_str())
+            .ok()?;
+        let seq = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
+        let mut prefixes: Vec<Vec<u8>> = seq
+            .literals()?
+            .iter()
+            .map(|l| l.as_bytes().to_vec())
+            .collect();
+        prefixes.sort();
+        prefixes.dedup();
+        // One that starts with another adds no place to stop at.
+        let all = prefixes.clone();
+        prefixes.retain(|p| !all.iter().any(|q| q.len() < p.len() && p.starts_with(q)));
+        if prefixes.is_empty()
+            || prefixes.len() > MAX_PREFIXES
+            || prefixes.iter().any(|p| p.len() < 3)
+        {
+            return None;
+        }
+        let dfa = hybrid::dfa::DFA::builder()
+            .configure(
+                hybrid::dfa::DFA::config()
+                    .match_kind(regex_automata::MatchKind::LeftmostFirst)
+                    .cache_capacity(1 << 18),
+            )
+            // On the block as written: the pieces' classes hold lower case
+            // only, and folding them again gives back each class as the
+            // case-insensitive pattern had it.
+            .syntax(
+                syntax::Config::new()
+                    .unicode(false)
+                    .utf8(false)
+                    .case_insensitive(true),
+            )
+            .thompson(
+                thompson::Config::new()
+                    .nfa_size_limit(Some(1 << 22))
+                    .which_captures(thompson::WhichCaptures::None),
+            )
+            .build(gate.as_str())
+            .ok()?;
+        static IDS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let id = IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Some(FromPrefixes { prefixes, dfa, id })
+    }
+
+    /// The literals every match starts with, lower-cased (a match in the
+    /// block as written starts with one of them in any case).
+    pub fn prefixes(&self) -> &[Vec<u8>] {
+        &self.prefixes
+    }
+
+    /// The end of the gate's match that starts at `at` in `hay` (a block as
+    /// written, not lower-cased), if any;
+    /// `Err` when the automaton gave up (then the block cannot be gated).
+    pub fn match_at(
+        &self,
+        cache: &mut GateCache,
+        hay: &[u8],
+        at: usize,
+    ) -> Result<Option<usize>, GaveUp> {
+        let cache = match &mut cache.0 {
+            Some((id, c)) if *id == self.id => c,
+            slot => &mut slot.insert((self.id, self.dfa.create_cache())).1,
+        };
+        let input = regex_automata::Input::new(hay)
+            .range(at..)
+            .anchored(regex_automata::Anchored::Yes);
+        match self.dfa.try_search_fwd(cache, &input) {
+            Ok(m) => Ok(m.map(|m| m.offset())),
+            Err(_) => Err(GaveUp),
+        }
+    }
+}
+
+/// [`FromPrefixes::match_at`]'s automaton could not search (a byte it
+/// quits on, a cache it could not keep): the block is not gated.
+#[derive(Debug)]
+pub struct GaveUp;
+
+/// A searching thread's room for [`FromPrefixes::match_at`].
+#[derive(Default)]
+pub struct GateCache(Option<(usize, hybrid::dfa::Cache)>);
+
 /// The gate's matches in one block, asked about record by record in order.
 #[derive(Default)]
 pub struct Spans {
@@ -236,6 +349,44 @@ pub struct Spans {
 }
 
 impl Spans {
+    /// Starts a block whose matches the caller finds (see [`FromPrefixes`]),
+    /// `lower` ASCII-lower-cased; whether it is gated (else every record
+    /// may match, and nothing need be pushed).
+    pub fn begin(&mut self, lower: &[u8]) -> bool {
+        self.list.clear();
+        self.next = 0;
+        self.open = !lower.is_ascii() || u32::try_from(lower.len()).is_err();
+        !self.open
+    }
+
+    /// The next match, after the last one pushed; `false` when there are
+    /// too many to keep (then the block is not gated).
+    pub fn push(&mut self, start: usize, end: usize) -> bool {
+        if self.list.len() >= MAX_SPANS {
+            self.list.clear();
+            self.list.shrink_to(MAX_SPANS);
+            self.open = true;
+            return false;
+        }
+        // Both fit: the block's length does.
+        self.list.push((start as u32, end as u32));
+        true
+    }
+
+    /// The block cannot be gated after all: every record may match.
+    /// Returns `false` (nothing more to push).
+    pub fn give_up(&mut self) -> bool {
+        self.list.clear();
+        self.open = true;
+        false
+    }
+
+    /// The matches kept, or `None` when the block is not gated.
+    #[cfg(test)]
+    pub fn matches(&self) -> Option<&[(u32, u32)]> {
+        (!self.open).then_some(self.list.as_slice())
+    }
+
     /// Searches `lower`, a block ASCII-lower-cased, with `gate`.
     pub fn search(&mut self, gate: &Regex, lower: &[u8]) {
         self.list.clear();
@@ -259,6 +410,7 @@ impl Spans {
     /// Whether no match overlaps `start..end` (a byte range of the block);
     /// asked in block order, before [`may_match`](Self::may_match) about a
     /// text inside it.
+    #[inline]
     pub fn none_in(&mut self, start: usize, end: usize) -> bool {
         if self.open {
             return false;
@@ -277,6 +429,7 @@ impl Spans {
     /// Whether a signature may match the record text at `text` (a byte
     /// range of the block), after a word byte (`after_word`: then the
     /// gate cannot tell). Records are asked about in block order.
+    #[inline]
     pub fn may_match(&mut self, text: (usize, usize), after_word: bool) -> bool {
         if self.open {
             return true;

@@ -244,6 +244,7 @@ pub(crate) struct Stamps {
 
 impl Stamps {
     /// What [`parse_stamp`] gives for `line`.
+    #[inline]
     pub(crate) fn parse(&mut self, line: &str) -> Option<(Stamp, usize)> {
         let b = line.as_bytes();
         let head = b.first_chunk::<16>().map(|h| u128::from_le_bytes(*h));
@@ -483,6 +484,7 @@ impl PlainHeads {
 
     /// The text [`split_tail`] gives for a line of [`plain_head`]'s shape,
     /// but for the blanks at its end.
+    #[inline]
     pub(crate) fn text<'r>(&mut self, rest: &'r str) -> Option<&'r str> {
         let b = rest.as_bytes();
         let Some(w) = b.first_chunk::<32>().map(Self::words) else {

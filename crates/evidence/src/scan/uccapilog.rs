@@ -490,7 +490,8 @@ impl<'l> Assembler<'l> {
                     let names_packet =
                         names_packet.unwrap_or_else(|| packet_direction(view.text).is_some());
                     if packet != 0 && names_packet {
-                        f.continuation |= self.literals.in_packet(&self.hits, (e + 1, cont_end));
+                        f.continuation |=
+                            self.literals.in_packet(text.as_bytes(), (e + 1, cont_end));
                     }
                     f
                 })
