@@ -7,6 +7,7 @@ use crate::scan::ci::CiLiteral;
 use crate::scan::literals::LiteralSet;
 use oimdiag_vocab::events::{SigEvent, SigFields};
 use regex::{Regex, RegexBuilder};
+use regex_automata::hybrid;
 use regex_automata::nfa::thompson::{self, backtrack, backtrack::BoundedBacktracker};
 use regex_automata::util::pool::Pool;
 use serde::{Deserialize, Serialize};
@@ -270,20 +271,36 @@ impl Compiled {
     /// The first match's fields in `text` (ASCII), if any.
     fn match_ascii(&self, a: &Ascii, text: &str) -> Option<SigFields> {
         let hay = text.as_bytes();
-        if !a.words.iter().all(|w| w.occurs_in(hay)) || !a.test.is_match(hay) {
+        if !a.words.iter().all(|w| w.occurs_in(hay)) {
+            return None;
+        }
+        let mut caches = a.caches.get();
+        if a.is_match(&mut caches, hay) == Some(false) {
             return None;
         }
         // ASCII: any byte offset is a character boundary.
         if hay.len() > a.captures.max_haystack_len() {
-            let mut caps = a.test.create_captures();
-            a.test.captures(hay, &mut caps);
+            let caps = match a.long() {
+                Some(re) => {
+                    let mut caps = re.create_captures();
+                    re.captures(hay, &mut caps);
+                    caps
+                }
+                None => {
+                    let vm = thompson::pikevm::PikeVM::new_from_nfa(a.captures.get_nfa().clone())
+                        .ok()?;
+                    let mut caps = vm.create_captures();
+                    vm.captures(&mut vm.create_cache(), hay, &mut caps);
+                    caps
+                }
+            };
             return caps
                 .is_match()
                 .then(|| self.fields(|g| caps.get_group(g).and_then(|m| text.get(m.range()))));
         }
         let mut caps = a.captures.create_captures();
         a.captures
-            .try_captures(&mut a.caches.get(), hay, &mut caps)
+            .try_captures(&mut caches.captures, hay, &mut caps)
             .ok()?;
         caps.is_match()
             .then(|| self.fields(|g| caps.get_group(g).and_then(|m| text.get(m.range()))))
@@ -309,18 +326,31 @@ fn unicode_regex(pattern: &str) -> Result<Regex, regex::Error> {
         .build()
 }
 
-/// A pattern's ASCII automata.
+/// A pattern's ASCII automata, all of one parse and one NFA (building a
+/// pattern's automata is most of the table's start-up).
 struct Ascii {
     /// Whether it matches: a lazy DFA, which stops at the first match.
-    test: regex_automata::meta::Regex,
+    test: hybrid::dfa::DFA,
     /// Its captures, once `test` said yes: the backtracker over the text at
-    /// once (`test`'s captures run a DFA forward and one back to find the
-    /// match's ends first, which on a line costs more than it saves).
+    /// once (a DFA forward and one back to find the match's ends first
+    /// cost more on a line than they save).
     captures: BoundedBacktracker,
-    caches: Pool<backtrack::Cache, NewCache>,
+    caches: Pool<Caches, NewCaches>,
+    /// The captures of a text longer than `captures` takes: a meta regex
+    /// (DFAs find the match's ends, then the captures are taken over the
+    /// match alone), built when first needed. `None` when it does not build
+    /// (a reverse automaton over the size limit): the PikeVM of the NFA.
+    long: OnceLock<Option<regex_automata::meta::Regex>>,
+    pattern: String,
     /// Fixed words every match contains (ASCII case aside): a text without
     /// one of them is not tried.
     words: Vec<CiLiteral>,
+}
+
+/// A search's scratch space for `test` and `captures`.
+struct Caches {
+    test: hybrid::dfa::Cache,
+    captures: backtrack::Cache,
 }
 
 /// The syntax of a pattern's ASCII automata.
@@ -331,48 +361,79 @@ fn ascii_syntax() -> regex_automata::util::syntax::Config {
         .utf8(false)
 }
 
-type NewCache = Box<dyn Fn() -> backtrack::Cache + Send + Sync + RefUnwindSafe + UnwindSafe>;
+type NewCaches = Box<dyn Fn() -> Caches + Send + Sync + RefUnwindSafe + UnwindSafe>;
 
 impl Ascii {
     /// `implied`: a literal every text tried is known to contain.
     fn new(pattern: &str, implied: Option<&str>) -> Option<Ascii> {
-        // As `regex::bytes::RegexBuilder` configures it, without a
-        // prefilter: the texts tried are lines, most of which start with a
-        // match, and building one is most of the start-up left.
-        let test = regex_automata::meta::Builder::new()
+        let hir = regex_automata::util::syntax::parse_with(pattern, &ascii_syntax()).ok()?;
+        let nfa = thompson::Compiler::new()
             .configure(
-                regex_automata::meta::Config::new()
-                    .nfa_size_limit(Some(NFA_SIZE_LIMIT))
-                    .hybrid_cache_capacity(2 << 20)
-                    .match_kind(regex_automata::MatchKind::LeftmostFirst)
-                    .utf8_empty(false)
-                    .auto_prefilter(false),
-            )
-            .syntax(ascii_syntax())
-            .build(pattern)
-            .ok()?;
-        // The automaton of `test`.
-        let captures = BoundedBacktracker::builder()
-            .syntax(ascii_syntax())
-            .thompson(
                 thompson::Config::new()
                     .utf8(false)
                     .nfa_size_limit(Some(NFA_SIZE_LIMIT)),
             )
-            .build(pattern)
+            .build_from_hir(&hir)
             .ok()?;
-        let for_caches = captures.clone();
-        let new_cache: NewCache = Box::new(move || for_caches.create_cache());
+        // Without a prefilter: the texts tried are lines, most of which
+        // start with a match.
+        let test = hybrid::dfa::Builder::new()
+            .configure(
+                hybrid::dfa::Config::new()
+                    .cache_capacity(2 << 20)
+                    .minimum_cache_clear_count(Some(3))
+                    .minimum_bytes_per_state(Some(10)),
+            )
+            .build_from_nfa(nfa.clone())
+            .ok()?;
+        let captures = BoundedBacktracker::new_from_nfa(nfa).ok()?;
+        let (for_test, for_captures) = (test.clone(), captures.clone());
+        let new_caches: NewCaches = Box::new(move || Caches {
+            test: for_test.create_cache(),
+            captures: for_captures.create_cache(),
+        });
         Some(Ascii {
             test,
             captures,
-            caches: Pool::new(new_cache),
-            words: fixed_words(pattern)
+            caches: Pool::new(new_caches),
+            long: OnceLock::new(),
+            pattern: pattern.to_string(),
+            words: fixed_words(&hir)
                 .iter()
                 .filter(|w| !implied.is_some_and(|l| l.contains(w.as_str())))
                 .map(|w| CiLiteral::new(w))
                 .collect(),
         })
+    }
+
+    /// Whether `hay` has a match; `None` when the DFA gave up (its cache
+    /// cleared too often to be worth it).
+    fn is_match(&self, caches: &mut Caches, hay: &[u8]) -> Option<bool> {
+        let input = regex_automata::Input::new(hay).earliest(true);
+        self.test
+            .try_search_fwd(&mut caches.test, &input)
+            .ok()
+            .map(|m| m.is_some())
+    }
+
+    /// The meta regex for long texts, as `regex::bytes::RegexBuilder`
+    /// configures one.
+    fn long(&self) -> Option<&regex_automata::meta::Regex> {
+        self.long
+            .get_or_init(|| {
+                regex_automata::meta::Builder::new()
+                    .configure(
+                        regex_automata::meta::Config::new()
+                            .nfa_size_limit(Some(NFA_SIZE_LIMIT))
+                            .hybrid_cache_capacity(2 << 20)
+                            .match_kind(regex_automata::MatchKind::LeftmostFirst)
+                            .utf8_empty(false),
+                    )
+                    .syntax(ascii_syntax())
+                    .build(&self.pattern)
+                    .ok()
+            })
+            .as_ref()
     }
 }
 
@@ -380,20 +441,11 @@ impl Ascii {
 /// ASCII automaton reads it (case-insensitive, no Unicode), lower-cased: a
 /// match contains each, in some case. Runs shorter than four bytes are left
 /// out (common in any text: not worth a search).
-fn fixed_words(pattern: &str) -> Vec<String> {
+fn fixed_words(hir: &regex_syntax::hir::Hir) -> Vec<String> {
     use regex_syntax::hir::{Class, Hir, HirKind};
-    let Ok(hir) = regex_syntax::ParserBuilder::new()
-        .case_insensitive(true)
-        .unicode(false)
-        .utf8(false)
-        .build()
-        .parse(pattern)
-    else {
-        return Vec::new();
-    };
     let subs = match hir.kind() {
         HirKind::Concat(v) => v.as_slice(),
-        _ => std::slice::from_ref(&hir),
+        _ => std::slice::from_ref(hir),
     };
     // The bytes an element matches, a letter's two cases counting as one.
     let fixed = |h: &Hir| -> Option<Vec<u8>> {
@@ -976,6 +1028,17 @@ mod tests {
                 .is_some_and(|a| long.len() > a.captures.max_haystack_len())));
             assert_eq!(fast.match_text(&long), slow.match_text(&long), "{t:?}");
         }
+        // The same when the meta regex for long texts did not build: the PikeVM.
+        let mut pike = Signatures::builtin();
+        for a in pike.compiled.iter_mut().filter_map(|c| c.ascii.as_mut()) {
+            a.long = OnceLock::from(None);
+        }
+        for t in texts.iter().take(10) {
+            let long = format!("{}{t}", "y ".repeat(100_000));
+            let got = pike.match_text(&long);
+            assert!(got.is_some(), "{t:?}");
+            assert_eq!(got, slow.match_text(&long), "{t:?}");
+        }
         // Not ASCII: the Unicode automata decide.
         let t = "OfflineIM: queued message é42 for sip:bob@contoso.com";
         assert_eq!(fast.match_text(t), slow.match_text(t));
@@ -1015,6 +1078,9 @@ mod tests {
 
     #[test]
     fn fixed_words_are_the_runs_a_match_cannot_do_without() {
+        let fixed_words = |p: &str| {
+            fixed_words(&regex_automata::util::syntax::parse_with(p, &ascii_syntax()).unwrap())
+        };
         assert_eq!(
             fixed_words(r"OfflineIM\s*:.*?\bqueued\b(?:\s+message\s+(?P<id>\w+))?"),
             ["offlineim", "queued"]
