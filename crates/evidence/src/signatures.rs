@@ -11,9 +11,12 @@ use regex_automata::hybrid;
 use regex_automata::nfa::thompson::{self, backtrack, backtrack::BoundedBacktracker};
 use regex_automata::util::pool::Pool;
 use serde::{Deserialize, Serialize};
+use shapes::Shape;
 use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::path::Path;
 use std::sync::OnceLock;
+
+mod shapes;
 
 pub const BUILTIN_JSON: &str = include_str!("signatures.json");
 
@@ -229,6 +232,8 @@ struct Compiled {
     require: Vec<usize>,
     /// The group of each of `CAPTURES`, if the pattern has it.
     groups: [Option<usize>; CAPTURES.len()],
+    /// The form of its commonest lines, read by hand (ASCII texts only).
+    shape: Option<Shape>,
 }
 
 impl Compiled {
@@ -246,13 +251,16 @@ impl Compiled {
     /// The fields from the captures (`get` a group's text by its index), as
     /// a match gives them.
     fn fields<'t>(&self, get: impl Fn(usize) -> Option<&'t str>) -> SigFields {
-        let get = |n: &str| {
+        self.fields_named(|n| {
             let k = CAPTURES.iter().position(|c| *c == n)?;
-            self.groups
-                .get(k)
-                .copied()
-                .flatten()
-                .and_then(&get)
+            self.groups.get(k).copied().flatten().and_then(&get)
+        })
+    }
+
+    /// The same with the groups by name.
+    fn fields_named<'t>(&self, get: impl Fn(&str) -> Option<&'t str>) -> SigFields {
+        let get = |n: &str| {
+            get(n)
                 .map(|m| m.trim().to_string())
                 .filter(|s| !s.is_empty())
         };
@@ -716,6 +724,7 @@ impl Signatures {
                 ok: e.ok,
                 require,
                 groups,
+                shape: Shape::of(&e.pattern),
             });
         }
         let gate = if compiled.iter().all(|c| c.ascii.is_some()) {
@@ -816,7 +825,10 @@ impl Signatures {
                 continue;
             }
             let fields = match &c.ascii {
-                Some(a) if text.is_ascii() => c.match_ascii(a, text),
+                Some(a) if text.is_ascii() => match c.shape.and_then(|s| s.groups(text)) {
+                    Some(g) => Some(c.fields_named(|n| g.get(n))),
+                    None => c.match_ascii(a, text),
+                },
                 _ => c.match_unicode(text),
             };
             let Some(fields) = fields else {
@@ -1042,6 +1054,145 @@ mod tests {
         // Not ASCII: the Unicode automata decide.
         let t = "OfflineIM: queued message é42 for sip:bob@contoso.com";
         assert_eq!(fast.match_text(t), slow.match_text(t));
+    }
+
+    #[test]
+    fn shapes_read_as_the_automata_do() {
+        let fast = Signatures::builtin();
+        let mut slow = Signatures::builtin();
+        for c in &mut slow.compiled {
+            c.shape = None;
+        }
+        // Each shape is a built-in pattern's.
+        for p in [
+            shapes::QUEUED,
+            shapes::PROCESSING,
+            shapes::DELIVERED,
+            shapes::EWS_POST,
+        ] {
+            assert!(
+                fast.compiled
+                    .iter()
+                    .any(|c| c.pattern == p && c.shape.is_some()),
+                "{p}"
+            );
+        }
+        let ids = ["1417", "a", "abc-1.{x}_", "-", "", "4 2", "x,y", "q@r"];
+        let addresses = [
+            "dave@fabrikam.com",
+            "a@b",
+            "@b",
+            "a@",
+            "a@b@c",
+            "sip:x@y",
+            "X@Y.COM.",
+            "x:y@z",
+            "",
+            "xy",
+        ];
+        let urls = [
+            "https://mail.contoso.com/EWS/Exchange.asmx",
+            "http://x",
+            "https://",
+            "http://",
+            "HTTPS://x",
+            "https://a,b",
+            "ftp://x",
+            "https://x:443/a?b=c&d",
+        ];
+        let tails = [
+            "",
+            " (ItemClass=IM.Note.MissedConversation)",
+            " now",
+            ",x",
+            "\tq",
+            "\nnext line",
+            ")",
+            " for sip:z@w",
+            " https://other/y",
+        ];
+        let statuses = ["200", "503", "2000", "20", "600", "099", "20x"];
+        let reasons = [
+            "",
+            " OK",
+            "  Service Unavailable  ",
+            "\tX",
+            " x\ny",
+            "x",
+            " 404 again",
+            " \r",
+        ];
+        let mut texts = Vec::new();
+        for id in ids {
+            for a in addresses {
+                for t in tails {
+                    texts.push(format!("OfflineIM: queued message {id} for sip:{a}{t}"));
+                    texts.push(format!("OfflineIM: message {id} delivered to sip:{a}{t}"));
+                }
+            }
+            for u in urls {
+                for t in tails {
+                    texts.push(format!("OfflineIM: processing message {id} via EWS {u}{t}"));
+                }
+            }
+        }
+        for u in urls {
+            for word in ["CreateItem", "", "Get-Item", "returned"] {
+                for st in statuses {
+                    for r in reasons {
+                        texts.push(format!("EWS: POST {u} {word} -> {st}{r}"));
+                    }
+                }
+            }
+        }
+        let canonical = [
+            "OfflineIM: queued message 1417 for sip:dave@fabrikam.com",
+            "OfflineIM: processing message 1417 via EWS https://mail.contoso.com/EWS/Exchange.asmx",
+            "OfflineIM: message 1417 delivered to sip:bob@contoso.com (ItemClass=IM.Note.MissedConversation)",
+            "EWS: POST https://mail.contoso.com/EWS/Exchange.asmx CreateItem -> 503 Service Unavailable",
+        ];
+        // Each canonical line with one byte dropped, doubled, changed in
+        // case or replaced by a byte the patterns care about, everywhere.
+        for t in canonical {
+            assert!(t.is_ascii());
+            for i in 0..t.len() {
+                let (head, tail) = t.split_at(i);
+                texts.push(format!("{head}{}", &tail[1..]));
+                texts.push(format!("{head}{}{tail}", &tail[..1]));
+                let b = t.as_bytes()[i];
+                for r in [
+                    b ^ 0x20,
+                    b' ',
+                    b'\t',
+                    b'\n',
+                    b'@',
+                    b':',
+                    b'(',
+                    b'.',
+                    b'h',
+                    b'1',
+                    b'x',
+                ] {
+                    let mut v = t.as_bytes().to_vec();
+                    v[i] = r;
+                    if let Ok(v) = String::from_utf8(v) {
+                        texts.push(v);
+                    }
+                }
+            }
+        }
+        let mut read = 0;
+        for t in &texts {
+            let got = fast.match_text(t);
+            assert_eq!(got, slow.match_text(t), "{t:?}");
+            let by_hand = fast
+                .compiled
+                .iter()
+                .any(|c| c.shape.is_some_and(|s| s.groups(t).is_some()));
+            read += usize::from(by_hand && got.is_some());
+        }
+        // The shapes did read a good part of them.
+        assert!(read > 300, "{read} of {}", texts.len());
     }
 
     #[test]
