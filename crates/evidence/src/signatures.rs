@@ -1135,6 +1135,31 @@ mod tests {
                     texts.push(format!("OfflineIM: processing message {id} via EWS {u}{t}"));
                 }
             }
+            for t in [
+                ": EWS returned 503 Service Unavailable",
+                ":",
+                "",
+                ": 2000 x",
+                ": x503 y",
+                ": 503",
+                ": code 503x 404",
+                "ed: 404",
+                ": 600 then 100",
+                "\t:\t404",
+                ": x\n503",
+                "_x 404",
+                ": 1234 599",
+                ":: :503_ 50 5000 199.",
+            ] {
+                texts.push(format!("OfflineIM: message {id} failed{t}"));
+            }
+            for f in ["f6643b5a.hist", "", "a\"b", "x(y", "file y", "a,b;c"] {
+                for t in [")", "", " )", "\n)", " (file z)"] {
+                    texts.push(format!(
+                        "OfflineIM: message {id} spooled to History Spooler (file {f}{t}"
+                    ));
+                }
+            }
         }
         for u in urls {
             for word in ["CreateItem", "", "Get-Item", "returned"] {
@@ -1149,6 +1174,8 @@ mod tests {
             "OfflineIM: queued message 1417 for sip:dave@fabrikam.com",
             "OfflineIM: processing message 1417 via EWS https://mail.contoso.com/EWS/Exchange.asmx",
             "OfflineIM: message 1417 delivered to sip:bob@contoso.com (ItemClass=IM.Note.MissedConversation)",
+            "OfflineIM: message 1417 failed: EWS returned 503 Service Unavailable",
+            "OfflineIM: message 1417 spooled to History Spooler (file f6643b5a.hist)",
             "EWS: POST https://mail.contoso.com/EWS/Exchange.asmx CreateItem -> 503 Service Unavailable",
         ];
         // Each canonical line with one byte dropped, doubled, changed in

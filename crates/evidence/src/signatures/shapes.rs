@@ -1,4 +1,4 @@
-//! The commonest lines of four built-in patterns, read by hand.
+//! The commonest lines of six built-in patterns, read by hand.
 //!
 //! A dense log is mostly offline-message stories: every message queued,
 //! processed, posted to EWS and delivered, each line a signature match
@@ -18,6 +18,8 @@
 pub(super) const QUEUED: &str = r#"OfflineIM\s*:.*?\bqueued\b(?:\s+message\s+(?P<id>[\w.{}-]+))?(?:.*?\bfor\s+(?:sip:)?(?P<recipient>[^\s,;()<>"]+@[^\s,;()<>"]+))?"#;
 pub(super) const PROCESSING: &str = r#"OfflineIM\s*:.*?\bprocessing\b(?:\s+message\s+(?P<id>[\w.{}-]+))?(?:.*?(?P<url>https?://[^\s,;()<>"]+))?"#;
 pub(super) const DELIVERED: &str = r#"OfflineIM\s*:(?:.*?\bmessage\s+(?P<id>[\w.{}-]+))?.*?\bdelivered\b(?:\s+to\s+(?:sip:)?(?P<recipient>[^\s,;()<>"]+@[^\s,;()<>"]+))?"#;
+pub(super) const FAILED: &str = r#"OfflineIM\s*:(?:.*?\bmessage\s+(?P<id>[\w.{}-]+))?.*?\bfailed\b[:\s]*(?P<reason>(?:.*?\b(?P<status>[1-5]\d\d)\b)?.*)$"#;
+pub(super) const SPOOLED: &str = r#"OfflineIM\s*:(?:.*?\bmessage\s+(?P<id>[\w.{}-]+))?.*?\bspooled\b(?:.*?\bfile\s+(?P<file>[^\s()"]+))?"#;
 pub(super) const EWS_POST: &str = r#"\bEWS\s*:?\s+(?:POST|GET)\s+(?P<url>https?://[^\s,;()<>"]+)(?:\s+\w+)?\s*(?:->|=>|returned|:)\s*(?P<status>\d{3})\b\s*(?P<reason>.*)$"#;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +30,10 @@ pub(super) enum Shape {
     Processing,
     /// `OfflineIM: message <id> delivered to sip:<address>…`
     Delivered,
+    /// `OfflineIM: message <id> failed<reason>`
+    Failed,
+    /// `OfflineIM: message <id> spooled to History Spooler (file <file>…`
+    Spooled,
     /// `EWS: POST <url> <word> -> <status>[ <reason>]`
     EwsPost,
 }
@@ -39,6 +45,7 @@ pub(super) struct Groups<'t> {
     pub recipient: Option<&'t str>,
     pub url: Option<&'t str>,
     pub status: Option<&'t str>,
+    pub file: Option<&'t str>,
     pub reason: Option<&'t str>,
 }
 
@@ -50,6 +57,7 @@ impl Groups<'_> {
             "recipient" => self.recipient,
             "url" => self.url,
             "status" => self.status,
+            "file" => self.file,
             "reason" => self.reason,
             _ => None,
         }
@@ -63,6 +71,8 @@ impl Shape {
             (QUEUED, Shape::Queued),
             (PROCESSING, Shape::Processing),
             (DELIVERED, Shape::Delivered),
+            (FAILED, Shape::Failed),
+            (SPOOLED, Shape::Spooled),
             (EWS_POST, Shape::EwsPost),
         ]
         .into_iter()
@@ -114,6 +124,55 @@ impl Shape {
                     ..Groups::default()
                 })
             }
+            // As delivered up to `\bfailed\b` (a word's end after it);
+            // `[:\s]*` takes every colon and blank after, and, with no line
+            // end in the text, `(?:.*?\b([1-5]\d\d)\b)?.*$` has the first
+            // such number as the status (if any) and all the rest as the
+            // reason.
+            Shape::Failed => {
+                if text.as_bytes().contains(&b'\n') {
+                    return None;
+                }
+                r.word(b"OfflineIM: message ")?;
+                let id = r.id()?;
+                r.word(b" failed")?;
+                let rest = r.rest();
+                if rest.bytes().next().is_some_and(is_word) {
+                    return None;
+                }
+                let reason = rest.trim_start_matches(|c| c == ':' || is_space(c as u8));
+                let from = text.len() - reason.len();
+                let b = text.as_bytes();
+                let status = (from..b.len()).find_map(|p| {
+                    let d = b.get(p..p + 3)?;
+                    let number = (b'1'..=b'5').contains(&d[0])
+                        && d[1].is_ascii_digit()
+                        && d[2].is_ascii_digit();
+                    let starts = p == 0 || !is_word(b[p - 1]);
+                    let ends = b.get(p + 3).is_none_or(|&c| !is_word(c));
+                    (number && starts && ends).then(|| &text[p..p + 3])
+                });
+                Some(Groups {
+                    id: Some(id),
+                    status,
+                    reason: Some(reason),
+                    ..Groups::default()
+                })
+            }
+            // As delivered up to `\bspooled\b`; the lazy `.*?` before
+            // `\bfile` stops at the first `file` after a word's end, and
+            // ` to History Spooler (` has none.
+            Shape::Spooled => {
+                r.word(b"OfflineIM: message ")?;
+                let id = r.id()?;
+                r.word(b" spooled to History Spooler (file ")?;
+                let file = r.run(|b| !is_space(b) && !matches!(b, b'(' | b')' | b'"'))?;
+                Some(Groups {
+                    id: Some(id),
+                    file: Some(file),
+                    ..Groups::default()
+                })
+            }
             // `(?:\s+\w+)?` takes the word, `\s*` the blank, `->`, `\s*`
             // the blank, three digits and a word's end (a blank or the
             // end), `\s*` every blank after, and `.*$` the rest: so the
@@ -146,6 +205,11 @@ impl Shape {
             }
         }
     }
+}
+
+/// `\w` without Unicode.
+fn is_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
 }
 
 /// `\s` without Unicode.
