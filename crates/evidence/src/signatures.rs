@@ -225,13 +225,18 @@ struct Compiled {
     /// `\s`, `\b`, `.` and case folding differ only on non-ASCII
     /// characters), and its much smaller automaton is faster, above all for
     /// captures. Only for an ASCII pattern (a non-ASCII letter may fold to an
-    /// ASCII one), and only when it compiles (`\p{..}` does not).
-    ascii: Option<Ascii>,
+    /// ASCII one), and only when it compiles (`\p{..}` does not). A built-in
+    /// pattern's is built on first use (the lines of the client's own form
+    /// never need it, see `shape`), any other's at once.
+    ascii: OnceLock<Option<Ascii>>,
+    /// The literal every text tried contains, for `Ascii::new`.
+    implied: Option<String>,
     ok: Option<bool>,
     /// Indexes into the prefilter's literal list; empty = always try.
     require: Vec<usize>,
-    /// The group of each of `CAPTURES`, if the pattern has it.
-    groups: [Option<usize>; CAPTURES.len()],
+    /// The group of each of `CAPTURES`, if the pattern has it: known when
+    /// an automaton is (at once for a pattern that is not built in).
+    groups: OnceLock<[Option<usize>; CAPTURES.len()]>,
     /// The form of its commonest lines, read by hand (ASCII texts only).
     shape: Option<Shape>,
 }
@@ -248,12 +253,44 @@ impl Compiled {
         })
     }
 
+    /// The ASCII automata, built now if they were left for later.
+    fn ascii(&self) -> Option<&Ascii> {
+        self.ascii
+            .get_or_init(|| {
+                let pattern = &self.pattern;
+                pattern
+                    .is_ascii()
+                    .then(|| Ascii::new(pattern, self.implied.as_deref()))
+                    .flatten()
+            })
+            .as_ref()
+    }
+
+    /// The group of each of `CAPTURES`: both automata have the pattern's
+    /// groups, in the same order.
+    fn groups(&self) -> &[Option<usize>; CAPTURES.len()] {
+        self.groups.get_or_init(|| {
+            let names: Vec<Option<&str>> = match (self.unicode.get(), self.ascii()) {
+                (Some(re), _) => re.capture_names().collect(),
+                (None, Some(a)) => a
+                    .captures
+                    .get_nfa()
+                    .group_info()
+                    .pattern_names(regex_automata::PatternID::ZERO)
+                    .collect(),
+                (None, None) => self.unicode().capture_names().collect(),
+            };
+            CAPTURES.map(|c| names.iter().position(|n| *n == Some(c)))
+        })
+    }
+
     /// The fields from the captures (`get` a group's text by its index), as
     /// a match gives them.
     fn fields<'t>(&self, get: impl Fn(usize) -> Option<&'t str>) -> SigFields {
+        let groups = self.groups();
         self.fields_named(|n| {
             let k = CAPTURES.iter().position(|c| *c == n)?;
-            self.groups.get(k).copied().flatten().and_then(&get)
+            groups.get(k).copied().flatten().and_then(&get)
         })
     }
 
@@ -677,39 +714,30 @@ impl Signatures {
                 [only] if *only < 64 => literals.get(*only).map(String::as_str),
                 _ => None,
             };
-            let ascii = e
-                .pattern
-                .is_ascii()
-                .then(|| Ascii::new(&e.pattern, implied))
-                .flatten();
-            let unicode = OnceLock::new();
-            if ascii.is_none() || k < builtin_from {
+            let (ascii, unicode, groups) = (OnceLock::new(), OnceLock::new(), OnceLock::new());
+            // A pattern that is not built in is compiled whole now, so that
+            // a bad one is named when the table is loaded (a test compiles
+            // the built-in ones so).
+            if k < builtin_from {
+                let _ = ascii.set(
+                    e.pattern
+                        .is_ascii()
+                        .then(|| Ascii::new(&e.pattern, implied))
+                        .flatten(),
+                );
                 let regex = unicode_regex(&e.pattern)
                     .map_err(|err| format!("entry '{}': bad pattern: {err}", e.name))?;
+                let names: Vec<Option<&str>> = regex.capture_names().collect();
+                if let Some(bad) = names.iter().flatten().find(|n| !CAPTURES.contains(n)) {
+                    return Err(format!(
+                        "entry '{}': unknown capture name '{bad}' (use: {})",
+                        e.name,
+                        CAPTURES.join(", ")
+                    ));
+                }
+                let _ = groups.set(CAPTURES.map(|c| names.iter().position(|n| *n == Some(c))));
                 let _ = unicode.set(regex);
             }
-            // Both automata have the pattern's groups, in the same order;
-            // when the Unicode one waits, the ASCII one is built.
-            let names: Vec<Option<&str>> = match unicode.get() {
-                Some(re) => re.capture_names().collect(),
-                None => ascii
-                    .iter()
-                    .flat_map(|a| {
-                        a.captures
-                            .get_nfa()
-                            .group_info()
-                            .pattern_names(regex_automata::PatternID::ZERO)
-                    })
-                    .collect(),
-            };
-            if let Some(bad) = names.iter().flatten().find(|n| !CAPTURES.contains(n)) {
-                return Err(format!(
-                    "entry '{}': unknown capture name '{bad}' (use: {})",
-                    e.name,
-                    CAPTURES.join(", ")
-                ));
-            }
-            let groups = CAPTURES.map(|c| names.iter().position(|n| *n == Some(c)));
             if e.ok.is_some() && event != SigEvent::EwsStatus {
                 return Err(format!(
                     "entry '{}': 'ok' applies to ews.status only",
@@ -721,13 +749,18 @@ impl Signatures {
                 unicode,
                 pattern: e.pattern.clone(),
                 ascii,
+                implied: implied.map(str::to_string),
                 ok: e.ok,
                 require,
                 groups,
                 shape: Shape::of(&e.pattern),
             });
         }
-        let gate = if compiled.iter().all(|c| c.ascii.is_some()) {
+        // A built-in pattern has an ASCII automaton (a test holds it).
+        let gate = if compiled
+            .iter()
+            .all(|c| c.ascii.get().is_none_or(Option::is_some))
+        {
             crate::scan::gate::gate(entries.iter().map(|e| e.pattern.as_str()))
         } else {
             None
@@ -824,7 +857,7 @@ impl Signatures {
             {
                 continue;
             }
-            let fields = match &c.ascii {
+            let fields = match c.ascii() {
                 Some(a) if text.is_ascii() => match c.shape.and_then(|s| s.groups(text)) {
                     Some(g) => Some(c.fields_named(|n| g.get(n))),
                     None => c.match_ascii(a, text),
@@ -970,10 +1003,10 @@ mod tests {
     #[test]
     fn ascii_automata_agree_with_unicode_ones() {
         let fast = Signatures::builtin();
-        assert!(fast.compiled.iter().all(|c| c.ascii.is_some()));
+        assert!(fast.compiled.iter().all(|c| c.ascii().is_some()));
         let mut slow = Signatures::builtin();
         for c in &mut slow.compiled {
-            c.ascii = None;
+            c.ascii = OnceLock::from(None);
         }
         let texts = [
             "OfflineIM: queued message 42 for sip:bob@contoso.com",
@@ -1035,14 +1068,20 @@ mod tests {
         for t in texts.iter().take(10) {
             let long = format!("{}{t}", "y ".repeat(100_000));
             assert!(fast.compiled.iter().all(|c| c
-                .ascii
-                .as_ref()
+                .ascii()
                 .is_some_and(|a| long.len() > a.captures.max_haystack_len())));
             assert_eq!(fast.match_text(&long), slow.match_text(&long), "{t:?}");
         }
         // The same when the meta regex for long texts did not build: the PikeVM.
         let mut pike = Signatures::builtin();
-        for a in pike.compiled.iter_mut().filter_map(|c| c.ascii.as_mut()) {
+        for c in &mut pike.compiled {
+            let _ = c.ascii();
+        }
+        for a in pike
+            .compiled
+            .iter_mut()
+            .filter_map(|c| c.ascii.get_mut()?.as_mut())
+        {
             a.long = OnceLock::from(None);
         }
         for t in texts.iter().take(10) {
@@ -1252,6 +1291,17 @@ mod tests {
         for e in builtin_file().signatures {
             assert!(unicode_regex(&e.pattern).is_ok(), "{}", e.name);
         }
+        // And their ASCII automata, built on first use too; compiled as a
+        // user's table (all at once, capture names checked), they load.
+        let builtin = Signatures::builtin();
+        assert!(builtin.compiled.iter().all(|c| c.ascii.get().is_none()));
+        assert!(builtin.compiled.iter().all(|c| c.ascii().is_some()));
+        let whole = Signatures::compile(builtin_file().signatures).unwrap();
+        for (lazy, at_once) in builtin.compiled.iter().zip(&whole.compiled) {
+            assert!(at_once.ascii.get().is_some_and(Option::is_some));
+            assert_eq!(lazy.groups(), at_once.groups());
+        }
+        assert_eq!(builtin.has_gate(), whole.has_gate());
     }
 
     #[test]
