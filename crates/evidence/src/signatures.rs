@@ -1108,6 +1108,7 @@ mod tests {
             shapes::PROCESSING,
             shapes::DELIVERED,
             shapes::EWS_POST,
+            shapes::AUTODISCOVER,
         ] {
             assert!(
                 fast.compiled
@@ -1201,6 +1202,17 @@ mod tests {
             }
         }
         for u in urls {
+            for u2 in urls {
+                for t in ["", ", x", " (y)", "\nz", " external URL https://q/r"] {
+                    texts.push(format!(
+                        "Autodiscover: EWS internal URL {u}, external URL {u2}{t}"
+                    ));
+                }
+            }
+            texts.push(format!("Autodiscover: EWS internal URL {u}"));
+            texts.push(format!(
+                "Autodiscover: EWS internal URL {u},external URL {u}"
+            ));
             for word in ["CreateItem", "", "Get-Item", "returned"] {
                 for st in statuses {
                     for r in reasons {
@@ -1216,6 +1228,7 @@ mod tests {
             "OfflineIM: message 1417 failed: EWS returned 503 Service Unavailable",
             "OfflineIM: message 1417 spooled to History Spooler (file f6643b5a.hist)",
             "EWS: POST https://mail.contoso.com/EWS/Exchange.asmx CreateItem -> 503 Service Unavailable",
+            "Autodiscover: EWS internal URL https://mail.contoso.com/EWS/Exchange.asmx, external URL https://owa.contoso.com/EWS/Exchange.asmx",
         ];
         // Each canonical line with one byte dropped, doubled, changed in
         // case or replaced by a byte the patterns care about, everywhere.

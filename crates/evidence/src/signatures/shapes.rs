@@ -1,4 +1,4 @@
-//! The commonest lines of six built-in patterns, read by hand.
+//! The commonest lines of seven built-in patterns, read by hand.
 //!
 //! A dense log is mostly offline-message stories: every message queued,
 //! processed, posted to EWS and delivered, each line a signature match
@@ -20,6 +20,7 @@ pub(super) const PROCESSING: &str = r#"OfflineIM\s*:.*?\bprocessing\b(?:\s+messa
 pub(super) const DELIVERED: &str = r#"OfflineIM\s*:(?:.*?\bmessage\s+(?P<id>[\w.{}-]+))?.*?\bdelivered\b(?:\s+to\s+(?:sip:)?(?P<recipient>[^\s,;()<>"]+@[^\s,;()<>"]+))?"#;
 pub(super) const FAILED: &str = r#"OfflineIM\s*:(?:.*?\bmessage\s+(?P<id>[\w.{}-]+))?.*?\bfailed\b[:\s]*(?P<reason>(?:.*?\b(?P<status>[1-5]\d\d)\b)?.*)$"#;
 pub(super) const SPOOLED: &str = r#"OfflineIM\s*:(?:.*?\bmessage\s+(?P<id>[\w.{}-]+))?.*?\bspooled\b(?:.*?\bfile\s+(?P<file>[^\s()"]+))?"#;
+pub(super) const AUTODISCOVER: &str = r#"Autodiscover\s*:.*?\bEWS\s+internal\s+URL\s+(?P<url>https?://[^\s,;()<>"]+)(?:.*?\bexternal\s+URL\s+(?P<url2>https?://[^\s,;()<>"]+))?"#;
 pub(super) const EWS_POST: &str = r#"\bEWS\s*:?\s+(?:POST|GET)\s+(?P<url>https?://[^\s,;()<>"]+)(?:\s+\w+)?\s*(?:->|=>|returned|:)\s*(?P<status>\d{3})\b\s*(?P<reason>.*)$"#;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +37,8 @@ pub(super) enum Shape {
     Spooled,
     /// `EWS: POST <url> <word> -> <status>[ <reason>]`
     EwsPost,
+    /// `Autodiscover: EWS internal URL <url>, external URL <url2>…`
+    Autodiscover,
 }
 
 /// The groups of a match, by capture name (those the pattern has).
@@ -44,6 +47,7 @@ pub(super) struct Groups<'t> {
     pub id: Option<&'t str>,
     pub recipient: Option<&'t str>,
     pub url: Option<&'t str>,
+    pub url2: Option<&'t str>,
     pub status: Option<&'t str>,
     pub file: Option<&'t str>,
     pub reason: Option<&'t str>,
@@ -56,6 +60,7 @@ impl Groups<'_> {
             "id" => self.id,
             "recipient" => self.recipient,
             "url" => self.url,
+            "url2" => self.url2,
             "status" => self.status,
             "file" => self.file,
             "reason" => self.reason,
@@ -74,6 +79,7 @@ impl Shape {
             (FAILED, Shape::Failed),
             (SPOOLED, Shape::Spooled),
             (EWS_POST, Shape::EwsPost),
+            (AUTODISCOVER, Shape::Autodiscover),
         ]
         .into_iter()
         .find_map(|(p, s)| (p == pattern).then_some(s))
@@ -170,6 +176,20 @@ impl Shape {
                 Some(Groups {
                     id: Some(id),
                     file: Some(file),
+                    ..Groups::default()
+                })
+            }
+            // `.*?` one blank before `\bEWS`; the URL as long as it goes,
+            // then the lazy `.*?` before `\bexternal` is the comma and the
+            // blank (neither starts the word).
+            Shape::Autodiscover => {
+                r.word(b"Autodiscover: EWS internal URL ")?;
+                let url = r.url()?;
+                r.word(b", external URL ")?;
+                let url2 = r.url()?;
+                Some(Groups {
+                    url: Some(url),
+                    url2: Some(url2),
                     ..Groups::default()
                 })
             }
