@@ -296,19 +296,17 @@ impl Compiled {
 
     /// The same with the groups by name.
     fn fields_named<'t>(&self, get: impl Fn(&str) -> Option<&'t str>) -> SigFields {
-        let get = |n: &str| {
-            get(n)
-                .map(|m| m.trim().to_string())
-                .filter(|s| !s.is_empty())
-        };
+        // Copied only where a field keeps the text as it is.
+        let get = |n: &str| get(n).map(str::trim).filter(|s| !s.is_empty());
+        let owned = |n: &str| get(n).map(str::to_string);
         SigFields {
-            id: get("id"),
-            recipient: get("recipient").map(|r| normalise_address(&r)),
-            url: get("url"),
-            url2: get("url2"),
+            id: owned("id"),
+            recipient: get("recipient").map(normalise_address),
+            url: owned("url"),
+            url2: owned("url2"),
             status: get("status").and_then(|s| s.parse().ok()),
-            file: get("file"),
-            reason: get("reason"),
+            file: owned("file"),
+            reason: owned("reason"),
             ok: self.ok,
         }
     }
@@ -924,7 +922,13 @@ pub fn normalise_address(s: &str) -> String {
         .strip_prefix("sip:")
         .or_else(|| t.strip_prefix("SIP:"))
         .unwrap_or(t);
-    t.trim_end_matches(['.', ',', ';']).to_lowercase()
+    let t = t.trim_end_matches(['.', ',', ';']);
+    // The same for ASCII, without Unicode's case tables.
+    if t.is_ascii() {
+        t.to_ascii_lowercase()
+    } else {
+        t.to_lowercase()
+    }
 }
 
 #[cfg(test)]
@@ -1093,6 +1097,17 @@ mod tests {
         // Not ASCII: the Unicode automata decide.
         let t = "OfflineIM: queued message é42 for sip:bob@contoso.com";
         assert_eq!(fast.match_text(t), slow.match_text(t));
+    }
+
+    #[test]
+    fn addresses_lower_cased_in_any_script() {
+        for (given, want) in [
+            ("SIP:Bob@Contoso.COM.", "bob@contoso.com"),
+            ("<sip:ÉVE@Contoso.com>", "éve@contoso.com"),
+            ("  Carol@X.Y,", "carol@x.y"),
+        ] {
+            assert_eq!(normalise_address(given), want);
+        }
     }
 
     #[test]
