@@ -239,6 +239,10 @@ struct Compiled {
     groups: OnceLock<[Option<usize>; CAPTURES.len()]>,
     /// The form of its commonest lines, read by hand (ASCII texts only).
     shape: Option<Shape>,
+    /// The shape's pattern's fixed words (`Shape::words`), but the implied
+    /// one: an ASCII text without one of them is no match, told without
+    /// building the automata.
+    shape_words: Vec<CiLiteral>,
 }
 
 impl Compiled {
@@ -752,6 +756,12 @@ impl Signatures {
                 require,
                 groups,
                 shape: Shape::of(&e.pattern),
+                shape_words: Shape::of(&e.pattern)
+                    .map_or(&[][..], |s| s.words())
+                    .iter()
+                    .filter(|&&w| !implied.is_some_and(|l| l.contains(w)))
+                    .map(|&w| CiLiteral::new(w))
+                    .collect(),
             });
         }
         // A built-in pattern has an ASCII automaton (a test holds it).
@@ -844,6 +854,7 @@ impl Signatures {
         if !any && self.all_required {
             return None;
         }
+        let ascii = text.is_ascii();
         for c in &self.compiled {
             let required = !c.require.is_empty();
             if required
@@ -855,12 +866,17 @@ impl Signatures {
             {
                 continue;
             }
-            let fields = match c.ascii() {
-                Some(a) if text.is_ascii() => match c.shape.and_then(|s| s.groups(text)) {
-                    Some(g) => Some(c.fields_named(|n| g.get(n))),
-                    None => c.match_ascii(a, text),
-                },
-                _ => c.match_unicode(text),
+            let fields = if !ascii {
+                c.match_unicode(text)
+            } else if let Some(g) = c.shape.and_then(|s| s.groups(text)) {
+                Some(c.fields_named(|n| g.get(n)))
+            } else if !c.shape_words.iter().all(|w| w.occurs_in(text.as_bytes())) {
+                None
+            } else {
+                match c.ascii() {
+                    Some(a) => c.match_ascii(a, text),
+                    None => c.match_unicode(text),
+                }
             };
             let Some(fields) = fields else {
                 continue;
@@ -1117,7 +1133,13 @@ mod tests {
         for c in &mut slow.compiled {
             c.shape = None;
         }
-        // Each shape is a built-in pattern's.
+        // Each shape is a built-in pattern's, and knows its fixed words.
+        for c in fast.compiled.iter() {
+            if let Some(s) = c.shape {
+                let hir = regex_automata::util::syntax::parse_with(&c.pattern, &ascii_syntax());
+                assert_eq!(s.words(), fixed_words(&hir.unwrap()), "{}", c.pattern);
+            }
+        }
         for p in [
             shapes::QUEUED,
             shapes::PROCESSING,

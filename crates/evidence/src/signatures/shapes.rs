@@ -85,6 +85,20 @@ impl Shape {
         .find_map(|(p, s)| (p == pattern).then_some(s))
     }
 
+    /// The pattern's fixed words (`fixed_words`, which a test holds this
+    /// to): a match contains each, in some case.
+    pub(super) fn words(&self) -> &'static [&'static str] {
+        match self {
+            Shape::Queued => &["offlineim", "queued"],
+            Shape::Processing => &["offlineim", "processing"],
+            Shape::Delivered => &["offlineim", "delivered"],
+            Shape::Failed => &["offlineim", "failed"],
+            Shape::Spooled => &["offlineim", "spooled"],
+            Shape::EwsPost => &[],
+            Shape::Autodiscover => &["autodiscover", "internal"],
+        }
+    }
+
     /// The groups of the pattern's match in `text` when `text` has this
     /// shape; `None`: it has not (the automata decide).
     pub(super) fn groups<'t>(self, text: &'t str) -> Option<Groups<'t>> {
