@@ -13,7 +13,6 @@ use chrono::{DateTime, Utc};
 use oimdiag_vocab::citation::Citation;
 use oimdiag_vocab::events::{Clock, EventKind, LogEvent, SigEvent};
 use oimdiag_vocab::found::{SpoolItem, TimeSource};
-use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::path::Path;
 use std::sync::Arc;
@@ -124,7 +123,7 @@ fn widen(r: &mut Option<(i64, i64)>, v: i64) {
 
 #[derive(Default)]
 pub struct ClockCheck {
-    waiting: HashMap<u64, Telling>,
+    waiting: foldhash::HashMap<u64, Telling>,
     /// The earliest time waiting, learnt when a sweep left `waiting` full
     /// (and forgotten when it changes): until the horizon passes it, a sweep
     /// would remove nothing. A log of nothing but offline messages kept it

@@ -14,7 +14,7 @@ use oimdiag_vocab::events::{Clock, EventKind, LogEvent, Origin, SigEvent};
 use oimdiag_vocab::found::{other_domain, TIMER_SECS};
 use oimdiag_vocab::found::{SpoolItem, Window};
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// A spooled item and an attempt are the same message when their recipients
 /// match and their times are this close (and no spooled event names the file).
@@ -167,17 +167,17 @@ pub struct Correlator {
     next_seq: u64,
     /// Bounded by the attempts kept: an entry goes with its attempt (a
     /// newer attempt with the same id takes the entry over).
-    by_id: HashMap<String, u64>,
+    by_id: foldhash::HashMap<String, u64>,
     /// Kept attempts per recipient, for events without an id: bounded by
     /// the attempts kept (an attempt let go leaves its recipient's set).
-    by_recipient: HashMap<String, BTreeSet<u64>>,
+    by_recipient: foldhash::HashMap<String, BTreeSet<u64>>,
     /// Delivered in time, oldest first: the first to let go. Bounded by the
     /// attempts kept: each is pushed once, and an entry whose attempt went
     /// as the oldest is left only when no live entry was (then it is empty).
     done_in_time: VecDeque<u64>,
     /// The latest 480 per callee, waiting for a queued message: at most
     /// `MAX_TRIGGERS`.
-    trigger: HashMap<String, LogEvent>,
+    trigger: foldhash::HashMap<String, LogEvent>,
     /// When `trigger` was full of 480s all inside the window: the earliest
     /// of them, so it is swept again only once one can have expired.
     trigger_full_since: Option<DateTime<Utc>>,
@@ -195,10 +195,10 @@ impl Correlator {
             now,
             attempts: BTreeMap::new(),
             next_seq: 0,
-            by_id: HashMap::new(),
-            by_recipient: HashMap::new(),
+            by_id: foldhash::HashMap::default(),
+            by_recipient: foldhash::HashMap::default(),
             done_in_time: VecDeque::new(),
-            trigger: HashMap::new(),
+            trigger: foldhash::HashMap::default(),
             trigger_full_since: None,
             user: None,
             dropped: Dropped::default(),

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use oimdiag_vocab::citation::{Citation, MAX_EVIDENCE};
 use oimdiag_vocab::events::{EventKind, LogEvent, Origin, SigEvent};
 use oimdiag_vocab::found::{Placement, Window};
-use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// EWS failure responses remembered for the `oim.failed` lines that may
 /// quote them: a bound for logs of nothing but failures.
@@ -91,7 +91,10 @@ pub struct LogDigest {
     /// The same moment told by two sources counts once: what this
     /// millisecond has told so far.
     moment: Option<i64>,
-    told: HashSet<EventKind>,
+    /// foldhash: an event's text is hashed once or twice; SipHash's
+    /// resistance to flooding is not needed for a set of at most
+    /// `MAX_TOLD_PER_MOMENT`.
+    told: foldhash::HashSet<EventKind>,
     /// Times of EWS failure responses not yet quoted by an `oim.failed`
     /// line: such a line tells the same failure again.
     unclaimed_responses: VecDeque<DateTime<Utc>>,
@@ -107,7 +110,7 @@ impl LogDigest {
             ews_rank: u8::MAX,
             correlator: Correlator::new(window.now),
             moment: None,
-            told: HashSet::new(),
+            told: foldhash::HashSet::default(),
             unclaimed_responses: VecDeque::new(),
             clocks: ClockCheck::default(),
         }
@@ -122,6 +125,7 @@ impl LogDigest {
         // UccApilog times have milliseconds, ETL exports 100 ns: compare at
         // the coarser precision. Events arrive in time order, so one
         // millisecond's set is all that must be remembered.
+        let mut remember = false;
         if let Some(t) = e.time {
             let ms = t.timestamp_millis();
             if self.moment != Some(ms) {
@@ -133,11 +137,21 @@ impl LogDigest {
                 return;
             }
             if self.told.len() < MAX_TOLD_PER_MOMENT {
-                self.told.insert(e.kind.clone());
+                remember = true;
             } else {
                 self.facts.duplicates_unchecked += 1;
             }
         }
+        self.fold(&e);
+        // Remembered once folded (nothing folding does reads the set), so
+        // that the kind is moved in rather than copied.
+        if remember {
+            self.told.insert(e.kind);
+        }
+    }
+
+    /// An event that is not a second telling.
+    fn fold(&mut self, e: &LogEvent) {
         self.facts.events += 1;
         if let EventKind::Signature { .. } = &e.kind {
             self.facts.signature_events += 1;
@@ -145,8 +159,8 @@ impl LogDigest {
         // Outside the window an event is counted and cited, never judged:
         // it feeds no fact, count, outcome or rule.
         match e.time.map(|t| self.window.place(t)) {
-            Some(Placement::AfterScanTime) => return self.facts.future.add(&e, None),
-            Some(Placement::BeforeSince) => return self.facts.before_since.add(&e, None),
+            Some(Placement::AfterScanTime) => return self.facts.future.add(e, None),
+            Some(Placement::BeforeSince) => return self.facts.before_since.add(e, None),
             _ => {}
         }
         if let EventKind::Signature { event, .. } = &e.kind {
@@ -157,22 +171,22 @@ impl LogDigest {
             }
         }
         if let EventKind::CalleeOffline { .. } = &e.kind {
-            self.facts.callee_offline.add(&e, None);
+            self.facts.callee_offline.add(e, None);
         }
         let user_not_kept = matches!(&e.kind, EventKind::SipUser { address }
             if self.facts.sip_users.len() >= MAX_SIP_USERS
                 && !self.facts.sip_users.contains(address));
-        self.fold_facts(&e);
+        self.fold_facts(e);
         let joined = if user_not_kept {
             self.facts.users_not_kept += 1;
             self.correlator.user_not_known();
             None
         } else {
-            self.correlator.push(&e)
+            self.correlator.push(e)
         };
-        if is_ews_failure(&e) && !self.quotes_a_response(&e, joined) {
-            let label = failure_label(&e);
-            self.facts.ews_failures.add(&e, label);
+        if is_ews_failure(e) && !self.quotes_a_response(e, joined) {
+            let label = failure_label(e);
+            self.facts.ews_failures.add(e, label);
         }
     }
 

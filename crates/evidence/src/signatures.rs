@@ -7,12 +7,16 @@ use crate::scan::ci::CiLiteral;
 use crate::scan::literals::LiteralSet;
 use oimdiag_vocab::events::{SigEvent, SigFields};
 use regex::{Regex, RegexBuilder};
+use regex_automata::hybrid;
 use regex_automata::nfa::thompson::{self, backtrack, backtrack::BoundedBacktracker};
 use regex_automata::util::pool::Pool;
 use serde::{Deserialize, Serialize};
+use shapes::Shape;
 use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::path::Path;
 use std::sync::OnceLock;
+
+mod shapes;
 
 pub const BUILTIN_JSON: &str = include_str!("signatures.json");
 
@@ -221,13 +225,24 @@ struct Compiled {
     /// `\s`, `\b`, `.` and case folding differ only on non-ASCII
     /// characters), and its much smaller automaton is faster, above all for
     /// captures. Only for an ASCII pattern (a non-ASCII letter may fold to an
-    /// ASCII one), and only when it compiles (`\p{..}` does not).
-    ascii: Option<Ascii>,
+    /// ASCII one), and only when it compiles (`\p{..}` does not). A built-in
+    /// pattern's is built on first use (the lines of the client's own form
+    /// never need it, see `shape`), any other's at once.
+    ascii: OnceLock<Option<Ascii>>,
+    /// The literal every text tried contains, for `Ascii::new`.
+    implied: Option<String>,
     ok: Option<bool>,
     /// Indexes into the prefilter's literal list; empty = always try.
     require: Vec<usize>,
-    /// The group of each of `CAPTURES`, if the pattern has it.
-    groups: [Option<usize>; CAPTURES.len()],
+    /// The group of each of `CAPTURES`, if the pattern has it: known when
+    /// an automaton is (at once for a pattern that is not built in).
+    groups: OnceLock<[Option<usize>; CAPTURES.len()]>,
+    /// The form of its commonest lines, read by hand (ASCII texts only).
+    shape: Option<Shape>,
+    /// The shape's pattern's fixed words (`Shape::words`), but the implied
+    /// one: an ASCII text without one of them is no match, told without
+    /// building the automata.
+    shape_words: Vec<CiLiteral>,
 }
 
 impl Compiled {
@@ -242,27 +257,60 @@ impl Compiled {
         })
     }
 
+    /// The ASCII automata, built now if they were left for later.
+    fn ascii(&self) -> Option<&Ascii> {
+        self.ascii
+            .get_or_init(|| {
+                let pattern = &self.pattern;
+                pattern
+                    .is_ascii()
+                    .then(|| Ascii::new(pattern, self.implied.as_deref()))
+                    .flatten()
+            })
+            .as_ref()
+    }
+
+    /// The group of each of `CAPTURES`: both automata have the pattern's
+    /// groups, in the same order.
+    fn groups(&self) -> &[Option<usize>; CAPTURES.len()] {
+        self.groups.get_or_init(|| {
+            let names: Vec<Option<&str>> = match (self.unicode.get(), self.ascii()) {
+                (Some(re), _) => re.capture_names().collect(),
+                (None, Some(a)) => a
+                    .captures
+                    .get_nfa()
+                    .group_info()
+                    .pattern_names(regex_automata::PatternID::ZERO)
+                    .collect(),
+                (None, None) => self.unicode().capture_names().collect(),
+            };
+            CAPTURES.map(|c| names.iter().position(|n| *n == Some(c)))
+        })
+    }
+
     /// The fields from the captures (`get` a group's text by its index), as
     /// a match gives them.
     fn fields<'t>(&self, get: impl Fn(usize) -> Option<&'t str>) -> SigFields {
-        let get = |n: &str| {
+        let groups = self.groups();
+        self.fields_named(|n| {
             let k = CAPTURES.iter().position(|c| *c == n)?;
-            self.groups
-                .get(k)
-                .copied()
-                .flatten()
-                .and_then(&get)
-                .map(|m| m.trim().to_string())
-                .filter(|s| !s.is_empty())
-        };
+            groups.get(k).copied().flatten().and_then(&get)
+        })
+    }
+
+    /// The same with the groups by name.
+    fn fields_named<'t>(&self, get: impl Fn(&str) -> Option<&'t str>) -> SigFields {
+        // Copied only where a field keeps the text as it is.
+        let get = |n: &str| get(n).map(str::trim).filter(|s| !s.is_empty());
+        let owned = |n: &str| get(n).map(str::to_string);
         SigFields {
-            id: get("id"),
-            recipient: get("recipient").map(|r| normalise_address(&r)),
-            url: get("url"),
-            url2: get("url2"),
+            id: owned("id"),
+            recipient: get("recipient").map(normalise_address),
+            url: owned("url"),
+            url2: owned("url2"),
             status: get("status").and_then(|s| s.parse().ok()),
-            file: get("file"),
-            reason: get("reason"),
+            file: owned("file"),
+            reason: owned("reason"),
             ok: self.ok,
         }
     }
@@ -270,20 +318,36 @@ impl Compiled {
     /// The first match's fields in `text` (ASCII), if any.
     fn match_ascii(&self, a: &Ascii, text: &str) -> Option<SigFields> {
         let hay = text.as_bytes();
-        if !a.words.iter().all(|w| w.occurs_in(hay)) || !a.test.is_match(hay) {
+        if !a.words.iter().all(|w| w.occurs_in(hay)) {
+            return None;
+        }
+        let mut caches = a.caches.get();
+        if a.is_match(&mut caches, hay) == Some(false) {
             return None;
         }
         // ASCII: any byte offset is a character boundary.
         if hay.len() > a.captures.max_haystack_len() {
-            let mut caps = a.test.create_captures();
-            a.test.captures(hay, &mut caps);
+            let caps = match a.long() {
+                Some(re) => {
+                    let mut caps = re.create_captures();
+                    re.captures(hay, &mut caps);
+                    caps
+                }
+                None => {
+                    let vm = thompson::pikevm::PikeVM::new_from_nfa(a.captures.get_nfa().clone())
+                        .ok()?;
+                    let mut caps = vm.create_captures();
+                    vm.captures(&mut vm.create_cache(), hay, &mut caps);
+                    caps
+                }
+            };
             return caps
                 .is_match()
                 .then(|| self.fields(|g| caps.get_group(g).and_then(|m| text.get(m.range()))));
         }
         let mut caps = a.captures.create_captures();
         a.captures
-            .try_captures(&mut a.caches.get(), hay, &mut caps)
+            .try_captures(&mut caches.captures, hay, &mut caps)
             .ok()?;
         caps.is_match()
             .then(|| self.fields(|g| caps.get_group(g).and_then(|m| text.get(m.range()))))
@@ -309,18 +373,31 @@ fn unicode_regex(pattern: &str) -> Result<Regex, regex::Error> {
         .build()
 }
 
-/// A pattern's ASCII automata.
+/// A pattern's ASCII automata, all of one parse and one NFA (building a
+/// pattern's automata is most of the table's start-up).
 struct Ascii {
     /// Whether it matches: a lazy DFA, which stops at the first match.
-    test: regex_automata::meta::Regex,
+    test: hybrid::dfa::DFA,
     /// Its captures, once `test` said yes: the backtracker over the text at
-    /// once (`test`'s captures run a DFA forward and one back to find the
-    /// match's ends first, which on a line costs more than it saves).
+    /// once (a DFA forward and one back to find the match's ends first
+    /// cost more on a line than they save).
     captures: BoundedBacktracker,
-    caches: Pool<backtrack::Cache, NewCache>,
+    caches: Pool<Caches, NewCaches>,
+    /// The captures of a text longer than `captures` takes: a meta regex
+    /// (DFAs find the match's ends, then the captures are taken over the
+    /// match alone), built when first needed. `None` when it does not build
+    /// (a reverse automaton over the size limit): the PikeVM of the NFA.
+    long: OnceLock<Option<regex_automata::meta::Regex>>,
+    pattern: String,
     /// Fixed words every match contains (ASCII case aside): a text without
     /// one of them is not tried.
     words: Vec<CiLiteral>,
+}
+
+/// A search's scratch space for `test` and `captures`.
+struct Caches {
+    test: hybrid::dfa::Cache,
+    captures: backtrack::Cache,
 }
 
 /// The syntax of a pattern's ASCII automata.
@@ -331,48 +408,79 @@ fn ascii_syntax() -> regex_automata::util::syntax::Config {
         .utf8(false)
 }
 
-type NewCache = Box<dyn Fn() -> backtrack::Cache + Send + Sync + RefUnwindSafe + UnwindSafe>;
+type NewCaches = Box<dyn Fn() -> Caches + Send + Sync + RefUnwindSafe + UnwindSafe>;
 
 impl Ascii {
     /// `implied`: a literal every text tried is known to contain.
     fn new(pattern: &str, implied: Option<&str>) -> Option<Ascii> {
-        // As `regex::bytes::RegexBuilder` configures it, without a
-        // prefilter: the texts tried are lines, most of which start with a
-        // match, and building one is most of the start-up left.
-        let test = regex_automata::meta::Builder::new()
+        let hir = regex_automata::util::syntax::parse_with(pattern, &ascii_syntax()).ok()?;
+        let nfa = thompson::Compiler::new()
             .configure(
-                regex_automata::meta::Config::new()
-                    .nfa_size_limit(Some(NFA_SIZE_LIMIT))
-                    .hybrid_cache_capacity(2 << 20)
-                    .match_kind(regex_automata::MatchKind::LeftmostFirst)
-                    .utf8_empty(false)
-                    .auto_prefilter(false),
-            )
-            .syntax(ascii_syntax())
-            .build(pattern)
-            .ok()?;
-        // The automaton of `test`.
-        let captures = BoundedBacktracker::builder()
-            .syntax(ascii_syntax())
-            .thompson(
                 thompson::Config::new()
                     .utf8(false)
                     .nfa_size_limit(Some(NFA_SIZE_LIMIT)),
             )
-            .build(pattern)
+            .build_from_hir(&hir)
             .ok()?;
-        let for_caches = captures.clone();
-        let new_cache: NewCache = Box::new(move || for_caches.create_cache());
+        // Without a prefilter: the texts tried are lines, most of which
+        // start with a match.
+        let test = hybrid::dfa::Builder::new()
+            .configure(
+                hybrid::dfa::Config::new()
+                    .cache_capacity(2 << 20)
+                    .minimum_cache_clear_count(Some(3))
+                    .minimum_bytes_per_state(Some(10)),
+            )
+            .build_from_nfa(nfa.clone())
+            .ok()?;
+        let captures = BoundedBacktracker::new_from_nfa(nfa).ok()?;
+        let (for_test, for_captures) = (test.clone(), captures.clone());
+        let new_caches: NewCaches = Box::new(move || Caches {
+            test: for_test.create_cache(),
+            captures: for_captures.create_cache(),
+        });
         Some(Ascii {
             test,
             captures,
-            caches: Pool::new(new_cache),
-            words: fixed_words(pattern)
+            caches: Pool::new(new_caches),
+            long: OnceLock::new(),
+            pattern: pattern.to_string(),
+            words: fixed_words(&hir)
                 .iter()
                 .filter(|w| !implied.is_some_and(|l| l.contains(w.as_str())))
                 .map(|w| CiLiteral::new(w))
                 .collect(),
         })
+    }
+
+    /// Whether `hay` has a match; `None` when the DFA gave up (its cache
+    /// cleared too often to be worth it).
+    fn is_match(&self, caches: &mut Caches, hay: &[u8]) -> Option<bool> {
+        let input = regex_automata::Input::new(hay).earliest(true);
+        self.test
+            .try_search_fwd(&mut caches.test, &input)
+            .ok()
+            .map(|m| m.is_some())
+    }
+
+    /// The meta regex for long texts, as `regex::bytes::RegexBuilder`
+    /// configures one.
+    fn long(&self) -> Option<&regex_automata::meta::Regex> {
+        self.long
+            .get_or_init(|| {
+                regex_automata::meta::Builder::new()
+                    .configure(
+                        regex_automata::meta::Config::new()
+                            .nfa_size_limit(Some(NFA_SIZE_LIMIT))
+                            .hybrid_cache_capacity(2 << 20)
+                            .match_kind(regex_automata::MatchKind::LeftmostFirst)
+                            .utf8_empty(false),
+                    )
+                    .syntax(ascii_syntax())
+                    .build(&self.pattern)
+                    .ok()
+            })
+            .as_ref()
     }
 }
 
@@ -380,20 +488,11 @@ impl Ascii {
 /// ASCII automaton reads it (case-insensitive, no Unicode), lower-cased: a
 /// match contains each, in some case. Runs shorter than four bytes are left
 /// out (common in any text: not worth a search).
-fn fixed_words(pattern: &str) -> Vec<String> {
+fn fixed_words(hir: &regex_syntax::hir::Hir) -> Vec<String> {
     use regex_syntax::hir::{Class, Hir, HirKind};
-    let Ok(hir) = regex_syntax::ParserBuilder::new()
-        .case_insensitive(true)
-        .unicode(false)
-        .utf8(false)
-        .build()
-        .parse(pattern)
-    else {
-        return Vec::new();
-    };
     let subs = match hir.kind() {
         HirKind::Concat(v) => v.as_slice(),
-        _ => std::slice::from_ref(&hir),
+        _ => std::slice::from_ref(hir),
     };
     // The bytes an element matches, a letter's two cases counting as one.
     let fixed = |h: &Hir| -> Option<Vec<u8>> {
@@ -617,39 +716,30 @@ impl Signatures {
                 [only] if *only < 64 => literals.get(*only).map(String::as_str),
                 _ => None,
             };
-            let ascii = e
-                .pattern
-                .is_ascii()
-                .then(|| Ascii::new(&e.pattern, implied))
-                .flatten();
-            let unicode = OnceLock::new();
-            if ascii.is_none() || k < builtin_from {
+            let (ascii, unicode, groups) = (OnceLock::new(), OnceLock::new(), OnceLock::new());
+            // A pattern that is not built in is compiled whole now, so that
+            // a bad one is named when the table is loaded (a test compiles
+            // the built-in ones so).
+            if k < builtin_from {
+                let _ = ascii.set(
+                    e.pattern
+                        .is_ascii()
+                        .then(|| Ascii::new(&e.pattern, implied))
+                        .flatten(),
+                );
                 let regex = unicode_regex(&e.pattern)
                     .map_err(|err| format!("entry '{}': bad pattern: {err}", e.name))?;
+                let names: Vec<Option<&str>> = regex.capture_names().collect();
+                if let Some(bad) = names.iter().flatten().find(|n| !CAPTURES.contains(n)) {
+                    return Err(format!(
+                        "entry '{}': unknown capture name '{bad}' (use: {})",
+                        e.name,
+                        CAPTURES.join(", ")
+                    ));
+                }
+                let _ = groups.set(CAPTURES.map(|c| names.iter().position(|n| *n == Some(c))));
                 let _ = unicode.set(regex);
             }
-            // Both automata have the pattern's groups, in the same order;
-            // when the Unicode one waits, the ASCII one is built.
-            let names: Vec<Option<&str>> = match unicode.get() {
-                Some(re) => re.capture_names().collect(),
-                None => ascii
-                    .iter()
-                    .flat_map(|a| {
-                        a.captures
-                            .get_nfa()
-                            .group_info()
-                            .pattern_names(regex_automata::PatternID::ZERO)
-                    })
-                    .collect(),
-            };
-            if let Some(bad) = names.iter().flatten().find(|n| !CAPTURES.contains(n)) {
-                return Err(format!(
-                    "entry '{}': unknown capture name '{bad}' (use: {})",
-                    e.name,
-                    CAPTURES.join(", ")
-                ));
-            }
-            let groups = CAPTURES.map(|c| names.iter().position(|n| *n == Some(c)));
             if e.ok.is_some() && event != SigEvent::EwsStatus {
                 return Err(format!(
                     "entry '{}': 'ok' applies to ews.status only",
@@ -661,12 +751,24 @@ impl Signatures {
                 unicode,
                 pattern: e.pattern.clone(),
                 ascii,
+                implied: implied.map(str::to_string),
                 ok: e.ok,
                 require,
                 groups,
+                shape: Shape::of(&e.pattern),
+                shape_words: Shape::of(&e.pattern)
+                    .map_or(&[][..], |s| s.words())
+                    .iter()
+                    .filter(|&&w| !implied.is_some_and(|l| l.contains(w)))
+                    .map(|&w| CiLiteral::new(w))
+                    .collect(),
             });
         }
-        let gate = if compiled.iter().all(|c| c.ascii.is_some()) {
+        // A built-in pattern has an ASCII automaton (a test holds it).
+        let gate = if compiled
+            .iter()
+            .all(|c| c.ascii.get().is_none_or(Option::is_some))
+        {
             crate::scan::gate::gate(entries.iter().map(|e| e.pattern.as_str()))
         } else {
             None
@@ -752,6 +854,7 @@ impl Signatures {
         if !any && self.all_required {
             return None;
         }
+        let ascii = text.is_ascii();
         for c in &self.compiled {
             let required = !c.require.is_empty();
             if required
@@ -763,9 +866,17 @@ impl Signatures {
             {
                 continue;
             }
-            let fields = match &c.ascii {
-                Some(a) if text.is_ascii() => c.match_ascii(a, text),
-                _ => c.match_unicode(text),
+            let fields = if !ascii {
+                c.match_unicode(text)
+            } else if let Some(g) = c.shape.and_then(|s| s.groups(text)) {
+                Some(c.fields_named(|n| g.get(n)))
+            } else if !c.shape_words.iter().all(|w| w.occurs_in(text.as_bytes())) {
+                None
+            } else {
+                match c.ascii() {
+                    Some(a) => c.match_ascii(a, text),
+                    None => c.match_unicode(text),
+                }
             };
             let Some(fields) = fields else {
                 continue;
@@ -827,7 +938,13 @@ pub fn normalise_address(s: &str) -> String {
         .strip_prefix("sip:")
         .or_else(|| t.strip_prefix("SIP:"))
         .unwrap_or(t);
-    t.trim_end_matches(['.', ',', ';']).to_lowercase()
+    let t = t.trim_end_matches(['.', ',', ';']);
+    // The same for ASCII, without Unicode's case tables.
+    if t.is_ascii() {
+        t.to_ascii_lowercase()
+    } else {
+        t.to_lowercase()
+    }
 }
 
 #[cfg(test)]
@@ -906,10 +1023,10 @@ mod tests {
     #[test]
     fn ascii_automata_agree_with_unicode_ones() {
         let fast = Signatures::builtin();
-        assert!(fast.compiled.iter().all(|c| c.ascii.is_some()));
+        assert!(fast.compiled.iter().all(|c| c.ascii().is_some()));
         let mut slow = Signatures::builtin();
         for c in &mut slow.compiled {
-            c.ascii = None;
+            c.ascii = OnceLock::from(None);
         }
         let texts = [
             "OfflineIM: queued message 42 for sip:bob@contoso.com",
@@ -971,14 +1088,227 @@ mod tests {
         for t in texts.iter().take(10) {
             let long = format!("{}{t}", "y ".repeat(100_000));
             assert!(fast.compiled.iter().all(|c| c
-                .ascii
-                .as_ref()
+                .ascii()
                 .is_some_and(|a| long.len() > a.captures.max_haystack_len())));
             assert_eq!(fast.match_text(&long), slow.match_text(&long), "{t:?}");
+        }
+        // The same when the meta regex for long texts did not build: the PikeVM.
+        let mut pike = Signatures::builtin();
+        for c in &mut pike.compiled {
+            let _ = c.ascii();
+        }
+        for a in pike
+            .compiled
+            .iter_mut()
+            .filter_map(|c| c.ascii.get_mut()?.as_mut())
+        {
+            a.long = OnceLock::from(None);
+        }
+        for t in texts.iter().take(10) {
+            let long = format!("{}{t}", "y ".repeat(100_000));
+            let got = pike.match_text(&long);
+            assert!(got.is_some(), "{t:?}");
+            assert_eq!(got, slow.match_text(&long), "{t:?}");
         }
         // Not ASCII: the Unicode automata decide.
         let t = "OfflineIM: queued message é42 for sip:bob@contoso.com";
         assert_eq!(fast.match_text(t), slow.match_text(t));
+    }
+
+    #[test]
+    fn addresses_lower_cased_in_any_script() {
+        for (given, want) in [
+            ("SIP:Bob@Contoso.COM.", "bob@contoso.com"),
+            ("<sip:ÉVE@Contoso.com>", "éve@contoso.com"),
+            ("  Carol@X.Y,", "carol@x.y"),
+        ] {
+            assert_eq!(normalise_address(given), want);
+        }
+    }
+
+    #[test]
+    fn shapes_read_as_the_automata_do() {
+        let fast = Signatures::builtin();
+        let mut slow = Signatures::builtin();
+        for c in &mut slow.compiled {
+            c.shape = None;
+        }
+        // Each shape is a built-in pattern's, and knows its fixed words.
+        for c in fast.compiled.iter() {
+            if let Some(s) = c.shape {
+                let hir = regex_automata::util::syntax::parse_with(&c.pattern, &ascii_syntax());
+                assert_eq!(s.words(), fixed_words(&hir.unwrap()), "{}", c.pattern);
+            }
+        }
+        for p in [
+            shapes::QUEUED,
+            shapes::PROCESSING,
+            shapes::DELIVERED,
+            shapes::EWS_POST,
+            shapes::AUTODISCOVER,
+        ] {
+            assert!(
+                fast.compiled
+                    .iter()
+                    .any(|c| c.pattern == p && c.shape.is_some()),
+                "{p}"
+            );
+        }
+        let ids = ["1417", "a", "abc-1.{x}_", "-", "", "4 2", "x,y", "q@r"];
+        let addresses = [
+            "dave@fabrikam.com",
+            "a@b",
+            "@b",
+            "a@",
+            "a@b@c",
+            "sip:x@y",
+            "X@Y.COM.",
+            "x:y@z",
+            "",
+            "xy",
+        ];
+        let urls = [
+            "https://mail.contoso.com/EWS/Exchange.asmx",
+            "http://x",
+            "https://",
+            "http://",
+            "HTTPS://x",
+            "https://a,b",
+            "ftp://x",
+            "https://x:443/a?b=c&d",
+        ];
+        let tails = [
+            "",
+            " (ItemClass=IM.Note.MissedConversation)",
+            " now",
+            ",x",
+            "\tq",
+            "\nnext line",
+            ")",
+            " for sip:z@w",
+            " https://other/y",
+        ];
+        let statuses = ["200", "503", "2000", "20", "600", "099", "20x"];
+        let reasons = [
+            "",
+            " OK",
+            "  Service Unavailable  ",
+            "\tX",
+            " x\ny",
+            "x",
+            " 404 again",
+            " \r",
+        ];
+        let mut texts = Vec::new();
+        for id in ids {
+            for a in addresses {
+                for t in tails {
+                    texts.push(format!("OfflineIM: queued message {id} for sip:{a}{t}"));
+                    texts.push(format!("OfflineIM: message {id} delivered to sip:{a}{t}"));
+                }
+            }
+            for u in urls {
+                for t in tails {
+                    texts.push(format!("OfflineIM: processing message {id} via EWS {u}{t}"));
+                }
+            }
+            for t in [
+                ": EWS returned 503 Service Unavailable",
+                ":",
+                "",
+                ": 2000 x",
+                ": x503 y",
+                ": 503",
+                ": code 503x 404",
+                "ed: 404",
+                ": 600 then 100",
+                "\t:\t404",
+                ": x\n503",
+                "_x 404",
+                ": 1234 599",
+                ":: :503_ 50 5000 199.",
+            ] {
+                texts.push(format!("OfflineIM: message {id} failed{t}"));
+            }
+            for f in ["f6643b5a.hist", "", "a\"b", "x(y", "file y", "a,b;c"] {
+                for t in [")", "", " )", "\n)", " (file z)"] {
+                    texts.push(format!(
+                        "OfflineIM: message {id} spooled to History Spooler (file {f}{t}"
+                    ));
+                }
+            }
+        }
+        for u in urls {
+            for u2 in urls {
+                for t in ["", ", x", " (y)", "\nz", " external URL https://q/r"] {
+                    texts.push(format!(
+                        "Autodiscover: EWS internal URL {u}, external URL {u2}{t}"
+                    ));
+                }
+            }
+            texts.push(format!("Autodiscover: EWS internal URL {u}"));
+            texts.push(format!(
+                "Autodiscover: EWS internal URL {u},external URL {u}"
+            ));
+            for word in ["CreateItem", "", "Get-Item", "returned"] {
+                for st in statuses {
+                    for r in reasons {
+                        texts.push(format!("EWS: POST {u} {word} -> {st}{r}"));
+                    }
+                }
+            }
+        }
+        let canonical = [
+            "OfflineIM: queued message 1417 for sip:dave@fabrikam.com",
+            "OfflineIM: processing message 1417 via EWS https://mail.contoso.com/EWS/Exchange.asmx",
+            "OfflineIM: message 1417 delivered to sip:bob@contoso.com (ItemClass=IM.Note.MissedConversation)",
+            "OfflineIM: message 1417 failed: EWS returned 503 Service Unavailable",
+            "OfflineIM: message 1417 spooled to History Spooler (file f6643b5a.hist)",
+            "EWS: POST https://mail.contoso.com/EWS/Exchange.asmx CreateItem -> 503 Service Unavailable",
+            "Autodiscover: EWS internal URL https://mail.contoso.com/EWS/Exchange.asmx, external URL https://owa.contoso.com/EWS/Exchange.asmx",
+        ];
+        // Each canonical line with one byte dropped, doubled, changed in
+        // case or replaced by a byte the patterns care about, everywhere.
+        for t in canonical {
+            assert!(t.is_ascii());
+            for i in 0..t.len() {
+                let (head, tail) = t.split_at(i);
+                texts.push(format!("{head}{}", &tail[1..]));
+                texts.push(format!("{head}{}{tail}", &tail[..1]));
+                let b = t.as_bytes()[i];
+                for r in [
+                    b ^ 0x20,
+                    b' ',
+                    b'\t',
+                    b'\n',
+                    b'@',
+                    b':',
+                    b'(',
+                    b'.',
+                    b'h',
+                    b'1',
+                    b'x',
+                ] {
+                    let mut v = t.as_bytes().to_vec();
+                    v[i] = r;
+                    if let Ok(v) = String::from_utf8(v) {
+                        texts.push(v);
+                    }
+                }
+            }
+        }
+        let mut read = 0;
+        for t in &texts {
+            let got = fast.match_text(t);
+            assert_eq!(got, slow.match_text(t), "{t:?}");
+            let by_hand = fast
+                .compiled
+                .iter()
+                .any(|c| c.shape.is_some_and(|s| s.groups(t).is_some()));
+            read += usize::from(by_hand && got.is_some());
+        }
+        // The shapes did read a good part of them.
+        assert!(read > 300, "{read} of {}", texts.len());
     }
 
     #[test]
@@ -1011,10 +1341,24 @@ mod tests {
         for e in builtin_file().signatures {
             assert!(unicode_regex(&e.pattern).is_ok(), "{}", e.name);
         }
+        // And their ASCII automata, built on first use too; compiled as a
+        // user's table (all at once, capture names checked), they load.
+        let builtin = Signatures::builtin();
+        assert!(builtin.compiled.iter().all(|c| c.ascii.get().is_none()));
+        assert!(builtin.compiled.iter().all(|c| c.ascii().is_some()));
+        let whole = Signatures::compile(builtin_file().signatures).unwrap();
+        for (lazy, at_once) in builtin.compiled.iter().zip(&whole.compiled) {
+            assert!(at_once.ascii.get().is_some_and(Option::is_some));
+            assert_eq!(lazy.groups(), at_once.groups());
+        }
+        assert_eq!(builtin.has_gate(), whole.has_gate());
     }
 
     #[test]
     fn fixed_words_are_the_runs_a_match_cannot_do_without() {
+        let fixed_words = |p: &str| {
+            fixed_words(&regex_automata::util::syntax::parse_with(p, &ascii_syntax()).unwrap())
+        };
         assert_eq!(
             fixed_words(r"OfflineIM\s*:.*?\bqueued\b(?:\s+message\s+(?P<id>\w+))?"),
             ["offlineim", "queued"]
