@@ -350,12 +350,12 @@ pub struct Spans {
 
 impl Spans {
     /// Starts a block whose matches the caller finds (see [`FromPrefixes`]),
-    /// `lower` ASCII-lower-cased; whether it is gated (else every record
-    /// may match, and nothing need be pushed).
-    pub fn begin(&mut self, lower: &[u8]) -> bool {
+    /// `block` as written; whether it is gated (else every record may
+    /// match, and nothing need be pushed).
+    pub fn begin(&mut self, block: &[u8]) -> bool {
         self.list.clear();
         self.next = 0;
-        self.open = !lower.is_ascii() || u32::try_from(lower.len()).is_err();
+        self.open = !block.is_ascii() || u32::try_from(block.len()).is_err();
         !self.open
     }
 
