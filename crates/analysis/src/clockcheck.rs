@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use oimdiag_vocab::citation::Citation;
 use oimdiag_vocab::events::{Clock, EventKind, LogEvent, SigEvent};
 use oimdiag_vocab::found::{SpoolItem, TimeSource};
+use std::collections::BTreeSet;
 use std::hash::{Hash, Hasher};
 use std::path::Path;
 use std::sync::Arc;
@@ -124,11 +125,10 @@ fn widen(r: &mut Option<(i64, i64)>, v: i64) {
 #[derive(Default)]
 pub struct ClockCheck {
     waiting: foldhash::HashMap<u64, Telling>,
-    /// The earliest time waiting, learnt when a sweep left `waiting` full
-    /// (and forgotten when it changes): until the horizon passes it, a sweep
-    /// would remove nothing. A log of nothing but offline messages kept it
-    /// full, and swept all of it for every event.
-    full_min: Option<DateTime<Utc>>,
+    /// `waiting`'s keys by time: those past the horizon are found without
+    /// a sweep of all of them. A log of nothing but offline messages keeps
+    /// `waiting` full, and each event lets one or two go.
+    by_time: BTreeSet<(DateTime<Utc>, u64)>,
     pub found: ClockPairs,
 }
 
@@ -167,7 +167,7 @@ impl ClockCheck {
             let near = (t - other.time).num_seconds().abs() <= PAIR_WINDOW_SECS;
             if near && other.absolute != absolute {
                 if let Some(other) = self.waiting.remove(&key) {
-                    self.full_min = None;
+                    self.by_time.remove(&(other.time, key));
                     let (local, abs) = if absolute {
                         (other, mine)
                     } else {
@@ -180,18 +180,21 @@ impl ClockCheck {
             }
         }
         if self.waiting.len() >= MAX_WAITING {
+            // The tellings too old to pair with any to come are let go.
             let horizon = t - chrono::Duration::seconds(PAIR_WINDOW_SECS);
-            if self.full_min.is_some_and(|m| m >= horizon) {
-                return;
+            while let Some(&(time, old)) = self.by_time.first().filter(|(time, _)| *time < horizon)
+            {
+                self.by_time.remove(&(time, old));
+                self.waiting.remove(&old);
             }
-            self.waiting.retain(|_, w| w.time >= horizon);
             if self.waiting.len() >= MAX_WAITING {
-                self.full_min = self.waiting.values().map(|w| w.time).min();
                 return;
             }
         }
-        self.full_min = None;
-        self.waiting.insert(key, mine);
+        if let Some(old) = self.waiting.insert(key, mine) {
+            self.by_time.remove(&(old.time, key));
+        }
+        self.by_time.insert((t, key));
     }
 
     fn pair(&mut self, local: &Telling, abs: &Telling, what: &str) {
@@ -428,5 +431,107 @@ mod tests {
             SigEvent::OimQueued,
         ));
         assert_eq!(c.found.pairs, 0);
+    }
+
+    /// The tellings kept by a sweep of all of them, as they were before
+    /// they were kept by time: what `ClockCheck` must still find.
+    #[derive(Default)]
+    struct Swept {
+        waiting: std::collections::HashMap<u64, Telling>,
+        found: ClockPairs,
+    }
+
+    impl Swept {
+        fn push(&mut self, e: &LogEvent) {
+            let (Some(t), EventKind::Signature { event, fields }) = (e.time, &e.kind) else {
+                return;
+            };
+            let id = fields.id.as_deref().unwrap();
+            let (offset, absolute) = match e.clock {
+                Clock::Local { offset } => (offset, false),
+                _ => (0, true),
+            };
+            let key = key(id, *event);
+            let mine = Telling {
+                time: t,
+                offset,
+                absolute,
+                path: Arc::clone(&e.origin.path),
+                line: e.origin.line,
+            };
+            if let Some(other) = self.waiting.get(&key) {
+                if (t - other.time).num_seconds().abs() <= PAIR_WINDOW_SECS
+                    && other.absolute != absolute
+                {
+                    let other = self.waiting.remove(&key).unwrap();
+                    let (local, abs) = if absolute {
+                        (other, mine)
+                    } else {
+                        (mine, other)
+                    };
+                    let what = format!("{} message {id}", event.name());
+                    self.found.add(&local, &abs, &what, &what);
+                    return;
+                }
+            }
+            if self.waiting.len() >= MAX_WAITING {
+                let horizon = t - chrono::Duration::seconds(PAIR_WINDOW_SECS);
+                self.waiting.retain(|_, w| w.time >= horizon);
+                if self.waiting.len() >= MAX_WAITING {
+                    return;
+                }
+            }
+            self.waiting.insert(key, mine);
+        }
+    }
+
+    /// Long runs of tellings, most never paired, some told again, the
+    /// times mostly rising and now and then falling back: what is paired
+    /// is what a sweep of every waiting telling would have paired.
+    #[test]
+    fn tellings_let_go_by_time_pair_as_a_sweep_of_all_would() {
+        let mut seed = 0x9E37_79B9_7F4A_7C15_u64;
+        let mut next = move |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let steps = [SigEvent::OimQueued, SigEvent::OimFailed];
+        for round in 0..8 {
+            let (mut new, mut old) = (ClockCheck::default(), Swept::default());
+            let mut full = false;
+            let mut t = DateTime::parse_from_rfc3339("2026-11-23T08:00:00Z")
+                .unwrap()
+                .with_timezone(&Utc);
+            for _ in 0..6_000 {
+                // Mostly minutes apart, so that a day's tellings fill the
+                // bound; now and then a step back (a log's clock set back).
+                let ms = match next(20) {
+                    0 => -(next(3_600_000) as i64),
+                    1 => next(4 * 3_600_000) as i64,
+                    _ => next(240_000) as i64,
+                };
+                t += chrono::Duration::milliseconds(ms);
+                let clock = match next(3) {
+                    0 => Clock::Absolute,
+                    _ => Clock::Local {
+                        offset: 900 * (next(9) as i32 - 4),
+                    },
+                };
+                let id = next(1_500 + 500 * round).to_string();
+                let step = steps[next(2) as usize];
+                let mut e = ev("2026-11-23T08:00:00Z", clock, &id, step);
+                e.time = Some(t + chrono::Duration::milliseconds(next(5_000) as i64));
+                new.push(&e);
+                old.push(&e);
+                full |= new.waiting.len() == MAX_WAITING;
+            }
+            assert!(new.found.pairs > 50, "round {round}: {:?}", new.found);
+            assert!(full, "round {round}: the bound was never reached");
+            assert_eq!(new.found, old.found, "round {round}");
+            assert_eq!(new.waiting.len(), old.waiting.len(), "round {round}");
+            assert_eq!(new.by_time.len(), new.waiting.len(), "round {round}");
+        }
     }
 }
