@@ -67,7 +67,7 @@ pub(super) fn discover_and_read(
 ) -> ScanData {
     let readers = Readers {
         progress: Progress::new(cfg),
-        ahead: Budget::new(BATCHES_AHEAD),
+        ahead: Budget::new(BATCHES_AHEAD, threads::count(usize::MAX)),
         cfg,
         sigs,
         opts: spooler::ItemOptions {

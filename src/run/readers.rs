@@ -95,7 +95,10 @@ impl Readers<'_> {
         kind: InputKind,
         tx: BatchSender<'_, Vec<LogEvent>>,
     ) -> FileResult {
-        self.read_log_into(f, kind, &|batch| tx.send(batch))
+        self.read_log_into(f, kind, &|batch| {
+            let at = batch.iter().find_map(|e| e.time);
+            tx.send(batch, at.map(|t| t.timestamp_micros()))
+        })
     }
 
     /// Reads a log, handing its events to `send` in batches; `send` says
