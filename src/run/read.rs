@@ -191,7 +191,7 @@ pub(super) fn read_all<'scope, 'env>(
     // threads of their own, small files on a pool.
     let small_logs = SmallLogs {
         queue: Default::default(),
-        results: Default::default(),
+        results: std::sync::Mutex::new((0..files.len()).map(|_| None).collect()),
         share: (POOL_EVENTS_AHEAD / smalls.len().max(1)).max(1),
         first_left: smalls.len().into(),
         held: Default::default(),
@@ -264,8 +264,14 @@ pub(super) fn read_all<'scope, 'env>(
                             readers.read_other(&f, other)
                         }
                     };
-                    if let Ok(mut results) = small.results.lock() {
-                        results.insert(i, r);
+                    if let Some(slot) = small
+                        .results
+                        .lock()
+                        .ok()
+                        .as_mut()
+                        .and_then(|v| v.get_mut(i))
+                    {
+                        *slot = Some(r);
                     }
                 })
             })
@@ -446,7 +452,11 @@ fn file_result(
         }
         Reading::Pooled => {
             progress.file_done(0);
-            let r = small.results.lock().ok().and_then(|mut r| r.remove(&i));
+            let r = small
+                .results
+                .lock()
+                .ok()
+                .and_then(|mut r| r.get_mut(i)?.take());
             let r = r.unwrap_or_else(|| FileResult::Skipped("its reader stopped".into()));
             let changed = small.changed.lock().ok().and_then(|mut c| c.remove(&i));
             match (r, changed) {

@@ -215,7 +215,9 @@ pub(super) fn file_stamp(p: &Path) -> Option<FileStamp> {
 /// they hold waiting for the merge.
 pub(super) struct SmallLogs {
     pub(super) queue: std::sync::Mutex<std::collections::VecDeque<SmallLog>>,
-    pub(super) results: std::sync::Mutex<HashMap<usize, FileResult>>,
+    /// By file index: one slot for each file found (5,000 logs' results
+    /// looked up by a hash cost more than a slot each).
+    pub(super) results: std::sync::Mutex<Vec<Option<FileResult>>>,
     /// Events each log may keep when first read even when the budget is
     /// spent (`POOL_EVENTS_AHEAD` shared out).
     pub(super) share: usize,
