@@ -235,18 +235,24 @@ impl LogDigest {
             {
                 f.sip_users.insert(address.clone());
             }
-            // Only a build that parses counts.
-            EventKind::ClientBuild { build, from_oc }
-                if build
-                    .parse::<oimdiag_vocab::build_version::ClientBuild>()
-                    .is_ok() =>
-            {
+            // Only a build that parses counts; one that is the build kept
+            // already did (a log tells its build again and again).
+            EventKind::ClientBuild { build, from_oc } => {
                 let slot = if *from_oc {
                     &mut f.build_oc
                 } else {
                     &mut f.build_uccapi
                 };
-                *slot = Some(told(build.clone(), e));
+                match slot {
+                    Some(kept) if kept.value == *build => kept.origin = e.origin.clone(),
+                    _ if build
+                        .parse::<oimdiag_vocab::build_version::ClientBuild>()
+                        .is_ok() =>
+                    {
+                        *slot = Some(told(build.clone(), e));
+                    }
+                    _ => {}
+                }
             }
             EventKind::Provisioning { name, value, .. } if parse_bool(value).is_some() => {
                 f.provisioning
