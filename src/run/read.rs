@@ -38,7 +38,10 @@ pub(super) fn likely_logs(roots: &[PathBuf]) -> Vec<FoundFile> {
                     let Ok(meta) = std::fs::symlink_metadata(&path) else {
                         continue;
                     };
-                    if meta.is_file() && seen.insert(path.clone()) {
+                    // Small ones are read on the small-log pool once
+                    // discovery is done: a folder of 5,000 of them is not
+                    // kept, hashed and sorted here while discovery waits.
+                    if meta.is_file() && meta.len() > SMALL_LOG && seen.insert(path.clone()) {
                         out.push(FoundFile {
                             path: path.into(),
                             link_target: None,
@@ -52,8 +55,6 @@ pub(super) fn likely_logs(roots: &[PathBuf]) -> Vec<FoundFile> {
         }
     }
     out.sort_by(|a, b| b.size.cmp(&a.size).then_with(|| a.path.cmp(&b.path)));
-    // Small ones are read on the small-log pool once discovery is done.
-    out.retain(|f| f.size > SMALL_LOG);
     out.truncate(MAX_GUESSES);
     out
 }
