@@ -119,7 +119,11 @@ impl Writer<'_> {
 fn common_folder(r: &Report) -> String {
     let scanned = r.inputs.scanned.iter().filter(|s| s.path.is_utf8());
     let scanned = scanned.map(|s| s.path.to_string_lossy());
-    let skipped = r.inputs.skipped.iter().map(|s| std::borrow::Cow::Borrowed(s.path.as_str()));
+    let skipped = r
+        .inputs
+        .skipped
+        .iter()
+        .map(|s| std::borrow::Cow::Borrowed(s.path.as_str()));
     let evidence = r
         .findings
         .iter()

@@ -359,11 +359,13 @@ mod size_tests {
     use super::*;
 
     /// A scan holds every spool item to the end (100,000 in the memory
-    /// bench): each word on the item is 0.8 MB of peak memory there.
+    /// bench): each word on the item is 0.8 MB of peak memory there. (Its
+    /// path is three: its name and its folder, the folder's bytes held
+    /// once for the folder's items.)
     #[test]
     fn a_spool_item_stays_small() {
         assert!(
-            std::mem::size_of::<SpoolItem>() <= 152,
+            std::mem::size_of::<SpoolItem>() <= 160,
             "{} bytes",
             std::mem::size_of::<SpoolItem>()
         );

@@ -5,13 +5,13 @@
 //! folder, shared with the items met before it in that folder, and its name.
 
 use oimdiag_vocab::file_path::FilePath;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 #[derive(Debug, Default)]
 pub struct ItemFolders {
     /// The folder of the last item met, up to and with its separator.
-    last: Option<Arc<Path>>,
+    last: Option<Arc<PathBuf>>,
 }
 
 impl ItemFolders {
@@ -19,7 +19,11 @@ impl ItemFolders {
     /// the same), or whole when the two would not give `path` back byte for
     /// byte.
     pub(super) fn add(&mut self, path: &Path) -> FilePath {
-        if let Some(p) = self.last.as_ref().and_then(|f| FilePath::in_folder(f, path)) {
+        if let Some(p) = self
+            .last
+            .as_ref()
+            .and_then(|f| FilePath::in_folder(f, path))
+        {
             return p;
         }
         match Self::folder_of(path).and_then(|f| FilePath::in_folder(&f, path).map(|p| (f, p))) {
@@ -33,7 +37,7 @@ impl ItemFolders {
 
     /// `path`'s parent and the separator after it, when that is what comes
     /// before its file name (`in_folder` checks it byte for byte).
-    fn folder_of(path: &Path) -> Option<Arc<Path>> {
+    fn folder_of(path: &Path) -> Option<Arc<PathBuf>> {
         let bytes = path.as_os_str().as_encoded_bytes();
         let name = path.file_name()?.as_encoded_bytes();
         let at = bytes.len().checked_sub(name.len() + 1)?;
@@ -43,7 +47,7 @@ impl ItemFolders {
         }
         let mut folder = path.parent()?.as_os_str().to_os_string();
         folder.push(sep.encode_utf8(&mut [0; 4]));
-        Some(Path::new(&folder).into())
+        Some(Arc::new(folder.into()))
     }
 }
 

@@ -462,7 +462,8 @@ fn add_listed_item(d: &mut Discovery, seen: &mut Seen, path: &Path, id: Identity
         return;
     }
     let path = d.item_folders.add(path);
-    d.items.push(spooler::unstated_item(path, place.profile.clone(), d.now));
+    d.items
+        .push(spooler::unstated_item(path, place.profile.clone(), d.now));
     d.item_stat_at_read.push(true);
 }
 
@@ -701,8 +702,7 @@ mod tests {
         let d = discover(&[tmp.path().to_path_buf()], false);
         assert_eq!(d.items.len(), 1, "{:?}", d.skipped);
         assert_eq!(d.items[0].profile.as_deref(), Some("jürgen@contoso.com"));
-        assert!(d
-            .items[0]
+        assert!(d.items[0]
             .path
             .to_path_buf()
             .display()
