@@ -35,13 +35,16 @@ impl FilePath {
     /// give `path` back byte for byte, and its file name is the name.
     pub fn in_folder(folder: &Arc<PathBuf>, path: &Path) -> Option<FilePath> {
         let dir = folder.as_os_str().as_encoded_bytes();
-        let name = path.file_name()?;
         let ends_in_separator = dir
             .last()
             .is_some_and(|b| std::path::is_separator(char::from(*b)));
-        let bytes = path.as_os_str().as_encoded_bytes();
-        let split = bytes.strip_prefix(dir)? == name.as_encoded_bytes();
-        (ends_in_separator && split).then(|| FilePath {
+        let rest = path.as_os_str().as_encoded_bytes().strip_prefix(dir)?;
+        if !ends_in_separator {
+            return None;
+        }
+        let name = plain_name(rest)
+            .or_else(|| path.file_name().filter(|n| n.as_encoded_bytes() == rest))?;
+        Some(FilePath {
             folder: Arc::clone(folder),
             name: Path::new(name).into(),
         })
@@ -66,8 +69,11 @@ impl FilePath {
         match self.folder.as_os_str().is_empty() {
             true => self.name.to_path_buf(),
             false => {
-                let mut s = self.folder.as_os_str().to_os_string();
-                s.push(self.name.as_os_str());
+                let (dir, name) = (self.folder.as_os_str(), self.name.as_os_str());
+                // Room for both at once: pushing the name would grow the copy.
+                let mut s = std::ffi::OsString::with_capacity(dir.len() + name.len());
+                s.push(dir);
+                s.push(name);
                 s.into()
             }
         }
@@ -152,6 +158,21 @@ impl PartialEq for FilePath {
 }
 
 impl Eq for FilePath {}
+
+/// `rest`, the bytes after a separator, when they are one plain name (not
+/// empty, `.` or `..`, no separator): the file name of the path they end,
+/// found without parsing the path's components (on Unix, where any bytes
+/// are a name; elsewhere `Path::file_name` decides).
+#[cfg(unix)]
+fn plain_name(rest: &[u8]) -> Option<&std::ffi::OsStr> {
+    let plain = !rest.is_empty() && rest != b"." && rest != b".." && !rest.contains(&b'/');
+    plain.then(|| std::os::unix::ffi::OsStrExt::from_bytes(rest))
+}
+
+#[cfg(not(unix))]
+fn plain_name(_: &[u8]) -> Option<&std::ffi::OsStr> {
+    None
+}
 
 struct Shown<'a>(&'a FilePath);
 
