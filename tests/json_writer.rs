@@ -9,6 +9,7 @@ use common::{ago, log_record, mime_item, TestEnv};
 use oimdiag_report::json::{render, write_on};
 use oimdiag_report::model::{ScannedOut, SpoolItems};
 use oimdiag_report::Report;
+use oimdiag_vocab::file_path::FilePath;
 use oimdiag_vocab::found::{InputKind, ItemFormat, SpoolItem, TimeSource};
 use std::io::{self, Write};
 use std::path::Path;
@@ -42,7 +43,9 @@ fn with_items(mut report: Report, n: usize) -> Report {
     let now: chrono::DateTime<chrono::Utc> = "2026-11-23T12:00:00Z".parse().unwrap();
     let items: Vec<SpoolItem> = (0..n)
         .map(|i| SpoolItem {
-            path: Path::new(&format!("C:\\Users\\a \"b\"\\History Spooler\\{i:06}.hist")).into(),
+            path: FilePath::whole(Path::new(&format!(
+                "C:\\Users\\a \"b\"\\History Spooler\\{i:06}.hist"
+            ))),
             profile: (i % 3 == 0).then(|| "alice@contoso.com".into()),
             size_bytes: i as u64,
             sent_at: now - chrono::TimeDelta::seconds(i as i64),

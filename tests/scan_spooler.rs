@@ -614,3 +614,80 @@ fn lf_and_crlf_items_read_the_same() {
     let crlf = mime_item("bob@contoso.com", Some("Mon, 23 Nov 2026 09:14:03 +0000"));
     assert_same_as_utf8(crlf.replace("\r\n", "\n").into_bytes(), &crlf);
 }
+
+// ---------------------------------------------------------------- paths
+
+/// An item's path is held as its folder and its name: items in two
+/// spoolers and a subfolder, one named on its own by a path that does not
+/// come back from its folder and name (a doubled separator: held whole), and
+/// (on Unix) a name that is not UTF-8, with a log among them. Every item is
+/// shown at its own path, in `spool_items` (in the order of the paths as
+/// text), `inputs.scanned` and the findings' evidence.
+#[test]
+fn each_item_is_shown_at_the_path_it_was_met_at() {
+    let env = TestEnv::new();
+    let item = || mime_item("bob@contoso.com", None);
+    let mut met = vec![
+        env.write_item(USER, "0001.hist", item()),
+        env.write_item(USER, "0002.hist", item()),
+        env.write_item("carol@contoso.com", "0001.hist", item()),
+        env.write_item("carol@contoso.com", "0003.hist", item()),
+    ];
+    let sub = env.spooler(USER).join("sub");
+    met.push(write_at(&sub.join("0004.hist"), item().as_bytes()));
+    env.write_file(
+        "Microsoft/Office/16.0/Lync/Tracing/Lync-UccApi-0.UccApilog",
+        log_record(ago(60), "a line"),
+    );
+    let odd = env.write_item("dave@contoso.com", "0005.hist", item());
+    let mut odd_spelt = env.spooler("dave@contoso.com").into_os_string();
+    odd_spelt.push(format!("{0}{0}0005.hist", std::path::MAIN_SEPARATOR));
+    assert_eq!(
+        std::fs::read(&odd_spelt).unwrap(),
+        std::fs::read(&odd).unwrap()
+    );
+    let mut shown: Vec<String> = met.iter().map(|p| p.display().to_string()).collect();
+    shown.push(std::path::Path::new(&odd_spelt).display().to_string());
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let name = std::ffi::OsStr::from_bytes(b"caf\xe9.hist");
+        let p = write_at(&env.spooler(USER).join(name), item().as_bytes());
+        shown.push(p.display().to_string());
+        assert!(shown.last().unwrap().ends_with("caf\u{FFFD}.hist"));
+    }
+    // The odd spelling first: the walk of the root then meets the file again
+    // and leaves it to it.
+    let s = env.scan(
+        &[std::path::PathBuf::from(&odd_spelt), env.root().into()],
+        &[],
+    );
+    let paths = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i.get("kind").is_none_or(|k| k == "spool_item"))
+            .map(|i| i["path"].as_str().unwrap().to_string())
+            .collect()
+    };
+    shown.sort();
+    assert_eq!(paths(&s.json["spool_items"]), shown);
+    let mut scanned = paths(&s.json["inputs"]["scanned"]);
+    scanned.sort();
+    assert_eq!(scanned, shown);
+    let cited: Vec<&str> = s.json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["evidence"].as_array().unwrap())
+        .filter_map(|e| e["path"].as_str())
+        .filter(|p| p.ends_with(".hist"))
+        .collect();
+    assert!(!cited.is_empty());
+    for p in cited {
+        assert!(
+            shown.iter().any(|s| s == p),
+            "{p} cited, not an item's path"
+        );
+    }
+}

@@ -129,7 +129,6 @@ pub(super) fn read_all<'scope, 'env>(
     let Discovery {
         files,
         mut items,
-        item_folders,
         item_targets,
         item_stat_at_read,
         profiles,
@@ -147,7 +146,7 @@ pub(super) fn read_all<'scope, 'env>(
         unreadable_folders: unreadable,
         // Sized once: a spooler of 100,000 items would otherwise grow it
         // by doubling, to twice the room.
-        scanned: Vec::with_capacity(files.len() + items.len()),
+        scanned: Vec::with_capacity(files.len()),
         ..ScanData::default()
     };
     let progress = &readers.progress;
@@ -278,7 +277,7 @@ pub(super) fn read_all<'scope, 'env>(
             })
             .collect();
         drop(first_tx);
-        let (chunks, targets, item_folders) = (&chunks, &targets, &item_folders);
+        let (chunks, targets) = (&chunks, &targets);
         let stat_at_read = &item_stat_at_read;
         let pool: Vec<_> = (0..workers)
             .map(|_| {
@@ -295,7 +294,7 @@ pub(super) fn read_all<'scope, 'env>(
                             let k = c * POOL_CHUNK + k;
                             let open = match targets.get(&k) {
                                 Some(target) => target.clone(),
-                                None => item_folders.path_of(k, item),
+                                None => item.path.to_path_buf(),
                             };
                             let stat = stat_at_read.get(k).copied().unwrap_or(false);
                             let dir = open.parent().filter(|_| !targets.contains_key(&k));
@@ -385,31 +384,18 @@ pub(super) fn read_all<'scope, 'env>(
     };
     let (mut logs, attempts) = digest.finish(sole_user);
     let mut kept = attempts.kept;
-    // By the items' names (all `link_items` reads of a path), before the
-    // paths are made whole: what linking builds and frees is given back
-    // with the reading's memory, not held beside the whole paths.
+    // Before the memory the reading held is given back: what linking
+    // builds and frees is given back with it.
     correlate::link_items(&mut kept, &data.spool_items, readers.cfg.window());
-    // The memory the reading threads held is given back before the items'
-    // paths are made whole: the peak is the reading's or theirs, not both.
     give_back_free_memory();
-    let mut items = std::mem::take(&mut data.spool_items);
-    item_folders.make_whole(&mut items);
     // Merged in discovery order, so the result is the same however the
-    // files were shared out: the items met before each file, then the file.
-    let mut items_scanned = items.iter().map(|item| ScannedInput {
-        path: Arc::clone(&item.path),
-        kind: InputKind::SpoolItem,
-        note: spooler::item_note(item),
-    });
-    let mut taken = 0;
+    // files were shared out; the items are listed among the files by the
+    // report, by the number met before each.
     for ((before, f), r) in files.into_iter().zip(results) {
-        data.scanned
-            .extend(items_scanned.by_ref().take(before.saturating_sub(taken)));
-        taken = taken.max(before);
         merge(f, r, &mut data);
+        let scanned = data.scanned.len();
+        data.items_before_scanned.resize(scanned, before);
     }
-    data.scanned.extend(items_scanned);
-    data.spool_items = items;
     progress.finish();
     data.skipped.sort_by(|a, b| a.path.cmp(&b.path));
     // An item's date with its zone tells its message's queued step again.

@@ -247,7 +247,7 @@ impl ClockPairs {
                     time: item.sent_at,
                     offset: 0,
                     absolute: true,
-                    path: Arc::clone(&item.path),
+                    path: item.path.to_path_buf().into(),
                     line: None,
                 };
                 self.add(&local, &abs, &what, "its spool item's date");

@@ -639,6 +639,7 @@ mod tests {
         }
     }
     use oimdiag_vocab::events::{Origin, SigFields};
+    use oimdiag_vocab::file_path::FilePath;
     use oimdiag_vocab::found::{ItemFormat, TimeSource};
     use std::path::PathBuf;
 
@@ -845,7 +846,7 @@ mod tests {
     #[test]
     fn items_link_by_spooled_file_name_else_by_recipient_and_time() {
         let item = |name: &str, to: &str, sent: &str| SpoolItem {
-            path: PathBuf::from(format!("History Spooler/{name}")).into(),
+            path: FilePath::whole(&PathBuf::from(format!("History Spooler/{name}"))),
             profile: Some("alice@x.com".into()),
             size_bytes: 10,
             sent_at: t(sent),

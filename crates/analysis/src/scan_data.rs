@@ -24,7 +24,12 @@ pub struct ScanData {
     /// `History Spooler` folders met, empty or not: an empty one is evidence of health.
     pub spoolers: Vec<PathBuf>,
     pub spool_items: Vec<SpoolItem>,
+    /// The files read, other than spool items, in discovery order.
     pub scanned: Vec<ScannedInput>,
+    /// For each of `scanned`, how many spool items were met before it: the
+    /// items, read too, are listed among the files in that order (the first
+    /// `items_before_scanned[k]` before `scanned[k]`, the others after all).
+    pub items_before_scanned: Vec<usize>,
     pub skipped: Vec<SkippedInput>,
     /// What the logs told, folded as they were read.
     pub logs: crate::digest::LogFacts,

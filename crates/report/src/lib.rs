@@ -326,7 +326,7 @@ mod tests {
     fn item(path: &str, age: i64) -> oimdiag_vocab::found::SpoolItem {
         use oimdiag_vocab::found::{ItemFormat, TimeSource};
         oimdiag_vocab::found::SpoolItem {
-            path: std::path::Path::new(path).into(),
+            path: oimdiag_vocab::file_path::FilePath::whole(std::path::Path::new(path)),
             profile: None,
             size_bytes: 1,
             sent_at: now() - chrono::TimeDelta::seconds(age),

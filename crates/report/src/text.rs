@@ -44,7 +44,7 @@ pub fn write(r: &Report, color: bool, out: &mut dyn io::Write) -> io::Result<()>
     let mut w = Writer {
         o: Spill::new(out),
         p: Paint { on: color },
-        base: common_folder(r).to_string(),
+        base: common_folder(r),
     };
     w.summary(r);
     crate::machine::write_text(&r.machine, &mut |label, value| {
@@ -116,23 +116,28 @@ impl Writer<'_> {
     }
 }
 
-fn common_folder(r: &Report) -> &str {
-    let scanned = r.inputs.scanned.iter().filter_map(|s| s.path.to_str());
-    let skipped = r.inputs.skipped.iter().map(|s| s.path.as_str());
+fn common_folder(r: &Report) -> String {
+    let scanned = r.inputs.scanned.iter().filter(|s| s.path.is_utf8());
+    let scanned = scanned.map(|s| s.path.to_string_lossy());
+    let skipped = r
+        .inputs
+        .skipped
+        .iter()
+        .map(|s| std::borrow::Cow::Borrowed(s.path.as_str()));
     let evidence = r
         .findings
         .iter()
         .flat_map(|f| &f.evidence)
-        .map(|e| e.path.as_str())
+        .map(|e| std::borrow::Cow::Borrowed(e.path.as_str()))
         // The probe cites URLs, not files.
         .filter(|p| !p.contains("://"));
-    let mut common: Option<&str> = None;
+    let mut common: Option<String> = None;
     for p in scanned
         .chain(skipped)
         .chain(evidence)
         .filter(|p| !p.is_empty())
     {
-        let c = common.unwrap_or(p);
+        let c = common.get_or_insert_with(|| p.to_string());
         let same = c.bytes().zip(p.bytes()).take_while(|(a, b)| a == b).count();
         // Up to the last separator both share (a separator is one byte: the
         // cut falls between characters).
@@ -143,12 +148,15 @@ fn common_folder(r: &Report) -> &str {
             .iter()
             .rposition(|&b| is_separator(b))
             .map_or(0, |k| k + 1);
-        common = Some(c.get(..end).unwrap_or_default());
+        match c.is_char_boundary(end) {
+            true => c.truncate(end),
+            false => c.clear(),
+        }
     }
     let c = common.unwrap_or_default();
     // "/" or "C:\\": the root of everything, nothing worth cutting.
     if c.bytes().filter(|&b| is_separator(b)).count() < 2 {
-        return "";
+        return String::new();
     }
     c
 }

@@ -65,7 +65,7 @@ impl InputKind {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScannedInput {
-    /// Shared with the spool item the file is, if it is one.
+    /// (Spool items are not among these: see `ScanData::items_before_scanned`.)
     pub path: Arc<Path>,
     pub kind: InputKind,
     /// What the reader could not use as-is (bad bytes, cut lines, ...), if anything.
@@ -137,10 +137,9 @@ impl TimeSource {
 // strings that repeat (profile, addresses, message class) are shared among
 // items rather than copied into each.
 pub struct SpoolItem {
-    /// The item's file. While discovery's items wait for the logs to be
-    /// read, this is only the name in its folder (the folder is kept once
-    /// for its items); it is made whole before anything reads it as a path.
-    pub path: Arc<Path>,
+    /// The item's file: its folder, held once for the folder's items, and
+    /// its name.
+    pub path: crate::file_path::FilePath,
     /// The profile address this item belongs to, from the nearest `sip_*` folder.
     pub profile: Option<Arc<str>>,
     pub size_bytes: u64,
@@ -360,11 +359,13 @@ mod size_tests {
     use super::*;
 
     /// A scan holds every spool item to the end (100,000 in the memory
-    /// bench): each word on the item is 0.8 MB of peak memory there.
+    /// bench): each word on the item is 0.8 MB of peak memory there. (Its
+    /// path is three: its name and its folder, the folder's bytes held
+    /// once for the folder's items.)
     #[test]
     fn a_spool_item_stays_small() {
         assert!(
-            std::mem::size_of::<SpoolItem>() <= 152,
+            std::mem::size_of::<SpoolItem>() <= 160,
             "{} bytes",
             std::mem::size_of::<SpoolItem>()
         );

@@ -10,6 +10,7 @@
 pub mod build_version;
 pub mod citation;
 pub mod events;
+pub mod file_path;
 pub mod found;
 pub mod probe;
 pub mod rule_id;

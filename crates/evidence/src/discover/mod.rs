@@ -41,8 +41,7 @@ pub struct Discovery {
     pub files: Vec<(usize, FoundFile)>,
     /// The spool items, in discovery order, as far as their folder listing
     /// tells (path, size, file time, profile): their content is read into
-    /// them later. Not a `FoundFile` each and an item each. Their `path` is
-    /// their name in their folder until `item_folders` makes it whole.
+    /// them later. Not a `FoundFile` each and an item each.
     pub items: Vec<SpoolItem>,
     pub item_folders: ItemFolders,
     /// Items the user named as links: what to open for `items[k]`.
@@ -437,22 +436,23 @@ fn add_found(d: &mut Discovery, seen: &mut Seen, path: &Path, meta: &fs::Metadat
     if !seen.insert(identity(path, meta)) || not_a_message(d, path, place) {
         return;
     }
+    if place.in_spooler {
+        let path = d.item_folders.add(path);
+        let profile = place.profile.clone();
+        let mtime = meta.modified().ok();
+        let item = spooler::listed_item(path, profile, meta.len(), mtime, d.now);
+        d.items.push(item);
+        d.item_stat_at_read.push(false);
+        return;
+    }
     let f = FoundFile {
-        path: match place.in_spooler {
-            true => d.item_folders.add(d.items.len(), path),
-            false => path.into(),
-        },
+        path: path.into(),
         link_target: None,
         size: meta.len(),
         mtime: meta.modified().ok(),
         profile: place.profile.clone(),
     };
-    if place.in_spooler {
-        d.items.push(spooler::listed_item(&f, d.now));
-        d.item_stat_at_read.push(false);
-    } else {
-        d.files.push((d.items.len(), f));
-    }
+    d.files.push((d.items.len(), f));
 }
 
 /// A spool item known from its listing only: its size and times are taken
@@ -461,14 +461,9 @@ fn add_listed_item(d: &mut Discovery, seen: &mut Seen, path: &Path, id: Identity
     if !seen.insert(id) || not_a_message(d, path, place) {
         return;
     }
-    let f = FoundFile {
-        path: d.item_folders.add(d.items.len(), path),
-        link_target: None,
-        size: 0,
-        mtime: None,
-        profile: place.profile.clone(),
-    };
-    d.items.push(spooler::unstated_item(&f, d.now));
+    let path = d.item_folders.add(path);
+    d.items
+        .push(spooler::unstated_item(path, place.profile.clone(), d.now));
     d.item_stat_at_read.push(true);
 }
 
@@ -686,7 +681,7 @@ mod tests {
         let verbatim = PathBuf::from(format!(r"\\?\{}", base.display()));
         let d = discover(&[verbatim.clone(), base.join("microsoft")], false);
         assert_eq!(d.items.len(), 1, "{:?}", d.skipped);
-        let whole = d.item_folders.path_of(0, &d.items[0]);
+        let whole = d.items[0].path.to_path_buf();
         let shown = whole.to_str().unwrap();
         assert!(!shown.starts_with(r"\\?\"), "{shown}");
         assert!(shown.ends_with(r"\HISTORY SPOOLER\7f.hist"), "{shown}");
@@ -707,9 +702,9 @@ mod tests {
         let d = discover(&[tmp.path().to_path_buf()], false);
         assert_eq!(d.items.len(), 1, "{:?}", d.skipped);
         assert_eq!(d.items[0].profile.as_deref(), Some("jürgen@contoso.com"));
-        assert!(d
-            .item_folders
-            .path_of(0, &d.items[0])
+        assert!(d.items[0]
+            .path
+            .to_path_buf()
             .display()
             .to_string()
             .ends_with("\\Ärger 東京.hist"));
@@ -753,7 +748,7 @@ mod tests {
         let slashed = PathBuf::from(tmp.path().to_str().unwrap().replace('\\', "/"));
         let d = discover(&[slashed], false);
         assert_eq!(d.items.len(), 1);
-        let whole = d.item_folders.path_of(0, &d.items[0]);
+        let whole = d.items[0].path.to_path_buf();
         assert!(!whole.to_str().unwrap().contains('/'));
     }
 

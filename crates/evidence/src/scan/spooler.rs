@@ -3,7 +3,7 @@
 //! MIME-style header block, then as an EWS-style XML item, else it is opaque.
 //! Only header fields are kept: the body is never copied out of the buffer.
 
-use crate::found_file::FoundFile;
+use oimdiag_vocab::file_path::FilePath;
 use crate::fsread;
 use crate::scan::address::{addresses, first_address};
 use crate::scan::encoding::{self, Encoding};
@@ -114,19 +114,26 @@ impl Sniffed {
 
 /// An item as its folder listing tells it: path, size, file time (`now`
 /// when it has none) and profile. [`read_item`] reads the rest.
-pub fn listed_item(found: &FoundFile, now: DateTime<Utc>) -> SpoolItem {
-    let mut item = unstated_item(found, now);
-    set_file_time(&mut item, found.mtime, now);
+pub fn listed_item(
+    path: FilePath,
+    profile: Option<Arc<str>>,
+    size: u64,
+    mtime: Option<std::time::SystemTime>,
+    now: DateTime<Utc>,
+) -> SpoolItem {
+    let mut item = unstated_item(path, profile, now);
+    item.size_bytes = size;
+    set_file_time(&mut item, mtime, now);
     item
 }
 
 /// An item whose size and times [`read_item`] is to take (`stat_at_read`):
 /// dated `now` until then.
-pub fn unstated_item(found: &FoundFile, now: DateTime<Utc>) -> SpoolItem {
+pub fn unstated_item(path: FilePath, profile: Option<Arc<str>>, now: DateTime<Utc>) -> SpoolItem {
     SpoolItem {
-        path: Arc::clone(&found.path),
-        profile: found.profile.clone(),
-        size_bytes: found.size,
+        path,
+        profile,
+        size_bytes: 0,
         sent_at: now,
         sent_at_source: TimeSource::Mtime,
         format: ItemFormat::Opaque,

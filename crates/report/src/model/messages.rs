@@ -106,7 +106,7 @@ impl SpoolItems {
     fn show<'a>(&self, i: &'a SpoolItem, outcome: Option<Outcome>) -> SpoolItemOut<'a> {
         let (age, state) = item_state(i, self.window);
         SpoolItemOut {
-            path: shown(&i.path),
+            path: i.path.to_string_lossy(),
             user: i.profile.as_deref(),
             size_bytes: i.size_bytes,
             sent_at: i.sent_at,
@@ -126,7 +126,7 @@ impl SpoolItems {
 
     /// The path of the `k`th item, as shown.
     pub(crate) fn path(&self, k: usize) -> Option<Cow<'_, str>> {
-        self.items.get(k).map(|i| shown(&i.path))
+        self.items.get(k).map(|i| i.path.to_string_lossy())
     }
 
     /// Every string of every item that did not come from the program itself
@@ -198,7 +198,7 @@ pub struct TimelineEvent<'a> {
 pub struct Attempts {
     pub(super) list: Vec<Attempt>,
     /// The paths of each message's spool items.
-    pub(super) items: Vec<Vec<Arc<Path>>>,
+    pub(super) items: Vec<Vec<FilePath>>,
 }
 
 impl Attempts {
@@ -244,7 +244,7 @@ impl Attempts {
     }
 }
 
-fn show_attempt<'a>(a: &'a Attempt, items: &'a [Arc<Path>]) -> AttemptOut<'a> {
+fn show_attempt<'a>(a: &'a Attempt, items: &'a [FilePath]) -> AttemptOut<'a> {
     AttemptOut {
         id: a.id.as_deref(),
         user: a.user.as_deref(),
@@ -298,11 +298,8 @@ pub(super) fn spool_items_out(
     let mut order: Vec<usize> = (0..items.len()).collect();
     // Paths that are all UTF-8 (nearly always) sort by their bytes, which
     // is their order as text; others by the text shown.
-    if items.iter().all(|i| i.path.to_str().is_some()) {
-        order.sort_by(|&a, &b| {
-            let key = |k: usize| items[k].path.as_os_str().as_encoded_bytes();
-            key(a).cmp(key(b))
-        });
+    if items.iter().all(|i| i.path.is_utf8()) {
+        order.sort_by(|&a, &b| items[a].path.cmp_bytes(&items[b].path));
     } else {
         order.sort_by(|&a, &b| {
             items[a]

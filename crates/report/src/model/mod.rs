@@ -10,6 +10,7 @@ use oimdiag_rules::spooler::{item_state, ItemState};
 use oimdiag_rules::Finding;
 use oimdiag_vocab::build_version::InstallType;
 use oimdiag_vocab::events::EventKind;
+use oimdiag_vocab::file_path::FilePath;
 use oimdiag_vocab::found::{
     Facts, InputKind, ItemFormat, MailboxLocation, Setting, Source, SourceKind, SpoolItem,
     TimeSource, Window,
@@ -143,7 +144,7 @@ pub struct ScannedOut {
     // Shared with the spool item the file is, if it is one.
     #[serde(serialize_with = "shared::path")]
     #[schemars(with = "String")]
-    pub path: Arc<Path>,
+    pub path: FilePath,
     pub kind: InputKind,
     /// What the reader could not use as-is, if anything.
     pub note: Option<String>,
@@ -222,10 +223,16 @@ pub fn build(
             a.spool_items
                 .iter()
                 .filter_map(|&j| scan.spool_items.get(j))
-                .map(|i| Arc::clone(&i.path))
+                .map(|i| i.path.clone())
                 .collect()
         })
         .collect();
+    // In discovery order, before the items are sorted.
+    let scanned = scanned_out(
+        std::mem::take(&mut scan.scanned),
+        &std::mem::take(&mut scan.items_before_scanned),
+        &scan.spool_items,
+    );
     let spool_items = spool_items_out(
         std::mem::take(&mut scan.spool_items),
         &attempts,
@@ -275,7 +282,7 @@ pub fn build(
         attempts: attempts_out,
         findings,
         inputs: Inputs {
-            scanned: scanned_out(std::mem::take(&mut scan.scanned)),
+            scanned,
             skipped: scan
                 .skipped
                 .iter()
@@ -379,36 +386,40 @@ pub(crate) mod time {
 
 /// Shared strings serialise as the strings they hold.
 mod shared {
+    use oimdiag_vocab::file_path::FilePath;
     use serde::Serializer;
-    use std::path::Path;
-    use std::sync::Arc;
 
-    pub fn path<S: Serializer>(p: &Arc<Path>, ser: S) -> Result<S::Ok, S::Error> {
-        ser.serialize_str(&super::shown(p))
+    pub fn path<S: Serializer>(p: &FilePath, ser: S) -> Result<S::Ok, S::Error> {
+        ser.serialize_str(&p.to_string_lossy())
     }
 }
 
-/// A path as the report shows it: as it is when it is UTF-8 (checked by
-/// `to_str`, several times faster than `to_string_lossy`'s own check),
-/// else with U+FFFD for what is not.
-pub(crate) fn shown(p: &Path) -> Cow<'_, str> {
-    match p.to_str() {
-        Some(s) => Cow::Borrowed(s),
-        None => p.to_string_lossy(),
-    }
-}
-
-/// `inputs.scanned`, moved out of the scan (the paths of spool items are
-/// shared with the items).
-fn scanned_out(scanned: Vec<oimdiag_vocab::found::ScannedInput>) -> Vec<ScannedOut> {
-    scanned
-        .into_iter()
-        .map(|s| ScannedOut {
-            path: s.path,
+/// `inputs.scanned`: the files, moved out of the scan, and the spool items
+/// (their paths shared with the items) among them in discovery order.
+fn scanned_out(
+    scanned: Vec<oimdiag_vocab::found::ScannedInput>,
+    items_before: &[usize],
+    items: &[SpoolItem],
+) -> Vec<ScannedOut> {
+    let mut items_out = items.iter().map(|i| ScannedOut {
+        path: i.path.clone(),
+        kind: InputKind::SpoolItem,
+        note: oimdiag_evidence::scan::spooler::item_note(i),
+    });
+    let mut out = Vec::with_capacity(scanned.len() + items.len());
+    let mut taken = 0;
+    for (k, s) in scanned.into_iter().enumerate() {
+        let before = items_before.get(k).copied().unwrap_or(0);
+        out.extend(items_out.by_ref().take(before.saturating_sub(taken)));
+        taken = taken.max(before);
+        out.push(ScannedOut {
+            path: FilePath::whole(&s.path),
             kind: s.kind,
             note: s.note,
-        })
-        .collect()
+        });
+    }
+    out.extend(items_out);
+    out
 }
 
 fn time_zone_out(zone: &LocalZone, scan: &ScanData) -> TimeZoneOut {

@@ -133,11 +133,11 @@ pub(super) fn shared(s: &mut Arc<str>, f: &mut dyn FnMut(&mut String)) {
 }
 
 /// A path is rewritten as the text it is shown as.
-pub(super) fn shared_path(p: &mut Arc<Path>, f: &mut dyn FnMut(&mut String)) {
+pub(super) fn shared_path(p: &mut FilePath, f: &mut dyn FnMut(&mut String)) {
     let shown = p.to_string_lossy();
     let mut t = shown.to_string();
     f(&mut t);
     if *t != *shown {
-        *p = Path::new(&t).into();
+        *p = FilePath::whole(Path::new(&t));
     }
 }
