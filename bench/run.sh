@@ -192,13 +192,18 @@ json="$BENCH_DIR/hyperfine-round.json"
 say "timing: a warm-up round, then $BENCH_RUNS rounds of oimdiag, rg and the read floor on each shape ($(uptime | sed 's/.*load/load/'))"
 for ((round = 0; round <= BENCH_RUNS; round++)); do
     for pair in "${ROWS[@]}"; do
+        # The base, when given, runs between oimdiag and rg: before oimdiag in
+        # one round, after it in the next, as rg is (it ran after the floor,
+        # which left the files' metadata warm for it: 1.07-1.20x "slower"
+        # for the same instructions, session 13).
+        base=()
+        [ -z "${BASE_CMD[$pair]:-}" ] || base=(-n base "${BASE_CMD[$pair]}")
         if ((round % 2 == 0)); then
-            cmds=(-n oimdiag "${OIM_CMD[$pair]}" -n rg "${RG_CMD[$pair]}")
+            cmds=(-n oimdiag "${OIM_CMD[$pair]}" "${base[@]}" -n rg "${RG_CMD[$pair]}")
         else
-            cmds=(-n rg "${RG_CMD[$pair]}" -n oimdiag "${OIM_CMD[$pair]}")
+            cmds=(-n rg "${RG_CMD[$pair]}" "${base[@]}" -n oimdiag "${OIM_CMD[$pair]}")
         fi
         cmds+=(-n floor "${FLOOR_CMD[$pair]}")
-        [ -z "${BASE_CMD[$pair]:-}" ] || cmds+=(-n base "${BASE_CMD[$pair]}")
         [ -z "${ONE_CMD[$pair]:-}" ] || cmds+=(-n one-core "${ONE_CMD[$pair]}")
         hyperfine --style none --runs 1 --ignore-failure --export-json "$json" \
             "${cmds[@]}" >/dev/null 2>&1
