@@ -46,7 +46,7 @@ pub fn uccapilog(data: &[u8]) {
         let _ = sip::record_message(&r);
         let _ = BUILTIN.match_text(&r.text);
         for url in logs::ews_urls(&r.text) {
-            let _ = logs::url_host(&url);
+            let _ = logs::url_host(url);
         }
     })
     .expect("reading a slice never fails");

@@ -368,9 +368,11 @@ impl<'a> Interpreter<'a> {
                 self.urls_not_noted += 1;
                 continue;
             }
-            self.last_seen_url.clone_from(&url);
+            self.last_seen_url.clear();
+            self.last_seen_url.push_str(url);
             if self.seen_urls.insert(key) {
                 let excerpt = excerpt(line.trim());
+                let url = url.to_string();
                 self.push(r, EventKind::EwsUrl { url }, excerpt);
             }
         }
@@ -500,22 +502,13 @@ static EWS_PATH: LazyLock<AhoCorasick> = LazyLock::new(|| {
 static EWS_PATH_LITERAL: LazyLock<CiLiteral> =
     LazyLock::new(|| CiLiteral::new("/ews/exchange.asmx"));
 
-/// Every `http(s)://host/EWS/Exchange.asmx` in a line, any case.
-pub fn ews_urls(line: &str) -> Vec<String> {
-    let mut urls = Vec::new();
-    for m in EWS_PATH.find_iter(line) {
-        let Some(before) = line.get(..m.start()) else {
-            continue;
-        };
+/// Every `http(s)://host/EWS/Exchange.asmx` in a line, any case, in order:
+/// borrowed, for the line's URL is most often the one noted last.
+pub fn ews_urls(line: &str) -> impl Iterator<Item = &str> {
+    EWS_PATH.find_iter(line).filter_map(move |m| {
         // The URL starts at the last scheme before the path, with no space between.
-        let Some(candidate) = before
-            .as_bytes()
-            .windows(4)
-            .rposition(|w| w.eq_ignore_ascii_case(b"http"))
-            .and_then(|start| line.get(start..m.end()))
-        else {
-            continue;
-        };
+        let start = last_http(line.as_bytes().get(..m.start())?)?;
+        let candidate = line.get(start..m.end())?;
         let has = |scheme: &str| {
             candidate
                 .get(..scheme.len())
@@ -525,11 +518,21 @@ pub fn ews_urls(line: &str) -> Vec<String> {
         let clean = !candidate
             .chars()
             .any(|c| c.is_whitespace() || matches!(c, '"' | '<' | '>' | '\'' | ','));
-        if scheme_ok && clean {
-            urls.push(candidate.to_string());
+        (scheme_ok && clean).then_some(candidate)
+    })
+}
+
+/// Where the last `http`, in any case, in `b` starts: found by its first
+/// byte from the end, not by comparing every four bytes.
+fn last_http(b: &[u8]) -> Option<usize> {
+    let mut end = b.len();
+    while let Some(i) = memchr::memrchr2(b'h', b'H', b.get(..end)?) {
+        if b.get(i..i + 4).is_some_and(|w| w.eq_ignore_ascii_case(b"http")) {
+            return Some(i);
         }
+        end = i;
     }
-    urls
+    None
 }
 
 /// Host of an http(s) URL, lower-cased.
@@ -544,24 +547,85 @@ pub fn url_host(url: &str) -> Option<String> {
 mod tests {
     use super::*;
 
+    fn urls(line: &str) -> Vec<&str> {
+        ews_urls(line).collect()
+    }
+
     #[test]
     fn finds_ews_urls_in_any_case_and_context() {
         assert_eq!(
-            ews_urls("via EWS https://Mail.Contoso.com/ews/EXCHANGE.asmx, then"),
+            urls("via EWS https://Mail.Contoso.com/ews/EXCHANGE.asmx, then"),
             ["https://Mail.Contoso.com/ews/EXCHANGE.asmx"]
         );
         assert_eq!(
-            ews_urls(
+            urls(
                 "<property name=\"x\">https://outlook.office365.com/EWS/Exchange.asmx</property>"
             ),
             ["https://outlook.office365.com/EWS/Exchange.asmx"]
         );
         assert_eq!(
-            ews_urls("a HTTP://x/ then HTTPS://Y.Z/ews/exchange.asmx"),
+            urls("a HTTP://x/ then HTTPS://Y.Z/ews/exchange.asmx"),
             ["HTTPS://Y.Z/ews/exchange.asmx"]
         );
-        assert!(ews_urls("see /EWS/Exchange.asmx on the server").is_empty());
-        assert!(ews_urls("nothing here").is_empty());
+        assert!(urls("see /EWS/Exchange.asmx on the server").is_empty());
+        assert!(urls("nothing here").is_empty());
+    }
+
+    /// The URLs as every four bytes before the path were compared for the
+    /// scheme, and the whole line copied: what the search by the scheme's
+    /// first byte must find.
+    fn urls_by_windows(line: &str) -> Vec<String> {
+        let mut urls = Vec::new();
+        for m in EWS_PATH.find_iter(line) {
+            let before = &line[..m.start()];
+            let Some(candidate) = before
+                .as_bytes()
+                .windows(4)
+                .rposition(|w| w.eq_ignore_ascii_case(b"http"))
+                .and_then(|start| line.get(start..m.end()))
+            else {
+                continue;
+            };
+            let has = |scheme: &str| {
+                candidate
+                    .get(..scheme.len())
+                    .is_some_and(|s| s.eq_ignore_ascii_case(scheme))
+            };
+            let clean = !candidate
+                .chars()
+                .any(|c| c.is_whitespace() || matches!(c, '"' | '<' | '>' | '\'' | ','));
+            if (has("https://") || has("http://")) && clean {
+                urls.push(candidate.to_string());
+            }
+        }
+        urls
+    }
+
+    /// Lines spliced from schemes, hosts, the path, spaces (a vertical tab
+    /// and a no-break space among them), quotes and non-ASCII letters: the
+    /// same URLs as the four-byte comparison found.
+    #[test]
+    fn urls_found_by_the_schemes_first_byte_are_the_same() {
+        let pieces = [
+            "http", "HTTP", "hTtP", "https://", "http://", "HTTPS://", "h", "H", "ht",
+            "mail.contoso.com", "/EWS/Exchange.asmx", "/ews/EXCHANGE.ASMX", "/EWS/", " ",
+            "\u{b}", "\u{a0}", "\"", "'", ",", "<", ">", "é", "ж", "x", "://", "tp", "htt", "t", "p",
+        ];
+        let mut seed = 0x853C_49E6_748F_EA9B_u64;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let mut found = 0;
+        for _ in 0..50_000 {
+            let line: String = (0..next(12)).map(|_| pieces[next(pieces.len())]).collect();
+            let want = urls_by_windows(&line);
+            found += want.len();
+            assert_eq!(urls(&line), want, "{line:?}");
+        }
+        assert!(found > 1_000, "{found} URLs in all");
     }
 
     #[test]
