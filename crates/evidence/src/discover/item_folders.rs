@@ -100,6 +100,8 @@ mod tests {
             assert_eq!(h.file_name().unwrap(), format!("{k}.hist").as_str());
             assert!(Arc::ptr_eq(h.folder(), held[0].folder()));
         }
-        assert_eq!(held[0].folder().as_os_str(), "/s/History Spooler/");
+        // The folder keeps the separator `join` put before the name.
+        let folder = format!("/s/History Spooler{}", std::path::MAIN_SEPARATOR);
+        assert_eq!(held[0].folder().as_os_str(), folder.as_str());
     }
 }
